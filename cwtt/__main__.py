@@ -1,0 +1,3 @@
+from cwtt.cli import main
+
+main()

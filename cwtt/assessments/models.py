@@ -1,0 +1,134 @@
+"""Waves, assessments per informant, and the risk profiles derived from them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cwtt.instruments.models import InstrumentVersion
+from cwtt.registry.models import Caregiver, Child, School, Staff
+
+
+class Wave(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    schools = models.ManyToManyField(School, related_name="waves", blank=True)
+    instrument_version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="waves",
+        help_text=_("The version new assessments in this wave are answered with."),
+    )
+
+    class Meta:
+        ordering = ["starts_on"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Respondent(models.TextChoices):
+    CAREGIVER = "caregiver", _("Caregiver")
+    TEACHER = "teacher", _("Teacher")
+    NURSE = "nurse", _("Nurse")
+    CHILD = "child", _("Child")
+    SOCIAL_WORKER = "social_worker", _("Social worker")
+
+
+class Level(models.TextChoices):
+    LOW = "low", _("Low")
+    MODERATE = "moderate", _("Moderate")
+    HIGH = "high", _("High")
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        VERIFIED = "verified", _("Verified")
+
+    # Made by the client (phone or browser) so a retried submission is recognised, not doubled.
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="assessments")
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="assessments")
+    respondent = models.CharField(max_length=16, choices=Respondent.choices)
+    informant_caregiver = models.ForeignKey(
+        Caregiver, null=True, blank=True, on_delete=models.SET_NULL, related_name="assessments"
+    )
+    informant_staff = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="informed_assessments"
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="assessments_captured",
+    )
+    assessed_on = models.DateField()
+    instrument_version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="assessments"
+    )
+    answers = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["assessed_on", "respondent"]
+        indexes = [
+            models.Index(fields=["child", "wave"]),
+            models.Index(fields=["wave", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_respondent_display()} assessment {self.uuid}"
+
+    @property
+    def counts(self) -> bool:
+        """Whether it feeds the risk profile (drafts do not)."""
+        return self.status in {self.Status.SUBMITTED, self.Status.VERIFIED}
+
+    def informant_label(self) -> str:
+        if self.informant_caregiver_id:
+            return f"{self.get_respondent_display()} ({self.informant_caregiver})"
+        if self.informant_staff_id:
+            return f"{self.get_respondent_display()} ({self.informant_staff.user.get_full_name()})"
+        return str(self.get_respondent_display())
+
+
+def _level_field(verbose: str) -> models.CharField:
+    return models.CharField(verbose, max_length=8, choices=Level.choices, blank=True, db_index=True)
+
+
+class RiskProfile(models.Model):
+    """Derived: recomputed from the child's assessments in the wave, never typed in."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="risk_profiles")
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="risk_profiles")
+    instrument_version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="risk_profiles"
+    )
+    health = _level_field("Good health")
+    nutrition = _level_field("Food and nutrition")
+    economic = _level_field("Money and living conditions")
+    education = _level_field("Education and learning")
+    protection = _level_field("Protection and care")
+    psychosocial = _level_field("Feelings and behaviour")
+    overall = _level_field("Overall")
+    urgent = models.BooleanField(default=False, db_index=True)
+    discordant = models.BooleanField(default=False)
+    # {domain: {level, findings: [...], informant_levels: {...}, discordant}}, urgent_findings
+    details = models.JSONField(default=dict)
+    assessment_count = models.PositiveSmallIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["wave__starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "wave"], name="one_profile_per_child_wave")
+        ]
+        indexes = [models.Index(fields=["wave", "overall"])]
+
+    def __str__(self) -> str:
+        return f"Risk profile {self.child_id}/{self.wave_id}"

@@ -1,0 +1,180 @@
+"""What an instrument is, once read: questions, answer lists, measures and risk rules.
+
+Plain dataclasses with no Django import. A definition is stored with each published version as
+JSON (`to_dict` / `from_dict`), so scoring never needs the original spreadsheet again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DOMAINS: tuple[str, ...] = (
+    "health",
+    "nutrition",
+    "economic",
+    "education",
+    "protection",
+    "psychosocial",
+)
+DOMAIN_LABELS: dict[str, str] = {
+    "health": "Good health",
+    "nutrition": "Food and nutrition",
+    "economic": "Money and living conditions",
+    "education": "Education and learning",
+    "protection": "Protection and care",
+    "psychosocial": "Feelings and behaviour",
+}
+LEVELS: tuple[str, ...] = ("low", "moderate", "high")
+LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS)}
+RULE_LEVELS: tuple[str, ...] = ("moderate", "high")
+RESPONDENTS: tuple[str, ...] = ("caregiver", "teacher", "nurse", "child", "social_worker")
+SENSITIVITIES: tuple[str, ...] = ("general", "education", "health", "protection")
+
+# Facts about the child that the server supplies to every assessment's values.
+CHILD_FACTS: tuple[str, ...] = ("child_age_months", "child_sex", "child_csg")
+# Names a domain rule may use, filled from the combined result.
+DOMAIN_RULE_NAMES: tuple[str, ...] = ("moderate_count", "high_count")
+
+# XLSForm types the server validates answers for; anything else (notes, groups, calculate,
+# metadata such as start/end/deviceid) carries no answer to check.
+ANSWER_TYPES: frozenset[str] = frozenset(
+    {
+        "integer",
+        "decimal",
+        "text",
+        "date",
+        "select_one",
+        "select_multiple",
+        "range",
+    }
+)
+
+
+@dataclass(slots=True)
+class Choice:
+    name: str
+    label: dict[str, str]
+
+
+@dataclass(slots=True)
+class Question:
+    name: str
+    type: str  # base type: integer, decimal, select_one, note, begin_group, ...
+    row: int
+    label: dict[str, str] = field(default_factory=dict)
+    hint: dict[str, str] = field(default_factory=dict)
+    list_name: str | None = None
+    required: bool = False
+    relevant: str | None = None
+    constraint: str | None = None
+    constraint_message: str | None = None
+    domain: str | None = None
+    indicator: str | None = None
+    respondent: str | None = None
+    sensitivity: str = "general"
+    group: str | None = None  # name of the innermost enclosing group
+
+    @property
+    def takes_answer(self) -> bool:
+        return self.type in ANSWER_TYPES
+
+
+@dataclass(slots=True)
+class MeasureSpec:
+    name: str
+    kind: str
+    respondent: str | None
+    inputs: dict[str, str]  # parameter → expression
+    row: int
+
+
+@dataclass(slots=True)
+class Rule:
+    code: str
+    domain: str
+    indicator: str | None  # None: a domain rule over the combined result
+    level: str
+    when: str
+    reason: str
+    row: int
+    urgent: bool = False
+    source: str = ""
+    respondent: str | None = None  # inferred from what `when` reads
+
+    @property
+    def is_domain_rule(self) -> bool:
+        return self.indicator is None
+
+
+@dataclass(slots=True)
+class InstrumentDefinition:
+    code: str
+    title: str
+    version_label: str
+    questions: list[Question]
+    choices: dict[str, list[Choice]]
+    measures: list[MeasureSpec] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    indicator_labels: dict[str, str] = field(default_factory=dict)  # "domain.indicator" → label
+    languages: list[str] = field(default_factory=list)
+
+    @property
+    def scored(self) -> bool:
+        return bool(self.rules)
+
+    def answerable(self, respondent: str | None = None) -> list[Question]:
+        return [
+            q
+            for q in self.questions
+            if q.takes_answer and (respondent is None or q.respondent == respondent)
+        ]
+
+    def respondents(self) -> list[str]:
+        present = {q.respondent for q in self.questions if q.takes_answer and q.respondent}
+        return [r for r in RESPONDENTS if r in present]
+
+    def question(self, name: str) -> Question | None:
+        for q in self.questions:
+            if q.name == name:
+                return q
+        return None
+
+    def indicators(self) -> dict[str, list[str]]:
+        """Domain → indicator codes, in the order they first appear."""
+        found: dict[str, list[str]] = {d: [] for d in DOMAINS}
+        for item in [*self.questions, *self.rules]:
+            if item.domain in found and item.indicator and item.indicator not in found[item.domain]:
+                found[item.domain].append(item.indicator)
+        return {d: codes for d, codes in found.items() if codes}
+
+    def indicator_label(self, domain: str, indicator: str) -> str:
+        return self.indicator_labels.get(f"{domain}.{indicator}", indicator.replace("_", " "))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InstrumentDefinition:
+        return cls(
+            code=data["code"],
+            title=data["title"],
+            version_label=data.get("version_label", ""),
+            questions=[Question(**q) for q in data["questions"]],
+            choices={
+                name: [Choice(**c) for c in items] for name, items in data["choices"].items()
+            },
+            measures=[MeasureSpec(**m) for m in data.get("measures", [])],
+            rules=[Rule(**r) for r in data.get("rules", [])],
+            indicator_labels=dict(data.get("indicator_labels", {})),
+            languages=list(data.get("languages", [])),
+        )
+
+
+def label_text(label: dict[str, str], language: str | None = None) -> str:
+    """The label in `language` if the instrument has it, else its default label."""
+    if language and language in label:
+        return label[language]
+    if "default" in label:
+        return label["default"]
+    return next(iter(label.values()), "")

@@ -1,0 +1,545 @@
+"""The XLSForm expression language (a subset of XPath 1.0), compiled to Python functions.
+
+Instrument authors write one language everywhere — `relevant`, `constraint`, measure inputs and
+scoring rules — so an expression is parsed once here and compiled to a plain Python function of
+one argument, the mapping of names to values. Compiling (rather than walking a tree per call) is
+what lets the engine score tens of thousands of assessments a second; the generated source is
+built only from the parsed tree, never from the author's text, so nothing the author writes can
+run as Python.
+
+Why not a library: pyxform only tokenises expressions, and the XPath engines on PyPI evaluate
+over XML documents, not over a dict of answers. See docs/decisions/0003-expression-language.md.
+
+Missing values: an unanswered question is None. Any comparison with None is false, arithmetic
+with None is None, and `coalesce()` supplies a default — so a rule never fires on a gap.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Values = Mapping[str, Any]
+Compiled = Callable[[Values], Any]
+
+SELF = "."  # the name `.` is bound to in a constraint
+
+
+class ExpressionError(ValueError):
+    """An expression that cannot be parsed or uses something the engine does not know."""
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<ref>\$\{\s*(?P<refname>[A-Za-z_][\w.\-]*)\s*\})
+  | (?P<number>\d+\.\d*|\.\d+|\d+)
+  | (?P<string>'[^']*'|"[^"]*")
+  | (?P<op><=|>=|!=|=|<|>|\+|-|\*|\(|\)|,)
+  | (?P<self>\.)
+  | (?P<name>[A-Za-z_][\w\-]*(?::[A-Za-z_][\w\-]*)?)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str  # ref, number, string, op, self, name, end
+    value: str
+    position: int
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN_RE.match(text, position)
+        if match is None:
+            raise ExpressionError(f"unexpected character {text[position]!r} at position {position + 1}")
+        kind = match.lastgroup
+        if kind == "refname":  # pragma: no cover - the outer group wins
+            kind = "ref"
+        if kind == "ref":
+            tokens.append(Token("ref", match.group("refname"), position))
+        elif kind != "ws":
+            tokens.append(Token(kind or "", match.group(0), position))
+        position = match.end()
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+# --- syntax tree ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    function: str
+    args: tuple[Node, ...]
+
+
+Node = Literal | Ref | BinOp | Neg | Call
+
+_COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
+
+# function name → (min args, max args or None for any)
+FUNCTIONS: dict[str, tuple[int, int | None]] = {
+    "selected": (2, 2),
+    "count-selected": (1, 1),
+    "not": (1, 1),
+    "if": (3, 3),
+    "coalesce": (2, 2),
+    "int": (1, 1),
+    "number": (1, 1),
+    "string": (1, 1),
+    "string-length": (1, 1),
+    "round": (1, 2),
+    "abs": (1, 1),
+    "min": (1, None),
+    "max": (1, None),
+    "regex": (2, 2),
+    "true": (0, 0),
+    "false": (0, 0),
+}
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.index = 0
+
+    def peek(self) -> Token:
+        return self.tokens[self.index]
+
+    def take(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def expect(self, value: str) -> None:
+        token = self.take()
+        if token.value != value or token.kind not in {"op"}:
+            found = token.value or "the end"
+            raise ExpressionError(f"expected '{value}' at position {token.position + 1}, found {found!r}")
+
+    def parse(self) -> Node:
+        if self.peek().kind == "end":
+            raise ExpressionError("the expression is empty")
+        node = self.parse_or()
+        token = self.peek()
+        if token.kind != "end":
+            raise ExpressionError(f"unexpected {token.value!r} at position {token.position + 1}")
+        return node
+
+    def _is_word(self, word: str) -> bool:
+        token = self.peek()
+        return token.kind == "name" and token.value == word
+
+    def parse_or(self) -> Node:
+        node = self.parse_and()
+        while self._is_word("or"):
+            self.take()
+            node = BinOp("or", node, self.parse_and())
+        return node
+
+    def parse_and(self) -> Node:
+        node = self.parse_comparison()
+        while self._is_word("and"):
+            self.take()
+            node = BinOp("and", node, self.parse_comparison())
+        return node
+
+    def parse_comparison(self) -> Node:
+        node = self.parse_additive()
+        token = self.peek()
+        if token.kind == "op" and token.value in _COMPARISONS:
+            self.take()
+            node = BinOp(token.value, node, self.parse_additive())
+            after = self.peek()
+            if after.kind == "op" and after.value in _COMPARISONS:
+                raise ExpressionError(
+                    f"two comparisons in a row at position {after.position + 1}; join them with 'and'"
+                )
+        return node
+
+    def parse_additive(self) -> Node:
+        node = self.parse_multiplicative()
+        while self.peek().kind == "op" and self.peek().value in {"+", "-"}:
+            op = self.take().value
+            node = BinOp(op, node, self.parse_multiplicative())
+        return node
+
+    def parse_multiplicative(self) -> Node:
+        node = self.parse_unary()
+        while (self.peek().kind == "op" and self.peek().value == "*") or self._is_word(
+            "div"
+        ) or self._is_word("mod"):
+            op = self.take().value
+            node = BinOp(op, node, self.parse_unary())
+        return node
+
+    def parse_unary(self) -> Node:
+        token = self.peek()
+        if token.kind == "op" and token.value == "-":
+            self.take()
+            return Neg(self.parse_unary())
+        return self.parse_primary()
+
+    def parse_primary(self) -> Node:
+        token = self.take()
+        if token.kind == "number":
+            number = float(token.value)
+            return Literal(int(number) if number.is_integer() and "." not in token.value else number)
+        if token.kind == "string":
+            return Literal(token.value[1:-1])
+        if token.kind == "ref":
+            return Ref(token.value)
+        if token.kind == "self":
+            return Ref(SELF)
+        if token.kind == "op" and token.value == "(":
+            node = self.parse_or()
+            self.expect(")")
+            return node
+        if token.kind == "name":
+            following = self.peek()
+            if following.kind == "op" and following.value == "(":
+                return self.parse_call(token)
+            raise ExpressionError(
+                f"{token.value!r} at position {token.position + 1} is not understood; "
+                "refer to a question as ${name}"
+            )
+        if token.kind == "end":
+            raise ExpressionError("the expression ends too early; something is missing at the end")
+        raise ExpressionError(f"unexpected {token.value!r} at position {token.position + 1}")
+
+    def parse_call(self, name: Token) -> Node:
+        function = name.value
+        if function not in FUNCTIONS:
+            raise ExpressionError(f"the function {function}() is not supported")
+        self.expect("(")
+        args: list[Node] = []
+        if not (self.peek().kind == "op" and self.peek().value == ")"):
+            args.append(self.parse_or())
+            while self.peek().kind == "op" and self.peek().value == ",":
+                self.take()
+                args.append(self.parse_or())
+        self.expect(")")
+        low, high = FUNCTIONS[function]
+        if len(args) < low or (high is not None and len(args) > high):
+            expected = str(low) if low == high else f"{low} or more" if high is None else f"{low}-{high}"
+            raise ExpressionError(f"{function}() takes {expected} argument(s), got {len(args)}")
+        return Call(function, tuple(args))
+
+
+def parse(text: str) -> Node:
+    return _Parser(text).parse()
+
+
+def references(node: Node) -> set[str]:
+    """Every name an expression reads (`.` included when a constraint uses it)."""
+    if isinstance(node, Ref):
+        return {node.name}
+    if isinstance(node, BinOp):
+        return references(node.left) | references(node.right)
+    if isinstance(node, Neg):
+        return references(node.operand)
+    if isinstance(node, Call):
+        found: set[str] = set()
+        for arg in node.args:
+            found |= references(arg)
+        return found
+    return set()
+
+
+# --- runtime helpers (XPath's loose typing, with None for "no value") ---------------------------
+
+
+def _num(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None if value is None else float(value)
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _same(a: Any, b: Any) -> tuple[Any, Any] | None:
+    """Bring two values to comparable types, or None when they cannot be compared."""
+    if a is None or b is None:
+        return None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return bool(a), bool(b)
+    if isinstance(a, int | float) or isinstance(b, int | float):
+        na, nb = _num(a), _num(b)
+        return None if na is None or nb is None else (na, nb)
+    if isinstance(a, list | tuple):
+        a = " ".join(map(str, a))
+    if isinstance(b, list | tuple):
+        b = " ".join(map(str, b))
+    return str(a), str(b)
+
+
+def _eq(a: Any, b: Any) -> bool:
+    pair = _same(a, b)
+    return pair is not None and pair[0] == pair[1]
+
+
+def _ne(a: Any, b: Any) -> bool:
+    pair = _same(a, b)
+    return pair is not None and pair[0] != pair[1]
+
+
+def _ordered(a: Any, b: Any) -> tuple[float, float] | None:
+    na, nb = _num(a), _num(b)
+    return None if na is None or nb is None else (na, nb)
+
+
+def _lt(a: Any, b: Any) -> bool:
+    pair = _ordered(a, b)
+    return pair is not None and pair[0] < pair[1]
+
+
+def _le(a: Any, b: Any) -> bool:
+    pair = _ordered(a, b)
+    return pair is not None and pair[0] <= pair[1]
+
+
+def _gt(a: Any, b: Any) -> bool:
+    pair = _ordered(a, b)
+    return pair is not None and pair[0] > pair[1]
+
+
+def _ge(a: Any, b: Any) -> bool:
+    pair = _ordered(a, b)
+    return pair is not None and pair[0] >= pair[1]
+
+
+def _arith(op: str) -> Callable[[Any, Any], Any]:
+    def apply(a: Any, b: Any) -> Any:
+        na, nb = _num(a), _num(b)
+        if na is None or nb is None:
+            return None
+        if op == "+":
+            return na + nb
+        if op == "-":
+            return na - nb
+        if op == "*":
+            return na * nb
+        if nb == 0:
+            return None
+        return na / nb if op == "div" else math.fmod(na, nb)
+
+    return apply
+
+
+def _truthy(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str | list | tuple):
+        return len(value) > 0
+    return bool(value)
+
+
+def _choices(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return str(value).split()
+
+
+def _selected(value: Any, choice: Any) -> bool:
+    return choice is not None and str(choice) in _choices(value)
+
+
+def _count_selected(value: Any) -> int:
+    return len(_choices(value))
+
+
+def _int(value: Any) -> int | None:
+    number = _num(value)
+    return None if number is None else int(number)
+
+
+def _string(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return " ".join(map(str, value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _round(value: Any, digits: Any = 0) -> float | None:
+    number, places = _num(value), _int(digits)
+    return None if number is None or places is None else round(number, places)
+
+
+def _abs(value: Any) -> float | None:
+    number = _num(value)
+    return None if number is None else abs(number)
+
+
+def _min(*values: Any) -> float | None:
+    numbers = [_num(v) for v in values]
+    return None if any(n is None for n in numbers) else min(numbers)  # type: ignore[type-var]
+
+
+def _max(*values: Any) -> float | None:
+    numbers = [_num(v) for v in values]
+    return None if any(n is None for n in numbers) else max(numbers)  # type: ignore[type-var]
+
+
+_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _regex(value: Any, pattern: Any) -> bool:
+    if value is None or pattern is None:
+        return False
+    compiled = _REGEX_CACHE.get(pattern)
+    if compiled is None:
+        compiled = _REGEX_CACHE[pattern] = re.compile(str(pattern))
+    return compiled.search(_string(value)) is not None
+
+
+def _coalesce(a: Any, b: Any) -> Any:
+    return b if a is None or a == "" else a
+
+
+_RUNTIME: dict[str, Any] = {
+    "_eq": _eq,
+    "_ne": _ne,
+    "_lt": _lt,
+    "_le": _le,
+    "_gt": _gt,
+    "_ge": _ge,
+    "_add": _arith("+"),
+    "_sub": _arith("-"),
+    "_mul": _arith("*"),
+    "_div": _arith("div"),
+    "_mod": _arith("mod"),
+    "_truthy": _truthy,
+    "_selected": _selected,
+    "_count_selected": _count_selected,
+    "_num": _num,
+    "_int": _int,
+    "_string": _string,
+    "_round": _round,
+    "_abs": _abs,
+    "_min": _min,
+    "_max": _max,
+    "_regex": _regex,
+    "_coalesce": _coalesce,
+    "len": len,
+    "__builtins__": {},
+}
+
+_OP_HELPERS = {
+    "=": "_eq",
+    "!=": "_ne",
+    "<": "_lt",
+    "<=": "_le",
+    ">": "_gt",
+    ">=": "_ge",
+    "+": "_add",
+    "-": "_sub",
+    "*": "_mul",
+    "div": "_div",
+    "mod": "_mod",
+}
+
+_CALL_HELPERS = {
+    "selected": "_selected",
+    "count-selected": "_count_selected",
+    "int": "_int",
+    "number": "_num",
+    "string": "_string",
+    "round": "_round",
+    "abs": "_abs",
+    "min": "_min",
+    "max": "_max",
+    "regex": "_regex",
+    "coalesce": "_coalesce",
+}
+
+
+def _source(node: Node) -> str:
+    """Python source for a node; `v` is the mapping of values."""
+    if isinstance(node, Literal):
+        return repr(node.value)
+    if isinstance(node, Ref):
+        return f"v.get({node.name!r})"
+    if isinstance(node, Neg):
+        return f"_sub(0, {_source(node.operand)})"
+    if isinstance(node, BinOp):
+        if node.op == "and":
+            return f"(_truthy({_source(node.left)}) and _truthy({_source(node.right)}))"
+        if node.op == "or":
+            return f"(_truthy({_source(node.left)}) or _truthy({_source(node.right)}))"
+        return f"{_OP_HELPERS[node.op]}({_source(node.left)}, {_source(node.right)})"
+    if node.function == "true":
+        return "True"
+    if node.function == "false":
+        return "False"
+    args = [_source(arg) for arg in node.args]
+    if node.function == "not":
+        return f"(not _truthy({args[0]}))"
+    if node.function == "if":
+        return f"({args[1]} if _truthy({args[0]}) else {args[2]})"
+    if node.function == "string-length":
+        return f"len(_string({args[0]}))"
+    return f"{_CALL_HELPERS[node.function]}({', '.join(args)})"
+
+
+def compile_node(node: Node) -> Compiled:
+    code = compile(f"lambda v: {_source(node)}", "<expression>", "eval")
+    return eval(code, dict(_RUNTIME))  # noqa: S307 - source generated from our own tree only
+
+
+def compile_expression(text: str) -> Compiled:
+    return compile_node(parse(text))
+
+
+def compile_condition(text: str) -> Callable[[Values], bool]:
+    """A compiled expression whose result is read as true or false."""
+    node = parse(text)
+    if isinstance(node, BinOp) and node.op in _COMPARISONS | {"and", "or"}:
+        return compile_node(node)
+    return compile_node(Call("not", (Call("not", (node,)),)))
+
+
+def truthy(value: Any) -> bool:
+    return _truthy(value)

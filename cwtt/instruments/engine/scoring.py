@@ -1,0 +1,251 @@
+"""The scoring engine: answers → findings per informant → a child's risk profile for a wave.
+
+Plain Python with no Django import, so it can be tested and benchmarked alone and run in bulk.
+The rules come from the instrument (scoring is data, not code); this module only evaluates them.
+
+How informants are combined is stated in docs/instrument-format.md ("How a risk profile is
+formed") and argued in docs/decisions/0004-combining-informants.md: the highest level any
+informant gives wins, and a domain is discordant when one informant says high and another low.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .definition import DOMAINS, LEVEL_RANK, LEVELS, InstrumentDefinition, Rule
+from .expressions import Compiled, compile_condition, compile_expression
+from .measure_catalogue import MEASURE_OUTPUT_KEYS, output_variable
+
+MeasureFunction = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule that fired: the reason a team reads."""
+
+    rule: str
+    domain: str
+    indicator: str | None
+    level: str
+    reason: str
+    urgent: bool
+    respondent: str | None
+    informant: str | None
+
+
+@dataclass(slots=True)
+class AssessmentScore:
+    """What one informant's answers say."""
+
+    informant: str
+    respondent: str
+    findings: list[Finding]
+    covered: frozenset[str]  # domains this informant answered at least one question in
+    measures: dict[str, Any] = field(default_factory=dict)
+    measure_problems: list[str] = field(default_factory=list)
+
+    def level(self, domain: str) -> str | None:
+        rank = max((LEVEL_RANK[f.level] for f in self.findings if f.domain == domain), default=None)
+        if rank is None:
+            return "low" if domain in self.covered else None
+        return LEVELS[rank]
+
+
+@dataclass(slots=True)
+class DomainResult:
+    level: str | None  # None: no informant answered anything in this domain
+    findings: list[Finding]
+    informant_levels: dict[str, str]
+    discordant: bool
+
+
+@dataclass(slots=True)
+class ProfileResult:
+    """A child's risk for one wave, combined over informants."""
+
+    domains: dict[str, DomainResult]
+    overall: str | None
+    urgent_findings: list[Finding]
+
+    @property
+    def urgent(self) -> bool:
+        return bool(self.urgent_findings)
+
+    @property
+    def discordant_domains(self) -> list[str]:
+        return [d for d, result in self.domains.items() if result.discordant]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class _MeasurePlan:
+    name: str
+    kind: str
+    inputs: list[tuple[str, Compiled]]
+    outputs: list[tuple[str, str]]  # (measure's key, variable name)
+
+
+@dataclass(slots=True)
+class _RespondentPlan:
+    measures: list[_MeasurePlan] = field(default_factory=list)
+    rules: list[tuple[Rule, Callable[[Mapping[str, Any]], bool]]] = field(default_factory=list)
+    question_domains: dict[str, str] = field(default_factory=dict)
+
+
+def _default_compute(kind: str, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
+    from cwtt.instruments.measures import compute
+
+    return compute(kind, inputs)
+
+
+class Scorer:
+    """A compiled instrument version. Build once per version and reuse: compiling is the slow part."""
+
+    def __init__(
+        self, definition: InstrumentDefinition, compute: MeasureFunction | None = None
+    ) -> None:
+        self.definition = definition
+        self._compute = compute or _default_compute
+        self._plans: dict[str, _RespondentPlan] = {}
+        for question in definition.answerable():
+            if question.respondent is None:
+                continue
+            plan = self._plans.setdefault(question.respondent, _RespondentPlan())
+            if question.domain:
+                plan.question_domains[question.name] = question.domain
+        for spec in definition.measures:
+            if spec.respondent is None:
+                continue
+            self._plans.setdefault(spec.respondent, _RespondentPlan()).measures.append(
+                _MeasurePlan(
+                    name=spec.name,
+                    kind=spec.kind,
+                    inputs=[(p, compile_expression(text)) for p, text in spec.inputs.items()],
+                    outputs=[
+                        (key, output_variable(spec.name, spec.kind, key))
+                        for key in MEASURE_OUTPUT_KEYS[spec.kind]
+                    ],
+                )
+            )
+        self._domain_rules: dict[str, list[tuple[Rule, Callable[[Mapping[str, Any]], bool]]]] = {}
+        for rule in definition.rules:
+            condition = compile_condition(rule.when)
+            if rule.is_domain_rule:
+                self._domain_rules.setdefault(rule.domain, []).append((rule, condition))
+            elif rule.respondent is not None:
+                plan = self._plans.setdefault(rule.respondent, _RespondentPlan())
+                plan.rules.append((rule, condition))
+
+    def score(
+        self,
+        respondent: str,
+        answers: Mapping[str, Any],
+        context: Mapping[str, Any] | None = None,
+        informant: str | None = None,
+    ) -> AssessmentScore:
+        """Evaluate one assessment's answers. `context` holds the child facts (child_age_months...)."""
+        informant = informant or respondent
+        plan = self._plans.get(respondent)
+        if plan is None:
+            return AssessmentScore(informant, respondent, [], frozenset())
+        values: dict[str, Any] = dict(context) if context else {}
+        values.update(answers)
+        measures: dict[str, Any] = {}
+        problems: list[str] = []
+        for measure in plan.measures:
+            inputs = {param: fn(values) for param, fn in measure.inputs}
+            if any(v is None or v == "" for v in inputs.values()):
+                continue  # an unanswered input: the measure has no value
+            try:
+                result = self._compute(measure.kind, inputs)
+            except ValueError as error:  # MeasureInputError is a ValueError
+                problems.append(f"{measure.name}: {error}")
+                continue
+            for key, variable in measure.outputs:
+                value = result.get(key)
+                values[variable] = value
+                measures[variable] = value
+        findings = [
+            Finding(
+                rule.code,
+                rule.domain,
+                rule.indicator,
+                rule.level,
+                rule.reason,
+                rule.urgent,
+                respondent,
+                informant,
+            )
+            for rule, condition in plan.rules
+            if condition(values)
+        ]
+        domains = plan.question_domains
+        covered = frozenset(
+            domains[name]
+            for name, value in answers.items()
+            if name in domains and value is not None and value != ""
+        )
+        return AssessmentScore(informant, respondent, findings, covered, measures, problems)
+
+    def combine(self, scores: Iterable[AssessmentScore]) -> ProfileResult:
+        """Combine informants' scores into one profile (highest level wins; see module doc)."""
+        scores = list(scores)
+        domains: dict[str, DomainResult] = {}
+        urgent: list[Finding] = []
+        for domain in DOMAINS:
+            findings = [f for s in scores for f in s.findings if f.domain == domain]
+            informant_levels: dict[str, str] = {}
+            for score in scores:
+                level = score.level(domain)
+                if level is None:
+                    continue
+                previous = informant_levels.get(score.informant)
+                if previous is None or LEVEL_RANK[level] > LEVEL_RANK[previous]:
+                    informant_levels[score.informant] = level
+            indicator_rank: dict[str, int] = {}
+            for finding in findings:
+                key = finding.indicator or ""
+                indicator_rank[key] = max(indicator_rank.get(key, 0), LEVEL_RANK[finding.level])
+            rank: int | None = max(indicator_rank.values(), default=None)
+            if rank is None and informant_levels:
+                rank = 0
+            counts = {
+                "moderate_count": sum(1 for r in indicator_rank.values() if r >= 1),
+                "high_count": sum(1 for r in indicator_rank.values() if r >= 2),
+            }
+            for rule, condition in self._domain_rules.get(domain, []):
+                if condition(counts):
+                    findings.append(
+                        Finding(
+                            rule.code,
+                            domain,
+                            None,
+                            rule.level,
+                            rule.reason,
+                            rule.urgent,
+                            None,
+                            None,
+                        )
+                    )
+                    rank = max(rank or 0, LEVEL_RANK[rule.level])
+            findings.sort(key=lambda f: -LEVEL_RANK[f.level])
+            urgent.extend(f for f in findings if f.urgent)
+            seen = set(informant_levels.values())
+            domains[domain] = DomainResult(
+                level=None if rank is None else LEVELS[rank],
+                findings=findings,
+                informant_levels=informant_levels,
+                discordant="high" in seen and "low" in seen,
+            )
+        ranks = [LEVEL_RANK[r.level] for r in domains.values() if r.level is not None]
+        overall = LEVELS[max(ranks)] if ranks else None
+        return ProfileResult(domains=domains, overall=overall, urgent_findings=urgent)
+
+
+def highest(levels: Iterable[str | None]) -> str | None:
+    ranks = [LEVEL_RANK[level] for level in levels if level is not None]
+    return LEVELS[max(ranks)] if ranks else None
