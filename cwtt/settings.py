@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "cwtt.registry",
     "cwtt.instruments",
     "cwtt.assessments",
+    "cwtt.synthetic",
     "cwtt.web",
 ]
 

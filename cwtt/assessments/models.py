@@ -18,7 +18,9 @@ class Wave(models.Model):
     ends_on = models.DateField()
     schools = models.ManyToManyField(School, related_name="waves", blank=True)
     instrument_version = models.ForeignKey(
-        InstrumentVersion, on_delete=models.PROTECT, related_name="waves",
+        InstrumentVersion,
+        on_delete=models.PROTECT,
+        related_name="waves",
         help_text=_("The version new assessments in this wave are answered with."),
     )
 
@@ -61,7 +63,10 @@ class Assessment(models.Model):
         Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="informed_assessments"
     )
     assessor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="assessments_captured",
     )
     assessed_on = models.DateField()

@@ -42,14 +42,18 @@ class Location(models.Model):
             raise ValidationError({"parent": _("A province has no parent location.")})
         if expected is not None and (self.parent is None or self.parent.level != expected):
             raise ValidationError(
-                {"parent": _("A %(level)s must belong to a %(parent)s.")
-                 % {"level": self.get_level_display().lower(), "parent": expected.label.lower()}}
+                {
+                    "parent": _("A %(level)s must belong to a %(parent)s.")
+                    % {"level": self.get_level_display().lower(), "parent": expected.label.lower()}
+                }
             )
 
     def descendant_ids(self) -> list[int]:
         ids, frontier = [self.pk], [self.pk]
         while frontier:
-            frontier = list(Location.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            frontier = list(
+                Location.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
             ids.extend(frontier)
         return ids
 
@@ -123,11 +127,17 @@ class Household(models.Model):
 
     address = models.CharField(max_length=255)
     latitude = models.DecimalField(
-        max_digits=9, decimal_places=6, null=True, blank=True,
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        max_digits=9, decimal_places=6, null=True, blank=True,
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     water = models.CharField(max_length=20, choices=Water.choices, blank=True)
@@ -180,11 +190,16 @@ class Child(models.Model):
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
-    caregivers = models.ManyToManyField(Caregiver, through="ChildCaregiver", related_name="children")
+    caregivers = models.ManyToManyField(
+        Caregiver, through="ChildCaregiver", related_name="children"
+    )
     sa_id_number = models.CharField("SA ID number", max_length=13, blank=True)
     birth_certificate_number = models.CharField(max_length=30, blank=True)
     grant_status = models.CharField(
-        "Child Support Grant", max_length=16, choices=GrantStatus.choices, default=GrantStatus.UNKNOWN
+        "Child Support Grant",
+        max_length=16,
+        choices=GrantStatus.choices,
+        default=GrantStatus.UNKNOWN,
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -217,7 +232,11 @@ class Child(models.Model):
             )
             if id_problems:
                 errors["sa_id_number"] = id_problems
-        if self.school_class_id and self.school_id and self.school_class.school_id != self.school_id:
+        if (
+            self.school_class_id
+            and self.school_id
+            and self.school_class.school_id != self.school_id
+        ):
             errors["school_class"] = [str(_("The class belongs to another school."))]
         if errors:
             raise ValidationError(errors)
@@ -249,6 +268,9 @@ class ChildCaregiver(models.Model):
             models.UniqueConstraint(fields=["child", "caregiver"], name="unique_child_caregiver")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.caregiver} ({self.get_relation_display()})"
+
 
 class Organisation(models.Model):
     class Sector(models.TextChoices):
@@ -269,12 +291,18 @@ class Organisation(models.Model):
 
 
 class Staff(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
+    )
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="staff")
     role = models.CharField(max_length=24, choices=Role.choices)
     schools = models.ManyToManyField(School, blank=True, related_name="staff")
     location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
         help_text=_("For district and provincial roles: the area they oversee."),
     )
 

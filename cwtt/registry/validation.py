@@ -44,12 +44,19 @@ def sa_id_problems(
     if number[10] not in "01":
         problems.append("The 11th digit of an ID number must be 0 (citizen) or 1 (resident).")
     if not luhn_ok(number):
-        problems.append("The ID number's check digit is wrong; please check it was typed correctly.")
-    if encoded_birth and date_of_birth and (
-        encoded_birth.month,
-        encoded_birth.day,
-        encoded_birth.year % 100,
-    ) != (date_of_birth.month, date_of_birth.day, date_of_birth.year % 100):
+        problems.append(
+            "The ID number's check digit is wrong; please check it was typed correctly."
+        )
+    if (
+        encoded_birth
+        and date_of_birth
+        and (
+            encoded_birth.month,
+            encoded_birth.day,
+            encoded_birth.year % 100,
+        )
+        != (date_of_birth.month, date_of_birth.day, date_of_birth.year % 100)
+    ):
         problems.append("The ID number does not match the date of birth.")
     if sex in {"M", "F"} and not problems:
         encoded_sex = "F" if int(number[6:10]) < 5000 else "M"
@@ -68,7 +75,11 @@ def date_of_birth_problems(date_of_birth: dt.date, today: dt.date | None = None)
 
 
 def age_in_years(date_of_birth: dt.date, on: dt.date) -> int:
-    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    return (
+        on.year
+        - date_of_birth.year
+        - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    )
 
 
 def age_warnings(date_of_birth: dt.date, on: dt.date | None = None) -> list[str]:

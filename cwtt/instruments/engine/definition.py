@@ -161,9 +161,7 @@ class InstrumentDefinition:
             title=data["title"],
             version_label=data.get("version_label", ""),
             questions=[Question(**q) for q in data["questions"]],
-            choices={
-                name: [Choice(**c) for c in items] for name, items in data["choices"].items()
-            },
+            choices={name: [Choice(**c) for c in items] for name, items in data["choices"].items()},
             measures=[MeasureSpec(**m) for m in data.get("measures", [])],
             rules=[Rule(**r) for r in data.get("rules", [])],
             indicator_labels=dict(data.get("indicator_labels", {})),

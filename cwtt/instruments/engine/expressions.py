@@ -61,7 +61,9 @@ def tokenize(text: str) -> list[Token]:
     while position < len(text):
         match = _TOKEN_RE.match(text, position)
         if match is None:
-            raise ExpressionError(f"unexpected character {text[position]!r} at position {position + 1}")
+            raise ExpressionError(
+                f"unexpected character {text[position]!r} at position {position + 1}"
+            )
         kind = match.lastgroup
         if kind == "refname":  # pragma: no cover - the outer group wins
             kind = "ref"
@@ -148,7 +150,9 @@ class _Parser:
         token = self.take()
         if token.value != value or token.kind not in {"op"}:
             found = token.value or "the end"
-            raise ExpressionError(f"expected '{value}' at position {token.position + 1}, found {found!r}")
+            raise ExpressionError(
+                f"expected '{value}' at position {token.position + 1}, found {found!r}"
+            )
 
     def parse(self) -> Node:
         if self.peek().kind == "end":
@@ -199,9 +203,11 @@ class _Parser:
 
     def parse_multiplicative(self) -> Node:
         node = self.parse_unary()
-        while (self.peek().kind == "op" and self.peek().value == "*") or self._is_word(
-            "div"
-        ) or self._is_word("mod"):
+        while (
+            (self.peek().kind == "op" and self.peek().value == "*")
+            or self._is_word("div")
+            or self._is_word("mod")
+        ):
             op = self.take().value
             node = BinOp(op, node, self.parse_unary())
         return node
@@ -217,7 +223,9 @@ class _Parser:
         token = self.take()
         if token.kind == "number":
             number = float(token.value)
-            return Literal(int(number) if number.is_integer() and "." not in token.value else number)
+            return Literal(
+                int(number) if number.is_integer() and "." not in token.value else number
+            )
         if token.kind == "string":
             return Literal(token.value[1:-1])
         if token.kind == "ref":
@@ -254,7 +262,9 @@ class _Parser:
         self.expect(")")
         low, high = FUNCTIONS[function]
         if len(args) < low or (high is not None and len(args) > high):
-            expected = str(low) if low == high else f"{low} or more" if high is None else f"{low}-{high}"
+            expected = (
+                str(low) if low == high else f"{low} or more" if high is None else f"{low}-{high}"
+            )
             raise ExpressionError(f"{function}() takes {expected} argument(s), got {len(args)}")
         return Call(function, tuple(args))
 

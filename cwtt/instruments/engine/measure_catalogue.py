@@ -7,6 +7,8 @@ keys first, so a measure named `hfias` gives `${hfias_score}` rather than `${hfi
 
 from __future__ import annotations
 
+from cwtt.instruments.measures.registry import MEASURES
+
 MEASURE_KINDS: dict[str, tuple[str, ...]] = {
     "growth": ("sex", "age_months", "height_cm", "weight_kg"),
     "hfias": tuple(f"q{i}" for i in range(1, 10)),
@@ -14,37 +16,9 @@ MEASURE_KINDS: dict[str, tuple[str, ...]] = {
     "psc17": tuple(f"q{i}" for i in range(1, 18)),
 }
 
-# The keys each measure returns (the same as the `cwtt measure` CSV columns).
+# The keys each measure returns: the same as the `cwtt measure` CSV columns.
 MEASURE_OUTPUT_KEYS: dict[str, tuple[str, ...]] = {
-    "growth": (
-        "bmi",
-        "haz",
-        "waz",
-        "baz",
-        "flag_haz",
-        "flag_waz",
-        "flag_baz",
-        "stunted",
-        "severely_stunted",
-        "underweight",
-        "severely_underweight",
-        "thin",
-        "severely_thin",
-        "overweight",
-        "obese",
-    ),
-    "hfias": ("hfias_score", "hfias_category", "hhs_score", "hhs_category"),
-    "phq9": ("phq9_score", "phq9_band", "phq9_urgent"),
-    "psc17": (
-        "psc17_attention",
-        "psc17_attention_positive",
-        "psc17_internalising",
-        "psc17_internalising_positive",
-        "psc17_externalising",
-        "psc17_externalising_positive",
-        "psc17_total",
-        "psc17_total_positive",
-    ),
+    kind: MEASURES[kind].output_columns for kind in MEASURE_KINDS
 }
 
 

@@ -272,9 +272,7 @@ class _Reader:
         normalised = value.strip().lower()
         allowed = tuple(allowed)
         if normalised not in allowed:
-            self.problem(
-                sheet, row, column, f"{value!r} is not one of: {', '.join(allowed)}"
-            )
+            self.problem(sheet, row, column, f"{value!r} is not one of: {', '.join(allowed)}")
             return None
         return normalised
 
@@ -298,9 +296,7 @@ class _Reader:
             version_label=settings.get("version", ""),
             questions=questions,
             choices=choices,
-            languages=sorted(
-                {lang for q in questions for lang in q.label if lang != "default"}
-            ),
+            languages=sorted({lang for q in questions for lang in q.label if lang != "default"}),
         )
         definition.indicator_labels = self.read_indicator_labels()
         definition.measures = self.read_measures(definition)
@@ -327,7 +323,7 @@ class _Reader:
         if sheet is None:
             return lists
         list_column = "list_name" if "list_name" in sheet.headers else "list name"
-        for number, row in sheet.rows:
+        for _, row in sheet.rows:
             list_name, name = row.get(list_column), row.get("name")
             if not list_name or not name:
                 continue  # pyxform reports incomplete choice rows
@@ -515,7 +511,7 @@ class _Reader:
             if inputs is None:
                 continue
             readers: set[str] = set()
-            for parameter, text in inputs.items():
+            for text in inputs.values():
                 used = self.check_expression(
                     "measures", number, "inputs", text, set(questions) | set(CHILD_FACTS)
                 )
@@ -658,7 +654,9 @@ def read_instrument(source: str | Path | bytes, filename: str | None = None) -> 
         try:
             data = path.read_bytes()
         except OSError as error:
-            return ReadResult(None, [Problem(path.name, None, None, f"cannot read file: {error.strerror}")])
+            return ReadResult(
+                None, [Problem(path.name, None, None, f"cannot read file: {error.strerror}")]
+            )
     else:
         data = source
         if filename is None:

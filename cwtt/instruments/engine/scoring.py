@@ -97,7 +97,7 @@ class _RespondentPlan:
 
 
 def _default_compute(kind: str, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
-    from cwtt.instruments.measures import compute
+    from cwtt.instruments.measures.registry import compute
 
     return compute(kind, inputs)
 

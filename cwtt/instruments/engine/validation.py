@@ -89,7 +89,9 @@ class AnswerValidator:
                 continue
             relevant = self.is_relevant(question, clean)
             if name in clean and not relevant:
-                errors[name] = "This question does not apply, given the earlier answers; leave it empty."
+                errors[name] = (
+                    "This question does not apply, given the earlier answers; leave it empty."
+                )
                 continue
             if name not in clean:
                 if relevant and question.required and not partial:
@@ -97,7 +99,9 @@ class AnswerValidator:
                 continue
             constraint = self._constraint.get(name)
             if constraint is not None and not constraint({**clean, SELF: clean[name]}):
-                errors[name] = question.constraint_message or "This answer is outside what is allowed here."
+                errors[name] = (
+                    question.constraint_message or "This answer is outside what is allowed here."
+                )
         return ValidationResult({k: v for k, v in clean.items() if k not in errors}, errors)
 
 

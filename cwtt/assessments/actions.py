@@ -1,0 +1,188 @@
+"""Writes for assessments and risk profiles. Views, the API and imports all come through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid as uuid_module
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cwtt.instruments.actions import scorer_for, validator_for
+from cwtt.instruments.engine.definition import DOMAINS
+from cwtt.instruments.engine.scoring import AssessmentScore, ProfileResult
+from cwtt.instruments.models import InstrumentVersion
+from cwtt.registry.models import Child
+
+from .models import Assessment, RiskProfile, Wave
+
+
+class AssessmentInvalid(Exception):
+    """The assessment cannot be saved; `errors` maps each field or question to a message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+@dataclass
+class SaveOutcome:
+    assessment: Assessment
+    created: bool
+    profile: RiskProfile | None
+
+
+def child_facts(child: Child, on: dt.date) -> dict[str, Any]:
+    """The registry facts that scoring rules may read as ${child_...}."""
+    return {
+        "child_age_months": round(child.age_months(on), 2),
+        "child_sex": child.sex,
+        "child_csg": child.grant_status,
+    }
+
+
+def assessment_save(
+    *,
+    child: Child,
+    wave: Wave,
+    respondent: str,
+    answers: Mapping[str, Any],
+    assessed_on: dt.date,
+    status: str = Assessment.Status.SUBMITTED,
+    uuid: uuid_module.UUID | str | None = None,
+    assessor=None,
+    informant_caregiver=None,
+    informant_staff=None,
+    instrument_version: InstrumentVersion | None = None,
+) -> SaveOutcome:
+    """Create or update an assessment, identified by its client-made `uuid`.
+
+    A retry with the same uuid and the same content changes nothing. Answers are checked against
+    the instrument version; a draft may leave required questions empty. When the assessment
+    counts (submitted or verified), the child's risk profile for the wave is recomputed in the
+    same transaction, so the profile never disagrees with the answers.
+    """
+    errors: dict[str, str] = {}
+    if status not in Assessment.Status.values:
+        errors["status"] = f"'{status}' is not a status; use draft, submitted or verified."
+    if respondent not in {c for c, _ in Assessment._meta.get_field("respondent").choices}:
+        errors["respondent"] = f"'{respondent}' is not a respondent type."
+    if assessed_on > timezone.localdate():
+        errors["assessed_on"] = "The assessment date is in the future."
+    if assessed_on < child.date_of_birth:
+        errors["assessed_on"] = "The assessment date is before the child was born."
+    try:
+        uuid_value = uuid_module.UUID(str(uuid)) if uuid else uuid_module.uuid4()
+    except ValueError:
+        errors["uuid"] = f"'{uuid}' is not a valid UUID."
+        uuid_value = None
+    if wave.schools.exists() and not wave.schools.filter(pk=child.school_id).exists():
+        errors["wave"] = f"The wave '{wave.name}' does not include the child's school."
+    if errors:
+        raise AssessmentInvalid(errors)
+
+    with transaction.atomic():
+        existing = (
+            Assessment.objects.select_for_update().filter(uuid=uuid_value).first()
+        )
+        if existing is not None and (existing.child_id != child.pk or existing.wave_id != wave.pk):
+            raise AssessmentInvalid(
+                {"uuid": "This id already belongs to another child's or wave's assessment."}
+            )
+        if existing is not None and existing.status == Assessment.Status.VERIFIED and status != Assessment.Status.VERIFIED:
+            raise AssessmentInvalid({"status": "A verified assessment cannot go back to draft or submitted."})
+        version = (
+            existing.instrument_version
+            if existing is not None
+            else instrument_version or wave.instrument_version
+        )
+        checked = validator_for(version.pk).validate(
+            respondent, answers, partial=status == Assessment.Status.DRAFT, today=assessed_on
+        )
+        if not checked.ok:
+            raise AssessmentInvalid(checked.errors)
+        created = existing is None
+        assessment = existing or Assessment(uuid=uuid_value, child=child, wave=wave)
+        counted_before = not created and assessment.counts
+        assessment.respondent = respondent
+        assessment.answers = checked.answers
+        assessment.assessed_on = assessed_on
+        assessment.status = status
+        assessment.instrument_version = version
+        assessment.informant_caregiver = informant_caregiver
+        assessment.informant_staff = informant_staff
+        if assessor is not None and getattr(assessor, "pk", None):
+            assessment.assessor = assessor
+        if assessment.counts and assessment.submitted_at is None:
+            assessment.submitted_at = timezone.now()
+        assessment.save()
+        profile = None
+        if assessment.counts or counted_before:
+            profile = risk_profile_recompute(child=child, wave=wave)
+    return SaveOutcome(assessment, created, profile)
+
+
+def score_assessment(assessment: Assessment) -> AssessmentScore:
+    scorer = scorer_for(assessment.instrument_version_id)
+    return scorer.score(
+        assessment.respondent,
+        assessment.answers,
+        child_facts(assessment.child, assessment.assessed_on),
+        informant=assessment.informant_label(),
+    )
+
+
+def _combine(assessments: list[Assessment]) -> tuple[ProfileResult, InstrumentVersion]:
+    # Each assessment is scored with its own version's rules; the domain rules of the newest
+    # version among them combine the result.
+    newest = max((a.instrument_version for a in assessments), key=lambda v: (v.instrument_id, v.number))
+    scores = [score_assessment(a) for a in assessments]
+    return scorer_for(newest.pk).combine(scores), newest
+
+
+def risk_profile_recompute(*, child: Child, wave: Wave) -> RiskProfile | None:
+    """Derive the child's profile for the wave from its counting assessments (or delete it)."""
+    assessments = list(
+        Assessment.objects.filter(
+            child=child,
+            wave=wave,
+            status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED],
+        ).select_related("instrument_version", "informant_caregiver", "informant_staff__user", "child")
+    )
+    if not assessments:
+        RiskProfile.objects.filter(child=child, wave=wave).delete()
+        return None
+    result, version = _combine(assessments)
+    fields: dict[str, Any] = {d: result.domains[d].level or "" for d in DOMAINS}
+    fields.update(
+        instrument_version=version,
+        overall=result.overall or "",
+        urgent=result.urgent,
+        discordant=bool(result.discordant_domains),
+        details=result.to_dict(),
+        assessment_count=len(assessments),
+    )
+    profile, _ = RiskProfile.objects.update_or_create(child=child, wave=wave, defaults=fields)
+    return profile
+
+
+def rescore(*, waves: Iterable[Wave] | None = None) -> int:
+    """Recompute every profile (after an instrument change); returns how many were written."""
+    pairs = (
+        Assessment.objects.filter(status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED])
+        .values_list("child_id", "wave_id")
+        .distinct()
+    )
+    if waves is not None:
+        pairs = pairs.filter(wave__in=list(waves))
+    count = 0
+    children = {c.pk: c for c in Child.objects.filter(pk__in={c for c, _ in pairs})}
+    wave_objects = {w.pk: w for w in Wave.objects.all()}
+    for child_id, wave_id in pairs:
+        with transaction.atomic():
+            if risk_profile_recompute(child=children[child_id], wave=wave_objects[wave_id]):
+                count += 1
+    return count

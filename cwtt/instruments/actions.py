@@ -1,0 +1,71 @@
+"""Writes for instruments: publishing a new version. The only place versions are created."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.db import transaction
+
+from .engine.reader import Problem, read_instrument
+from .engine.scoring import Scorer
+from .engine.validation import AnswerValidator
+from .models import Instrument, InstrumentVersion
+
+
+class InstrumentRejected(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the instrument")
+        self.problems = problems
+
+
+@dataclass
+class PublishOutcome:
+    version: InstrumentVersion
+    created: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def instrument_publish(*, data: bytes, filename: str, by=None) -> PublishOutcome:
+    """Check the file and add it as the next version of its instrument.
+
+    A file identical to the latest version is not published twice (so set-up can run again).
+    """
+    result = read_instrument(data, filename)
+    if not result.ok or result.definition is None:
+        raise InstrumentRejected(result.problems)
+    definition = result.definition
+    checksum = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        instrument, _ = Instrument.objects.select_for_update().get_or_create(
+            code=definition.code, defaults={"title": definition.title}
+        )
+        latest = instrument.latest_version()
+        if latest is not None and latest.checksum == checksum:
+            return PublishOutcome(latest, False, result.warnings)
+        if instrument.title != definition.title:
+            instrument.title = definition.title
+            instrument.save(update_fields=["title"])
+        version = InstrumentVersion.objects.create(
+            instrument=instrument,
+            number=(latest.number + 1) if latest else 1,
+            version_label=definition.version_label,
+            source_name=filename,
+            source=data,
+            checksum=checksum,
+            definition=definition.to_dict(),
+            published_by=by if getattr(by, "pk", None) else None,
+        )
+    return PublishOutcome(version, True, result.warnings)
+
+
+# Versions never change once published, so their compiled forms can be cached by primary key.
+@lru_cache(maxsize=32)
+def scorer_for(version_id: int) -> Scorer:
+    return Scorer(InstrumentVersion.objects.get(pk=version_id).parsed())
+
+
+@lru_cache(maxsize=32)
+def validator_for(version_id: int) -> AnswerValidator:
+    return AnswerValidator(InstrumentVersion.objects.get(pk=version_id).parsed())

@@ -1,0 +1,140 @@
+"""`cwtt instrument check|publish|list|export` — validate and version instruments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cwtt.instruments.actions import InstrumentRejected, instrument_publish
+from cwtt.instruments.engine.definition import DOMAIN_LABELS, InstrumentDefinition
+from cwtt.instruments.engine.reader import read_instrument, read_sheets
+from cwtt.instruments.models import Instrument
+
+
+class Command(BaseCommand):
+    help = "Check, publish, list or export instruments (XLSForm plus CWTT scoring)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        check = sub.add_parser("check", help="List the file's problems, or summarise it")
+        check.add_argument("file")
+        publish = sub.add_parser("publish", help="Add the file as the next version")
+        publish.add_argument("file")
+        sub.add_parser("list", help="Instruments and their versions")
+        export = sub.add_parser("export", help="Write a .md instrument as .xlsx (or back)")
+        export.add_argument("file")
+        export.add_argument("--output", required=True)
+
+    def handle(self, *args, action: str, **options) -> None:
+        getattr(self, f"handle_{action}")(**options)
+
+    def _print_problems(self, problems) -> None:
+        self.stderr.write(f"{len(problems)} problem(s):")
+        for problem in problems:
+            self.stderr.write(f"  - {problem}")
+
+    def handle_check(self, file: str, **options) -> None:
+        result = read_instrument(file)
+        for warning in result.warnings:
+            self.stdout.write(self.style.WARNING(f"warning: {warning}"))
+        if not result.ok:
+            self._print_problems(result.problems)
+            raise SystemExit(1)
+        assert result.definition is not None
+        self.stdout.write(summarise(result.definition))
+        self.stdout.write(self.style.SUCCESS(f"{file}: no problems found."))
+
+    def handle_publish(self, file: str, **options) -> None:
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"{file}: no such file")
+        try:
+            outcome = instrument_publish(data=path.read_bytes(), filename=path.name)
+        except InstrumentRejected as rejected:
+            self._print_problems(rejected.problems)
+            raise SystemExit(1) from None
+        for warning in outcome.warnings:
+            self.stdout.write(self.style.WARNING(f"warning: {warning}"))
+        version = outcome.version
+        if outcome.created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Published {version.instrument.code} version {version.number} "
+                    f"({version.version_label or 'no label'}) from {path.name}. "
+                    "Run `cwtt rescore` to recompute existing risk profiles with it."
+                )
+            )
+        else:
+            self.stdout.write(
+                f"{path.name} is identical to {version.instrument.code} version "
+                f"{version.number}; nothing published."
+            )
+
+    def handle_list(self, **options) -> None:
+        instruments = Instrument.objects.prefetch_related("versions")
+        if not instruments:
+            self.stdout.write("No instruments published yet.")
+        for instrument in instruments:
+            self.stdout.write(f"{instrument.code}: {instrument.title}")
+            for version in instrument.versions.all():
+                self.stdout.write(
+                    f"  version {version.number}  {version.version_label:<10} "
+                    f"{version.published_at:%Y-%m-%d %H:%M}  {version.source_name}"
+                )
+
+    def handle_export(self, file: str, output: str, **options) -> None:
+        from openpyxl import Workbook
+
+        source = Path(file)
+        if not source.is_file():
+            raise CommandError(f"{file}: no such file")
+        if not output.endswith(".xlsx"):
+            raise CommandError("--output must end in .xlsx")
+        sheets = read_sheets(source.read_bytes(), source.name)
+        workbook = Workbook()
+        workbook.remove(workbook.active)
+        for sheet in sheets.values():
+            worksheet = workbook.create_sheet(sheet.name)
+            worksheet.append(sheet.headers)
+            for _, row in sheet.rows:
+                worksheet.append([row.get(h, "") for h in sheet.headers])
+        workbook.save(output)
+        self.stdout.write(
+            f"Wrote {output} with sheets {', '.join(s.name for s in sheets.values())}."
+        )
+
+
+def summarise(definition: InstrumentDefinition) -> str:
+    lines = [
+        f"{definition.title} ({definition.code}, version label {definition.version_label or '-'})",
+    ]
+    answerable = definition.answerable()
+    by_respondent = {r: len(definition.answerable(r)) for r in definition.respondents()}
+    lines.append(
+        f"{len(answerable)} questions"
+        + (": " + ", ".join(f"{n} {r}" for r, n in by_respondent.items()) if by_respondent else "")
+    )
+    if definition.measures:
+        lines.append(
+            "Measures: "
+            + ", ".join(f"{m.name} ({m.kind}, {m.respondent})" for m in definition.measures)
+        )
+    indicators = definition.indicators()
+    lines.append(f"{len(definition.rules)} scoring rules; domains and indicators:")
+    for domain, codes in indicators.items():
+        rules = [r for r in definition.rules if r.domain == domain]
+        questions = [q for q in answerable if q.domain == domain]
+        lines.append(
+            f"  {DOMAIN_LABELS[domain]} ({domain}): {len(questions)} questions, {len(rules)} rules"
+        )
+        for code in codes:
+            count = sum(1 for q in questions if q.indicator == code)
+            scored = sum(1 for r in rules if r.indicator == code)
+            lines.append(
+                f"    - {definition.indicator_label(domain, code)} [{code}]: "
+                f"{count} questions, {scored} rules"
+            )
+    if definition.languages:
+        lines.append("Languages: " + ", ".join(definition.languages))
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""`cwtt measure growth|hfias|phq9|psc17 --input in.csv --output out.csv`."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cwtt.instruments.measures.csv_tool import CsvColumnError, score_csv
+from cwtt.instruments.measures.registry import MEASURES
+
+
+class Command(BaseCommand):
+    help = (
+        "Score a CSV file with a standard measure. Every input column is copied to the output "
+        "and the results are added; a bad row gets an 'error' entry and the rest are scored."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("measure", choices=sorted(MEASURES))
+        parser.add_argument("--input", required=True, help="CSV file to read")
+        parser.add_argument("--output", required=True, help="CSV file to write")
+
+    def handle(self, *args, measure: str, input: str, output: str, **options) -> None:
+        try:
+            with open(input, newline="", encoding="utf-8-sig") as source:
+                # Score into memory first, so a file that is refused leaves no half-written output.
+                import io
+
+                buffer = io.StringIO()
+                summary = score_csv(measure, source, buffer)
+        except FileNotFoundError:
+            raise CommandError(f"{input}: no such file") from None
+        except UnicodeDecodeError:
+            raise CommandError(f"{input}: not a UTF-8 text file") from None
+        except CsvColumnError as error:
+            raise CommandError(f"{input}: {error}") from None
+        with open(output, "w", newline="", encoding="utf-8") as target:
+            target.write(buffer.getvalue())
+        self.stdout.write(
+            f"{measure}: {summary.rows} rows read, {summary.scored} scored, "
+            f"{summary.errors} with errors (see the 'error' column) → {output}"
+        )

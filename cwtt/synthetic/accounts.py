@@ -1,0 +1,77 @@
+"""One demo account per role, for trying the product. Never created outside the demo command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from cwtt.access.roles import Role
+from cwtt.registry.models import Location, Organisation, School, Staff
+
+# Printed on start; the demo database lives only on the user's own machine.
+DEMO_PASSWORD = "cwtt-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: Role
+    first_name: str
+    last_name: str
+    sector: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("fieldworker", Role.FIELD_WORKER, "Thandi", "Field", Organisation.Sector.NGO),
+    DemoAccount("teacher", Role.TEACHER, "Pieter", "Teacher", Organisation.Sector.EDUCATION),
+    DemoAccount("socialworker", Role.SOCIAL_WORKER, "Lerato", "Social", Organisation.Sector.SOCIAL_DEVELOPMENT),
+    DemoAccount("nurse", Role.NURSE, "Nomsa", "Nurse", Organisation.Sector.HEALTH),
+    DemoAccount("coordinator", Role.COORDINATOR, "Sipho", "Coordinator", Organisation.Sector.EDUCATION),
+    DemoAccount("district", Role.DISTRICT_OFFICIAL, "Ayesha", "District", Organisation.Sector.EDUCATION),
+    DemoAccount("province", Role.PROVINCIAL_OFFICIAL, "Johan", "Province", Organisation.Sector.EDUCATION),
+    DemoAccount("researcher", Role.RESEARCHER, "Zanele", "Research", Organisation.Sector.NGO),
+    DemoAccount("datamanager", Role.DATA_MANAGER, "Kagiso", "Data", Organisation.Sector.EDUCATION),
+)
+
+_ORGANISATIONS = {
+    Organisation.Sector.NGO: "Demo Child Wellbeing NGO",
+    Organisation.Sector.EDUCATION: "Demo District Education Office",
+    Organisation.Sector.SOCIAL_DEVELOPMENT: "Demo Social Development Office",
+    Organisation.Sector.HEALTH: "Demo Community Clinic",
+}
+
+
+@transaction.atomic
+def ensure_demo_accounts() -> list[DemoAccount]:
+    """Create (or reset) the demo accounts, assigned to the first school(s) of the district."""
+    User = get_user_model()
+    schools = list(School.objects.order_by("pk")[:2])
+    district = Location.objects.filter(level=Location.Level.DISTRICT).order_by("pk").first()
+    province = Location.objects.filter(level=Location.Level.PROVINCE).order_by("pk").first()
+    for account in DEMO_ACCOUNTS:
+        user, _ = User.objects.get_or_create(username=account.username)
+        user.first_name, user.last_name = account.first_name, account.last_name
+        user.set_password(DEMO_PASSWORD)
+        user.is_active = True
+        user.save()
+        organisation, _ = Organisation.objects.get_or_create(
+            name=_ORGANISATIONS[account.sector], defaults={"sector": account.sector}
+        )
+        location = None
+        if account.role == Role.DISTRICT_OFFICIAL:
+            location = district
+        elif account.role in {Role.PROVINCIAL_OFFICIAL, Role.RESEARCHER}:
+            location = province
+        staff, _ = Staff.objects.update_or_create(
+            user=user,
+            defaults={"organisation": organisation, "role": account.role, "location": location},
+        )
+        if account.role in {Role.FIELD_WORKER, Role.SOCIAL_WORKER, Role.NURSE}:
+            staff.schools.set(schools)
+        elif account.role in {Role.TEACHER, Role.COORDINATOR}:
+            staff.schools.set(schools[:1])
+        else:
+            staff.schools.clear()
+    return list(DEMO_ACCOUNTS)

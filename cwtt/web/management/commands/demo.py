@@ -1,0 +1,59 @@
+"""`cwtt demo` — set everything up and serve the web app with a generated demo district."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from cwtt.instruments.actions import instrument_publish
+from cwtt.registry.models import Child
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrate the database, publish the default instrument, generate a demo district if the "
+        "database is empty, create one demo account per role, and serve the web app."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument("--schools", type=int, default=4)
+        parser.add_argument("--learners-per-school", type=int, default=60)
+        parser.add_argument("--waves", type=int, default=2)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-serve", action="store_true", help="Set up only; do not serve")
+
+    def handle(self, *args, **options) -> None:
+        from cwtt.synthetic.accounts import DEMO_PASSWORD, ensure_demo_accounts
+
+        started = time.monotonic()
+        call_command("migrate", verbosity=0)
+        path = Path(settings.CWTT_DEFAULT_INSTRUMENT)
+        outcome = instrument_publish(data=path.read_bytes(), filename=path.name)
+        if outcome.created:
+            self.stdout.write(
+                f"Published the default instrument as version {outcome.version.number}."
+            )
+        if not Child.objects.exists():
+            self.stdout.write("Generating the demo district (first run only)...")
+            call_command(
+                "generate",
+                schools=options["schools"],
+                learners_per_school=options["learners_per_school"],
+                waves=options["waves"],
+                seed=options["seed"],
+            )
+        accounts = ensure_demo_accounts()
+        self.stdout.write(self.style.SUCCESS(f"Ready in {time.monotonic() - started:.0f} s."))
+        self.stdout.write("")
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+        for account in accounts:
+            self.stdout.write(f"  {account.username:<14} {account.role.label}")
+        self.stdout.write("")
+        self.stdout.write(f"Open http://{options['addrport']}/ in a browser. Press Ctrl+C to stop.")
+        if not options["no_serve"]:
+            call_command("runserver", options["addrport"], use_reloader=False)

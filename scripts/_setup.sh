@@ -1,0 +1,37 @@
+# Shared set-up for scripts/demo and scripts/test: a virtual environment with the locked
+# dependencies, created on first use and refreshed whenever pyproject.toml or the lock change.
+# Sourced, not run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PYTHON="${PYTHON:-}"
+if [ -z "$PYTHON" ]; then
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 \
+      && "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      PYTHON="$candidate"
+      break
+    fi
+  done
+fi
+if [ -z "$PYTHON" ]; then
+  echo "CWTT needs Python 3.11 or newer; none was found on PATH." >&2
+  exit 1
+fi
+
+VENV="${CWTT_VENV:-$ROOT/.venv}"
+STAMP="$VENV/.cwtt-installed"
+WANT="$(cat pyproject.toml requirements.lock | sha256sum | cut -d' ' -f1)"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "Creating the Python environment in $VENV ..."
+  "$PYTHON" -m venv "$VENV"
+fi
+if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
+  echo "Installing CWTT and its locked dependencies ..."
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -c requirements.lock -e ".[dev]"
+  echo "$WANT" > "$STAMP"
+fi
+export PATH="$VENV/bin:$PATH"

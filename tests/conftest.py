@@ -1,0 +1,160 @@
+"""Shared fixtures: a small district and named people, one per role, plus one with no access.
+
+Who may see what (the comments are the rule the tests check):
+- Fiona (field worker), Tumi (teacher), Sam (social worker), Nandi (nurse) and Cora
+  (coordinator) are assigned to Sunrise Primary only: they see its children by name and
+  never Hilltop's.
+- Dumi (district official) oversees the district: aggregates only, never a child's name.
+- Dora (data manager) sees every school.
+- Nobody has a user account but no staff record: Nobody sees nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from cwtt.access.roles import Role
+from cwtt.assessments.models import Wave
+from cwtt.instruments.actions import instrument_publish, scorer_for, validator_for
+from cwtt.registry.models import (
+    Caregiver,
+    Child,
+    ChildCaregiver,
+    Household,
+    Location,
+    Organisation,
+    School,
+    SchoolClass,
+    Staff,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PASSWORD = "a-long-test-password-42"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_compiled_caches():
+    # Version ids restart in every test database; cached compiled versions must not leak.
+    scorer_for.cache_clear()
+    validator_for.cache_clear()
+    yield
+    scorer_for.cache_clear()
+    validator_for.cache_clear()
+
+
+@pytest.fixture
+def mini_version(db):
+    return instrument_publish(data=(FIXTURES / "mini.md").read_bytes(), filename="mini.md").version
+
+
+@pytest.fixture
+def default_version(db):
+    path = Path(settings.CWTT_DEFAULT_INSTRUMENT)
+    return instrument_publish(data=path.read_bytes(), filename=path.name).version
+
+
+@pytest.fixture
+def district(db):
+    province = Location.objects.create(code="GP", name="Gauteng (test)", level="province")
+    district = Location.objects.create(
+        code="GP-TD", name="Test District", level="district", parent=province
+    )
+    circuit = Location.objects.create(
+        code="GP-TD-1", name="Circuit 1", level="circuit", parent=district
+    )
+    return {"province": province, "district": district, "circuit": circuit}
+
+
+@pytest.fixture
+def sunrise(district):
+    return School.objects.create(
+        emis_number="700111111", name="Sunrise Primary", quintile=1, location=district["circuit"]
+    )
+
+
+@pytest.fixture
+def hilltop(district):
+    return School.objects.create(
+        emis_number="700222222", name="Hilltop Primary", quintile=2, location=district["circuit"]
+    )
+
+
+def make_child(school, first="Lwazi", last="Mokoena", dob=dt.date(2018, 3, 14), sex="M"):
+    klass, _ = SchoolClass.objects.get_or_create(
+        school=school, name="2A", year=2026, defaults={"grade": "2"}
+    )
+    household = Household.objects.create(address="12 Test Street", water="communal_tap")
+    child = Child.objects.create(
+        first_name=first,
+        last_name=last,
+        date_of_birth=dob,
+        sex=sex,
+        school=school,
+        school_class=klass,
+        household=household,
+        grant_status="receives",
+    )
+    caregiver = Caregiver.objects.create(household=household, first_name="Grace", last_name=last)
+    ChildCaregiver.objects.create(
+        child=child, caregiver=caregiver, relation="mother", is_primary=True
+    )
+    return child
+
+
+@pytest.fixture
+def child_factory(db):
+    return make_child
+
+
+@pytest.fixture
+def child(sunrise):
+    return make_child(sunrise)
+
+
+@pytest.fixture
+def other_child(hilltop):
+    return make_child(hilltop, first="Ayanda", last="Zulu", sex="F")
+
+
+@pytest.fixture
+def wave(mini_version, sunrise, hilltop):
+    wave = Wave.objects.create(
+        name="Wave 1",
+        starts_on=dt.date(2026, 2, 1),
+        ends_on=dt.date(2026, 11, 30),
+        instrument_version=mini_version,
+    )
+    wave.schools.set([sunrise, hilltop])
+    return wave
+
+
+def _person(username, role, school=None, location=None, sector="education"):
+    user = get_user_model().objects.create_user(
+        username, password=PASSWORD, first_name=username.capitalize()
+    )
+    organisation, _ = Organisation.objects.get_or_create(
+        name=f"Org {sector}", defaults={"sector": sector}
+    )
+    staff = Staff.objects.create(user=user, organisation=organisation, role=role, location=location)
+    if school is not None:
+        staff.schools.add(school)
+    return user
+
+
+@pytest.fixture
+def people(sunrise, hilltop, district):
+    return {
+        "fiona": _person("fiona", Role.FIELD_WORKER, sunrise, sector="ngo"),
+        "tumi": _person("tumi", Role.TEACHER, sunrise),
+        "sam": _person("sam", Role.SOCIAL_WORKER, sunrise, sector="social_development"),
+        "nandi": _person("nandi", Role.NURSE, sunrise, sector="health"),
+        "cora": _person("cora", Role.COORDINATOR, sunrise),
+        "dumi": _person("dumi", Role.DISTRICT_OFFICIAL, location=district["district"]),
+        "dora": _person("dora", Role.DATA_MANAGER),
+        "nobody": get_user_model().objects.create_user("nobody", password=PASSWORD),
+    }
