@@ -1,0 +1,90 @@
+"""Journeys in a real browser: sign in, read a child's risk, capture an assessment."""
+
+import datetime as dt
+
+import pytest
+
+from cwtt.assessments.actions import assessment_save
+from cwtt.assessments.models import Assessment
+
+from ..conftest import PASSWORD  # noqa: TID252 - shared test constant
+from .conftest import DESKTOP, PHONE
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign_in(page, base, username):
+    page.goto(f"{base}/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_coordinator_signs_in_and_reads_a_childs_risk_with_reasons(
+    browser, live_server, people, child, wave, screenshot, viewport
+):
+    assessment_save(
+        child=child,
+        wave=wave,
+        respondent="caregiver",
+        answers={"cg_meals": 1, "cg_hungry": "yes"},
+        assessed_on=dt.date(2026, 3, 2),
+    )
+    assessment_save(
+        child=child,
+        wave=wave,
+        respondent="teacher",
+        answers={"tc_abuse": "yes", "tc_absent": 2},
+        assessed_on=dt.date(2026, 3, 2),
+    )
+    page = browser.new_page(viewport=viewport)
+    sign_in(page, live_server.url, "cora")
+    # Cora is assigned to one school, so she lands on it.
+    page.get_by_role("heading", name="Sunrise Primary").wait_for()
+    screenshot(page, f"school-{viewport['width']}")
+    page.get_by_role("link", name="2A").click()
+    page.get_by_role("link", name="Mokoena, Lwazi").click()
+    page.get_by_role("heading", name="Lwazi Mokoena").wait_for()
+    chart = page.get_by_role("img", name="Risk level in each of the six areas, by wave")
+    assert chart.is_visible()
+    assert page.get_by_text("Fewer than two meals yesterday").is_visible()
+    assert page.get_by_text("Teacher is concerned about abuse").is_visible()
+    screenshot(page, f"child-{viewport['width']}")
+    page.close()
+
+
+def test_a_wrong_password_is_explained(browser, live_server, people):
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Username").fill("cora")
+    page.get_by_label("Password").fill("not-her-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert (
+        page.get_by_role("alert")
+        .inner_text()
+        .startswith("Your username and password did not match")
+    )
+    page.close()
+
+
+def test_a_field_worker_captures_a_caregiver_assessment_on_a_phone(
+    browser, live_server, people, child, wave, screenshot
+):
+    page = browser.new_page(viewport=PHONE)
+    sign_in(page, live_server.url, "fiona")
+    page.goto(f"{live_server.url}/children/{child.pk}/")
+    page.get_by_role("link", name="New caregiver assessment").click()
+    page.get_by_label("Meals yesterday").fill("9")
+    page.get_by_role("button", name="Submit assessment").click()
+    # The constraint message appears at the question, and nothing is stored.
+    assert page.get_by_text("Between 0 and 6 meals").is_visible()
+    assert not Assessment.objects.exists()
+    screenshot(page, "capture-error-360")
+    page.get_by_label("Meals yesterday").fill("1")
+    page.get_by_role("group", name="Went to bed hungry?").get_by_label("Yes").check()
+    page.get_by_role("button", name="Submit assessment").click()
+    page.get_by_text("The child's risk profile has been updated").wait_for()
+    assert page.get_by_text("Fewer than two meals yesterday").is_visible()
+    assert Assessment.objects.get().answers == {"cg_meals": 1, "cg_hungry": "yes"}
+    page.close()
