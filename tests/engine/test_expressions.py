@@ -85,3 +85,26 @@ def test_bad_expressions_are_refused_with_a_clear_message(text, message):
 def test_author_text_cannot_run_python():
     # Strings are literals, never code: this compares to a string rather than importing os.
     assert compile_condition("${a} = '__import__(\"os\")'")({"a": "x"}) is False
+
+
+VALUES = [None, 0, 1, 2.5, -1, "0", "1", "2.5", "yes", "no", "", ["yes"], ["a", "b"], True, False]
+LITERALS = ["'yes'", "'1'", "1", "2.5", "0", "'no'"]
+
+
+@pytest.mark.parametrize("op", ["=", "!=", "<", "<=", ">", ">="])
+@pytest.mark.parametrize("literal", LITERALS)
+def test_the_fast_comparison_path_agrees_with_the_general_rules(op, literal):
+    # `${a} op literal` compiles to a fast path; `${a} op ${b}` always takes the general helper.
+    fast = compile_condition(f"${{a}} {op} {literal}")
+    flipped = compile_condition(f"{literal} {op} ${{a}}")
+    general = compile_condition(f"${{a}} {op} ${{b}}")
+    general_flipped = compile_condition(f"${{b}} {op} ${{a}}")
+    literal_value = compile_expression(literal)({})
+    for value in VALUES:
+        expected = general({"a": value, "b": literal_value})
+        assert fast({"a": value}) is expected, (value, op, literal)
+        assert flipped({"a": value}) is general_flipped({"a": value, "b": literal_value}), (
+            value,
+            op,
+            literal,
+        )

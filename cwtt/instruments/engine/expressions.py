@@ -474,6 +474,9 @@ _RUNTIME: dict[str, Any] = {
     "_regex": _regex,
     "_coalesce": _coalesce,
     "len": len,
+    "str": str,
+    "int": int,
+    "float": float,
     "__builtins__": {},
 }
 
@@ -506,29 +509,79 @@ _CALL_HELPERS = {
 }
 
 
-def _source(node: Node) -> str:
+_BOOLEAN_CALLS = {"not", "selected", "regex", "true", "false"}
+_FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_PY_OP = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def _is_boolean(node: Node) -> bool:
+    """Whether the node's compiled value is already a bool (so `_truthy` can be skipped)."""
+    if isinstance(node, BinOp):
+        return node.op in _COMPARISONS or node.op in {"and", "or"}
+    return isinstance(node, Call) and node.function in _BOOLEAN_CALLS
+
+
+def _as_bool(node: Node, temps: list[int]) -> str:
+    source = _source(node, temps)
+    return source if _is_boolean(node) else f"_truthy({source})"
+
+
+def _comparison(node: BinOp, temps: list[int]) -> str:
+    """A comparison, with a fast path for the common `${q} op literal` shape.
+
+    Most rules compare one answer with a literal. When the answer already has the literal's
+    type, Python's own operator gives the same result as the XPath helper, without the helper's
+    type juggling; any other type falls back to the helper. This roughly halves scoring time.
+    """
+    left, right, op = node.left, node.right, node.op
+    if isinstance(left, Literal) and isinstance(right, Ref):
+        left, right, op = right, left, _FLIPPED[op]
+    helper = _OP_HELPERS[op]
+    if isinstance(left, Ref) and isinstance(right, Literal) and not isinstance(right.value, bool):
+        temps[0] += 1
+        name = f"_t{temps[0]}"
+        literal = repr(right.value)
+        if isinstance(right.value, str) and op in {"=", "!="}:
+            fast_types = "str"
+            test = f"{name}.__class__ is str"
+        elif isinstance(right.value, int | float) and op in _PY_OP:
+            fast_types = "number"
+            test = f"({name}.__class__ is int or {name}.__class__ is float)"
+        else:
+            fast_types = ""
+        if fast_types:
+            # A missing answer makes any comparison false, as the helper would say.
+            return (
+                f"(({name} {_PY_OP[op]} {literal}) if {test.replace(name, f'({name} := v.get({left.name!r}))', 1)} "
+                f"else (False if {name} is None else {helper}({name}, {literal})))"
+            )
+    return f"{helper}({_source(left, temps)}, {_source(right, temps)})"
+
+
+def _source(node: Node, temps: list[int] | None = None) -> str:
     """Python source for a node; `v` is the mapping of values."""
+    temps = temps if temps is not None else [0]
     if isinstance(node, Literal):
         return repr(node.value)
     if isinstance(node, Ref):
         return f"v.get({node.name!r})"
     if isinstance(node, Neg):
-        return f"_sub(0, {_source(node.operand)})"
+        return f"_sub(0, {_source(node.operand, temps)})"
     if isinstance(node, BinOp):
-        if node.op == "and":
-            return f"(_truthy({_source(node.left)}) and _truthy({_source(node.right)}))"
-        if node.op == "or":
-            return f"(_truthy({_source(node.left)}) or _truthy({_source(node.right)}))"
-        return f"{_OP_HELPERS[node.op]}({_source(node.left)}, {_source(node.right)})"
+        if node.op in {"and", "or"}:
+            return f"({_as_bool(node.left, temps)} {node.op} {_as_bool(node.right, temps)})"
+        if node.op in _COMPARISONS:
+            return _comparison(node, temps)
+        return f"{_OP_HELPERS[node.op]}({_source(node.left, temps)}, {_source(node.right, temps)})"
     if node.function == "true":
         return "True"
     if node.function == "false":
         return "False"
-    args = [_source(arg) for arg in node.args]
     if node.function == "not":
-        return f"(not _truthy({args[0]}))"
+        return f"(not {_as_bool(node.args[0], temps)})"
+    args = [_source(arg, temps) for arg in node.args]
     if node.function == "if":
-        return f"({args[1]} if _truthy({args[0]}) else {args[2]})"
+        return f"({args[1]} if {_as_bool(node.args[0], temps)} else {args[2]})"
     if node.function == "string-length":
         return f"len(_string({args[0]}))"
     return f"{_CALL_HELPERS[node.function]}({', '.join(args)})"
@@ -546,7 +599,7 @@ def compile_expression(text: str) -> Compiled:
 def compile_condition(text: str) -> Callable[[Values], bool]:
     """A compiled expression whose result is read as true or false."""
     node = parse(text)
-    if isinstance(node, BinOp) and node.op in _COMPARISONS | {"and", "or"}:
+    if _is_boolean(node):
         return compile_node(node)
     return compile_node(Call("not", (Call("not", (node,)),)))
 
