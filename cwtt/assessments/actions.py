@@ -186,3 +186,33 @@ def rescore(*, waves: Iterable[Wave] | None = None) -> int:
             if risk_profile_recompute(child=children[child_id], wave=wave_objects[wave_id]):
                 count += 1
     return count
+
+
+def wave_create(
+    *,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    instrument_version: InstrumentVersion,
+    schools: Iterable | None = None,
+) -> Wave:
+    """Open a wave of assessments. No schools means every school takes part."""
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "A wave needs a name, e.g. 'Wave 3 (2027)'."
+    elif Wave.objects.filter(name=name.strip()).exists():
+        errors["name"] = f"There is already a wave called '{name.strip()}'."
+    if ends_on < starts_on:
+        errors["ends_on"] = "The wave ends before it starts."
+    if errors:
+        raise AssessmentInvalid(errors)
+    with transaction.atomic():
+        wave = Wave.objects.create(
+            name=name.strip(),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            instrument_version=instrument_version,
+        )
+        if schools:
+            wave.schools.set(list(schools))
+    return wave
