@@ -22,7 +22,7 @@ from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS, label_text
 from cwtt.registry.models import SchoolClass
 
-from .presenters import LEVEL_WORDS, profile_view, risk_chart
+from .presenters import profile_view, risk_chart
 
 # Aggregates with fewer children than this are not shown (issue #3 makes it configurable
 # and protects the totals too).
@@ -346,5 +346,3 @@ def area_summary(request: HttpRequest) -> HttpResponse:
         },
     )
 
-
-LEVEL_WORDS_CONTEXT = LEVEL_WORDS

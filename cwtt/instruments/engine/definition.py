@@ -118,6 +118,7 @@ class InstrumentDefinition:
     rules: list[Rule] = field(default_factory=list)
     indicator_labels: dict[str, str] = field(default_factory=dict)  # "domain.indicator" → label
     languages: list[str] = field(default_factory=list)
+    group_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # group name → label
 
     @property
     def scored(self) -> bool:
@@ -166,6 +167,7 @@ class InstrumentDefinition:
             rules=[Rule(**r) for r in data.get("rules", [])],
             indicator_labels=dict(data.get("indicator_labels", {})),
             languages=list(data.get("languages", [])),
+            group_labels=dict(data.get("group_labels", {})),
         )
 
 

@@ -260,6 +260,7 @@ class _Reader:
         self.filename = filename
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
+        self.group_labels: dict[str, dict[str, str]] = {}
 
     def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(sheet, row, column, message))
@@ -298,6 +299,7 @@ class _Reader:
             choices=choices,
             languages=sorted({lang for q in questions for lang in q.label if lang != "default"}),
         )
+        definition.group_labels = self.group_labels
         definition.indicator_labels = self.read_indicator_labels()
         definition.measures = self.read_measures(definition)
         definition.rules = self.read_rules(definition)
@@ -366,6 +368,7 @@ class _Reader:
                         "are not checked or scored by the server"
                     )
                 stack.append((name, values, base == "begin_repeat"))
+                self.group_labels[name] = _labels(row, "label")
                 continue
             if name in seen:
                 continue  # pyxform reports duplicate names
