@@ -85,15 +85,19 @@ def assessment_save(
         raise AssessmentInvalid(errors)
 
     with transaction.atomic():
-        existing = (
-            Assessment.objects.select_for_update().filter(uuid=uuid_value).first()
-        )
+        existing = Assessment.objects.select_for_update().filter(uuid=uuid_value).first()
         if existing is not None and (existing.child_id != child.pk or existing.wave_id != wave.pk):
             raise AssessmentInvalid(
                 {"uuid": "This id already belongs to another child's or wave's assessment."}
             )
-        if existing is not None and existing.status == Assessment.Status.VERIFIED and status != Assessment.Status.VERIFIED:
-            raise AssessmentInvalid({"status": "A verified assessment cannot go back to draft or submitted."})
+        if (
+            existing is not None
+            and existing.status == Assessment.Status.VERIFIED
+            and status != Assessment.Status.VERIFIED
+        ):
+            raise AssessmentInvalid(
+                {"status": "A verified assessment cannot go back to draft or submitted."}
+            )
         version = (
             existing.instrument_version
             if existing is not None
@@ -125,9 +129,20 @@ def assessment_save(
     return SaveOutcome(assessment, created, profile)
 
 
-def score_assessment(assessment: Assessment) -> AssessmentScore:
-    scorer = scorer_for(assessment.instrument_version_id)
-    return scorer.score(
+def scoring_version(answered_with: InstrumentVersion) -> InstrumentVersion:
+    """The version whose rules score an assessment: the latest of its instrument.
+
+    An assessment keeps the version it was answered with (that says what its questions meant),
+    but risk is scored with the rules in force, so publishing a new threshold and running
+    `cwtt rescore` changes profiles. See docs/decisions/0009-scoring-with-the-version-in-force.md.
+    """
+    return InstrumentVersion.objects.filter(instrument_id=answered_with.instrument_id).latest(
+        "number"
+    )
+
+
+def score_assessment(assessment: Assessment, version: InstrumentVersion) -> AssessmentScore:
+    return scorer_for(version.pk).score(
         assessment.respondent,
         assessment.answers,
         child_facts(assessment.child, assessment.assessed_on),
@@ -136,11 +151,12 @@ def score_assessment(assessment: Assessment) -> AssessmentScore:
 
 
 def _combine(assessments: list[Assessment]) -> tuple[ProfileResult, InstrumentVersion]:
-    # Each assessment is scored with its own version's rules; the domain rules of the newest
-    # version among them combine the result.
-    newest = max((a.instrument_version for a in assessments), key=lambda v: (v.instrument_id, v.number))
-    scores = [score_assessment(a) for a in assessments]
-    return scorer_for(newest.pk).combine(scores), newest
+    answered_with = max(
+        (a.instrument_version for a in assessments), key=lambda v: (v.instrument_id, v.number)
+    )
+    version = scoring_version(answered_with)
+    scores = [score_assessment(a, version) for a in assessments]
+    return scorer_for(version.pk).combine(scores), version
 
 
 def risk_profile_recompute(*, child: Child, wave: Wave) -> RiskProfile | None:
@@ -150,7 +166,9 @@ def risk_profile_recompute(*, child: Child, wave: Wave) -> RiskProfile | None:
             child=child,
             wave=wave,
             status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED],
-        ).select_related("instrument_version", "informant_caregiver", "informant_staff__user", "child")
+        ).select_related(
+            "instrument_version", "informant_caregiver", "informant_staff__user", "child"
+        )
     )
     if not assessments:
         RiskProfile.objects.filter(child=child, wave=wave).delete()
@@ -172,7 +190,9 @@ def risk_profile_recompute(*, child: Child, wave: Wave) -> RiskProfile | None:
 def rescore(*, waves: Iterable[Wave] | None = None) -> int:
     """Recompute every profile (after an instrument change); returns how many were written."""
     pairs = (
-        Assessment.objects.filter(status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED])
+        Assessment.objects.filter(
+            status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED]
+        )
         .values_list("child_id", "wave_id")
         .distinct()
     )

@@ -134,3 +134,23 @@ def test_export_writes_one_row_per_child_per_wave(child, other_child, wave, tmp_
     assert by_child[child.pk]["school"] == "700111111"
     assert by_child[other_child.pk]["education"] == "moderate"
     assert by_child[other_child.pk]["urgent"] == "false"
+
+
+def test_rescore_applies_a_newly_published_threshold(child, wave, tmp_path):
+    from pathlib import Path
+
+    from cwtt.instruments.actions import instrument_publish
+
+    save(child, wave, answers={"cg_meals": 2, "cg_hungry": "no"})
+    assert RiskProfile.objects.get().nutrition == "low"
+    mini = (Path(__file__).parent.parent / "fixtures" / "mini.md").read_text()
+    stricter = mini.replace(
+        "${cg_meals} < 2 | Fewer than two meals", "${cg_meals} < 3 | Fewer than three meals"
+    )
+    v2 = instrument_publish(data=stricter.encode(), filename="mini.md").version
+    assert rescore() == 1
+    profile = RiskProfile.objects.get()
+    assert profile.nutrition == "high"
+    assert profile.instrument_version == v2
+    # The assessment still records the version it was answered with.
+    assert Assessment.objects.get().instrument_version == wave.instrument_version
