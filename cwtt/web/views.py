@@ -263,6 +263,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                 )
                 return redirect("child", child_id=found.pk)
         messages.error(request, "Some answers need attention; they are marked below.")
+    answers_for_relevance = validator.validate(respondent, answers, partial=True).answers
     groups: list[dict[str, Any]] = []
     for question in questions:
         title = question.group or ""
@@ -286,6 +287,8 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                 "value": "" if value is None else value,
                 "values": value if isinstance(value, list) else [],
                 "error": errors.get(question.name),
+                "relevant": validator.relevance_json.get(question.name, ""),
+                "shown": validator.is_relevant(question, answers_for_relevance),
             }
         )
     answered = sum(1 for q in questions if answers.get(q.name) not in (None, "", []))
@@ -345,4 +348,3 @@ def area_summary(request: HttpRequest) -> HttpResponse:
             "staff": policy.staff_of(request.user),
         },
     )
-

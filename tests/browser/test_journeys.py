@@ -88,3 +88,17 @@ def test_a_field_worker_captures_a_caregiver_assessment_on_a_phone(
     assert page.get_by_text("Fewer than two meals yesterday").is_visible()
     assert Assessment.objects.get().answers == {"cg_meals": 1, "cg_hungry": "yes"}
     page.close()
+
+
+def test_follow_up_questions_appear_only_when_they_apply(browser, live_server, people, child, wave):
+    page = browser.new_page(viewport=PHONE)
+    sign_in(page, live_server.url, "fiona")
+    page.goto(f"{live_server.url}/children/{child.pk}/assess/caregiver/")
+    hungry = page.get_by_role("group", name="Went to bed hungry?")
+    # Asked only when fewer than 3 meals were eaten.
+    assert not hungry.is_visible()
+    page.get_by_label("Meals yesterday").fill("2")
+    assert hungry.is_visible()
+    page.get_by_label("Meals yesterday").fill("5")
+    assert not hungry.is_visible()
+    page.close()

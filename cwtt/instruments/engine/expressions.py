@@ -606,3 +606,21 @@ def compile_condition(text: str) -> Callable[[Values], bool]:
 
 def truthy(value: Any) -> bool:
     return _truthy(value)
+
+
+def to_json(node: Node) -> Any:
+    """The parsed tree as plain lists, for the browser's skip logic (static/web/capture.js).
+
+    The browser interprets this tree rather than evaluating generated code, so pages need no
+    `eval` and a strict Content-Security-Policy holds.
+    ["lit", value] · ["ref", name] · ["neg", x] · ["op", op, a, b] · ["call", fn, args...]
+    """
+    if isinstance(node, Literal):
+        return ["lit", node.value]
+    if isinstance(node, Ref):
+        return ["ref", node.name]
+    if isinstance(node, Neg):
+        return ["neg", to_json(node.operand)]
+    if isinstance(node, BinOp):
+        return ["op", node.op, to_json(node.left), to_json(node.right)]
+    return ["call", node.function, *[to_json(arg) for arg in node.args]]

@@ -8,12 +8,13 @@ answer the instrument would not have allowed — whatever the client did.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .definition import InstrumentDefinition, Question, label_text
-from .expressions import SELF, ExpressionError, compile_condition
+from .expressions import SELF, ExpressionError, compile_condition, parse, to_json
 
 Condition = Callable[[Mapping[str, Any]], bool]
 
@@ -44,9 +45,13 @@ class AnswerValidator:
         self.definition = definition
         self._relevant: dict[str, Condition | None] = {}
         self._constraint: dict[str, Condition | None] = {}
+        # Relevance as JSON trees for the browser's skip logic (web/static/web/capture.js).
+        self.relevance_json: dict[str, str] = {}
         for question in definition.answerable():
             self._relevant[question.name] = _compile_or_none(question.relevant)
             self._constraint[question.name] = _compile_or_none(question.constraint)
+            if self._relevant[question.name] is not None:
+                self.relevance_json[question.name] = json.dumps(to_json(parse(question.relevant)))
 
     def questions(self, respondent: str | None) -> list[Question]:
         if respondent is None or not self.definition.respondents():
