@@ -19,6 +19,7 @@ class DomainView:
     reasons: list[dict[str, Any]]
     informant_levels: dict[str, str]
     discordant: bool
+    by_informant: list[str] = field(default_factory=list)  # levels in ProfileView.informants order
 
     @property
     def level_word(self) -> str:
@@ -54,6 +55,8 @@ def profile_view(profile: RiskProfile) -> ProfileView:
                 discordant=bool(data.get("discordant")),
             )
         )
+    for view in domains:
+        view.by_informant = [view.informant_levels.get(name, "") for name in informants]
     return ProfileView(
         profile=profile,
         domains=domains,
@@ -62,51 +65,53 @@ def profile_view(profile: RiskProfile) -> ProfileView:
     )
 
 
-# --- the chart: waves across, domains down, a bar whose height is the level ------------------
+# --- the chart: one row per domain, one bar per wave, bar length = level ----------------------
 
-BAR_HEIGHT = {"low": 1, "moderate": 2, "high": 3}
+BAR_LENGTH = {"low": 1, "moderate": 2, "high": 3}
 
 
 def risk_chart(profiles: list[RiskProfile]) -> dict[str, Any]:
-    """Geometry for an inline SVG: one group of six bars (one per domain) for each wave.
+    """Geometry for an inline SVG bar chart of a child's risk across waves.
 
-    Drawn on the server as SVG, so it shows on any phone with no script and no network, and
-    prints in the PDF. A bar's height is the level (low 1, moderate 2, high 3); its colour and
-    its text label say the same thing, so colour is never the only signal.
+    One row per domain, labelled on the left; within it one bar per wave, whose length is the
+    level (low 1, moderate 2, high 3) and whose colour and end label say the same, so colour is
+    never the only signal. Drawn on the server: no script, no network, and it prints.
     """
-    unit, bar, gap, group_gap, top, left = 28, 16, 4, 28, 10, 70
-    groups = []
-    x = left
-    for profile in profiles:
+    label_width, unit, bar, gap, row_gap, top = 235, 110, 14, 3, 14, 28
+    waves = [p.wave.name for p in profiles]
+    rows = []
+    y = top
+    for domain in DOMAINS:
         bars = []
-        for domain in DOMAINS:
+        for index, profile in enumerate(profiles):
             level = getattr(profile, domain) or ""
-            height = BAR_HEIGHT.get(level, 0) * unit
+            length = BAR_LENGTH.get(level, 0) * unit
             bars.append(
                 {
-                    "domain": domain,
-                    "label": DOMAIN_LABELS[domain],
+                    "y": y + index * (bar + gap),
+                    "length": max(length, 3),
                     "level": level or "none",
-                    "level_word": LEVEL_WORDS[level],
-                    "x": x,
-                    "y": top + 3 * unit - height,
-                    "height": max(height, 2),
+                    "text": f"{waves[index]}: {LEVEL_WORDS[level]}",
+                    "text_x": label_width + max(length, 3) + 6,
                 }
             )
-            x += bar + gap
-        groups.append({"wave": profile.wave.name, "bars": bars, "x_mid": x - (bar + gap) * 3})
-        x += group_gap
+        height = len(profiles) * (bar + gap) - gap
+        rows.append(
+            {"label": DOMAIN_LABELS[domain], "label_y": y + height / 2, "bars": bars}
+        )
+        y += height + row_gap
     return {
-        "groups": groups,
-        "width": max(x, 320),
-        "height": top + 3 * unit + 40,
+        "rows": rows,
+        "width": label_width + 3 * unit + 150,
+        "height": y,
         "bar": bar,
-        "baseline": top + 3 * unit,
+        "label_width": label_width,
         "gridlines": [
-            {"y": top + 3 * unit - i * unit, "label": LEVEL_WORDS[level]}
+            {"x": label_width + i * unit, "label": LEVEL_WORDS[level]}
             for i, level in ((1, "low"), (2, "moderate"), (3, "high"))
         ],
-        "left": left,
+        "top": top,
+        "waves": waves,
     }
 
 

@@ -152,11 +152,18 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
             "profiles": list(reversed(views)),
             "chart": risk_chart(profiles) if profiles else None,
             "assessments": assessments,
-            "capture_respondents": [
-                (r, Respondent(r).label) for r in policy.respondents_for(request.user)
-            ],
+            "capture_respondents": _capture_respondents(request.user, found),
         },
     )
+
+
+def _capture_respondents(user, child) -> list[tuple[str, str]]:
+    """Questionnaires this user may fill in for the child, in the current wave's instrument."""
+    waves = _capture_waves(child)
+    if not waves:
+        return []
+    asked = set(validator_for(waves[0].instrument_version_id).definition.respondents())
+    return [(r, Respondent(r).label) for r in policy.respondents_for(user) if r in asked]
 
 
 def _capture_waves(child) -> list[Wave]:
