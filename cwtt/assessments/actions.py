@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid as uuid_module
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cwtt.instruments.actions import scorer_for, validator_for
 from cwtt.instruments.engine.definition import DOMAINS
-from cwtt.instruments.engine.scoring import AssessmentScore, ProfileResult
+from cwtt.instruments.engine.scoring import AssessmentScore
 from cwtt.instruments.models import InstrumentVersion
 from cwtt.registry.models import Child
 
@@ -150,13 +150,57 @@ def score_assessment(assessment: Assessment, version: InstrumentVersion) -> Asse
     )
 
 
-def _combine(assessments: list[Assessment]) -> tuple[ProfileResult, InstrumentVersion]:
-    answered_with = max(
+def _answered_with(assessments: Sequence[Assessment]) -> InstrumentVersion:
+    return max(
         (a.instrument_version for a in assessments), key=lambda v: (v.instrument_id, v.number)
     )
-    version = scoring_version(answered_with)
-    scores = [score_assessment(a, version) for a in assessments]
-    return scorer_for(version.pk).combine(scores), version
+
+
+def risk_profile_fields(
+    assessments: Sequence[Assessment], version: InstrumentVersion
+) -> dict[str, Any]:
+    """A profile's derived fields from one child's counting assessments in one wave, scored
+    with `version` (see `scoring_version`).
+
+    The one place a scoring result maps onto RiskProfile columns. The assessments need their
+    child and informants loaded or set in memory; nothing here queries the database.
+    """
+    # A fixed order, so the findings' order does not depend on how the assessments were read.
+    ordered = sorted(assessments, key=lambda a: (a.assessed_on, a.respondent, str(a.uuid)))
+    scores = [score_assessment(a, version) for a in ordered]
+    result = scorer_for(version.pk).combine(scores)
+    fields: dict[str, Any] = {d: result.domains[d].level or "" for d in DOMAINS}
+    fields.update(
+        instrument_version=version,
+        overall=result.overall or "",
+        urgent=result.urgent,
+        discordant=bool(result.discordant_domains),
+        details=result.to_dict(),
+        assessment_count=len(assessments),
+    )
+    return fields
+
+
+def risk_profiles_build(
+    groups: Iterable[tuple[Child, Wave, Sequence[Assessment]]],
+) -> list[RiskProfile]:
+    """Unsaved profiles for many (child, wave, counting assessments) at once, for bulk_create.
+
+    For bulk writers that already hold the assessments in memory (the synthetic district
+    generator); the same derivation as `risk_profile_recompute`, with the version in force
+    looked up once per instrument. One profile per group, in order; no group may be empty.
+    """
+    in_force: dict[int, InstrumentVersion] = {}
+    profiles = []
+    for child, wave, assessments in groups:
+        answered_with = _answered_with(assessments)
+        version = in_force.get(answered_with.instrument_id)
+        if version is None:
+            version = in_force[answered_with.instrument_id] = scoring_version(answered_with)
+        profiles.append(
+            RiskProfile(child=child, wave=wave, **risk_profile_fields(assessments, version))
+        )
+    return profiles
 
 
 def risk_profile_recompute(*, child: Child, wave: Wave) -> RiskProfile | None:
@@ -173,16 +217,7 @@ def risk_profile_recompute(*, child: Child, wave: Wave) -> RiskProfile | None:
     if not assessments:
         RiskProfile.objects.filter(child=child, wave=wave).delete()
         return None
-    result, version = _combine(assessments)
-    fields: dict[str, Any] = {d: result.domains[d].level or "" for d in DOMAINS}
-    fields.update(
-        instrument_version=version,
-        overall=result.overall or "",
-        urgent=result.urgent,
-        discordant=bool(result.discordant_domains),
-        details=result.to_dict(),
-        assessment_count=len(assessments),
-    )
+    fields = risk_profile_fields(assessments, scoring_version(_answered_with(assessments)))
     profile, _ = RiskProfile.objects.update_or_create(child=child, wave=wave, defaults=fields)
     return profile
 

@@ -1,0 +1,1 @@
+"""Synthetic data: an invented but realistic demo district (`cwtt generate`)."""
