@@ -1,0 +1,84 @@
+"""`cwtt user add|list|disable` — provision staff accounts for many schools at once."""
+
+from __future__ import annotations
+
+import sys
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cwtt.access.actions import ProvisioningError, user_add, user_disable
+from cwtt.access.roles import Role
+
+
+class Command(BaseCommand):
+    help = "Add, list or disable staff accounts. Role names are listed in docs/access.md."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add", help="Create a staff account")
+        add.add_argument("username")
+        add.add_argument("--role", required=True, choices=Role.values)
+        add.add_argument("--school", action="append", default=[], help="EMIS number; repeatable")
+        add.add_argument("--location", help="district or province code, for area roles")
+        add.add_argument("--organisation", help="organisation name (created if new)")
+        add.add_argument("--first-name", default="")
+        add.add_argument("--last-name", default="")
+        add.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+        sub.add_parser("list", help="List accounts with role and schools")
+        disable = sub.add_parser("disable", help="Stop a user signing in")
+        disable.add_argument("username")
+
+    def handle(self, *args, action: str, **options) -> None:
+        getattr(self, f"handle_{action}")(**options)
+
+    def handle_add(self, username: str, password_stdin: bool, **options) -> None:
+        if not password_stdin:
+            # A password on the command line would sit in the shell history and process list.
+            raise CommandError("Give the password on standard input with --password-stdin.")
+        password = sys.stdin.readline().rstrip("\n")
+        try:
+            staff = user_add(
+                username=username,
+                role=options["role"],
+                password=password,
+                schools=options["school"],
+                location=options["location"],
+                organisation=options["organisation"],
+                first_name=options["first_name"],
+                last_name=options["last_name"],
+            )
+        except ProvisioningError as error:
+            raise CommandError("\n".join(error.problems)) from None
+        where = ", ".join(s.emis_number for s in staff.schools.all()) or (
+            staff.location.code if staff.location else "no school or area"
+        )
+        self.stdout.write(f"Added {username} as {staff.get_role_display()} ({where}).")
+
+    def handle_list(self, **options) -> None:
+        users = (
+            get_user_model()
+            .objects.select_related("staff__location")
+            .prefetch_related("staff__schools")
+            .order_by("username")
+        )
+        for user in users:
+            staff = getattr(user, "staff", None)
+            role = staff.role if staff else "-"
+            where = ""
+            if staff:
+                where = ",".join(s.emis_number for s in staff.schools.all()) or (
+                    staff.location.code if staff.location else ""
+                )
+            state = "active" if user.is_active else "disabled"
+            self.stdout.write(f"{user.username:<20} {role:<20} {state:<9} {where}")
+        self.stdout.write(f"{users.count()} accounts.")
+
+    def handle_disable(self, username: str, **options) -> None:
+        try:
+            user_disable(username=username)
+        except ProvisioningError as error:
+            raise CommandError("\n".join(error.problems)) from None
+        self.stdout.write(f"Disabled {username}: they can no longer sign in.")
