@@ -4,3 +4,28 @@ from django.apps import AppConfig
 class AccessConfig(AppConfig):
     name = "cwtt.access"
     label = "access"
+
+    def ready(self) -> None:
+        from django.contrib.auth import signals
+
+        from .audit import audit_record
+        from .models import AuditEntry
+
+        def signed_in(sender, request, user, **kwargs):
+            audit_record(action=AuditEntry.Action.SIGN_IN, actor=user)
+
+        def signed_out(sender, request, user, **kwargs):
+            if user is not None:
+                audit_record(action=AuditEntry.Action.SIGN_OUT, actor=user)
+
+        def sign_in_failed(sender, credentials, request=None, **kwargs):
+            audit_record(
+                action=AuditEntry.Action.SIGN_IN_FAILED,
+                actor_name=str(credentials.get("username", ""))[:150],
+            )
+
+        signals.user_logged_in.connect(signed_in, dispatch_uid="cwtt-audit-sign-in", weak=False)
+        signals.user_logged_out.connect(signed_out, dispatch_uid="cwtt-audit-sign-out", weak=False)
+        signals.user_login_failed.connect(
+            sign_in_failed, dispatch_uid="cwtt-audit-sign-in-failed", weak=False
+        )

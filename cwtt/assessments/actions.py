@@ -11,6 +11,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
 from cwtt.instruments.actions import scorer_for, validator_for
 from cwtt.instruments.engine.definition import DOMAINS
 from cwtt.instruments.engine.scoring import AssessmentScore
@@ -111,6 +113,7 @@ def assessment_save(
         created = existing is None
         assessment = existing or Assessment(uuid=uuid_value, child=child, wave=wave)
         counted_before = not created and assessment.counts
+        before = None if created else {"answers": assessment.answers, "status": assessment.status}
         assessment.respondent = respondent
         assessment.answers = checked.answers
         assessment.assessed_on = assessed_on
@@ -123,6 +126,16 @@ def assessment_save(
         if assessment.counts and assessment.submitted_at is None:
             assessment.submitted_at = timezone.now()
         assessment.save()
+        after = {"answers": assessment.answers, "status": assessment.status}
+        if after != before:  # a retried submission changes nothing and is not a change
+            audit_record(
+                action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
+                actor=assessor,
+                object_type="assessment",
+                object_id=assessment.uuid,
+                child_id=child.pk,
+                detail={"before": before, "after": after},
+            )
         profile = None
         if assessment.counts or counted_before:
             profile = risk_profile_recompute(child=child, wave=wave)

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cwtt.access import policy
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
 from cwtt.assessments.actions import AssessmentInvalid, assessment_save
 from cwtt.assessments.models import Assessment, Respondent, RiskProfile, Wave
 from cwtt.instruments.actions import validator_for
@@ -137,6 +139,13 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
     found = policy.child_for(request.user, child_id)
     if found is None:
         raise Http404("No such child")
+    audit_record(
+        action=AuditEntry.Action.VIEW,
+        actor=request.user,
+        object_type="child",
+        object_id=found.pk,
+        child_id=found.pk,
+    )
     profiles = list(found.risk_profiles.select_related("wave").order_by("wave__starts_on"))
     views = [profile_view(p) for p in profiles]
     assessments = found.assessments.select_related("wave", "assessor").order_by("-assessed_on")

@@ -4,6 +4,8 @@ import csv
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
 from cwtt.assessments.models import RiskProfile
 from cwtt.instruments.engine.definition import DOMAINS
 
@@ -41,4 +43,10 @@ class Command(BaseCommand):
                     [*values, "true" if urgent else "false", "true" if discordant else "false"]
                 )
                 count += 1
+        audit_record(
+            action=AuditEntry.Action.EXPORT,
+            actor_name="command line",
+            object_type="risk_profiles",
+            detail={"rows": count, "file": output},
+        )
         self.stdout.write(f"Wrote {count} risk profiles to {output}.")

@@ -1,0 +1,133 @@
+"""The audit trail: what is recorded, and that tampering is detected."""
+
+import datetime as dt
+import io
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from cwtt.access.audit import verify_chain
+from cwtt.access.models import AuditEntry
+from cwtt.assessments.actions import assessment_save
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-test-password-42"
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    return out.getvalue() + err.getvalue(), code
+
+
+def actions():
+    return list(AuditEntry.objects.values_list("action", flat=True))
+
+
+def test_sign_in_and_failed_sign_in_are_recorded(client, people):
+    client.post(reverse("login"), {"username": "tumi", "password": "wrong"})
+    client.post(reverse("login"), {"username": "tumi", "password": PASSWORD})
+    entries = list(AuditEntry.objects.all())
+    assert [(e.action, e.actor_name) for e in entries] == [
+        ("sign_in_failed", "tumi"),
+        ("sign_in", "tumi"),
+    ]
+    assert entries[1].actor == people["tumi"]
+
+
+def test_viewing_a_child_is_recorded_and_reported_for_that_child(client, people, child):
+    client.force_login(people["cora"])
+    client.get(reverse("child", args=[child.pk]))
+    entry = AuditEntry.objects.get(action="view")
+    assert (entry.actor, entry.child_id, entry.object_type) == (people["cora"], child.pk, "child")
+    output, code = run("audit", "report", "--child", str(child.pk))
+    assert code == 0 and "cora" in output and "Viewed" in output and "1 entries" in output
+
+
+def test_a_refused_view_is_not_recorded_as_a_view(client, people, other_child):
+    client.force_login(people["tumi"])
+    assert client.get(reverse("child", args=[other_child.pk])).status_code == 404
+    assert "view" not in actions()
+
+
+def test_assessment_changes_are_recorded_with_before_and_after(child, wave, people):
+    client_id = uuid.uuid4()
+    common = {
+        "child": child,
+        "wave": wave,
+        "respondent": "caregiver",
+        "assessed_on": dt.date(2026, 3, 1),
+        "uuid": client_id,
+        "assessor": people["fiona"],
+    }
+    assessment_save(answers={"cg_meals": 3}, **common)
+    assessment_save(answers={"cg_meals": 3}, **common)  # a retry: no change, no entry
+    assessment_save(answers={"cg_meals": 4}, **common)
+    create, change = AuditEntry.objects.filter(object_type="assessment")
+    assert (create.action, create.detail["before"], create.detail["after"]["answers"]) == (
+        "create",
+        None,
+        {"cg_meals": 3},
+    )
+    assert change.action == "change"
+    assert change.detail["before"]["answers"] == {"cg_meals": 3} and change.detail["after"][
+        "answers"
+    ] == {"cg_meals": 4}
+    assert change.actor == people["fiona"] and change.child_id == child.pk
+
+
+def make_trail(child, wave):
+    for meals in (3, 4, 5):
+        assessment_save(
+            child=child,
+            wave=wave,
+            respondent="caregiver",
+            answers={"cg_meals": meals},
+            assessed_on=dt.date(2026, 3, 1),
+        )
+
+
+def test_an_intact_trail_verifies(child, wave):
+    make_trail(child, wave)
+    output, code = run("audit", "verify")
+    assert code == 0 and "intact: 3 entries" in output
+
+
+def test_an_edited_entry_is_detected(child, wave):
+    make_trail(child, wave)
+    # .update() goes straight to the database, as someone with database access could.
+    AuditEntry.objects.filter(sequence=2).update(detail={"after": {"answers": {"cg_meals": 0}}})
+    output, code = run("audit", "verify")
+    assert code == 1
+    assert "entry 2: its content was changed after it was written" in output
+
+
+def test_a_deleted_entry_is_detected(child, wave):
+    make_trail(child, wave)
+    AuditEntry.objects.filter(sequence=2).delete()  # a queryset delete bypasses the model's guard
+    problems = [p.message for p in verify_chain()]
+    assert "entries 2 to 2 are missing" in problems
+    assert "does not link to the entry before it" in problems
+
+
+def test_removing_the_newest_entries_is_detected(child, wave):
+    make_trail(child, wave)
+    AuditEntry.objects.filter(sequence=3).delete()
+    output, code = run("audit", "verify")
+    assert code == 1 and "last entries were removed" in output
+
+
+def test_entries_cannot_be_changed_or_deleted_through_the_application(child, wave):
+    make_trail(child, wave)
+    entry = AuditEntry.objects.first()
+    entry.actor_name = "someone else"
+    with pytest.raises(RuntimeError, match="append-only"):
+        entry.save()
+    with pytest.raises(RuntimeError, match="append-only"):
+        entry.delete()
