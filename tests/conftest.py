@@ -20,7 +20,12 @@ from django.contrib.auth import get_user_model
 
 from cwtt.access.roles import Role
 from cwtt.assessments.models import Wave
-from cwtt.instruments.actions import instrument_publish, scorer_for, validator_for
+from cwtt.instruments.actions import (
+    instrument_publish,
+    rule_sensitivities_for,
+    scorer_for,
+    validator_for,
+)
 from cwtt.registry.models import (
     Caregiver,
     Child,
@@ -40,11 +45,12 @@ PASSWORD = "a-long-test-password-42"
 @pytest.fixture(autouse=True)
 def _fresh_compiled_caches():
     # Version ids restart in every test database; cached compiled versions must not leak.
-    scorer_for.cache_clear()
-    validator_for.cache_clear()
+    caches = (scorer_for, validator_for, rule_sensitivities_for)
+    for cache in caches:
+        cache.cache_clear()
     yield
-    scorer_for.cache_clear()
-    validator_for.cache_clear()
+    for cache in caches:
+        cache.cache_clear()
 
 
 @pytest.fixture

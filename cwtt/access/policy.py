@@ -110,3 +110,10 @@ CAPTURE_RESPONDENTS: dict[str, tuple[str, ...]] = {
 
 def respondents_for(user) -> tuple[str, ...]:
     return CAPTURE_RESPONDENTS.get(role_of(user) or "", ())
+
+
+def readable_classes(user) -> frozenset[str]:
+    """The sensitivity classes whose detail this user may read (cwtt/access/sensitivity.py)."""
+    from .sensitivity import readable_classes as for_role
+
+    return for_role(role_of(user))

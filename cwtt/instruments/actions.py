@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from django.db import transaction
 
+from .engine.definition import rule_sensitivities
 from .engine.reader import Problem, read_instrument
 from .engine.scoring import Scorer
 from .engine.validation import AnswerValidator
@@ -69,3 +70,8 @@ def scorer_for(version_id: int) -> Scorer:
 @lru_cache(maxsize=32)
 def validator_for(version_id: int) -> AnswerValidator:
     return AnswerValidator(InstrumentVersion.objects.get(pk=version_id).parsed())
+
+
+@lru_cache(maxsize=32)
+def rule_sensitivities_for(version_id: int) -> dict[str, frozenset[str]]:
+    return rule_sensitivities(validator_for(version_id).definition)

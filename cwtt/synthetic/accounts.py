@@ -26,11 +26,23 @@ class DemoAccount:
 DEMO_ACCOUNTS = (
     DemoAccount("fieldworker", Role.FIELD_WORKER, "Thandi", "Field", Organisation.Sector.NGO),
     DemoAccount("teacher", Role.TEACHER, "Pieter", "Teacher", Organisation.Sector.EDUCATION),
-    DemoAccount("socialworker", Role.SOCIAL_WORKER, "Lerato", "Social", Organisation.Sector.SOCIAL_DEVELOPMENT),
+    DemoAccount(
+        "socialworker",
+        Role.SOCIAL_WORKER,
+        "Lerato",
+        "Social",
+        Organisation.Sector.SOCIAL_DEVELOPMENT,
+    ),
     DemoAccount("nurse", Role.NURSE, "Nomsa", "Nurse", Organisation.Sector.HEALTH),
-    DemoAccount("coordinator", Role.COORDINATOR, "Sipho", "Coordinator", Organisation.Sector.EDUCATION),
-    DemoAccount("district", Role.DISTRICT_OFFICIAL, "Ayesha", "District", Organisation.Sector.EDUCATION),
-    DemoAccount("province", Role.PROVINCIAL_OFFICIAL, "Johan", "Province", Organisation.Sector.EDUCATION),
+    DemoAccount(
+        "coordinator", Role.COORDINATOR, "Sipho", "Coordinator", Organisation.Sector.EDUCATION
+    ),
+    DemoAccount(
+        "district", Role.DISTRICT_OFFICIAL, "Ayesha", "District", Organisation.Sector.EDUCATION
+    ),
+    DemoAccount(
+        "province", Role.PROVINCIAL_OFFICIAL, "Johan", "Province", Organisation.Sector.EDUCATION
+    ),
     DemoAccount("researcher", Role.RESEARCHER, "Zanele", "Research", Organisation.Sector.NGO),
     DemoAccount("datamanager", Role.DATA_MANAGER, "Kagiso", "Data", Organisation.Sector.EDUCATION),
 )

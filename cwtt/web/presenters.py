@@ -34,7 +34,28 @@ class ProfileView:
     informants: list[str] = field(default_factory=list)
 
 
-def profile_view(profile: RiskProfile) -> ProfileView:
+WITHHELD = "A concern was recorded here; the details are for the staff whose work needs them."
+
+
+def _visible(
+    findings: list[dict[str, Any]],
+    sensitivity: dict[str, frozenset[str]],
+    readable: frozenset[str],
+) -> list[dict[str, Any]]:
+    """Findings the reader may see. Those drawn from answers beyond the reader's classes are
+    replaced by one plain notice, at their highest level, that a concern exists — so a teacher
+    knows to speak to the social worker without reading the details."""
+    shown = [f for f in findings if sensitivity.get(f["rule"], frozenset({"general"})) <= readable]
+    hidden = [f for f in findings if f not in shown]
+    if hidden:
+        level = "high" if any(f["level"] == "high" for f in hidden) else "moderate"
+        shown.append({"reason": WITHHELD, "level": level, "informant": None, "withheld": True})
+    return shown
+
+
+def profile_view(
+    profile: RiskProfile, sensitivity: dict[str, frozenset[str]], readable: frozenset[str]
+) -> ProfileView:
     details = profile.details or {}
     domain_details = details.get("domains", {})
     domains: list[DomainView] = []
@@ -50,7 +71,7 @@ def profile_view(profile: RiskProfile) -> ProfileView:
                 domain=domain,
                 label=DOMAIN_LABELS[domain],
                 level=getattr(profile, domain) or "",
-                reasons=data.get("findings", []),
+                reasons=_visible(data.get("findings", []), sensitivity, readable),
                 informant_levels=levels,
                 discordant=bool(data.get("discordant")),
             )
@@ -60,7 +81,7 @@ def profile_view(profile: RiskProfile) -> ProfileView:
     return ProfileView(
         profile=profile,
         domains=domains,
-        urgent_reasons=details.get("urgent_findings", []),
+        urgent_reasons=_visible(details.get("urgent_findings", []), sensitivity, readable),
         informants=informants,
     )
 
@@ -96,9 +117,7 @@ def risk_chart(profiles: list[RiskProfile]) -> dict[str, Any]:
                 }
             )
         height = len(profiles) * (bar + gap) - gap
-        rows.append(
-            {"label": DOMAIN_LABELS[domain], "label_y": y + height / 2, "bars": bars}
-        )
+        rows.append({"label": DOMAIN_LABELS[domain], "label_y": y + height / 2, "bars": bars})
         y += height + row_gap
     return {
         "rows": rows,

@@ -20,7 +20,7 @@ from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
 from cwtt.assessments.actions import AssessmentInvalid, assessment_save
 from cwtt.assessments.models import Assessment, Respondent, RiskProfile, Wave
-from cwtt.instruments.actions import validator_for
+from cwtt.instruments.actions import rule_sensitivities_for, validator_for
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS, label_text
 from cwtt.registry.models import SchoolClass
 
@@ -147,7 +147,10 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
         child_id=found.pk,
     )
     profiles = list(found.risk_profiles.select_related("wave").order_by("wave__starts_on"))
-    views = [profile_view(p) for p in profiles]
+    readable = policy.readable_classes(request.user)
+    views = [
+        profile_view(p, rule_sensitivities_for(p.instrument_version_id), readable) for p in profiles
+    ]
     assessments = found.assessments.select_related("wave", "assessor").order_by("-assessed_on")
     links = found.caregiver_links.select_related("caregiver")
     return render(

@@ -113,3 +113,15 @@ def test_profile_serialises_to_plain_data(scorer):
     data = profile.to_dict()
     assert data["domains"]["nutrition"]["findings"][0]["reason"] == "Fewer than two meals yesterday"
     assert data["overall"] == "high"
+
+
+def test_a_rule_is_as_sensitive_as_the_answers_it_reads(scorer):
+    from cwtt.instruments.engine.definition import rule_sensitivities
+
+    classes = rule_sensitivities(scorer.definition)
+    assert classes["nut_meals_high"] == frozenset({"general"})
+    assert classes["prot_hit"] == frozenset({"protection"})
+    assert classes["prot_abuse_tc"] == frozenset({"protection"})
+    # Measures pass on their inputs' class: growth reads the nurse's health measurements.
+    assert classes["hea_sev_thin"] == frozenset({"health"})
+    assert classes["edu_absent"] == frozenset({"education"})

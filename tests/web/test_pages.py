@@ -70,8 +70,31 @@ def test_the_child_page_shows_six_domains_with_reasons_and_a_chart(client, peopl
     ]:
         assert label in page
     assert "Fewer than two meals yesterday" in page
-    assert "Nurse saw signs of abuse" in page
     assert "Informants disagree" in page
+    # The coordinator sees that protection is high, not the abuse details behind it.
+    assert "Nurse saw signs of abuse" not in page
+    assert "A concern was recorded here" in page
+
+
+@pytest.mark.parametrize(
+    ("person", "sees", "does_not_see"),
+    [
+        ("sam", ["Nurse saw signs of abuse", "Fewer than two meals yesterday"], []),
+        ("tumi", ["Fewer than two meals yesterday"], ["Nurse saw signs of abuse"]),
+        ("fiona", ["Fewer than two meals yesterday"], ["Nurse saw signs of abuse"]),
+        ("nandi", ["Fewer than two meals yesterday"], ["Nurse saw signs of abuse"]),
+    ],
+)
+def test_reasons_are_shown_only_to_roles_that_read_their_sensitivity(
+    client, people, scored_child, person, sees, does_not_see
+):
+    signed_in(client, people[person])
+    page = client.get(reverse("child", args=[scored_child.pk])).content.decode()
+    for text in sees:
+        assert text in page
+    for text in does_not_see:
+        assert text not in page
+    assert "Protection and care" in page
 
 
 def test_a_child_of_another_school_is_not_found(client, people, other_child):

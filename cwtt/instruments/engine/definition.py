@@ -178,3 +178,35 @@ def label_text(label: dict[str, str], language: str | None = None) -> str:
     if "default" in label:
         return label["default"]
     return next(iter(label.values()), "")
+
+
+SENSITIVITY_RANK: dict[str, int] = {"general": 0, "education": 1, "health": 1, "protection": 2}
+
+
+def rule_sensitivities(definition: InstrumentDefinition) -> dict[str, frozenset[str]]:
+    """Rule code → the sensitivity classes of the answers it reads.
+
+    A rule's reason reveals what was answered, so it is as sensitive as its questions: a reason
+    drawn from a protection question may be read only by roles that read protection answers.
+    Measures pass on the sensitivity of their inputs.
+    """
+    from .expressions import parse, references
+    from .measure_catalogue import output_names
+
+    question_class = {q.name: q.sensitivity for q in definition.answerable()}
+    measure_class: dict[str, set[str]] = {}
+    for spec in definition.measures:
+        classes: set[str] = set()
+        for text in spec.inputs.values():
+            classes |= {question_class[n] for n in references(parse(text)) if n in question_class}
+        for name in output_names(spec.name, spec.kind):
+            measure_class[name] = classes
+    found: dict[str, frozenset[str]] = {}
+    for rule in definition.rules:
+        classes = set()
+        for name in references(parse(rule.when)):
+            if name in question_class:
+                classes.add(question_class[name])
+            classes |= measure_class.get(name, set())
+        found[rule.code] = frozenset(classes or {"general"})
+    return found
