@@ -117,3 +117,22 @@ def readable_classes(user) -> frozenset[str]:
     from .sensitivity import readable_classes as for_role
 
     return for_role(role_of(user))
+
+
+# --- declaring how each view is reached (checked by tests/access/test_every_view_is_guarded.py)
+
+
+def guarded(view):
+    """Mark a view that needs a signed-in user and reads personal data only through this
+    module. Wraps Django's login_required so the two can never be separated."""
+    from django.contrib.auth.decorators import login_required
+
+    wrapped = login_required(view)
+    wrapped.cwtt_access = "policy"
+    return wrapped
+
+
+def public(view):
+    """Mark a view anyone may open (sign-in, sign-out). It must read no personal data."""
+    view.cwtt_access = "public"
+    return view

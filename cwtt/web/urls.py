@@ -1,18 +1,22 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from cwtt.access.policy import public
+
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path(
         "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="web/login.html", redirect_authenticated_user=True
+        public(
+            auth_views.LoginView.as_view(
+                template_name="web/login.html", redirect_authenticated_user=True
+            )
         ),
         name="login",
     ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-out/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("schools/<int:school_id>/", views.school, name="school"),
     path("classes/<int:class_id>/", views.school_class, name="class"),
     path("children/<int:child_id>/", views.child, name="child"),

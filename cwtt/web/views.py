@@ -8,7 +8,6 @@ from collections import Counter
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,7 +30,7 @@ from .presenters import profile_view, risk_chart
 SMALL_CELL = 5
 
 
-@login_required
+@policy.guarded
 def home(request: HttpRequest) -> HttpResponse:
     if policy.sees_aggregates_only(request.user):
         return area_summary(request)
@@ -72,7 +71,7 @@ def _domain_counts(profiles) -> list[dict[str, Any]]:
     return rows
 
 
-@login_required
+@policy.guarded
 def school(request: HttpRequest, school_id: int) -> HttpResponse:
     found = policy.school_for(request.user, school_id)
     if found is None:
@@ -100,7 +99,7 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@policy.guarded
 def school_class(request: HttpRequest, class_id: int) -> HttpResponse:
     found = (
         SchoolClass.objects.filter(pk=class_id, school__in=policy.schools_for(request.user))
@@ -134,7 +133,7 @@ def school_class(request: HttpRequest, class_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@policy.guarded
 def child(request: HttpRequest, child_id: int) -> HttpResponse:
     found = policy.child_for(request.user, child_id)
     if found is None:
@@ -201,7 +200,7 @@ def _answers_from_post(request: HttpRequest, questions) -> dict[str, Any]:
     return answers
 
 
-@login_required
+@policy.guarded
 @require_http_methods(["GET", "POST"])
 def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpResponse:
     found = policy.child_for(request.user, child_id)
