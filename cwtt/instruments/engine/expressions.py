@@ -65,8 +65,6 @@ def tokenize(text: str) -> list[Token]:
                 f"unexpected character {text[position]!r} at position {position + 1}"
             )
         kind = match.lastgroup
-        if kind == "refname":  # pragma: no cover - the outer group wins
-            kind = "ref"
         if kind == "ref":
             tokens.append(Token("ref", match.group("refname"), position))
         elif kind != "ws":

@@ -176,11 +176,10 @@ def _pyxform_problems(data: bytes, filename: str) -> tuple[list[Problem], list[s
     except PyXFormError as error:
         message = str(error)
         match = _PYXFORM_ROW.search(message)
-        sheet = "choices" if "'choices' sheet" in message else "survey"
-        for name in ("settings", "choices", "survey"):
-            if f"'{name}' sheet" in message or f"{name} sheet" in message:
-                sheet = name
-                break
+        # pyxform names the sheet in its message; survey is its default subject.
+        sheet = next(
+            (name for name in ("settings", "choices") if f"{name} sheet" in message), "survey"
+        )
         row = int(match.group(1)) if match else None
         clean = _PYXFORM_ROW.sub("", message).strip()
         return [Problem(sheet, row, None, f"XLSForm: {clean}")], []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cwtt.instruments.measures.csv_tool import CsvColumnError, score_csv
@@ -23,8 +25,6 @@ class Command(BaseCommand):
         try:
             with open(input, newline="", encoding="utf-8-sig") as source:
                 # Score into memory first, so a file that is refused leaves no half-written output.
-                import io
-
                 buffer = io.StringIO()
                 summary = score_csv(measure, source, buffer)
         except FileNotFoundError:
