@@ -35,3 +35,15 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
   echo "$WANT" > "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
+
+# WeasyPrint (PDF documents) needs Pango from the system; Debian's packages provide it.
+if ! "$VENV/bin/python" -c 'import weasyprint' >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's Pango libraries for PDF documents ..."
+    apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null && apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+  else
+    echo "PDF documents need Pango: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0'." >&2
+    exit 1
+  fi
+fi
