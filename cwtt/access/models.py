@@ -17,6 +17,8 @@ class AuditEntry(models.Model):
         SIGN_IN = "sign_in", _("Signed in")
         SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
         SIGN_OUT = "sign_out", _("Signed out")
+        EMERGENCY_ACCESS = "emergency_access", _("Opened in an emergency")
+        LEGAL_DUTY = "legal_duty", _("Shared under a legal duty")
 
     # Position in the chain: 1, 2, 3 ... with no gaps, so a deleted entry leaves a hole.
     sequence = models.PositiveBigIntegerField(unique=True)
@@ -59,3 +61,32 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain of {self.length}"
+
+
+class EmergencyAccess(models.Model):
+    """Break the glass: a social worker opens a child outside their schools in an emergency.
+
+    Lasts a limited time (settings.CWTT_EMERGENCY_ACCESS_HOURS), is audited, and is notified to
+    the person's supervisor. Reads made through it are marked in the audit trail.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses"
+    )
+    child = models.ForeignKey(
+        "registry.Child", on_delete=models.CASCADE, related_name="emergency_accesses"
+    )
+    reason = models.TextField()
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    supervisor_notified = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["user", "child", "expires_at"])]
+        verbose_name_plural = "emergency accesses"
+
+    def __str__(self) -> str:
+        return f"emergency access to child {self.child_id} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -1,16 +1,26 @@
-"""Who may see which schools and children. The one way in for reads of personal data.
+"""Who may see which schools and children, and which fields of them. The one way in for reads
+of personal data (docs/access.md).
 
-This first version scopes by assignment: school roles see the children of the schools they are
-assigned to; data managers see every school; district, provincial and research roles see no
-named child at all, only aggregates. Field-level sensitivity, consent and audit build on this
-module (issue #3); every page already asks it, so they will not need to be threaded through.
+Scope: school roles see the children of the schools they are assigned to; data managers see
+every school; district, provincial and research roles see no named child at all, only
+aggregates. A social worker may also open one child outside their schools for a limited time
+in an emergency (break the glass).
+
+Fields: `child_access` answers, for one reader and one child, which sensitivity classes and
+which fields of the record the reader may see. It applies the role's classes
+(cwtt/access/sensitivity.py) and the caregiver's consent to share with the reader's sector,
+unless a legal duty overrides that consent (cwtt/consent/legal_duties.py).
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+from typing import Any
 
-from cwtt.registry.models import Child, School, Staff
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cwtt.registry.models import Child, Organisation, School, Staff
 
 from .roles import AREA_ROLES, SCHOOL_ROLES, Role
 
@@ -81,6 +91,133 @@ def child_for(user, child_id: int) -> Child | None:
     )
 
 
+# Which consent purpose governs sharing a child's data with the reader's sector. Education
+# staff are the school team that gathers the data; the other sectors need the caregiver's
+# agreement to share.
+SECTOR_PURPOSES = {
+    Organisation.Sector.HEALTH: "share_health",
+    Organisation.Sector.SOCIAL_DEVELOPMENT: "share_social_development",
+}
+ROLE_PURPOSES = {Role.NURSE: "share_health", Role.SOCIAL_WORKER: "share_social_development"}
+
+
+def sharing_purposes(user) -> frozenset[str]:
+    """The sharing consents a child's record needs before this reader sees its details."""
+    staff = staff_of(user)
+    if staff is None:
+        return frozenset()
+    purposes = {ROLE_PURPOSES.get(staff.role), SECTOR_PURPOSES.get(staff.organisation.sector)}
+    return frozenset(p for p in purposes if p)
+
+
+@dataclass(frozen=True)
+class ChildAccess:
+    """What one reader may see of one child."""
+
+    child: Child
+    classes: frozenset[str]
+    via: str = "assignment"  # or "emergency"
+    # The sharing consent that is missing, when it keeps details from this reader.
+    withheld_for: str | None = None
+    # A legal duty under which details are shown although consent is missing.
+    legal_duty: Any = None
+    fields: frozenset[str] = field(default=frozenset())
+
+    @property
+    def show(self) -> dict[str, bool]:
+        """For templates: {% if access.show.sa_id_number %}."""
+        from .sensitivity import CHILD_FIELDS
+
+        return {name: name in self.fields for name in CHILD_FIELDS}
+
+    def audit_detail(self) -> dict[str, Any]:
+        detail: dict[str, Any] = {"via": self.via}
+        if self.withheld_for:
+            detail["withheld_for_lack_of_consent"] = self.withheld_for
+        if self.legal_duty is not None:
+            detail["legal_duty"] = self.legal_duty.code
+        return detail
+
+
+def emergency_hours() -> int:
+    from django.conf import settings
+
+    return settings.CWTT_EMERGENCY_ACCESS_HOURS
+
+
+def emergency_grant(user, child_id: int):
+    """The user's emergency access to the child that is still running, if any."""
+    from .models import EmergencyAccess
+
+    if role_of(user) != Role.SOCIAL_WORKER:
+        return None
+    return (
+        EmergencyAccess.objects.filter(user=user, child_id=child_id, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def child_access(user, child_id: int) -> ChildAccess | None:
+    """What the user may see of the child, or None when they may not see the child at all
+    (the caller answers 404). Reads made through it are audited by the caller with
+    `audit_detail()`; a read under a legal duty is also audited as such."""
+    from cwtt.consent.actions import has_consent
+    from cwtt.consent.legal_duties import duty_overriding
+
+    from .sensitivity import readable_classes as for_role
+    from .sensitivity import visible_fields
+
+    via = "assignment"
+    found = child_for(user, child_id)
+    if found is None and emergency_grant(user, child_id) is not None:
+        found = (
+            Child.objects.filter(pk=child_id)
+            .select_related("school", "school_class", "household")
+            .first()
+        )
+        via = "emergency"
+    if found is None:
+        return None
+    classes = for_role(role_of(user))
+    withheld_for = None
+    duty = None
+    for purpose in sorted(sharing_purposes(user)):
+        if has_consent(found, purpose):
+            continue
+        duty = duty_overriding(found, purpose)
+        if duty is None:
+            withheld_for = purpose
+            classes = classes & {"general"}
+    fields = visible_fields(classes)
+    if withheld_for:
+        fields = fields - {"risk_levels"}
+    return ChildAccess(
+        child=found,
+        classes=classes,
+        via=via,
+        withheld_for=withheld_for,
+        legal_duty=duty if withheld_for is None else None,
+        fields=fields,
+    )
+
+
+def details_withheld(user, children) -> set[int]:
+    """Ids, among `children`, whose details (risk levels and beyond) this reader may not see
+    for lack of the caregiver's consent to share with the reader's sector. For lists."""
+    from cwtt.consent.actions import children_with_consent
+    from cwtt.consent.legal_duties import duty_overriding
+
+    withheld: set[int] = set()
+    ids = {c.pk: c for c in children}
+    for purpose in sharing_purposes(user):
+        agreed = children_with_consent(purpose, among=ids)
+        for child_id, found in ids.items():
+            if child_id not in agreed and duty_overriding(found, purpose) is None:
+                withheld.add(child_id)
+    return withheld
+
+
 def school_for(user, school_id: int) -> School | None:
     return schools_for(user).filter(pk=school_id).first()
 
@@ -89,6 +226,18 @@ def can_capture(user) -> bool:
     return role_of(user) in {
         Role.FIELD_WORKER,
         Role.TEACHER,
+        Role.NURSE,
+        Role.SOCIAL_WORKER,
+        Role.COORDINATOR,
+        Role.DATA_MANAGER,
+    }
+
+
+def can_record_consent(user) -> bool:
+    """Consent is taken by the people who meet caregivers (and entered from paper forms by the
+    data manager). Teachers ask the coordinator."""
+    return role_of(user) in {
+        Role.FIELD_WORKER,
         Role.NURSE,
         Role.SOCIAL_WORKER,
         Role.COORDINATOR,

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
+from cwtt.consent.actions import has_consent
+from cwtt.consent.models import Purpose
 from cwtt.instruments.actions import scorer_for, validator_for
 from cwtt.instruments.engine.definition import DOMAINS
 from cwtt.instruments.engine.scoring import AssessmentScore
@@ -44,6 +46,20 @@ def child_facts(child: Child, on: dt.date) -> dict[str, Any]:
         "child_sex": child.sex,
         "child_csg": child.grant_status,
     }
+
+
+def consent_missing_for(child: Child, respondent: str) -> str | None:
+    """Why an assessment of this child cannot be submitted now, or None. The caregiver's
+    consent for assessment is needed for every questionnaire; the child's own questionnaire
+    needs the child's assent too. A draft may be saved meanwhile."""
+    if not has_consent(child, Purpose.ASSESSMENT):
+        return (
+            "The caregiver's consent for assessment is not on record (or was withdrawn). "
+            "Record it on the child's consent page first; you can save a draft meanwhile."
+        )
+    if respondent == "child" and not has_consent(child, Purpose.ASSENT):
+        return "The child's own agreement (assent) is not on record. Record it first."
+    return None
 
 
 def assessment_save(
@@ -83,6 +99,10 @@ def assessment_save(
         uuid_value = None
     if wave.schools.exists() and not wave.schools.filter(pk=child.school_id).exists():
         errors["wave"] = f"The wave '{wave.name}' does not include the child's school."
+    if status != Assessment.Status.DRAFT:
+        missing = consent_missing_for(child, respondent)
+        if missing:
+            errors["consent"] = missing
     if errors:
         raise AssessmentInvalid(errors)
 

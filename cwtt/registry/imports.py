@@ -43,6 +43,9 @@ from django.utils.text import slugify
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
+
 from . import validation
 from .models import Caregiver, Child, ChildCaregiver, Household, Location, School, SchoolClass
 
@@ -779,7 +782,8 @@ class _ChildrenPlan:
         self.new_children: list[Child] = []
         self.new_links: list[ChildCaregiver] = []
         self.changed_children: list[Child] = []  # every matched child, changed or not
-        self.child_changes: list[tuple[Child, tuple[str, ...]]] = []  # and what changed
+        # Each changed child, the fields that changed, and their values before (for the audit).
+        self.child_changes: list[tuple[Child, tuple[str, ...], dict[str, object]]] = []
         self.changed_households: dict[int, Household] = {}
         self.changed_caregivers: dict[int, Caregiver] = {}
         self.changed_links: dict[int, ChildCaregiver] = {}
@@ -936,7 +940,7 @@ class _ChildrenPlan:
             changed = tuple(name for name in CHILD_UPDATE_FIELDS if before[name] != after[name])
             if changed:
                 child.updated_at = timezone.now()  # bulk_update does not touch auto_now fields
-                self.child_changes.append((child, changed))
+                self.child_changes.append((child, changed, {n: before[n] for n in changed}))
 
     def _class(self, row: _ChildRow) -> SchoolClass | None:
         key = (row.school.pk, row.year, _fold(row.class_name))
@@ -1039,7 +1043,7 @@ class _ChildrenPlan:
         # Only what changed, grouped by the fields changed: a re-import of the same list writes
         # no child, and a new year's list (every class changes) writes two columns, not eleven.
         by_fields: dict[tuple[str, ...], list[Child]] = {}
-        for child, fields in self.child_changes:
+        for child, fields, _before in self.child_changes:
             by_fields.setdefault(fields, []).append(child)
         for fields, children in by_fields.items():
             Child.objects.bulk_update(
@@ -1049,3 +1053,34 @@ class _ChildrenPlan:
         ChildCaregiver.objects.bulk_update(
             list(self.changed_links.values()), ["relation"], batch_size=UPDATE_BATCH_SIZE
         )
+        self._audit()
+
+    def _audit(self) -> None:
+        """One entry per child created or changed, with the values before and after, in the
+        import's transaction (so a failed import leaves no entries either)."""
+
+        def plain(child: Child, names) -> dict[str, object]:
+            return {name: getattr(child, Child._meta.get_field(name).attname) for name in names}
+
+        for child in self.new_children:
+            audit_record(
+                action=AuditEntry.Action.CREATE,
+                actor_name="import",
+                object_type="child",
+                object_id=child.pk,
+                child_id=child.pk,
+                detail={"source": "import", "after": plain(child, CHILD_UPDATE_FIELDS)},
+            )
+        for child, fields, before in self.child_changes:
+            audit_record(
+                action=AuditEntry.Action.CHANGE,
+                actor_name="import",
+                object_type="child",
+                object_id=child.pk,
+                child_id=child.pk,
+                detail={
+                    "source": "import",
+                    "before": {name: getattr(value, "pk", value) for name, value in before.items()},
+                    "after": plain(child, fields),
+                },
+            )

@@ -305,6 +305,14 @@ class Staff(models.Model):
         related_name="staff",
         help_text=_("For district and provincial roles: the area they oversee."),
     )
+    supervisor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervisees",
+        help_text=_("Told when this person opens a child's record in an emergency."),
+    )
 
     class Meta:
         verbose_name_plural = "staff"

@@ -54,6 +54,7 @@ from django.db import transaction
 from cwtt.access.roles import Role
 from cwtt.assessments.actions import risk_profiles_build
 from cwtt.assessments.models import Assessment, RiskProfile, Wave
+from cwtt.consent.models import ConsentDecision, ConsentText, Purpose
 from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import DOMAINS
 from cwtt.instruments.models import Instrument, InstrumentVersion
@@ -254,6 +255,7 @@ class _District:
         self._rosters(plans, learners, first_year=years[0], class_year=class_year)
         classes = self._classes(plans, class_year)
         self._save_people(plans)
+        self._save_consent(plans, wave_dates[0][0] - dt.timedelta(days=21))
         wave_records = self._waves(wave_dates, [p.record for p in plans])
         assessments = profiles = 0
         for wave, year in zip(wave_records, years, strict=True):
@@ -670,6 +672,38 @@ class _District:
             ],
             batch_size=BATCH_SIZE,
         )
+
+    # Shares of caregivers agreeing to each purpose (every assessed child's caregiver agreed to
+    # the assessment itself). A separate random stream, so the rest of the district is the
+    # same with or without consent records.
+    CONSENT_SHARES = {
+        Purpose.ASSESSMENT: 1.0,
+        Purpose.SHARE_HEALTH: 0.93,
+        Purpose.SHARE_SOCIAL_DEVELOPMENT: 0.9,
+        Purpose.RESEARCH: 0.8,
+        Purpose.ASSENT: 0.97,
+    }
+
+    def _save_consent(self, plans: list[_SchoolPlan], decided_on: dt.date) -> None:
+        rng = random.Random(hash(self.rng.getstate()))  # reads the state, draws nothing
+        texts = {t.purpose: t for t in ConsentText.objects.all()}
+        decisions = []
+        for child in (c for p in plans for c in p.roster):
+            caregiver = child.household.caregivers[0][0] if child.household.caregivers else None
+            for purpose, share in self.CONSENT_SHARES.items():
+                if purpose not in texts or (caregiver is None and purpose != Purpose.ASSENT):
+                    continue
+                decisions.append(
+                    ConsentDecision(
+                        child=child.record,
+                        purpose=purpose,
+                        decision="given" if rng.random() < share else "refused",
+                        caregiver=None if purpose == Purpose.ASSENT else caregiver,
+                        text=texts[purpose],
+                        decided_on=decided_on,
+                    )
+                )
+        ConsentDecision.objects.bulk_create(decisions, batch_size=BATCH_SIZE)
 
     def _waves(self, dates: list[tuple[dt.date, dt.date]], schools: list[School]) -> list[Wave]:
         """Create the waves, or join waves of the same name (another generated district's)."""

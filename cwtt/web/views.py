@@ -17,17 +17,16 @@ from django.views.decorators.http import require_http_methods
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
+from cwtt.access.suppression import suppress
 from cwtt.assessments.actions import AssessmentInvalid, assessment_save
 from cwtt.assessments.models import Assessment, Respondent, RiskProfile, Wave
+from cwtt.consent.actions import consent_in_force
+from cwtt.consent.models import Purpose
 from cwtt.instruments.actions import rule_sensitivities_for, validator_for
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS, label_text
 from cwtt.registry.models import SchoolClass
 
 from .presenters import profile_view, risk_chart
-
-# Aggregates with fewer children than this are not shown (issue #3 makes it configurable
-# and protects the totals too).
-SMALL_CELL = 5
 
 
 @policy.guarded
@@ -83,7 +82,9 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
         .order_by("grade", "name")
     )
     profiles = RiskProfile.objects.filter(child__school=found, wave=wave, child__status="active")
-    urgent = profiles.filter(urgent=True).select_related("child", "child__school_class")
+    urgent = list(profiles.filter(urgent=True).select_related("child", "child__school_class"))
+    withheld = policy.details_withheld(request.user, [p.child for p in urgent])
+    urgent = [p for p in urgent if p.child_id not in withheld]
     return render(
         request,
         "web/school.html",
@@ -110,7 +111,12 @@ def school_class(request: HttpRequest, class_id: int) -> HttpResponse:
         raise Http404("No such class")
     wave = _latest_wave(found.school_id)
     children = list(found.children.filter(status="active").order_by("last_name", "first_name"))
-    profiles = {p.child_id: p for p in RiskProfile.objects.filter(child__in=children, wave=wave)}
+    withheld = policy.details_withheld(request.user, children)
+    profiles = {
+        p.child_id: p
+        for p in RiskProfile.objects.filter(child__in=children, wave=wave)
+        if p.child_id not in withheld
+    }
     rows = [
         {
             "child": child,
@@ -135,20 +141,33 @@ def school_class(request: HttpRequest, class_id: int) -> HttpResponse:
 
 @policy.guarded
 def child(request: HttpRequest, child_id: int) -> HttpResponse:
-    found = policy.child_for(request.user, child_id)
-    if found is None:
+    access = policy.child_access(request.user, child_id)
+    if access is None:
         raise Http404("No such child")
+    found = access.child
     audit_record(
         action=AuditEntry.Action.VIEW,
         actor=request.user,
         object_type="child",
         object_id=found.pk,
         child_id=found.pk,
+        detail=access.audit_detail(),
     )
-    profiles = list(found.risk_profiles.select_related("wave").order_by("wave__starts_on"))
-    readable = policy.readable_classes(request.user)
+    if access.legal_duty is not None:
+        audit_record(
+            action=AuditEntry.Action.LEGAL_DUTY,
+            actor=request.user,
+            object_type="child",
+            object_id=found.pk,
+            child_id=found.pk,
+            detail={"duty": access.legal_duty.code, "law": access.legal_duty.law},
+        )
+    profiles = []
+    if "risk_levels" in access.fields:
+        profiles = list(found.risk_profiles.select_related("wave").order_by("wave__starts_on"))
     views = [
-        profile_view(p, rule_sensitivities_for(p.instrument_version_id), readable) for p in profiles
+        profile_view(p, rule_sensitivities_for(p.instrument_version_id), access.classes)
+        for p in profiles
     ]
     assessments = found.assessments.select_related("wave", "assessor").order_by("-assessed_on")
     links = found.caregiver_links.select_related("caregiver")
@@ -157,13 +176,22 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
         "web/child.html",
         {
             "child": found,
+            "access": access,
+            "show": access.show,
+            "withheld_purpose": Purpose(access.withheld_for).label if access.withheld_for else "",
+            "emergency": policy.emergency_grant(request.user, found.pk)
+            if access.via == "emergency"
+            else None,
             "age_years": (timezone.localdate() - found.date_of_birth).days // 365,
             "warnings": found.warnings(),
             "caregiver_links": links,
             "profiles": list(reversed(views)),
             "chart": risk_chart(profiles) if profiles else None,
-            "assessments": assessments,
-            "capture_respondents": _capture_respondents(request.user, found),
+            "assessments": assessments if "risk_levels" in access.fields else [],
+            "consent": consent_in_force(found),
+            "capture_respondents": _capture_respondents(request.user, found)
+            if access.via == "assignment"
+            else [],
         },
     )
 
@@ -337,32 +365,80 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
 
 
 def area_summary(request: HttpRequest) -> HttpResponse:
-    """Aggregates only: share of children at high risk per domain per wave, small cells hidden."""
+    """Aggregates only: the share of children at high risk per domain for each wave and, for a
+    district official, for each circuit in the latest wave with a district total. Small cells,
+    and cells the totals would give away by subtraction, are hidden (access/suppression.py)."""
     schools = policy.areas_for(request.user)
-    rows = []
-    for wave in Wave.objects.order_by("starts_on"):
-        profiles = RiskProfile.objects.filter(wave=wave, child__school__in=schools)
-        total = profiles.count()
-        if total == 0:
-            continue
-        cells = []
-        for domain in DOMAINS:
-            high = profiles.filter(**{domain: "high"}).count()
-            cells.append(
-                {
-                    "suppressed": high < SMALL_CELL or total - high < SMALL_CELL,
-                    "share": round(100 * high / total),
-                }
+    staff = policy.staff_of(request.user)
+    profiles = RiskProfile.objects.filter(child__school__in=schools)
+    columns = ["n", *(f"high_{domain}" for domain in DOMAINS)]
+    counts = {
+        "n": Count("pk"),
+        **{f"high_{d}": Count("pk", filter=Q(**{d: "high"})) for d in DOMAINS},
+    }
+    by_wave = list(
+        profiles.values("wave_id", "wave__name")
+        .annotate(**counts)
+        .order_by("wave__starts_on", "wave_id")
+    )
+    waves = suppress([[w[c] for c in columns[1:]] for w in by_wave], [w["n"] for w in by_wave])
+    wave_rows = list(waves.rows)
+    tables = []
+    location = staff.location if staff is not None else None
+    if by_wave and location is not None and location.level == location.Level.DISTRICT:
+        latest = by_wave[-1]
+        # Schools filed under the district itself, not a circuit, are counted together.
+        groups: dict[tuple[bool, str, int], list[int]] = {}
+        for place in (
+            profiles.filter(wave_id=latest["wave_id"])
+            .values(
+                "child__school__location_id",
+                "child__school__location__name",
+                "child__school__location__level",
             )
-        rows.append({"wave": wave, "n": total, "cells": cells})
+            .annotate(**counts)
+            .order_by()
+        ):
+            in_circuit = place["child__school__location__level"] == location.Level.CIRCUIT
+            key = (
+                (False, place["child__school__location__name"], place["child__school__location_id"])
+                if in_circuit
+                else (True, "Schools not in a circuit", 0)
+            )
+            sums = groups.setdefault(key, [0] * len(columns))
+            for index, column in enumerate(columns):
+                sums[index] += place[column]
+        ordered = sorted(groups.items())
+        circuits = suppress([s[1:] for _, s in ordered], [s[0] for _, s in ordered], total_row=True)
+        # The latest wave's row is this table's total row: it must be shown the same way, or
+        # the two tables together would give away what the total row hides.
+        wave_rows[-1] = circuits.total
+        circuit_rows = [
+            (name, row, False)
+            for ((_, name, _), _), row in zip(ordered, circuits.rows, strict=True)
+        ]
+        tables.append(
+            {
+                "id": "by-circuit",
+                "title": f"By circuit, {latest['wave__name']}",
+                "heading": "Circuit",
+                "rows": [*circuit_rows, (f"Whole {location.name}", circuits.total, True)],
+            }
+        )
+    wave_table = {
+        "id": "by-wave",
+        "title": "By wave",
+        "heading": "Wave",
+        "rows": [(w["wave__name"], row, False) for w, row in zip(by_wave, wave_rows, strict=True)],
+    }
     return render(
         request,
         "web/area.html",
         {
-            "rows": rows,
+            "tables": [wave_table, *tables] if by_wave else [],
             "domains": [DOMAIN_LABELS[d] for d in DOMAINS],
             "school_count": schools.count(),
-            "small_cell": SMALL_CELL,
-            "staff": policy.staff_of(request.user),
+            "small_cell": waves.k,
+            "staff": staff,
         },
     )

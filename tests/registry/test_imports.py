@@ -854,3 +854,29 @@ def test_the_command_names_missing_columns_and_missing_files(tmp_path):
         call_command("import_registry", "children", str(path))
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_registry", "children", str(tmp_path / "missing.csv"))
+
+
+def test_every_child_created_or_changed_by_an_import_is_audited_with_before_and_after(sunrise):
+    from cwtt.access.audit import verify_chain
+    from cwtt.access.models import AuditEntry
+
+    import_children([child_row()], dry_run=False)
+    naledi = Child.objects.get()
+    created = AuditEntry.objects.get(object_type="child", action="create")
+    assert created.child_id == naledi.pk and created.actor_name == "import"
+    assert created.detail["after"]["first_name"] == "Naledi"
+
+    import_children([child_row(class_name="2A", grade="2")], dry_run=False)
+    changed = AuditEntry.objects.get(object_type="child", action="change")
+    assert changed.child_id == naledi.pk
+    assert set(changed.detail["after"]) == {"school_class"}
+    assert changed.detail["before"]["school_class"] != changed.detail["after"]["school_class"]
+    assert list(verify_chain()) == []
+
+
+def test_a_failed_or_dry_run_import_leaves_no_audit_entries(sunrise):
+    from cwtt.access.models import AuditEntry
+
+    import_children([child_row(), child_row(first_name="", sa_id_number="")], dry_run=False)
+    import_children([child_row()], dry_run=True)
+    assert not AuditEntry.objects.filter(object_type="child").exists()

@@ -1,0 +1,121 @@
+"""Break the glass: a social worker opens one child outside their schools in an emergency.
+
+The person names the child they are looking for (school, names, date of birth) — they cannot
+browse other schools — and gives a reason. Access lasts CWTT_EMERGENCY_ACCESS_HOURS, is written
+to the audit trail, and the person's supervisor (or, with none on record, the data managers) is
+notified at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from cwtt.notifications.actions import notify
+from cwtt.registry.models import Child, School
+
+from . import policy
+from .audit import audit_record
+from .models import AuditEntry, EmergencyAccess
+from .roles import Role
+
+MIN_REASON = 20
+
+
+class EmergencyRefused(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def _supervisors(user) -> list:
+    staff = policy.staff_of(user)
+    if staff is not None and staff.supervisor is not None and staff.supervisor.user.is_active:
+        return [staff.supervisor.user]
+    return list(get_user_model().objects.filter(staff__role=Role.DATA_MANAGER, is_active=True))
+
+
+@transaction.atomic
+def emergency_open(
+    *,
+    user,
+    school: School | None,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date | None,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> EmergencyAccess:
+    now = now or timezone.now()
+    errors: dict[str, str] = {}
+    if policy.role_of(user) != Role.SOCIAL_WORKER:
+        raise EmergencyRefused({"role": "Only social workers can open a record in an emergency."})
+    if school is None:
+        errors["school"] = "Choose the child's school."
+    if not first_name.strip() or not last_name.strip():
+        errors["name"] = "Give the child's first name and surname."
+    if date_of_birth is None:
+        errors["date_of_birth"] = "Give the child's date of birth (YYYY-MM-DD)."
+    if len(reason.strip()) < MIN_REASON:
+        errors["reason"] = (
+            f"Say why this cannot wait, in at least {MIN_REASON} characters. "
+            "Your supervisor will read it."
+        )
+    if errors:
+        raise EmergencyRefused(errors)
+    matches = list(
+        Child.objects.filter(
+            school=school,
+            first_name__iexact=first_name.strip(),
+            last_name__iexact=last_name.strip(),
+            date_of_birth=date_of_birth,
+        )[:2]
+    )
+    if len(matches) != 1:
+        raise EmergencyRefused(
+            {
+                "name": "No single child matches these details at that school. Check the spelling "
+                "and the date of birth."
+            }
+        )
+    child = matches[0]
+    if policy.child_for(user, child.pk) is not None:
+        raise EmergencyRefused(
+            {"name": "This child is at one of your schools: open their page as usual."}
+        )
+    hours = settings.CWTT_EMERGENCY_ACCESS_HOURS
+    supervisors = _supervisors(user)
+    grant = EmergencyAccess.objects.create(
+        user=user,
+        child=child,
+        reason=reason.strip(),
+        started_at=now,
+        expires_at=now + timedelta(hours=hours),
+        supervisor_notified=supervisors[0] if supervisors else None,
+    )
+    audit_record(
+        action=AuditEntry.Action.EMERGENCY_ACCESS,
+        actor=user,
+        object_type="child",
+        object_id=child.pk,
+        child_id=child.pk,
+        detail={"reason": grant.reason, "expires_at": grant.expires_at, "hours": hours},
+    )
+    who = user.get_full_name() or user.username
+    for supervisor in supervisors:
+        notify(
+            supervisor,
+            subject=f"{who} opened a child's record in an emergency",
+            body=(
+                f"{who} opened the record of a child outside their schools for {hours} hours. "
+                "Please check the reason they gave."
+            ),
+            link=reverse("emergency_review", args=[grant.pk]),
+        )
+    return grant

@@ -1,0 +1,170 @@
+"""The access matrix: every role × every page that shows a child × a child of the reader's own
+school, of another school, and of a school nobody is assigned to. Asserts exactly which details
+come back, and that nothing leaks out of scope (issue #3, "Tests that must exist").
+
+The second test walks every URL pattern of the project that takes an id, so a page added later
+is checked without anyone remembering to add it here.
+"""
+
+import datetime as dt
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cwtt.access.models import AuditEntry
+from cwtt.access.roles import Role
+from cwtt.assessments.actions import assessment_save
+from cwtt.registry.models import School
+
+from ..conftest import _person, make_child, sign_in  # noqa: TID252 - shared test helpers
+
+pytestmark = pytest.mark.django_db
+
+ID_NUMBER = "1803145123083"
+
+# One reason per sensitivity class, from the mini instrument's rules.
+REASONS = {
+    "general": "Fewer than two meals yesterday",
+    "education": "Absent 5 or more days",
+    "health": "The caregiver has thoughts of self-harm",
+    "protection": "Nurse saw signs of abuse",
+}
+ADDRESS = "12 Test Street"  # contact class
+
+# What each role must see of a child of its own school ("-" = the page is not found).
+EXPECTED = {
+    "fiona": {"general", "education", "contact"},
+    "tumi": {"general", "education", "contact"},
+    "sam": {"general", "education", "health", "protection", "contact", "identity"},
+    "nandi": {"general", "health", "contact"},
+    "cora": {"general", "education", "contact", "identity"},
+    "dora": {"general", "contact", "identity"},
+    "dumi": None,
+    "rhoda": None,
+    "pat": None,
+    "nobody": None,
+}
+# Who sees children of other schools: the data manager sees every school.
+SEES_EVERY_SCHOOL = {"dora"}
+
+
+@pytest.fixture
+def everyone(people, district):
+    return {
+        **people,
+        "rhoda": _person("rhoda", Role.RESEARCHER, location=district["district"]),
+        "pat": _person("pat", Role.PROVINCIAL_OFFICIAL, location=district["province"]),
+    }
+
+
+@pytest.fixture
+def children(sunrise, hilltop, district, wave):
+    lonely = School.objects.create(
+        emis_number="700333333", name="Lonely Primary", quintile=1, location=district["circuit"]
+    )
+    wave.schools.add(lonely)
+    made = {
+        "own": make_child(sunrise, first="Owethu", last="Own"),
+        "other": make_child(hilltop, first="Olwethu", last="Other"),
+        "unassigned": make_child(lonely, first="Unathi", last="Unassigned"),
+    }
+    for found in made.values():
+        found.sa_id_number = ID_NUMBER
+        found.save()
+        for respondent, answers in (
+            ("caregiver", {"cg_meals": 1, "cg_hungry": "yes", "cg_hit": "no", "cg_dep9": "1"}),
+            ("teacher", {"tc_abuse": "no", "tc_absent": 7}),
+            ("nurse", {"ns_abuse": "yes"}),
+        ):
+            assessment_save(
+                child=found,
+                wave=wave,
+                respondent=respondent,
+                answers=answers,
+                assessed_on=dt.date(2026, 3, 2),
+            )
+    return made
+
+
+def shown(page: str) -> set[str]:
+    seen = {kind for kind, reason in REASONS.items() if reason in page}
+    if ADDRESS in page:
+        seen.add("contact")
+    if ID_NUMBER in page:
+        seen.add("identity")
+    return seen
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_role_sees_exactly_its_fields_and_nothing_out_of_scope(
+    client, everyone, children, name
+):
+    user = everyone[name]
+    sign_in(client, user)
+    for where, found in children.items():
+        response = client.get(reverse("child", args=[found.pk]))
+        in_scope = EXPECTED[name] is not None and (where == "own" or name in SEES_EVERY_SCHOOL)
+        if not in_scope:
+            assert response.status_code == 404, (name, where)
+            assert found.first_name not in response.content.decode()
+            continue
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert found.full_name in page
+        assert shown(page) == EXPECTED[name], (name, where)
+        # Every view of the record by a person is in the audit trail.
+        assert AuditEntry.objects.filter(action="view", child_id=found.pk, actor=user).exists()
+    # Lists: the home page and school pages never name a child out of scope.
+    home = client.get(reverse("home"), follow=True).content.decode()
+    for where, found in children.items():
+        if EXPECTED[name] is None or (where != "own" and name not in SEES_EVERY_SCHOOL):
+            assert found.last_name not in home, (name, where)
+
+
+def walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield pattern
+
+
+def id_routes():
+    """Every named URL that takes a child, class or school id, with example arguments."""
+    fillers = {"respondent": "caregiver"}
+    for pattern in walk(get_resolver().url_patterns):
+        converters = pattern.pattern.converters
+        if not pattern.name or not ({"child_id", "class_id", "school_id"} & set(converters)):
+            continue
+        yield pattern.name, [k for k in converters if k not in fillers], fillers
+
+
+@pytest.mark.parametrize("name", ["tumi", "nandi", "sam", "cora", "dumi", "rhoda", "pat"])
+def test_no_page_that_takes_an_id_opens_a_child_or_school_out_of_scope(
+    client, everyone, children, name
+):
+    sign_in(client, everyone[name])
+    routes = list(id_routes())
+    assert {"child", "class", "school", "capture", "consent"} <= {r for r, _, _ in routes}
+    for where in ("other", "unassigned"):
+        found = children[where]
+        ids = {
+            "child_id": found.pk,
+            "class_id": found.school_class_id,
+            "school_id": found.school_id,
+        }
+        for route, keys, fillers in routes:
+            kwargs = {k: ids[k] for k in keys if k in ids}
+            kwargs.update({k: v for k, v in fillers.items() if k in pattern_keys(route)})
+            url = reverse(route, kwargs=kwargs)
+            for method in (client.get, client.post):
+                response = method(url)
+                assert response.status_code in {302, 403, 404, 405}, (name, route, where)
+                assert found.last_name not in response.content.decode(), (name, route)
+
+
+def pattern_keys(route_name: str) -> set[str]:
+    for pattern in walk(get_resolver().url_patterns):
+        if pattern.name == route_name:
+            return set(pattern.pattern.converters)
+    return set()

@@ -1,0 +1,153 @@
+"""Break the glass: a social worker opens a child outside their schools for a limited time,
+with a reason, audited, and their supervisor is told."""
+
+import datetime as dt
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cwtt.access import policy
+from cwtt.access.emergency import EmergencyRefused, emergency_open
+from cwtt.access.models import AuditEntry, EmergencyAccess
+from cwtt.notifications.models import Notification
+
+from ..conftest import _person, sign_in  # noqa: TID252 - shared test helpers
+
+pytestmark = pytest.mark.django_db
+
+REASON = "The child told a neighbour she is being beaten at home and is afraid to go back."
+
+
+@pytest.fixture
+def supervisor(people, sunrise):
+    boss = _person("busi", "social_worker", sunrise, sector="social_development")
+    sam = people["sam"].staff
+    sam.supervisor = boss.staff
+    sam.save()
+    return boss
+
+
+def open_for(user, child, reason=REASON, **changes):
+    arguments = {
+        "user": user,
+        "school": child.school,
+        "first_name": child.first_name,
+        "last_name": child.last_name,
+        "date_of_birth": child.date_of_birth,
+        "reason": reason,
+    }
+    arguments.update(changes)
+    return emergency_open(**arguments)
+
+
+def test_a_social_worker_opens_a_child_elsewhere_and_it_is_audited_and_notified(
+    client, people, other_child, supervisor
+):
+    sam = people["sam"]
+    assert policy.child_access(sam, other_child.pk) is None
+    grant = open_for(sam, other_child)
+    assert grant.expires_at - grant.started_at == timedelta(hours=3)
+    access = policy.child_access(sam, other_child.pk)
+    assert access.via == "emergency" and "protection" in access.classes
+    # Only that child: the rest of the other school stays closed.
+    assert not policy.children_for(sam).filter(pk=other_child.pk).exists()
+
+    entry = AuditEntry.objects.get(action="emergency_access", child_id=other_child.pk)
+    assert entry.actor == sam and entry.detail["reason"] == REASON
+    note = Notification.objects.get(user=supervisor)
+    assert "emergency" in note.subject and other_child.first_name not in note.subject + note.body
+    assert grant.supervisor_notified == supervisor
+
+    sign_in(client, sam)
+    page = client.get(reverse("child", args=[other_child.pk])).content.decode()
+    assert "Emergency access." in page and other_child.full_name in page
+    view = AuditEntry.objects.filter(action="view", child_id=other_child.pk).last()
+    assert view.detail["via"] == "emergency"
+
+    sign_in(client, supervisor)
+    review = client.get(note.link).content.decode()
+    assert REASON in review
+
+
+def test_emergency_access_ends_after_its_time(client, people, other_child, supervisor):
+    sam = people["sam"]
+    grant = open_for(sam, other_child)
+    EmergencyAccess.objects.filter(pk=grant.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert policy.child_access(sam, other_child.pk) is None
+    sign_in(client, sam)
+    assert client.get(reverse("child", args=[other_child.pk])).status_code == 404
+
+
+def test_the_length_is_configurable(settings, people, other_child):
+    settings.CWTT_EMERGENCY_ACCESS_HOURS = 1
+    grant = open_for(people["sam"], other_child)
+    assert grant.expires_at - grant.started_at == timedelta(hours=1)
+
+
+def test_without_a_supervisor_the_data_managers_are_told(people, other_child):
+    open_for(people["sam"], other_child)
+    assert Notification.objects.filter(user=people["dora"]).count() == 1
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"reason": "urgent"}, "reason"),
+        ({"first_name": "Nobody"}, "name"),
+        ({"date_of_birth": dt.date(2017, 1, 1)}, "name"),
+        ({"date_of_birth": None}, "date_of_birth"),
+        ({"school": None}, "school"),
+    ],
+)
+def test_a_request_without_a_reason_or_an_exact_match_is_refused(
+    people, other_child, changes, field
+):
+    with pytest.raises(EmergencyRefused) as refused:
+        open_for(people["sam"], other_child, **changes)
+    assert field in refused.value.errors
+    assert not EmergencyAccess.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_only_social_workers_may_break_the_glass(client, people, other_child):
+    for name in ("tumi", "nandi", "cora", "fiona"):
+        with pytest.raises(EmergencyRefused):
+            open_for(people[name], other_child)
+    sign_in(client, people["tumi"])
+    assert client.get(reverse("emergency_request")).status_code == 404
+
+
+def test_a_child_already_in_scope_is_opened_as_usual(people, child):
+    with pytest.raises(EmergencyRefused) as refused:
+        open_for(people["sam"], child)
+    assert "one of your schools" in refused.value.errors["name"]
+
+
+def test_the_request_page_opens_the_record(client, people, other_child, supervisor):
+    sign_in(client, people["sam"])
+    form = client.get(reverse("emergency_request")).content.decode()
+    assert "Why this cannot wait" in form
+    response = client.post(
+        reverse("emergency_request"),
+        {
+            "school": str(other_child.school_id),
+            "first_name": other_child.first_name.upper(),
+            "last_name": other_child.last_name,
+            "date_of_birth": other_child.date_of_birth.isoformat(),
+            "reason": REASON,
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("child", args=[other_child.pk])
+    bad = client.post(reverse("emergency_request"), {"school": "", "reason": ""}).content.decode()
+    assert "Choose the child&#x27;s school." in bad and "at least 20 characters" in bad
+
+
+def test_someone_else_cannot_read_the_review_page(client, people, other_child, supervisor):
+    grant = open_for(people["sam"], other_child)
+    sign_in(client, people["tumi"])
+    assert client.get(reverse("emergency_review", args=[grant.pk])).status_code == 404
