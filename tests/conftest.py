@@ -17,9 +17,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cwtt.access.roles import Role
+from cwtt.access.two_factor import needs_second_factor
 from cwtt.assessments.models import Wave
+from cwtt.consent.models import ConsentDecision, ConsentText
 from cwtt.instruments.actions import (
     instrument_publish,
     rule_sensitivities_for,
@@ -40,6 +44,13 @@ from cwtt.registry.models import (
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "a-long-test-password-42"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Every test creates several accounts; the production hasher takes ~0.3 s per password by
+    # design. Password rules and hashing themselves are not what these tests check.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +101,11 @@ def hilltop(district):
     )
 
 
-def make_child(school, first="Lwazi", last="Mokoena", dob=dt.date(2018, 3, 14), sex="M"):
+def make_child(
+    school, first="Lwazi", last="Mokoena", dob=dt.date(2018, 3, 14), sex="M", consent=True
+):
+    """A child with a household and a mother. With `consent`, the mother has agreed to every
+    purpose and the child has assented, as most families in the demo have."""
     klass, _ = SchoolClass.objects.get_or_create(
         school=school, name="2A", year=2026, defaults={"grade": "2"}
     )
@@ -109,6 +124,16 @@ def make_child(school, first="Lwazi", last="Mokoena", dob=dt.date(2018, 3, 14), 
     ChildCaregiver.objects.create(
         child=child, caregiver=caregiver, relation="mother", is_primary=True
     )
+    if consent:
+        for text in ConsentText.objects.all():
+            ConsentDecision.objects.create(
+                child=child,
+                purpose=text.purpose,
+                decision="given",
+                caregiver=None if text.purpose == "assent" else caregiver,
+                text=text,
+                decided_on=dt.date(2026, 1, 20),
+            )
     return child
 
 
@@ -137,6 +162,22 @@ def wave(mini_version, sunrise, hilltop):
     )
     wave.schools.set([sunrise, hilltop])
     return wave
+
+
+def sign_in(client, user):
+    """Sign the user in as a finished sign-in: the password and, for roles that need one, the
+    code from their authenticator app. (django-axes refuses `client.login()` without a
+    request; the sign-in form itself is tested in tests/access/test_sign_in_hardening.py.)"""
+    client.force_login(user)
+    if needs_second_factor(user):
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="test", defaults={"confirmed": True}
+        )
+        # What django_otp.login() stores once a code was accepted.
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 def _person(username, role, school=None, location=None, sector="education"):

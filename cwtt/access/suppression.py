@@ -1,0 +1,336 @@
+"""Small-cell suppression for the count tables shown to district, provincial and research roles.
+
+The tables we show: one row per wave, circuit or school, each with its number of children `n`,
+and one column per domain holding how many of those children are at high risk (`c`). A shown
+share also gives away its complement `n - c` (not at high risk). A table may end in a total
+row of column sums, and then a hidden number could be worked out by subtraction.
+
+The rules (docs/decisions/0013-small-cell-suppression.md), with k = settings.CWTT_SMALL_CELL:
+
+1. Primary: a count is shown only when it and its complement are both at least k. So counts
+   1 to k-1 are hidden, and so are 0 and n: "none" or "all" of a group at high risk is a fact
+   about every child in it.
+2. A row whose n is smaller than k is hidden entirely.
+3. Secondary: where totals are shown, more cells are hidden until no hidden number can be
+   worked out exactly from what is shown. This is checked with linear algebra over every sum
+   the table publishes (not only line by line, which misses chains of subtractions), plus the
+   case bounds allow: hidden numbers on a line that add up to zero are each zero. Each step
+   hides the smallest other cell on a line the exposed cell sits on (or, where rows add up,
+   the other corners of the cheapest rectangle), preferring inner cells to the total row and
+   single cells to whole rows.
+
+Pure Python, no Django import at module level, so the benchmarks and tests call it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+DEFAULT_SMALL_CELL = 5
+
+# Why a cell is hidden. For tests, logs and documentation: a page must show every hidden cell
+# the same way, or the label would tell a reader which cell is the small one.
+SMALL = "small"  # the count or its complement is below k (zero included)
+SMALL_ROW = "small_row"  # the row has fewer than k children
+SECONDARY = "secondary"  # hidden so that another hidden number cannot be worked out
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    count: int | None  # None when hidden
+    share: int | None  # whole percent of the row's n; None when hidden (and for n itself)
+    hidden: bool
+    why: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    n: Cell
+    cells: tuple[Cell, ...]
+
+    @property
+    def hidden(self) -> bool:
+        return self.n.hidden
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressedTable:
+    k: int
+    rows: tuple[Row, ...]
+    total: Row | None  # the total row, when one is shown
+
+    def cell(self, i: int, j: int) -> Cell:
+        return self.rows[i].cells[j]
+
+    def shown(self, i: int, j: int) -> bool:
+        return not self.rows[i].cells[j].hidden
+
+    def value(self, i: int, j: int) -> int | None:
+        return self.rows[i].cells[j].count
+
+
+def small_cell_k() -> int:
+    """k from the settings (CWTT_SMALL_CELL), or the default outside Django."""
+    try:
+        from django.conf import settings
+
+        return int(getattr(settings, "CWTT_SMALL_CELL", DEFAULT_SMALL_CELL))
+    except ImportError:  # pragma: no cover - Django is always installed with CWTT
+        return DEFAULT_SMALL_CELL
+
+
+def check_k(k: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(
+            f"The small-cell threshold must be a whole number of at least 1, not {k!r} "
+            "(CWTT_SMALL_CELL; 5 is usual)."
+        )
+    return k
+
+
+def share(count: int, n: int) -> int | None:
+    return round(100 * count / n) if n else None
+
+
+def suppress(
+    counts: Sequence[Sequence[int]],
+    row_totals: Sequence[int],
+    *,
+    k: int | None = None,
+    total_row: bool = False,
+    rows_add_up: bool = False,
+) -> SuppressedTable:
+    """Decide which cells of a count table may be shown.
+
+    `counts[i][j]` is how many of row i's `row_totals[i]` children are counted in column j.
+    By default each column is a separate yes/no question (high risk in one domain), so each
+    cell has a complement. With `rows_add_up`, a row's cells split its children into
+    categories (low, moderate, high) and sum to its total. With `total_row`, the page also
+    shows the column sums and the sum of the row totals, which the secondary step protects.
+    """
+    k = check_k(small_cell_k() if k is None else k)
+    system = _TableSystem(counts, row_totals, total_row=total_row, rows_add_up=rows_add_up)
+    hidden = system.primary(k)
+    system.protect(hidden)
+    return system.result(k, hidden)
+
+
+# --- the linear system behind a table -----------------------------------------------------
+#
+# Every number the page reveals is a variable: each cell's count (and its complement, unless
+# rows add up), each row's n, and the total row's. Every sum the table implies is an equation
+# whose terms add to zero. A "unit" is what the page shows or hides as one: a cell (count and
+# complement together, since a share reveals both) or a row's n. Hiding a row's n hides its
+# whole row, because its shares cannot be shown without it.
+
+_Unit = tuple[int, int]  # (row, column); column -1 is the row's n; row == len(rows) is the total
+
+
+class _TableSystem:
+    def __init__(
+        self,
+        counts: Sequence[Sequence[int]],
+        row_totals: Sequence[int],
+        *,
+        total_row: bool,
+        rows_add_up: bool,
+    ) -> None:
+        if len(counts) != len(row_totals):
+            raise ValueError("counts and row_totals must have one entry per row")
+        widths = {len(row) for row in counts}
+        if len(widths) > 1:
+            raise ValueError("every row of counts must have the same number of columns")
+        self.columns = widths.pop() if widths else 0
+        self.total_row = total_row
+        self.rows_add_up = rows_add_up
+        grid = [[int(c) for c in row] for row in counts]
+        ns = [int(n) for n in row_totals]
+        for i, (row, n) in enumerate(zip(grid, ns, strict=True)):
+            if n < 0 or any(c < 0 or c > n for c in row):
+                raise ValueError(f"row {i}: counts must be between 0 and the row's total")
+            if rows_add_up and sum(row) != n:
+                raise ValueError(f"row {i}: the counts do not add up to the row's total")
+        if total_row:
+            grid.append([sum(col) for col in zip(*grid, strict=True)] or [0] * self.columns)
+            ns.append(sum(ns))
+        self.grid, self.ns = grid, ns
+        self.inner = len(row_totals)
+
+        self.values: list[int] = []
+        self.unit_vars: dict[_Unit, list[int]] = {}
+        for i, (row, n) in enumerate(zip(grid, ns, strict=True)):
+            self.unit_vars[(i, -1)] = [self._var(n)]
+            for j, c in enumerate(row):
+                ids = [self._var(c)] if rows_add_up else [self._var(c), self._var(n - c)]
+                self.unit_vars[(i, j)] = ids
+
+        # Each equation: (variable, coefficient) pairs summing to zero.
+        self.equations: list[list[tuple[int, int]]] = []
+        for i in range(len(grid)):
+            n_var = self.unit_vars[(i, -1)][0]
+            if rows_add_up:
+                cells = [self.unit_vars[(i, j)][0] for j in range(self.columns)]
+                self.equations.append([*((v, 1) for v in cells), (n_var, -1)])
+            else:
+                for j in range(self.columns):
+                    count, rest = self.unit_vars[(i, j)]
+                    self.equations.append([(count, 1), (rest, 1), (n_var, -1)])
+        if total_row:
+            t = self.inner
+            for j in [-1, *range(self.columns)]:
+                for part in range(len(self.unit_vars[(t, j)])):
+                    terms = [(self.unit_vars[(i, j)][part], 1) for i in range(self.inner)]
+                    self.equations.append([*terms, (self.unit_vars[(t, j)][part], -1)])
+        self.var_unit = {v: unit for unit, ids in self.unit_vars.items() for v in ids}
+
+    def _var(self, value: int) -> int:
+        self.values.append(value)
+        return len(self.values) - 1
+
+    def value(self, unit: _Unit) -> int:
+        i, j = unit
+        return self.ns[i] if j == -1 else self.grid[i][j]
+
+    # -- rules
+
+    def primary(self, k: int) -> dict[_Unit, str]:
+        hidden: dict[_Unit, str] = {}
+        for i, n in enumerate(self.ns):
+            if n < k:
+                self._hide(hidden, (i, -1), SMALL_ROW)
+                continue
+            for j, c in enumerate(self.grid[i]):
+                if not (k <= c <= n - k):
+                    hidden[(i, j)] = SMALL
+        return hidden
+
+    def _hide(self, hidden: dict[_Unit, str], unit: _Unit, why: str) -> None:
+        i, j = unit
+        targets = [(i, -1), *((i, c) for c in range(self.columns))] if j == -1 else [unit]
+        for target in targets:
+            hidden.setdefault(target, why)
+
+    def protect(self, hidden: dict[_Unit, str]) -> None:
+        """Hide more until no hidden number follows from what is shown (rule 3)."""
+        while True:
+            exposed = self.exposed(hidden)
+            if not exposed:
+                return
+            # Small rows first: hiding a second whole row protects every column at once.
+            unit = min(exposed, key=lambda u: (u[1] != -1, hidden[u] != SMALL, u))
+            moves = self.moves(unit, hidden)
+            for move in moves:
+                trial = dict(hidden)
+                for other in move:
+                    self._hide(trial, other, SECONDARY)
+                if unit not in self.exposed(trial):
+                    break
+            else:
+                # No single move protects it (a chain of hidden cells): take the cheapest and
+                # go round again. Every round hides at least one more cell, so the loop ends.
+                move = moves[0]
+            for other in move:
+                self._hide(hidden, other, SECONDARY)
+
+    def moves(self, unit: _Unit, hidden: dict[_Unit, str]) -> list[tuple[_Unit, ...]]:
+        """Ways to protect `unit`, cheapest first: one more cell on a line with it, or (where
+        rows add up) the other three corners of a rectangle, so that each line through each
+        corner has two hidden cells. Failing both, any shown cell."""
+        mine = set(self.unit_vars[unit])
+        lined: set[_Unit] = set()
+        for equation in self.equations:
+            if mine & {v for v, _ in equation}:
+                lined.update(self.var_unit[v] for v, _ in equation)
+        moves = {(u,) for u in lined if u not in hidden}
+        i, j = unit
+        if self.rows_add_up and j != -1:
+            for m in range(len(self.ns)):
+                for col in range(self.columns):
+                    if m != i and col != j:
+                        corners = ((i, col), (m, j), (m, col))
+                        move = tuple(u for u in corners if u not in hidden)
+                        if move:
+                            moves.add(move)
+        if not moves:
+            moves = {(u,) for u in self.unit_vars if u not in hidden}
+        return sorted(moves, key=lambda move: (self.cost(move), move))
+
+    def cost(self, move: tuple[_Unit, ...]) -> tuple[int, int, int]:
+        """Single cells before whole rows, inner rows before the total row, then the smallest
+        values (they lose the least information)."""
+        rows = sum(1 for _, j in move if j == -1)
+        totals = sum(1 for i, _ in move if i == self.inner)
+        return (rows, totals, sum(self.value(u) for u in move))
+
+    def exposed(self, hidden: dict[_Unit, str]) -> set[_Unit]:
+        """Hidden units at least one of whose numbers can be worked out from what is shown:
+        by linear algebra, or because a line's hidden numbers add up to zero (counts are never
+        negative, so each of them is zero; through a complement, each is "all")."""
+        hidden_vars = {v for unit in hidden for v in self.unit_vars[unit]}
+        found = determined(self.equations, hidden_vars)
+        for equation in self.equations:
+            terms = [(v, c) for v, c in equation if v in hidden_vars]
+            same_sign = len({c > 0 for _, c in terms}) == 1
+            if terms and same_sign and all(self.values[v] == 0 for v, _ in terms):
+                found.update(v for v, _ in terms)
+        return {self.var_unit[v] for v in found}
+
+    def result(self, k: int, hidden: dict[_Unit, str]) -> SuppressedTable:
+        def row(i: int) -> Row:
+            n = self.ns[i]
+            n_cell = (
+                Cell(None, None, True, hidden[(i, -1)])
+                if (i, -1) in hidden
+                else Cell(n, None, False)
+            )
+            cells = tuple(
+                Cell(None, None, True, hidden[(i, j)])
+                if (i, j) in hidden
+                else Cell(c, share(c, n), False)
+                for j, c in enumerate(self.grid[i])
+            )
+            return Row(n_cell, cells)
+
+        rows = tuple(row(i) for i in range(self.inner))
+        return SuppressedTable(k, rows, row(self.inner) if self.total_row else None)
+
+
+def determined(equations: Sequence[Sequence[tuple[int, int]]], unknowns: set[int]) -> set[int]:
+    """The unknowns whose value follows exactly from the equations, all other variables known.
+
+    An unknown is determined when its unit vector lies in the row space of the equations
+    restricted to the unknowns: in reduced row echelon form, a pivot row with no other entry.
+    """
+    rows: list[dict[int, Fraction]] = []
+    for equation in equations:
+        row: dict[int, Fraction] = {}
+        for var, coefficient in equation:
+            if var in unknowns:
+                row[var] = row.get(var, Fraction(0)) + coefficient
+        row = {v: c for v, c in row.items() if c}
+        if row:
+            rows.append(row)
+    pivots: dict[int, dict[int, Fraction]] = {}  # pivot variable -> its reduced row
+    for row in rows:
+        for var in [v for v in row if v in pivots]:
+            factor = row.get(var)
+            if factor:
+                for v, c in pivots[var].items():
+                    row[v] = row.get(v, Fraction(0)) - factor * c
+                row = {v: c for v, c in row.items() if c}
+        if not row:
+            continue
+        pivot = min(row)
+        scale = row[pivot]
+        row = {v: c / scale for v, c in row.items()}
+        for other in pivots.values():
+            factor = other.get(pivot)
+            if factor:
+                for v, c in row.items():
+                    other[v] = other.get(v, Fraction(0)) - factor * c
+                for v in [v for v, c in other.items() if not c]:
+                    del other[v]
+        pivots[pivot] = row
+    return {var for var, row in pivots.items() if len(row) == 1}

@@ -1,0 +1,239 @@
+"""The de-identified research export: one row per child per wave, nothing that names a child.
+
+`cwtt export research --output F.csv [--wave NAME]`. Each row holds a pseudonym, the child's
+age in whole months at the start of the wave, sex, the school's quintile, the district, the
+wave, the risk levels and the answers a researcher may see. Left out: names, ID and birth
+certificate numbers, dates of birth, addresses, phone numbers, schools and EMIS numbers (one
+school's children are few enough to recognise), free-text and date answers, and every answer
+whose sensitivity is protection or case notes. Only children whose caregiver agreed to
+research use (consent purpose `research`) are exported. docs/access.md, "Aggregates and
+research exports", says why each choice was made.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
+from cwtt.consent.actions import children_with_consent
+from cwtt.consent.models import Purpose
+from cwtt.instruments.actions import validator_for
+from cwtt.instruments.engine.definition import DOMAINS, RESPONDENTS, Question
+from cwtt.registry.models import Location
+
+from .models import Assessment, RiskProfile, Wave
+
+# Free text can hold a name, an address or what a child disclosed; a date can be a birthday.
+WITHHELD_TYPES = frozenset({"text", "date"})
+WITHHELD_SENSITIVITIES = frozenset({"protection", "case_notes"})
+FIXED_COLUMNS = [
+    "pseudonym",
+    "wave",
+    "age_months",
+    "sex",
+    "quintile",
+    "district",
+    *DOMAINS,
+    "overall",
+    "urgent",
+    "discordant",
+]
+COUNTED = [Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED]
+# Rows are read in batches small enough for SQLite's limit on query parameters.
+BATCH = 500
+
+
+class ExportRefused(Exception):
+    pass
+
+
+def pseudonym(child_id: int, key: str) -> str:
+    """The same child gets the same pseudonym in every export made with the same key; without
+    the key it cannot be traced back to the child."""
+    digest = hmac.new(key.encode(), str(child_id).encode(), hashlib.sha256).hexdigest()
+    return f"C-{digest[:16]}"
+
+
+def age_in_months(born: dt.date, on: dt.date) -> int:
+    """Whole months completed on `on` (a child born on 14 March is 12 months old from the next
+    14 March)."""
+    months = (on.year - born.year) * 12 + on.month - born.month
+    return months - 1 if on.day < born.day else months
+
+
+def exportable(question: Question) -> bool:
+    return (
+        question.takes_answer
+        and question.type not in WITHHELD_TYPES
+        and question.sensitivity not in WITHHELD_SENSITIVITIES
+    )
+
+
+def answer_columns(assessments: QuerySet[Assessment]) -> list[tuple[str, str]]:
+    """(respondent, question) for every answer a researcher may see, over the instrument
+    versions and respondents these assessments use: grouped by respondent, in the order of the
+    newest version. A question withheld in any of those versions is withheld from all, so a
+    change of sensitivity in a later version never leaks the earlier answers."""
+    used = sorted(
+        set(assessments.values_list("instrument_version_id", "respondent")),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    columns: list[tuple[str, str]] = []
+    withheld: set[str] = set()
+    for version_id, respondent in used:
+        validator = validator_for(version_id)
+        withheld.update(q.name for q in validator.definition.questions if not exportable(q))
+        for question in validator.questions(respondent):
+            if exportable(question) and (respondent, question.name) not in columns:
+                columns.append((respondent, question.name))
+    order = {r: i for i, r in enumerate(RESPONDENTS)}
+    kept = [c for c in columns if c[1] not in withheld]
+    return sorted(kept, key=lambda c: order.get(c[0], len(order)))
+
+
+def _district(level: str, name: str, parent_name: str | None) -> str:
+    if level == Location.Level.DISTRICT:
+        return name
+    if level == Location.Level.CIRCUIT:
+        return parent_name or ""
+    return ""
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)  # select_multiple, as XLSForm writes it
+    return str(value)
+
+
+def research_rows(
+    *, wave: Wave | None = None, key: str | None = None
+) -> tuple[list[str], Iterator[list[str]]]:
+    """The header and the rows, ordered by wave and then pseudonym (not by registry order,
+    which could follow a class list)."""
+    key = key or settings.CWTT_PSEUDONYM_KEY
+    profiles = RiskProfile.objects.all()
+    assessments = Assessment.objects.filter(status__in=COUNTED)
+    if wave is not None:
+        profiles = profiles.filter(wave=wave)
+        assessments = assessments.filter(wave=wave)
+    answers = answer_columns(assessments)
+    header = [*FIXED_COLUMNS, *(f"{r}.{q}" for r, q in answers)]
+
+    consenting = children_with_consent(Purpose.RESEARCH)
+    order = sorted(
+        (starts_on, pseudonym(child_id, key), profile_id)
+        for profile_id, child_id, starts_on in profiles.values_list(
+            "pk", "child_id", "wave__starts_on"
+        )
+        if child_id in consenting
+    )
+
+    def rows() -> Iterator[list[str]]:
+        for start in range(0, len(order), BATCH):
+            batch = order[start : start + BATCH]
+            found = {
+                p["pk"]: p
+                for p in RiskProfile.objects.filter(pk__in=[pk for _, _, pk in batch]).values(
+                    "pk",
+                    "child_id",
+                    "wave_id",
+                    "wave__name",
+                    "wave__starts_on",
+                    "child__date_of_birth",
+                    "child__sex",
+                    "child__school__quintile",
+                    "child__school__location__level",
+                    "child__school__location__name",
+                    "child__school__location__parent__name",
+                    *DOMAINS,
+                    "overall",
+                    "urgent",
+                    "discordant",
+                )
+            }
+            latest: dict[tuple[int, int, str], dict[str, Any]] = {}
+            for child_id, wave_id, respondent, given in (
+                assessments.filter(
+                    child_id__in={p["child_id"] for p in found.values()},
+                    wave_id__in={p["wave_id"] for p in found.values()},
+                )
+                .order_by("assessed_on", "updated_at", "pk")
+                .values_list("child_id", "wave_id", "respondent", "answers")
+            ):
+                # Where one respondent answered twice in a wave, the later answers stand.
+                latest[(child_id, wave_id, respondent)] = given
+            for _, name, pk in batch:
+                p = found[pk]
+                yield [
+                    name,
+                    p["wave__name"],
+                    str(age_in_months(p["child__date_of_birth"], p["wave__starts_on"])),
+                    p["child__sex"],
+                    str(p["child__school__quintile"]),
+                    _district(
+                        p["child__school__location__level"],
+                        p["child__school__location__name"],
+                        p["child__school__location__parent__name"],
+                    ),
+                    *(p[d] for d in DOMAINS),
+                    p["overall"],
+                    _cell(p["urgent"]),
+                    _cell(p["discordant"]),
+                    *(
+                        _cell(latest.get((p["child_id"], p["wave_id"], r), {}).get(q))
+                        for r, q in answers
+                    ),
+                ]
+
+    return header, rows()
+
+
+def research_export(*, output: str | Path, wave: Wave | None = None, key: str | None = None) -> int:
+    """Write the export to `output` and record it in the audit trail; returns the row count.
+
+    Written to a temporary file in the same folder (readable by its owner only) and moved
+    into place at the end, so a failure leaves no half-written file and no audit entry.
+    """
+    target = Path(output)
+    folder = target.parent
+    if not folder.is_dir():
+        raise ExportRefused(f"The folder {folder} does not exist; create it first.")
+    header, rows = research_rows(wave=wave, key=key)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+    count = 0
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+        with transaction.atomic():
+            audit_record(
+                action=AuditEntry.Action.EXPORT,
+                actor_name="command line",
+                object_type="research_export",
+                detail={"rows": count, "file": str(output), "wave": wave.name if wave else None},
+            )
+            os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return count

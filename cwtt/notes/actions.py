@@ -1,0 +1,88 @@
+"""Reading and writing confidential notes, through the access policy.
+
+A note carries a sensitivity class; a reader sees the notes whose class they may read for that
+child (`policy.child_access`: their role's classes, narrowed when the caregiver has not agreed to
+share with their sector). A person may write a note of a class they may read.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from cwtt.access import policy
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
+from cwtt.registry.models import Child
+
+from .models import ChildNote
+
+MAX_NOTE_LENGTH = 5000
+
+
+class NoteInvalid(Exception):
+    """The note cannot be saved as written; the message says why, in plain language."""
+
+
+class NoteNotAllowed(Exception):
+    """The person may not write this kind of note for this child."""
+
+
+def note_classes(user, child: Child) -> frozenset[str]:
+    """The note classes this user may read (and so write) for the child; empty when none or
+    when the child is outside their scope."""
+    access = policy.child_access(user, child.pk)
+    if access is None:
+        return frozenset()
+    return frozenset(ChildNote.Sensitivity.values) & access.classes
+
+
+def notes_for(user, child: Child) -> QuerySet[ChildNote]:
+    """The child's notes this user may read, newest first."""
+    classes = note_classes(user, child)
+    if not classes:
+        return ChildNote.objects.none()
+    return ChildNote.objects.filter(child=child, sensitivity__in=classes).select_related("author")
+
+
+def note_add(*, user, child: Child, text: str, sensitivity: str) -> ChildNote:
+    """Save a note, audited without its text (only its class and length)."""
+    if sensitivity not in ChildNote.Sensitivity.values:
+        raise NoteInvalid("Choose what kind of note this is.")
+    if sensitivity not in note_classes(user, child):
+        label = ChildNote.Sensitivity(sensitivity).label
+        raise NoteNotAllowed(
+            f"You cannot add a note of this kind ({label.lower()}) for this child: only staff "
+            "who may read such notes can write them."
+        )
+    # Browsers send line breaks as CRLF; count them as one character, as the text box does.
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise NoteInvalid("The note is empty. Write the note before saving it.")
+    if len(text) > MAX_NOTE_LENGTH:
+        raise NoteInvalid(
+            f"A note can be at most {MAX_NOTE_LENGTH:,} characters; this one has {len(text):,}. "
+            "Shorten it or split it into two notes."
+        )
+    with transaction.atomic():
+        note = ChildNote.objects.create(
+            child=child, author=user, sensitivity=sensitivity, text=text
+        )
+        audit_record(
+            action=AuditEntry.Action.CREATE,
+            actor=user,
+            object_type="note",
+            object_id=note.pk,
+            child_id=child.pk,
+            # Never the text: the audit trail is not encrypted and is read by data managers.
+            detail={"sensitivity": sensitivity, "length": len(text)},
+        )
+    return note
+
+
+def who_reads(sensitivity: str) -> list[str]:
+    """The roles that read notes of this class, for the form's hint."""
+    from cwtt.access.roles import Role
+    from cwtt.access.sensitivity import READS
+
+    return [Role(role).label for role, classes in READS.items() if sensitivity in classes]
