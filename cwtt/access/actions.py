@@ -1,17 +1,25 @@
-"""Writes for accounts: provisioning staff from the command line (issue #3, item 11)."""
+"""Writes for accounts: provisioning staff from the command line (issue #3, item 11), and the
+second factor and sign-in lockout (item 9, decision 0011)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cwtt.registry.models import Location, Organisation, School, Staff
 
+from .audit import audit_record
+from .models import AuditEntry
 from .roles import AREA_ROLES, SCHOOL_ROLES, Role
+from .two_factor import pending_device
 
 # The sector a role belongs to when no organisation is named.
 ROLE_SECTOR = {
@@ -102,3 +110,101 @@ def user_disable(*, username: str) -> None:
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
+
+
+def _user_named(username: str):
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ProvisioningError([f"There is no user called '{username}'."])
+    return user
+
+
+def user_unlock(*, username: str) -> int:
+    """Lift a sign-in lockout for a username now rather than after the cool-off. Returns the
+    number of lockout records removed (0: the username was not locked out)."""
+    from axes.utils import reset
+
+    user = get_user_model().objects.filter(username=username).first()
+    with transaction.atomic():
+        removed = reset(username=username)
+        if removed and user is not None:
+            audit_record(
+                action=AuditEntry.Action.DELETE,
+                object_type="sign_in_lockout",
+                object_id=user.pk,
+                detail={"via": "command line"},
+            )
+    if user is None and not removed:
+        raise ProvisioningError([f"There is no user called '{username}'."])
+    return removed
+
+
+# --- the second factor (TOTP): set up, check a code, reset
+
+
+@dataclass(frozen=True)
+class CodeOutcome:
+    accepted: bool
+    # After several wrong codes django-otp makes the person wait (1, 2, 4, 8 ... seconds)
+    # before it checks another; this is how long is left, 0 if a code was checked.
+    wait_seconds: int = 0
+
+
+def second_factor_start(*, user) -> TOTPDevice:
+    """The authenticator app being set up: made once and reused until it is confirmed, so
+    reloading the set-up page shows the same QR code."""
+    device = pending_device(user)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
+    return device
+
+
+def second_factor_check(*, user, device: TOTPDevice, code: str) -> CodeOutcome:
+    """Check a code from the user's authenticator app. The first right code for a device
+    being set up confirms it. A wrong code is counted by django-otp's throttling and written
+    to the audit trail as a failed sign-in."""
+    if device.user_id != user.pk:
+        raise ValueError("That device belongs to someone else.")
+    code = "".join(code.split()).replace("-", "")
+    setting_up = not device.confirmed
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        allowed, why = locked.verify_is_allowed()
+        if allowed and locked.verify_token(code):
+            if setting_up:
+                locked.confirmed = True
+                locked.save(update_fields=["confirmed"])
+                audit_record(
+                    action=AuditEntry.Action.CHANGE,
+                    actor=user,
+                    object_type="second_factor",
+                    object_id=locked.pk,
+                    detail={"change": "set up"},
+                )
+            device.refresh_from_db()
+            return CodeOutcome(accepted=True)
+        wait = 0
+        if not allowed:
+            left = (why["locked_until"] - timezone.now()).total_seconds()
+            wait = max(1, math.ceil(left))
+        detail = {"step": "set_up" if setting_up else "code"}
+        if wait:
+            detail["waiting"] = True
+        audit_record(action=AuditEntry.Action.SIGN_IN_FAILED, actor=user, detail=detail)
+    return CodeOutcome(accepted=False, wait_seconds=wait)
+
+
+def second_factor_reset(*, username: str) -> int:
+    """Remove a person's authenticator app (lost phone): they set up a new one at their next
+    sign-in, and any session verified with the old one must enter a code again."""
+    user = _user_named(username)
+    with transaction.atomic():
+        removed, _ = TOTPDevice.objects.filter(user=user).delete()
+        if removed:
+            audit_record(
+                action=AuditEntry.Action.DELETE,
+                object_type="second_factor",
+                object_id=user.pk,
+                detail={"via": "command line"},
+            )
+    return removed

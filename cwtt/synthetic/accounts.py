@@ -6,12 +6,18 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cwtt.access.roles import Role
+from cwtt.access.two_factor import role_needs_second_factor
 from cwtt.registry.models import Location, Organisation, School, Staff
 
 # Printed on start; the demo database lives only on the user's own machine.
 DEMO_PASSWORD = "cwtt-demo-2026"
+# The demo accounts that need a second factor share this published authenticator key, so
+# `cwtt demo_code USERNAME` can print their current code. Never used outside the demo.
+DEMO_TOTP_DEVICE = "demo"
+DEMO_TOTP_KEY = b"cwtt-demo-totp-key!!".hex()
 
 
 @dataclass(frozen=True)
@@ -86,4 +92,21 @@ def ensure_demo_accounts() -> list[DemoAccount]:
             staff.schools.set(schools[:1])
         else:
             staff.schools.clear()
+        if role_needs_second_factor(account.role):
+            _ensure_demo_device(user)
     return list(DEMO_ACCOUNTS)
+
+
+def _ensure_demo_device(user) -> None:
+    # Reset like the password: only the demo device, with the published key, unthrottled.
+    TOTPDevice.objects.filter(user=user).exclude(name=DEMO_TOTP_DEVICE).delete()
+    TOTPDevice.objects.update_or_create(
+        user=user,
+        name=DEMO_TOTP_DEVICE,
+        defaults={
+            "key": DEMO_TOTP_KEY,
+            "confirmed": True,
+            "throttling_failure_count": 0,
+            "throttling_failure_timestamp": None,
+        },
+    )

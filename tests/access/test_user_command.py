@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import HttpRequest
 
 from cwtt.registry.models import Staff
 
@@ -39,7 +40,7 @@ def test_a_teacher_is_added_for_a_school_and_can_sign_in(sunrise):
     assert out.strip() == f"Added thabo as Teacher or SBST member ({sunrise.emis_number})."
     staff = Staff.objects.get(user__username="thabo")
     assert list(staff.schools.all()) == [sunrise]
-    assert authenticate(username="thabo", password=GOOD_PASSWORD) is not None
+    assert authenticate(HttpRequest(), username="thabo", password=GOOD_PASSWORD) is not None
 
 
 def test_a_district_official_is_added_for_a_location(district):
@@ -104,7 +105,7 @@ def test_list_shows_roles_schools_and_state_and_disable_stops_sign_in(people, su
     out = run("user", "list")
     assert "tumi" in out and "teacher" in out and sunrise.emis_number in out
     assert run("user", "disable", "tumi").startswith("Disabled tumi")
-    assert authenticate(username="tumi", password="a-long-test-password-42") is None
+    assert authenticate(HttpRequest(), username="tumi", password="a-long-test-password-42") is None
     assert (
         "disabled"
         in [line for line in run("user", "list").splitlines() if line.startswith("tumi")][0]

@@ -3,6 +3,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from cwtt.assessments.models import RiskProfile
 from cwtt.synthetic.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -16,7 +17,8 @@ def test_demo_sets_up_a_district_and_prints_one_working_account_per_role():
     assert f"password for all: {DEMO_PASSWORD}" in text
     for account in DEMO_ACCOUNTS:
         assert account.username in text
-        assert authenticate(username=account.username, password=DEMO_PASSWORD) is not None
+        request = HttpRequest()  # django-axes checks sign-ins against a request
+        assert authenticate(request, username=account.username, password=DEMO_PASSWORD) is not None
     assert RiskProfile.objects.exists()
     # Running it again reuses the district rather than generating a second one.
     count = RiskProfile.objects.count()

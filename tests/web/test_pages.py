@@ -8,14 +8,9 @@ from django.urls import reverse
 from cwtt.assessments.actions import assessment_save
 from cwtt.assessments.models import Assessment
 
-from ..conftest import PASSWORD  # noqa: TID252 - shared test constant
+from ..conftest import sign_in as signed_in  # noqa: TID252 - shared test helper
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

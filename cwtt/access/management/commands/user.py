@@ -1,4 +1,5 @@
-"""`cwtt user add|list|disable` — provision staff accounts for many schools at once."""
+"""`cwtt user add|list|disable|unlock|reset-code` — provision staff accounts for many schools
+at once, lift a sign-in lockout, reset a lost second factor."""
 
 from __future__ import annotations
 
@@ -7,12 +8,21 @@ import sys
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cwtt.access.actions import ProvisioningError, user_add, user_disable
+from cwtt.access.actions import (
+    ProvisioningError,
+    second_factor_reset,
+    user_add,
+    user_disable,
+    user_unlock,
+)
 from cwtt.access.roles import Role
 
 
 class Command(BaseCommand):
-    help = "Add, list or disable staff accounts. Role names are listed in docs/access.md."
+    help = (
+        "Add, list or disable staff accounts, unlock a sign-in, reset a second factor. "
+        "Role names are listed in docs/access.md."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -30,9 +40,15 @@ class Command(BaseCommand):
         sub.add_parser("list", help="List accounts with role and schools")
         disable = sub.add_parser("disable", help="Stop a user signing in")
         disable.add_argument("username")
+        unlock = sub.add_parser("unlock", help="Let a locked-out username try to sign in again")
+        unlock.add_argument("username")
+        reset_code = sub.add_parser(
+            "reset-code", help="Remove a person's authenticator app (lost phone)"
+        )
+        reset_code.add_argument("username")
 
     def handle(self, *args, action: str, **options) -> None:
-        getattr(self, f"handle_{action}")(**options)
+        getattr(self, f"handle_{action.replace('-', '_')}")(**options)
 
     def handle_add(self, username: str, password_stdin: bool, **options) -> None:
         if not password_stdin:
@@ -82,3 +98,26 @@ class Command(BaseCommand):
         except ProvisioningError as error:
             raise CommandError("\n".join(error.problems)) from None
         self.stdout.write(f"Disabled {username}: they can no longer sign in.")
+
+    def handle_unlock(self, username: str, **options) -> None:
+        try:
+            removed = user_unlock(username=username)
+        except ProvisioningError as error:
+            raise CommandError("\n".join(error.problems)) from None
+        if removed:
+            self.stdout.write(f"Unlocked {username}: they can try to sign in again now.")
+        else:
+            self.stdout.write(f"{username} was not locked out; nothing to do.")
+
+    def handle_reset_code(self, username: str, **options) -> None:
+        try:
+            removed = second_factor_reset(username=username)
+        except ProvisioningError as error:
+            raise CommandError("\n".join(error.problems)) from None
+        if removed:
+            self.stdout.write(
+                f"Reset the code for {username}: at their next sign-in they set up their "
+                "authenticator app again."
+            )
+        else:
+            self.stdout.write(f"{username} had no authenticator app set up; nothing to do.")

@@ -1,0 +1,42 @@
+"""Second factor: a person whose role needs one and who has signed in with a password only is
+sent to enter a code (or to set up an authenticator app first) before any other page.
+
+Installed after django_otp's OTPMiddleware, which tells from the session whether this sign-in
+was confirmed with a code (request.user.is_verified()).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .two_factor import confirmed_device, needs_second_factor
+
+# Pages open to someone signed in with a password only: the code pages and the way out.
+BEFORE_SECOND_FACTOR = frozenset({"login", "logout", "sign_in_code", "sign_in_set_up_code"})
+
+
+class SecondFactorMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        # Static files never get here (WhiteNoise answers them earlier); an unknown address
+        # gets here not at all and is answered 404 with no data.
+        match = request.resolver_match
+        if match is not None and match.view_name in BEFORE_SECOND_FACTOR:
+            return None
+        user = request.user
+        if not needs_second_factor(user) or user.is_verified():
+            return None
+        name = "sign_in_code" if confirmed_device(user) else "sign_in_set_up_code"
+        url = reverse(name)
+        if request.method == "GET":
+            url += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(url)
