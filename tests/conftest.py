@@ -24,6 +24,7 @@ from cwtt.access.roles import Role
 from cwtt.access.two_factor import needs_second_factor
 from cwtt.assessments.models import Wave
 from cwtt.consent.models import ConsentDecision, ConsentText
+from cwtt.consent.texts import ensure_first_texts
 from cwtt.instruments.actions import (
     instrument_publish,
     rule_sensitivities_for,
@@ -125,6 +126,7 @@ def make_child(
         child=child, caregiver=caregiver, relation="mother", is_primary=True
     )
     if consent:
+        ensure_first_texts(ConsentText)  # a transactional browser test flushes migrated rows
         for text in ConsentText.objects.all():
             ConsentDecision.objects.create(
                 child=child,

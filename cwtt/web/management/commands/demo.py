@@ -28,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="Set up only; do not serve")
 
     def handle(self, *args, **options) -> None:
+        from cwtt.access.two_factor import role_needs_second_factor
         from cwtt.synthetic.accounts import DEMO_PASSWORD, ensure_demo_accounts
 
         started = time.monotonic()
@@ -52,7 +53,13 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
-            self.stdout.write(f"  {account.username:<14} {account.role.label}")
+            code = (
+                "  (also a 6-digit code: run `.venv/bin/cwtt demo_code "
+                f"{account.username}` in another terminal)"
+                if role_needs_second_factor(account.role)
+                else ""
+            )
+            self.stdout.write(f"  {account.username:<14} {account.role.label}{code}")
         self.stdout.write("")
         self.stdout.write(f"Open http://{options['addrport']}/ in a browser. Press Ctrl+C to stop.")
         if not options["no_serve"]:
