@@ -32,6 +32,24 @@ READS: dict[str, frozenset[str]] = {
     Role.RESEARCHER: frozenset(),
 }
 
+# Which classes each role may write: answers in the questionnaires it captures, notes, record
+# corrections. Writing is wider than reading for the people who gather data: a teacher reports
+# an abuse concern (protection) or a hearing problem (health) but cannot read the details
+# back; a field worker asks the caregiver about health and safety. A note is written only in a class the writer also reads.
+# tests/access/test_child_fields.py checks this against the questionnaires each role captures.
+_GATHERS = frozenset({"general", "contact", "education", "health", "protection"})
+WRITES: dict[str, frozenset[str]] = {
+    Role.FIELD_WORKER: _GATHERS,
+    Role.TEACHER: frozenset({"general", "education", "health", "protection"}),
+    Role.SOCIAL_WORKER: frozenset(CLASSES),
+    Role.NURSE: frozenset({"general", "contact", "health", "protection"}),
+    Role.COORDINATOR: _GATHERS | {"identity"},
+    Role.DATA_MANAGER: _GATHERS | {"identity"},
+    Role.DISTRICT_OFFICIAL: frozenset(),
+    Role.PROVINCIAL_OFFICIAL: frozenset(),
+    Role.RESEARCHER: frozenset(),
+}
+
 # Every field of a child's record that a page, export or API may show, with its class.
 # A field missing here is never shown (tests/access/test_child_fields.py checks the model).
 CHILD_FIELDS: dict[str, str] = {
@@ -55,6 +73,10 @@ CHILD_FIELDS: dict[str, str] = {
 
 def readable_classes(role: str | None) -> frozenset[str]:
     return READS.get(role or "", frozenset())
+
+
+def writable_classes(role: str | None) -> frozenset[str]:
+    return WRITES.get(role or "", frozenset())
 
 
 def visible_fields(classes: frozenset[str]) -> frozenset[str]:

@@ -29,12 +29,19 @@ class NoteNotAllowed(Exception):
 
 
 def note_classes(user, child: Child) -> frozenset[str]:
-    """The note classes this user may read (and so write) for the child; empty when none or
-    when the child is outside their scope."""
+    """The note classes this user may read for the child; empty when none or when the child
+    is outside their scope."""
     access = policy.child_access(user, child.pk)
     if access is None:
         return frozenset()
     return frozenset(ChildNote.Sensitivity.values) & access.classes
+
+
+def note_writable_classes(user, child: Child) -> frozenset[str]:
+    """The note classes this user may write: those they read and the matrix lets them write."""
+    from cwtt.access.sensitivity import writable_classes
+
+    return note_classes(user, child) & writable_classes(policy.role_of(user))
 
 
 def notes_for(user, child: Child) -> QuerySet[ChildNote]:
@@ -49,7 +56,7 @@ def note_add(*, user, child: Child, text: str, sensitivity: str) -> ChildNote:
     """Save a note, audited without its text (only its class and length)."""
     if sensitivity not in ChildNote.Sensitivity.values:
         raise NoteInvalid("Choose what kind of note this is.")
-    if sensitivity not in note_classes(user, child):
+    if sensitivity not in note_writable_classes(user, child):
         label = ChildNote.Sensitivity(sensitivity).label
         raise NoteNotAllowed(
             f"You cannot add a note of this kind ({label.lower()}) for this child: only staff "

@@ -54,3 +54,25 @@ def test_the_child_page_shows_the_id_number_only_to_those_who_need_it(client, pe
     sign_in(client, people["cora"])
     assert "1803145123083" in client.get(reverse("child", args=[child.pk])).content.decode()
     assert policy.child_access(people["tumi"], child.pk).show["sa_id_number"] is False
+
+
+def test_each_role_may_write_every_class_in_the_questionnaires_it_captures(default_version):
+    from cwtt.access.policy import CAPTURE_RESPONDENTS
+    from cwtt.access.sensitivity import WRITES
+
+    definition = default_version.parsed()
+    for role, respondents in CAPTURE_RESPONDENTS.items():
+        for respondent in respondents:
+            asked = {
+                q.sensitivity or "general"
+                for q in definition.questions
+                if q.respondent == respondent and q.name
+            }
+            assert asked <= WRITES[role], (role, respondent, asked - WRITES[role])
+
+
+def test_nobody_above_the_school_writes_anything():
+    from cwtt.access.sensitivity import WRITES
+
+    for role in ("district_official", "provincial_official", "researcher"):
+        assert WRITES[role] == frozenset()

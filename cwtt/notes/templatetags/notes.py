@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django import template
 
-from ..actions import MAX_NOTE_LENGTH, note_classes, notes_for, who_reads
+from ..actions import (
+    MAX_NOTE_LENGTH,
+    note_classes,
+    note_writable_classes,
+    notes_for,
+    who_reads,
+)
 from ..models import ChildNote
 
 register = template.Library()
@@ -17,10 +23,11 @@ def child_notes(context, child):
     if not classes:
         # Nothing of the card, not even that notes exist, for those who read none of them.
         return {"visible": False}
+    writable = note_writable_classes(user, child)
     kinds = [
         {"value": value, "label": label, "readers": who_reads(value)}
         for value, label in ChildNote.Sensitivity.choices
-        if value in classes
+        if value in writable
     ]
     notes = notes_for(user, child)
     return {
