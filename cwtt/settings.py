@@ -7,9 +7,11 @@ ALLOWED_HOSTS. The helpers fail loudly on a bad value rather than guessing.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -54,18 +56,23 @@ DATA_DIR = Path(os.environ.get("CWTT_DATA_DIR", PROJECT_DIR / "data"))
 DEBUG = envbool("CWTT_DEBUG", False)
 
 
-def _local_secret_key() -> str:
-    # A key generated once per data directory, so sessions survive restarts of the demo.
-    # Production sets SECRET_KEY (or SECRET_KEY_FILE) instead.
+def local_secret(name: str, make=lambda: secrets.token_urlsafe(50)) -> str:
+    """A secret generated once per data directory (readable by its owner only), so the demo
+    works on a fresh clone and survives restarts. Production sets each secret in the
+    environment instead. Created with O_EXCL, so two processes starting at once agree."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    key_file = DATA_DIR / name
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(make())
     return key_file.read_text().strip()
 
 
-SECRET_KEY = envsecret("SECRET_KEY") or _local_secret_key()
+SECRET_KEY = envsecret("SECRET_KEY") or local_secret("secret_key")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 INSTALLED_APPS = [
@@ -75,11 +82,19 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "cwtt.access",
     "cwtt.registry",
     "cwtt.instruments",
     "cwtt.assessments",
     "cwtt.synthetic",
+    "cwtt.consent",
+    "cwtt.notifications",
+    "cwtt.rights",
+    "cwtt.notes",
     "cwtt.web",
 ]
 
@@ -91,8 +106,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # After OTPMiddleware: sends people who need a second factor to the code pages.
+    "cwtt.access.middleware.SecondFactorMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cwtt.urls"
@@ -108,6 +129,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cwtt.notifications.context_processors.notifications",
             ],
         },
     },
@@ -134,6 +156,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = [
+    # First, as django-axes requires: refuses a locked-out username before the password is
+    # checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -151,13 +180,82 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even wh
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- Signing in and security headers (docs/access.md, "Signing in"; decision 0011)
+
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Idle expiry: the session is saved, and its expiry pushed back, on every request, so a
+# sign-in ends after this many minutes without a request rather than at a fixed time.
+IDLE_MINUTES = envint("CWTT_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+
+def security_settings(*, tls: bool, secure_cookies: bool = False) -> dict[str, object]:
+    """The settings that depend on being served over HTTPS. A function, so that the tests can
+    check both answers without reloading this module."""
+    values: dict[str, object] = {
+        "SESSION_COOKIE_SECURE": tls or secure_cookies,
+        "CSRF_COOKIE_SECURE": tls or secure_cookies,
+        "SECURE_SSL_REDIRECT": tls,
+        # One year. Only with TLS: browsers then refuse plain HTTP to this host for that long.
+        "SECURE_HSTS_SECONDS": 365 * 24 * 3600 if tls else 0,
+    }
+    if tls:
+        # TLS usually ends at a reverse proxy, which must set X-Forwarded-Proto (and drop a
+        # client's own) so that Django knows the request came in over HTTPS.
+        values["SECURE_PROXY_SSL_HEADER"] = ("HTTP_X_FORWARDED_PROTO", "https")
+    return values
+
+
+# SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS and,
+# with TLS, SECURE_PROXY_SSL_HEADER. SECURE_COOKIES alone still only marks the cookies secure.
+globals().update(
+    security_settings(
+        tls=envbool("CWTT_TLS", False), secure_cookies=envbool("SECURE_COOKIES", False)
+    )
+)
+
+# Pages load only this site's own files: no inline or third-party script, no framing, forms
+# post only here. Inline style *attributes* are allowed (style-src 'unsafe-inline') because
+# templates set a few, some computed (a progress bar's width); <style> elements and
+# stylesheets from elsewhere stay blocked (style-src-elem 'self'). See decision 0011.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "style-src-elem": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# Lockout after repeated failed sign-ins (django-axes). Counted per username, not per IP
+# address: a whole school often signs in from one shared address, and one person's typing
+# must not lock out their colleagues (decision 0011).
+AXES_FAILURE_LIMIT = envint("CWTT_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("CWTT_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns that IP address is not a lockout parameter: deliberate, as above. Failures are
+# summed per username whatever the address or browser, so rotating them does not help; trying
+# one password on many usernames is what the password rules and the second factor answer.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cwtt.access.lockout.locked_out"
+# No usernames, addresses or browser strings in the logs; the audit trail records sign-ins.
+AXES_CLIENT_STR_CALLABLE = "cwtt.access.lockout.client_str_for_logs"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no start-up banner on every `cwtt` command
+
+# Second factor (django-otp, TOTP): who needs it is computed from the sensitivity matrix
+# (cwtt/access/two_factor.py).
+OTP_TOTP_ISSUER = "CWTT"
 
 LOGGING = {
     "version": 1,
@@ -172,3 +270,63 @@ LOGGING = {
 
 # The instrument published on first setup when none exists yet.
 CWTT_DEFAULT_INSTRUMENT = BASE_DIR / "instruments" / "data" / "cwtt_default.md"
+
+# E-mail for notifications: printed to the console unless a mail server is configured.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cwtt@localhost")
+
+# Break the glass: how long emergency access to a child outside one's schools lasts.
+CWTT_EMERGENCY_ACCESS_HOURS = envint("CWTT_EMERGENCY_ACCESS_HOURS", 3)
+
+# Aggregates for district, provincial and research roles hide counts smaller than this, and
+# more cells where totals would give them away (cwtt/access/suppression.py, decision 0013).
+CWTT_SMALL_CELL = envint("CWTT_SMALL_CELL", 5)
+if CWTT_SMALL_CELL < 1:
+    raise ValueError(
+        f"CWTT_SMALL_CELL={CWTT_SMALL_CELL} must be at least 1 (5 is usual): it is the smallest "
+        "count district, provincial and research roles may see."
+    )
+
+
+# The key behind research-export pseudonyms (HMAC-SHA256 of a child's id). Whoever holds it
+# can link a pseudonym back to a child: never give it to researchers.
+# Research exports from the same installation keep each child's pseudonym.
+CWTT_PSEUDONYM_KEY = envsecret("CWTT_PSEUDONYM_KEY") or local_secret("pseudonym_key")
+
+
+def _encryption_keys() -> list[str]:
+    # Fernet keys for text encrypted at rest (cwtt/access/encryption.py, decision 0012): the
+    # first encrypts, all decrypt. Comma-separated in CWTT_ENCRYPTION_KEYS, or one per line (or
+    # comma-separated) in the file named by CWTT_ENCRYPTION_KEYS_FILE.
+    from cryptography.fernet import Fernet
+
+    value = envsecret("CWTT_ENCRYPTION_KEYS")
+    if value is None:
+        # Generated once per data directory so the demo works on a fresh clone. Production sets
+        # the variable and keeps the key safe: without it the encrypted notes are lost.
+        value = local_secret("encryption_key", lambda: Fernet.generate_key().decode())
+    keys = [key for key in value.replace("\n", ",").split(",") if key.strip()]
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.strip())
+        except ValueError:
+            # Never echo the key: it is a secret even when malformed.
+            raise ValueError(
+                f"CWTT_ENCRYPTION_KEYS: key number {number} is not a Fernet key (44 characters "
+                "of URL-safe base64); make one with `cwtt keys new`."
+            ) from None
+    if not keys:
+        raise ValueError("CWTT_ENCRYPTION_KEYS is set but holds no key.")
+    return [key.strip() for key in keys]
+
+
+CWTT_ENCRYPTION_KEYS = _encryption_keys()
+
+# The retention rule: a child who has exited or transferred is anonymised this many years after
+# their last activity (cwtt/rights/retention.py; `cwtt retention apply`).
+CWTT_RETENTION_YEARS = envint("CWTT_RETENTION_YEARS", 5)
+if CWTT_RETENTION_YEARS < 1:
+    raise ValueError(
+        f"CWTT_RETENTION_YEARS={CWTT_RETENTION_YEARS} must be at least 1: 0 would remove a "
+        "child's identity the day they leave, before anyone could follow up."
+    )

@@ -2,4 +2,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("cwtt.web.urls")),
+    path("", include("cwtt.notes.urls")),
+    path("", include("cwtt.rights.urls")),
+    path("", include("cwtt.access.urls")),
+    path("", include("cwtt.consent.urls")),
+    path("", include("cwtt.notifications.urls")),
 ]

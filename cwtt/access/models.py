@@ -33,6 +33,10 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     child_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     detail = models.JSONField(default=dict)  # before/after, purpose, file name ...
+    # SHA-256 of the detail; the chain hashes this digest, not the detail itself, so that the
+    # detail can be erased under the child's right to erasure without breaking the chain.
+    detail_digest = models.CharField(max_length=64, blank=True)
+    detail_erased_at = models.DateTimeField(null=True, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 

@@ -233,6 +233,12 @@ def can_capture(user) -> bool:
     }
 
 
+# The child's rights under POPIA (cwtt/rights): the information officer gives out a child's
+# whole record; corrections are made by them or the school's coordinator.
+RECORD_EXPORTERS = frozenset({Role.DATA_MANAGER})
+RECORD_CORRECTORS = frozenset({Role.DATA_MANAGER, Role.COORDINATOR})
+
+
 def can_record_consent(user) -> bool:
     """Consent is taken by the people who meet caregivers (and entered from paper forms by the
     data manager). Teachers ask the coordinator."""

@@ -25,6 +25,7 @@ from cwtt.consent.models import Purpose
 from cwtt.instruments.actions import rule_sensitivities_for, validator_for
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS, label_text
 from cwtt.registry.models import SchoolClass
+from cwtt.rights.views import may_correct, may_export
 
 from .presenters import profile_view, risk_chart
 
@@ -189,6 +190,8 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
             "chart": risk_chart(profiles) if profiles else None,
             "assessments": assessments if "risk_levels" in access.fields else [],
             "consent": consent_in_force(found),
+            "may_export": access.via == "assignment" and may_export(request.user),
+            "may_correct": access.via == "assignment" and may_correct(request.user),
             "capture_respondents": _capture_respondents(request.user, found)
             if access.via == "assignment"
             else [],

@@ -105,7 +105,46 @@ def test_an_edited_entry_is_detected(child, wave):
     AuditEntry.objects.filter(sequence=2).update(detail={"after": {"answers": {"cg_meals": 0}}})
     output, code = run("audit", "verify")
     assert code == 1
-    assert "entry 2: its content was changed after it was written" in output
+    assert "entry 2: its detail was changed after it was written" in output
+
+
+def test_an_edited_digest_or_field_is_detected(child, wave):
+    make_trail(child, wave)
+    AuditEntry.objects.filter(sequence=2).update(detail_digest="0" * 64)
+    AuditEntry.objects.filter(sequence=3).update(actor_name="someone else")
+    problems = {(p.sequence, p.message) for p in verify_chain()}
+    assert (2, "its content was changed after it was written") in problems
+    assert (3, "its content was changed after it was written") in problems
+
+
+def test_erasing_a_childs_details_keeps_the_chain_verifiable(child, other_child, wave):
+    from cwtt.access.audit import audit_erase_details
+
+    make_trail(child, wave)
+    assessment_save(
+        child=other_child,
+        wave=wave,
+        respondent="caregiver",
+        answers={"cg_meals": 4},
+        assessed_on=dt.date(2026, 3, 2),
+    )
+    assert audit_erase_details(child.pk, reason="erasure request 2026-11") == 3
+    for entry in AuditEntry.objects.filter(child_id=child.pk).exclude(object_type="audit_detail"):
+        assert entry.detail == {} and entry.detail_erased_at is not None
+        assert entry.action and entry.at  # who did what and when stays
+    assert AuditEntry.objects.get(child_id=other_child.pk).detail != {}
+    assert list(verify_chain()) == []
+    output, code = run("audit", "verify")
+    assert code == 0
+
+
+def test_blanking_details_without_a_recorded_erasure_is_detected(child, wave):
+    from django.utils import timezone
+
+    make_trail(child, wave)
+    AuditEntry.objects.filter(sequence=2).update(detail={}, detail_erased_at=timezone.now())
+    problems = [(p.sequence, p.message) for p in verify_chain()]
+    assert problems == [(2, "its detail was blanked without a recorded erasure")]
 
 
 def test_a_deleted_entry_is_detected(child, wave):
