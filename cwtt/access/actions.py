@@ -51,8 +51,10 @@ def user_add(
     organisation: str | None = None,
     first_name: str = "",
     last_name: str = "",
+    supervisor: str | None = None,
 ) -> Staff:
-    """Create a staff account, checking everything first so nothing half-made is left."""
+    """Create a staff account, checking everything first so nothing half-made is left. The
+    supervisor (a username) is told when this person opens a record in an emergency."""
     User = get_user_model()
     problems: list[str] = []
     if role not in Role.values:
@@ -70,6 +72,11 @@ def user_add(
         found_location = Location.objects.filter(code=location).first()
         if found_location is None:
             problems.append(f"No location with code '{location}'.")
+    found_supervisor = None
+    if supervisor:
+        found_supervisor = Staff.objects.filter(user__username=supervisor).first()
+        if found_supervisor is None:
+            problems.append(f"No staff member called '{supervisor}' to be the supervisor.")
     if role in SCHOOL_ROLES and not schools:
         problems.append(f"A {Role(role).label.lower()} needs at least one --school.")
     if role in AREA_ROLES and not location:
@@ -95,9 +102,27 @@ def user_add(
             defaults={"sector": sector},
         )
         staff = Staff.objects.create(
-            user=user, organisation=org, role=role, location=found_location
+            user=user,
+            organisation=org,
+            role=role,
+            location=found_location,
+            supervisor=found_supervisor,
         )
         staff.schools.set(found_schools)
+        audit_record(
+            action=AuditEntry.Action.CREATE,
+            actor_name="command line",
+            object_type="user",
+            object_id=user.pk,
+            detail={
+                "username": username,
+                "role": role,
+                "schools": sorted(s.emis_number for s in found_schools),
+                "location": location or "",
+                "organisation": org.name,
+                "supervisor": supervisor or "",
+            },
+        )
     return staff
 
 
@@ -108,8 +133,16 @@ def user_disable(*, username: str) -> None:
     if user is None:
         raise ProvisioningError([f"There is no user called '{username}'."])
     if user.is_active:
-        user.is_active = False
-        user.save(update_fields=["is_active"])
+        with transaction.atomic():
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            audit_record(
+                action=AuditEntry.Action.CHANGE,
+                actor_name="command line",
+                object_type="user",
+                object_id=user.pk,
+                detail={"before": {"active": True}, "after": {"active": False}},
+            )
 
 
 def _user_named(username: str):

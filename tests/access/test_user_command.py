@@ -112,3 +112,47 @@ def test_list_shows_roles_schools_and_state_and_disable_stops_sign_in(people, su
     )
     with pytest.raises(CommandError, match="There is no user called 'ghost'"):
         run("user", "disable", "ghost")
+
+
+def test_a_social_worker_is_added_with_a_supervisor_and_both_changes_are_audited(sunrise, people):
+    from cwtt.access.models import AuditEntry
+
+    run(
+        "user",
+        "add",
+        "lindi",
+        "--role",
+        "social_worker",
+        "--school",
+        "700111111",
+        "--supervisor",
+        "sam",
+        "--password-stdin",
+        stdin="a-long-passphrase-for-lindi\n",
+    )
+    lindi = Staff.objects.get(user__username="lindi")
+    assert lindi.supervisor.user.username == "sam"
+    created = AuditEntry.objects.get(object_type="user", action="create")
+    assert created.detail["role"] == "social_worker" and created.detail["supervisor"] == "sam"
+    assert "passphrase" not in str(created.detail)
+    run("user", "disable", "lindi")
+    changed = AuditEntry.objects.get(object_type="user", action="change")
+    assert changed.detail == {"before": {"active": True}, "after": {"active": False}}
+
+
+def test_an_unknown_supervisor_is_refused(sunrise):
+    with pytest.raises(CommandError, match="No staff member called 'ghost'"):
+        run(
+            "user",
+            "add",
+            "lindi",
+            "--role",
+            "social_worker",
+            "--school",
+            "700111111",
+            "--supervisor",
+            "ghost",
+            "--password-stdin",
+            stdin="a-long-passphrase-for-lindi\n",
+        )
+    assert not get_user_model().objects.filter(username="lindi").exists()

@@ -34,6 +34,7 @@ class Command(BaseCommand):
         add.add_argument("--organisation", help="organisation name (created if new)")
         add.add_argument("--first-name", default="")
         add.add_argument("--last-name", default="")
+        add.add_argument("--supervisor", help="username told of this person's emergency access")
         add.add_argument(
             "--password-stdin", action="store_true", help="read the password from standard input"
         )
@@ -65,6 +66,7 @@ class Command(BaseCommand):
                 organisation=options["organisation"],
                 first_name=options["first_name"],
                 last_name=options["last_name"],
+                supervisor=options["supervisor"],
             )
         except ProvisioningError as error:
             raise CommandError("\n".join(error.problems)) from None
