@@ -95,6 +95,9 @@ INSTALLED_APPS = [
     "cwtt.notifications",
     "cwtt.rights",
     "cwtt.notes",
+    "cwtt.services",
+    "cwtt.cases",
+    "cwtt.referrals",
     "cwtt.web",
 ]
 

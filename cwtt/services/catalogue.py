@@ -1,0 +1,35 @@
+"""The kinds of service a child or family can be referred to or receive, each with the domain
+of wellbeing it serves. Kept as data: the directory, referral rules and the services-delivered
+log all use these codes. Installed by a migration (cwtt/services/migrations/0002_*); a later
+version adds rows, never renames a code."""
+
+SERVICE_TYPES: tuple[tuple[str, str, str], ...] = (
+    # code, label, domain
+    ("clinic_visit", "Clinic visit (health check, illness)", "health"),
+    ("immunisation", "Immunisation catch-up at the clinic", "health"),
+    ("eye_screening", "Eye screening and glasses", "health"),
+    ("hearing_screening", "Hearing screening", "health"),
+    ("growth_monitoring", "Growth monitoring and nutrition support at the clinic", "nutrition"),
+    ("food_support", "Food support (food parcels, soup kitchen, garden)", "nutrition"),
+    ("school_nutrition", "School nutrition programme", "nutrition"),
+    ("grant_application", "Help to apply for the Child Support Grant", "economic"),
+    ("documents", "Help to get a birth certificate or ID", "economic"),
+    ("household_support", "Household economic support (livelihoods, savings group)", "economic"),
+    (
+        "educational_assessment",
+        "Educational assessment by the School Based Support Team",
+        "education",
+    ),
+    ("learning_support", "Learning support (remedial, reading club)", "education"),
+    ("homework_club", "Homework or after-school club", "education"),
+    (
+        "statutory_protection",
+        "Statutory child protection (designated social worker, SAPS)",
+        "protection",
+    ),
+    ("family_strengthening", "Family-strengthening / positive-parenting programme", "protection"),
+    ("home_visit", "Home visit by a social worker or child and youth care worker", "protection"),
+    ("counselling", "Counselling for the child", "psychosocial"),
+    ("caregiver_mental_health", "Mental-health services for the caregiver", "psychosocial"),
+    ("psychosocial_group", "Psychosocial support group", "psychosocial"),
+)
