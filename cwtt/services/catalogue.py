@@ -33,3 +33,10 @@ SERVICE_TYPES: tuple[tuple[str, str, str], ...] = (
     ("caregiver_mental_health", "Mental-health services for the caregiver", "psychosocial"),
     ("psychosocial_group", "Psychosocial support group", "psychosocial"),
 )
+
+
+def ensure_service_types(ServiceType) -> None:
+    """Create or update each catalogue row (takes the model: the migration passes its own;
+    tests that flush the database call it again)."""
+    for code, label, domain in SERVICE_TYPES:
+        ServiceType.objects.update_or_create(code=code, defaults={"label": label, "domain": domain})

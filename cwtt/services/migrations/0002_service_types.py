@@ -1,14 +1,10 @@
 from django.db import migrations
 
-from cwtt.services.catalogue import SERVICE_TYPES
+from cwtt.services.catalogue import ensure_service_types
 
 
 def add_types(apps, schema_editor):
-    ServiceType = apps.get_model("services", "ServiceType")
-    for code, label, domain in SERVICE_TYPES:
-        ServiceType.objects.update_or_create(
-            code=code, defaults={"label": label, "domain": domain}
-        )
+    ensure_service_types(apps.get_model("services", "ServiceType"))
 
 
 class Migration(migrations.Migration):
