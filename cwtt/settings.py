@@ -277,6 +277,9 @@ CWTT_DEFAULT_INSTRUMENT = BASE_DIR / "instruments" / "data" / "cwtt_default.md"
 # E-mail for notifications: printed to the console unless a mail server is configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cwtt@localhost")
+# Text messages for what cannot wait: printed to the console unless a gateway class is named
+# (cwtt/notifications/sms.py).
+CWTT_SMS_BACKEND = os.environ.get("CWTT_SMS_BACKEND", "cwtt.notifications.sms.ConsoleSMSBackend")
 
 # Break the glass: how long emergency access to a child outside one's schools lasts.
 CWTT_EMERGENCY_ACCESS_HOURS = envint("CWTT_EMERGENCY_ACCESS_HOURS", 3)

@@ -52,6 +52,7 @@ def user_add(
     first_name: str = "",
     last_name: str = "",
     supervisor: str | None = None,
+    phone: str = "",
 ) -> Staff:
     """Create a staff account, checking everything first so nothing half-made is left. The
     supervisor (a username) is told when this person opens a record in an emergency."""
@@ -107,6 +108,7 @@ def user_add(
             role=role,
             location=found_location,
             supervisor=found_supervisor,
+            phone=phone.strip(),
         )
         staff.schools.set(found_schools)
         audit_record(

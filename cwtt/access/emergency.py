@@ -117,5 +117,6 @@ def emergency_open(
                 "Please check the reason they gave."
             ),
             link=reverse("emergency_review", args=[grant.pk]),
+            sms=True,
         )
     return grant

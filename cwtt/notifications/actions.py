@@ -8,10 +8,25 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from .models import Notification
+from .sms import send_sms
 
 
-def notify(user, subject: str, body: str = "", link: str = "") -> Notification:
+def _phone_of(user) -> str:
+    from cwtt.access.policy import staff_of
+
+    staff = staff_of(user)
+    return staff.phone if staff is not None else ""
+
+
+def notify(
+    user, subject: str, body: str = "", link: str = "", *, sms: bool = False
+) -> Notification:
+    """Tell a person something: always in the app; by e-mail when they have an address; by SMS
+    too when `sms` (for what cannot wait) and their staff record has a phone number."""
     note = Notification.objects.create(user=user, subject=subject, body=body, link=link)
+    phone = _phone_of(user) if sms else ""
+    if phone:
+        send_sms(phone, f"CWTT: {subject}. Sign in to see more.")
     if user.email:
         send_mail(
             subject=f"CWTT: {subject}",

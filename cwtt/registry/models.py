@@ -305,6 +305,9 @@ class Staff(models.Model):
         related_name="staff",
         help_text=_("For district and provincial roles: the area they oversee."),
     )
+    phone = models.CharField(
+        max_length=20, blank=True, help_text=_("For text messages about urgent work.")
+    )
     supervisor = models.ForeignKey(
         "self",
         null=True,

@@ -34,6 +34,7 @@ class Command(BaseCommand):
         add.add_argument("--organisation", help="organisation name (created if new)")
         add.add_argument("--first-name", default="")
         add.add_argument("--last-name", default="")
+        add.add_argument("--phone", default="", help="mobile number for urgent text messages")
         add.add_argument("--supervisor", help="username told of this person's emergency access")
         add.add_argument(
             "--password-stdin", action="store_true", help="read the password from standard input"
@@ -67,6 +68,7 @@ class Command(BaseCommand):
                 first_name=options["first_name"],
                 last_name=options["last_name"],
                 supervisor=options["supervisor"],
+                phone=options["phone"],
             )
         except ProvisioningError as error:
             raise CommandError("\n".join(error.problems)) from None
