@@ -97,6 +97,11 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
             "high_count": profiles.filter(overall="high").count(),
             "domain_rows": _domain_counts(profiles),
             "urgent_profiles": urgent,
+            "next_meeting": found.meetings.filter(
+                status="planned", held_on__gte=timezone.localdate()
+            )
+            .order_by("held_on")
+            .first(),
         },
     )
 

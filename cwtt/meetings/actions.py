@@ -1,0 +1,177 @@
+"""Writes for meetings. Each checks everything first and raises MeetingInvalid with a plain
+message per field; decisions about a child are audited with the child's id."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
+from cwtt.registry.models import School, Staff
+
+from .agenda import topics_for
+from .models import ActionItem, AgendaItem, Attendee, Meeting
+
+# With no earlier meeting, the first agenda looks back this far.
+FIRST_LOOK_BACK = timedelta(days=120)
+
+
+class MeetingInvalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def _since(meeting: Meeting) -> dt.datetime:
+    earlier = (
+        Meeting.objects.filter(school=meeting.school, status=Meeting.Status.HELD)
+        .exclude(pk=meeting.pk)
+        .filter(held_on__lt=meeting.held_on)
+        .order_by("-held_on")
+        .first()
+    )
+    if earlier is not None:
+        # From the day after: what was scored by the meeting day was on that agenda.
+        start = dt.datetime.combine(earlier.held_on + timedelta(days=1), dt.time.min)
+        return timezone.make_aware(start) if timezone.is_naive(start) else start
+    return timezone.now() - FIRST_LOOK_BACK
+
+
+@transaction.atomic
+def meeting_create(*, school: School, held_on: dt.date | None, kind: str, by) -> Meeting:
+    errors = {}
+    if held_on is None:
+        errors["held_on"] = "Give the date of the meeting (YYYY-MM-DD)."
+    if kind not in Meeting.Kind.values:
+        errors["kind"] = "Choose the kind of meeting."
+    if errors:
+        raise MeetingInvalid(errors)
+    meeting = Meeting.objects.create(school=school, held_on=held_on, kind=kind, created_by=by)
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=by,
+        object_type="meeting",
+        object_id=meeting.pk,
+        detail={"school": school.emis_number, "held_on": held_on, "kind": kind},
+    )
+    agenda_refresh(meeting)
+    return meeting
+
+
+@transaction.atomic
+def agenda_refresh(meeting: Meeting) -> int:
+    """Add the topics that are not on the agenda yet (decisions already taken stay)."""
+    present = {(i.kind, i.child_id, i.text) for i in meeting.items.all()}
+    present_children = {(k, c) for k, c, _ in present if c is not None}
+    position = meeting.items.aggregate(m=Max("position"))["m"] or 0
+    added = 0
+    for topic in topics_for(meeting.school, _since(meeting)):
+        if (topic.kind, topic.child_id) in present_children or (
+            topic.kind,
+            topic.child_id,
+            topic.text,
+        ) in present:
+            continue
+        position += 1
+        AgendaItem.objects.create(
+            meeting=meeting,
+            kind=topic.kind,
+            position=position,
+            child_id=topic.child_id,
+            text=topic.text[:300],
+            link=topic.link,
+        )
+        added += 1
+    return added
+
+
+@transaction.atomic
+def attendee_add(*, meeting: Meeting, staff: Staff | None = None, name: str = "", sector: str = ""):
+    if staff is None and not name.strip():
+        raise MeetingInvalid({"name": "Choose a colleague or write the person's name."})
+    if staff is not None:
+        if meeting.attendees.filter(staff=staff).exists():
+            raise MeetingInvalid({"staff": "This person is already on the list."})
+        name = str(staff.user.get_full_name() or staff.user.username)
+        sector = staff.organisation.sector
+    if not sector:
+        raise MeetingInvalid({"sector": "Choose the person's sector."})
+    return Attendee.objects.create(meeting=meeting, staff=staff, name=name.strip(), sector=sector)
+
+
+@transaction.atomic
+def item_decide(*, item: AgendaItem, decision: str, by) -> AgendaItem:
+    before = item.decision
+    item.decision = decision.strip()
+    item.save(update_fields=["decision"])
+    if before != item.decision:
+        audit_record(
+            action=AuditEntry.Action.CHANGE,
+            actor=by,
+            object_type="agenda_item",
+            object_id=item.pk,
+            child_id=item.child_id,
+            detail={"before": before, "after": item.decision},
+        )
+    return item
+
+
+@transaction.atomic
+def action_add(
+    *,
+    meeting: Meeting,
+    description: str,
+    owner: Staff | None,
+    due_on: dt.date | None,
+    by,
+    item: AgendaItem | None = None,
+) -> ActionItem:
+    errors = {}
+    if not description.strip():
+        errors["description"] = "Say what is to be done."
+    if owner is None:
+        errors["owner"] = "Choose who will do it."
+    if due_on is None:
+        errors["due_on"] = "Give the date it is due (YYYY-MM-DD)."
+    elif due_on < meeting.held_on:
+        errors["due_on"] = "The due date is before the meeting."
+    if errors:
+        raise MeetingInvalid(errors)
+    action = ActionItem.objects.create(
+        meeting=meeting,
+        item=item,
+        description=description.strip()[:300],
+        owner=owner,
+        due_on=due_on,
+    )
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=by,
+        object_type="action_item",
+        object_id=action.pk,
+        child_id=item.child_id if item else None,
+        detail={"owner": owner.pk, "due_on": due_on},
+    )
+    return action
+
+
+def action_done(*, action: ActionItem, on: dt.date | None = None) -> ActionItem:
+    action.done_on = on or timezone.localdate()
+    action.save(update_fields=["done_on"])
+    return action
+
+
+def meeting_mark_held(*, meeting: Meeting, by) -> Meeting:
+    meeting.status = Meeting.Status.HELD
+    meeting.save(update_fields=["status"])
+    return meeting
+
+
+def open_actions_for(staff: Staff):
+    """The person's action items not yet done, overdue first (for worklists)."""
+    return ActionItem.objects.filter(owner=staff, done_on__isnull=True).order_by("due_on")
