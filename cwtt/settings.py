@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "cwtt.services",
     "cwtt.cases",
     "cwtt.referrals",
+    "cwtt.meetings",
     "cwtt.web",
 ]
 
