@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "cwtt.cases",
     "cwtt.referrals",
     "cwtt.meetings",
+    "cwtt.worklists",
     "cwtt.web",
 ]
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("cwtt.web.urls")),
     path("", include("cwtt.meetings.urls")),
+    path("", include("cwtt.worklists.urls")),
     path("", include("cwtt.notes.urls")),
     path("", include("cwtt.rights.urls")),
     path("", include("cwtt.access.urls")),

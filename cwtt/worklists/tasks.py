@@ -1,0 +1,66 @@
+"""Each person's worklist: what is waiting for them, overdue first.
+
+Tasks come from sources listed by name in SOURCES (meetings' action items, case reviews,
+referrals awaiting a response), so each app contributes its own without this module knowing
+its models; a source whose app is not there is skipped. A task says what to do and links to
+the page where it is done; it carries no sensitive detail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.module_loading import import_string
+
+from cwtt.registry.models import Staff
+
+
+@dataclass(frozen=True)
+class Task:
+    kind: str  # a short label: "Action from a meeting", "Case review", "Referral"
+    text: str
+    due_on: dt.date | None
+    link: str
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.due_on is not None and self.due_on < today
+
+
+TaskSource = Callable[[Staff, dt.date], Iterable[Task]]
+
+SOURCES: tuple[str, ...] = (
+    "cwtt.worklists.tasks.meeting_actions",
+    "cwtt.cases.worklist.case_tasks",
+    "cwtt.referrals.worklist.referral_tasks",
+)
+
+
+def meeting_actions(staff: Staff, today: dt.date) -> Iterable[Task]:
+    from cwtt.meetings.actions import open_actions_for
+
+    for action in open_actions_for(staff).select_related("meeting__school"):
+        yield Task(
+            kind="Action from a meeting",
+            text=f"{action.description} ({action.meeting.school.name}, meeting of "
+            f"{action.meeting.held_on:%d %B})",
+            due_on=action.due_on,
+            link=reverse("meeting", args=[action.meeting_id]),
+        )
+
+
+def tasks_for(staff: Staff, today: dt.date) -> list[Task]:
+    tasks: list[Task] = []
+    for path in SOURCES:
+        try:
+            source: TaskSource = import_string(path)
+        except ImportError:
+            continue
+        tasks.extend(source(staff, today))
+    # Overdue first (oldest first), then by due date, undated last.
+    return sorted(
+        tasks,
+        key=lambda t: (not t.overdue(today), t.due_on or dt.date.max, t.kind, t.text),
+    )

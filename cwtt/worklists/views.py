@@ -1,0 +1,25 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from cwtt.access import policy
+
+from .tasks import tasks_for
+
+
+@policy.guarded
+def my_work(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's own tasks, overdue first."""
+    staff = policy.staff_of(request.user)
+    today = timezone.localdate()
+    tasks = tasks_for(staff, today) if staff is not None else []
+    return render(
+        request,
+        "worklists/my_work.html",
+        {
+            "tasks": tasks,
+            "overdue": [t for t in tasks if t.overdue(today)],
+            "upcoming": [t for t in tasks if not t.overdue(today)],
+            "today": today,
+        },
+    )
