@@ -9,5 +9,7 @@ urlpatterns = [
     path("", include("cwtt.access.urls")),
     path("", include("cwtt.consent.urls")),
     path("", include("cwtt.notifications.urls")),
+    path("", include("cwtt.cases.urls")),
+    path("", include("cwtt.referrals.urls")),
     path("", include("cwtt.services.urls")),
 ]

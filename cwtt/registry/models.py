@@ -71,6 +71,9 @@ class School(models.Model):
         help_text=_("Poverty ranking 1 (poorest) to 5; quintiles 1-3 are no-fee schools."),
     )
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="schools")
+    # Where the school is, for finding services near it (optional).
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -52,3 +52,12 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def sector_label(self) -> str:
+        from cwtt.registry.models import Organisation
+
+        try:
+            return str(Organisation.Sector(self.sector).label)
+        except ValueError:
+            return self.sector

@@ -350,12 +350,21 @@ class _District:
             emis = self._unique(self.emis_numbers, lambda: f"7{rng.randrange(10**8):08d}")
             quintile = rng.choices((1, 2, 3, 4, 5), QUINTILE_SHARE)[0]
             circuit = circuits[min(index * len(circuits) // count, len(circuits) - 1)]
+            latitude = centre_lat + rng.uniform(-0.25, 0.25)
+            longitude = centre_lon + rng.uniform(-0.3, 0.3)
             plans.append(
                 _SchoolPlan(
-                    record=School(emis_number=emis, name=name, quintile=quintile, location=circuit),
+                    record=School(
+                        emis_number=emis,
+                        name=name,
+                        quintile=quintile,
+                        location=circuit,
+                        latitude=_coordinate(latitude),
+                        longitude=_coordinate(longitude),
+                    ),
                     area=area,
-                    latitude=centre_lat + rng.uniform(-0.25, 0.25),
-                    longitude=centre_lon + rng.uniform(-0.3, 0.3),
+                    latitude=latitude,
+                    longitude=longitude,
                     cluster=index // SCHOOLS_PER_CLUSTER,
                 )
             )

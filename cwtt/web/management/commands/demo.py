@@ -29,6 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         from cwtt.access.two_factor import role_needs_second_factor
+        from cwtt.services.demo import ensure_demo_providers
         from cwtt.synthetic.accounts import DEMO_PASSWORD, ensure_demo_accounts
 
         started = time.monotonic()
@@ -49,6 +50,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
             )
         accounts = ensure_demo_accounts()
+        ensure_demo_providers()
         self.stdout.write(self.style.SUCCESS(f"Ready in {time.monotonic() - started:.0f} s."))
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
