@@ -35,6 +35,32 @@ SERVICE_TYPES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# Kinds of support for spotting double-dipping: two service types of the same kind, from two
+# programmes, in the same period, are the same help given twice (school nutrition and a food
+# parcel programme both feed the child). A type not listed is its own kind.
+SUPPORT_KINDS: dict[str, str] = {
+    "food_support": "food",
+    "school_nutrition": "food",
+    "grant_application": "grant_help",
+    "documents": "grant_help",
+    "counselling": "counselling",
+    "psychosocial_group": "counselling",
+    "learning_support": "learning_support",
+    "homework_club": "learning_support",
+    "family_strengthening": "parenting",
+    "household_support": "household_income",
+}
+
+SUPPORT_KIND_LABELS: dict[str, str] = {
+    "food": "Food support",
+    "grant_help": "Help with grants and documents",
+    "counselling": "Counselling and support groups",
+    "learning_support": "Learning support",
+    "parenting": "Parenting programmes",
+    "household_income": "Household income support",
+}
+
+
 def ensure_service_types(ServiceType) -> None:
     """Create or update each catalogue row (takes the model: the migration passes its own;
     tests that flush the database call it again)."""

@@ -97,6 +97,7 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
             "high_count": profiles.filter(overall="high").count(),
             "domain_rows": _domain_counts(profiles),
             "urgent_profiles": urgent,
+            "double_support": _double_support(request.user, found),
             "next_meeting": found.meetings.filter(
                 status="planned", held_on__gte=timezone.localdate()
             )
@@ -104,6 +105,22 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
             .first(),
         },
     )
+
+
+# Who is shown support given twice: those who decide where help goes.
+DOUBLE_SUPPORT_READERS = {"coordinator", "social_worker", "data_manager"}
+
+
+def _double_support(user, school) -> list[dict[str, Any]]:
+    from cwtt.registry.models import Child
+    from cwtt.services.double_dipping import double_dipping
+
+    if policy.role_of(user) not in DOUBLE_SUPPORT_READERS:
+        return []
+    since = timezone.localdate() - dt.timedelta(days=365)
+    flags = double_dipping(school, since=since)
+    names = Child.objects.in_bulk({i for f in flags for i in f.child_ids})
+    return [{"flag": f, "children": [names[i] for i in sorted(f.child_ids)]} for f in flags]
 
 
 @policy.guarded
