@@ -1,0 +1,761 @@
+"""Every write to cases, plans, approvals, reviews and services delivered (docs/cases.md).
+
+Each function takes keyword-only arguments, checks everything first and raises `CaseRefused`
+with a plain-language message (and, for forms, a message per field) before writing anything,
+then writes in one transaction with its audit entry. The audit detail never holds the text of
+case notes, only their length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from cwtt.access import policy
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
+from cwtt.assessments.models import RiskProfile, Wave
+from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
+from cwtt.notifications.actions import notify
+from cwtt.registry.models import Child, Organisation, School, Staff
+from cwtt.services.models import Provider, ServiceType
+
+from . import permissions
+from .models import (
+    Approval,
+    Case,
+    CaseEvent,
+    CasePlan,
+    Goal,
+    GoalProgress,
+    PlanAction,
+    Review,
+    ServiceDelivered,
+)
+from .reviews import review_interval_days
+from .workflow import NEEDS_COMMENT, approval_needed, next_steps, refusal, status_label
+
+S = Case.Status
+MAX_TEXT = 5000
+MAX_LINE = 300
+
+
+class CaseRefused(Exception):
+    """The write was refused; `message` says why in plain language, `errors` per form field."""
+
+    def __init__(self, message: str, errors: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = dict(errors or {})
+
+
+def _refuse_if(errors: dict[str, str]) -> None:
+    if errors:
+        raise CaseRefused(" ".join(errors.values()), errors)
+
+
+def _text(value: str | None) -> str:
+    return (value or "").replace("\r\n", "\n").strip()
+
+
+def _day(moment: dt.datetime) -> str:
+    day = timezone.localdate(moment)
+    return f"{day.day} {day:%B %Y}"
+
+
+def _case_link(case: Case) -> str:
+    return reverse("case", args=[case.pk])
+
+
+def _audit(*, action: str, by, object_type: str, object_id: Any, case: Case, detail: dict) -> None:
+    audit_record(
+        action=action,
+        actor=by,
+        actor_name="" if by else "cases",
+        object_type=object_type,
+        object_id=object_id,
+        child_id=case.child_id,
+        detail={"case": case.pk, **detail},
+    )
+
+
+def _staff_ids(case: Case) -> list[int]:
+    return sorted(case.team.values_list("pk", flat=True))
+
+
+# --- proposals
+
+
+@dataclass
+class ProposalCounts:
+    created: int = 0
+    already_open: int = 0  # the child already has an open case
+    already_proposed: int = 0  # a case came from this wave before (maybe dismissed since)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created} proposed, {self.already_open} already had an open case, "
+            f"{self.already_proposed} were proposed from this wave before"
+        )
+
+
+def proposed_reason(profile: RiskProfile) -> str:
+    """Why a case is proposed, from levels only: the findings' text may be confidential."""
+    high = [DOMAIN_LABELS[d] for d in DOMAINS if getattr(profile, d) == "high"]
+    parts = []
+    if high:
+        parts.append("High risk in " + ", ".join(high).lower())
+    if profile.urgent:
+        parts.append("needs action today (urgent flag)")
+    return "; ".join(parts).capitalize() + "."
+
+
+def cases_propose(*, wave: Wave) -> ProposalCounts:
+    """A proposed case for every active child whose profile in the wave is high in any domain
+    or urgent, unless the child has an open case or a case was already proposed from this wave.
+    Idempotent: running it again (after every rescoring) proposes only what is new."""
+    high_anywhere = Q(urgent=True)
+    for domain in DOMAINS:
+        high_anywhere |= Q(**{domain: "high"})
+    profiles = (
+        RiskProfile.objects.filter(wave=wave, child__status=Child.Status.ACTIVE)
+        .filter(high_anywhere)
+        .select_related("child")
+        .order_by("pk")
+    )
+    counts = ProposalCounts()
+    for profile in profiles:
+        with transaction.atomic():
+            # Lock the child so two runs at once cannot both propose.
+            Child.objects.select_for_update().filter(pk=profile.child_id).first()
+            cases = Case.objects.filter(child_id=profile.child_id)
+            if cases.exclude(status__in=Case.NOT_OPEN).exists():
+                counts.already_open += 1
+                continue
+            if cases.filter(Q(wave=wave) | Q(created_from_profile=profile)).exists():
+                counts.already_proposed += 1
+                continue
+            case = Case.objects.create(
+                child=profile.child,
+                school_id=profile.child.school_id,
+                status=S.PROPOSED,
+                proposed_reason=proposed_reason(profile),
+                wave=wave,
+                created_from_profile=profile,
+            )
+            CaseEvent.objects.create(case=case, to_status=S.PROPOSED)
+            _audit(
+                action=AuditEntry.Action.CREATE,
+                by=None,
+                object_type="case",
+                object_id=case.pk,
+                case=case,
+                detail={
+                    "after": {"status": S.PROPOSED, "wave": wave.name, "school": case.school_id}
+                },
+            )
+            counts.created += 1
+    return counts
+
+
+# --- moving a case
+
+
+def _apply_move(*, case: Case, to: str, by, comment: str = "", closure_reason: str = "") -> Case:
+    """Move without checking: the callers have. Runs inside their transaction."""
+    before = {"status": case.status}
+    after: dict[str, Any] = {"status": to}
+    now = timezone.now()
+    fields = ["status"]
+    if to == S.IDENTIFIED and case.opened_at is None:
+        case.opened_at = now
+        fields.append("opened_at")
+    if to == S.DISMISSED:
+        case.dismissed_reason = comment
+        fields.append("dismissed_reason")
+    if to == S.CLOSED:
+        case.closed_at, case.closure_reason = now, closure_reason
+        after["closure_reason"] = closure_reason
+        fields += ["closed_at", "closure_reason"]
+    if case.status == S.CLOSED:  # reopening: the closure stays in the history and the audit
+        before["closure_reason"] = case.closure_reason
+        case.closed_at, case.closure_reason = None, ""
+        fields += ["closed_at", "closure_reason"]
+    if to == S.CASE_PLAN:
+        CasePlan.objects.get_or_create(case=case)
+    from_status = case.status
+    case.status = to
+    case.save(update_fields=fields)
+    CaseEvent.objects.create(
+        case=case, by=by, from_status=from_status, to_status=to, comment=comment
+    )
+    _audit(
+        action=AuditEntry.Action.CHANGE,
+        by=by,
+        object_type="case",
+        object_id=case.pk,
+        case=case,
+        detail={"before": before, "after": after, "comment_length": len(comment)},
+    )
+    return case
+
+
+def case_move(*, case: Case, to: str, by, comment: str = "") -> Case:
+    """Move the case one step along the workflow (cwtt/cases/workflow.py). Steps that need a
+    supervisor's approval are refused here: ask with `approval_request`."""
+    comment = _text(comment)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if to not in next_steps(locked.status):
+            raise CaseRefused(refusal(locked.status, to))
+        kind = approval_needed(locked.status, to)
+        if kind is not None:
+            what = "Starting work on the plan" if kind == Approval.Kind.PLAN else "Closing a case"
+            raise CaseRefused(
+                f"{what} needs a supervisor's approval. Ask for approval on the case page; "
+                "the case moves when the request is approved."
+            )
+        if locked.status == S.PROPOSED:
+            if not permissions.may_confirm(by, locked):
+                raise CaseRefused(
+                    "Only the school's coordinator can confirm or dismiss a proposed case."
+                )
+        elif not permissions.may_work_on(by, locked):
+            raise CaseRefused(
+                "Only the case's lead, its team members or the school's coordinator can move "
+                "this case."
+            )
+        needed = NEEDS_COMMENT.get((locked.status, to))
+        if needed and not comment:
+            raise CaseRefused(needed, {"comment": needed})
+        if len(comment) > MAX_TEXT:
+            raise CaseRefused(f"The comment can be at most {MAX_TEXT:,} characters.")
+        _apply_move(case=locked, to=to, by=by, comment=comment)
+    case.refresh_from_db()
+    return case
+
+
+def case_team_set(*, case: Case, by, lead: Staff | None, team: Iterable[Staff] = ()) -> Case:
+    """Choose the lead professional and the team. Each must work at the case's school (or
+    they could not see the child)."""
+    team = list(team)
+    if not permissions.may_set_team(by, case):
+        raise CaseRefused("Only the school's coordinator or the case's lead can choose the team.")
+    school_staff = set(
+        Staff.objects.filter(schools__pk=case.school_id).values_list("pk", flat=True)
+    )
+    errors: dict[str, str] = {}
+    if lead is not None and lead.pk not in school_staff:
+        errors["lead"] = f"{lead} does not work at {case.school.name}, so cannot lead this case."
+    outside = [str(s) for s in team if s.pk not in school_staff]
+    if outside:
+        errors["team"] = (
+            f"{', '.join(outside)} {'does' if len(outside) == 1 else 'do'} not work at "
+            f"{case.school.name}; only staff assigned to the school can be in the team."
+        )
+    _refuse_if(errors)
+    with transaction.atomic():
+        before = {"lead": case.lead_id, "team": _staff_ids(case)}
+        case.lead = lead
+        case.save(update_fields=["lead"])
+        case.team.set(team)
+        after = {"lead": case.lead_id, "team": _staff_ids(case)}
+        _audit(
+            action=AuditEntry.Action.CHANGE,
+            by=by,
+            object_type="case_team",
+            object_id=case.pk,
+            case=case,
+            detail={"before": before, "after": after},
+        )
+    return case
+
+
+# --- approvals
+
+
+def approval_request(*, case: Case, kind: str, by, closure_reason: str = "") -> Approval:
+    """Ask a supervisor to approve the plan (the case is at "case plan") or a closure (with
+    its reason). One request of a kind waits at a time."""
+    if kind not in Approval.Kind.values:
+        raise CaseRefused("Choose what you are asking approval for: the case plan or a closure.")
+    if not permissions.may_work_on(by, case):
+        raise CaseRefused(
+            "Only the case's lead, its team members or the school's coordinator can ask for "
+            "approval."
+        )
+    errors: dict[str, str] = {}
+    if kind == Approval.Kind.PLAN:
+        if case.status != S.CASE_PLAN:
+            errors["kind"] = (
+                f"A plan is approved while the case is at “case plan”; this case is at "
+                f"“{status_label(case.status)}”."
+            )
+        elif not Goal.objects.filter(plan__case=case).exists():
+            errors["kind"] = "Add at least one goal with its benchmark before asking for approval."
+        closure_reason = ""
+    else:
+        if S.CLOSED not in next_steps(case.status):
+            errors["kind"] = f"A case that is {status_label(case.status)} cannot be closed."
+        if closure_reason not in Case.ClosureReason.values:
+            errors["closure_reason"] = "Choose why the case is closing."
+    waiting = case.approvals.filter(kind=kind, decision="").first()
+    if waiting is not None:
+        errors["kind"] = (
+            f"A request for approval of the {waiting.get_kind_display().lower()} is already "
+            f"waiting for a decision (asked on {_day(waiting.requested_at)})."
+        )
+    _refuse_if(errors)
+    with transaction.atomic():
+        approval = Approval.objects.create(
+            case=case, kind=kind, closure_reason=closure_reason, requested_by=by
+        )
+        _audit(
+            action=AuditEntry.Action.CREATE,
+            by=by,
+            object_type="case_approval",
+            object_id=approval.pk,
+            case=case,
+            detail={"after": {"kind": kind, "closure_reason": closure_reason, "decision": ""}},
+        )
+        what = "A case plan" if kind == Approval.Kind.PLAN else "The closure of a case"
+        for user in permissions.deciders_for(approval):
+            notify(
+                user,
+                f"{what} is waiting for your approval",
+                f"{by.get_full_name() or by.get_username()} asked for your approval at "
+                f"{case.school.name}.",
+                _case_link(case),
+            )
+    return approval
+
+
+def approval_decide(*, approval: Approval, decision: str, by, comment: str = "") -> Approval:
+    """Approve or reject a request. On approval the case moves (the plan's work starts, or the
+    case closes with the reason asked for); a rejection needs a comment saying why."""
+    comment = _text(comment)
+    case = approval.case
+    if not approval.pending:
+        raise CaseRefused("This request has already been decided.")
+    if approval.requested_by_id == getattr(by, "pk", None):
+        raise CaseRefused(
+            "You asked for this approval yourself, so someone else must decide: your "
+            "supervisor or the school's coordinator."
+        )
+    if not permissions.may_decide(by, approval):
+        raise CaseRefused(
+            "Only the supervisor of the person who asked, or the school's coordinator, can "
+            "decide this request."
+        )
+    errors: dict[str, str] = {}
+    if decision not in Approval.Decision.values:
+        errors["decision"] = "Choose to approve or reject the request."
+    elif decision == Approval.Decision.REJECT and not comment:
+        errors["comment"] = "Say why the request is rejected, so the team knows what to change."
+    if len(comment) > MAX_TEXT:
+        errors["comment"] = f"The comment can be at most {MAX_TEXT:,} characters."
+    _refuse_if(errors)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        to = S.IMPLEMENTATION if approval.kind == Approval.Kind.PLAN else S.CLOSED
+        if decision == Approval.Decision.APPROVE and (
+            to not in next_steps(case.status) or approval_needed(case.status, to) is None
+        ):
+            raise CaseRefused(
+                f"The case has moved on since this was asked (it is now at "
+                f"“{status_label(case.status)}”); reject the request and ask again if needed."
+            )
+        approval.decision, approval.decided_by = decision, by
+        approval.decided_at, approval.comment = timezone.now(), comment
+        approval.save(update_fields=["decision", "decided_by", "decided_at", "comment"])
+        _audit(
+            action=AuditEntry.Action.CHANGE,
+            by=by,
+            object_type="case_approval",
+            object_id=approval.pk,
+            case=case,
+            detail={
+                "before": {"decision": ""},
+                "after": {"decision": decision, "kind": approval.kind},
+                "comment_length": len(comment),
+            },
+        )
+        if decision == Approval.Decision.APPROVE:
+            if approval.kind == Approval.Kind.PLAN:
+                CasePlan.objects.filter(case=case).update(
+                    approved_at=timezone.now(), approved_by=by
+                )
+            _apply_move(
+                case=case,
+                to=to,
+                by=by,
+                comment=f"{approval.get_kind_display()} approved.",
+                closure_reason=approval.closure_reason,
+            )
+        notify(
+            approval.requested_by,
+            f"Your request for approval of the {approval.get_kind_display().lower()} was "
+            f"{approval.get_decision_display().lower()}",
+            "Open the case to see the decision and any comment.",
+            _case_link(case),
+        )
+    return approval
+
+
+# --- the plan
+
+
+def _plan_for_editing(case: Case, by) -> CasePlan:
+    if not permissions.may_work_on(by, case):
+        raise CaseRefused(
+            "Only the case's lead, its team members or the school's coordinator can change "
+            "the plan."
+        )
+    if case.status != S.CASE_PLAN:
+        raise CaseRefused(
+            f"The plan is written while the case is at “case plan”; this case is at "
+            f"“{status_label(case.status)}”. To change an approved plan, revise it from a review."
+        )
+    plan, _ = CasePlan.objects.get_or_create(case=case)
+    return plan
+
+
+def goal_add(*, case: Case, by, domain: str, description: str, benchmark: str) -> Goal:
+    plan = _plan_for_editing(case, by)
+    description, benchmark = _text(description), _text(benchmark)
+    errors: dict[str, str] = {}
+    if domain not in DOMAINS:
+        errors["domain"] = "Choose the area of wellbeing the goal is about."
+    if not description:
+        errors["description"] = "Describe the goal."
+    elif len(description) > MAX_LINE:
+        errors["description"] = f"Keep the goal to {MAX_LINE} characters."
+    if not benchmark:
+        errors["benchmark"] = (
+            "Say how the team will know the goal is met, for example “immunisations up to date”."
+        )
+    elif len(benchmark) > MAX_LINE:
+        errors["benchmark"] = f"Keep the benchmark to {MAX_LINE} characters."
+    _refuse_if(errors)
+    with transaction.atomic():
+        goal = Goal.objects.create(
+            plan=plan, domain=domain, description=description, benchmark=benchmark
+        )
+        _audit(
+            action=AuditEntry.Action.CREATE,
+            by=by,
+            object_type="case_goal",
+            object_id=goal.pk,
+            case=case,
+            detail={"after": {"domain": domain}},
+        )
+    return goal
+
+
+def plan_action_add(
+    *,
+    case: Case,
+    by,
+    description: str,
+    organisation: Organisation | None,
+    due_on: dt.date | None,
+    person: Staff | None = None,
+) -> PlanAction:
+    plan = _plan_for_editing(case, by)
+    description = _text(description)
+    errors: dict[str, str] = {}
+    if not description:
+        errors["description"] = "Describe what will be done."
+    elif len(description) > MAX_LINE:
+        errors["description"] = f"Keep the action to {MAX_LINE} characters."
+    if organisation is None:
+        errors["organisation"] = "Choose the organisation responsible."
+    if due_on is None:
+        errors["due_on"] = "Enter the date it is due."
+    elif due_on < timezone.localdate():
+        errors["due_on"] = "The due date is in the past."
+    _refuse_if(errors)
+    with transaction.atomic():
+        action = PlanAction.objects.create(
+            plan=plan,
+            description=description,
+            organisation=organisation,
+            person=person,
+            due_on=due_on,
+        )
+        _audit(
+            action=AuditEntry.Action.CREATE,
+            by=by,
+            object_type="case_action",
+            object_id=action.pk,
+            case=case,
+            detail={
+                "after": {
+                    "organisation": organisation.pk,
+                    "person": person.pk if person else None,
+                    "due_on": due_on,
+                }
+            },
+        )
+    return action
+
+
+def plan_action_done(*, action: PlanAction, by, done_on: dt.date | None = None) -> PlanAction:
+    case = action.plan.case
+    done_on = done_on or timezone.localdate()
+    if not permissions.may_work_on(by, case):
+        raise CaseRefused(
+            "Only the case's lead, its team members or the school's coordinator can mark "
+            "actions done."
+        )
+    if action.done_on is not None:
+        raise CaseRefused("This action is already marked done.")
+    if done_on > timezone.localdate():
+        raise CaseRefused("An action cannot be done in the future.", {"done_on": "In the future."})
+    with transaction.atomic():
+        action.done_on = done_on
+        action.save(update_fields=["done_on"])
+        _audit(
+            action=AuditEntry.Action.CHANGE,
+            by=by,
+            object_type="case_action",
+            object_id=action.pk,
+            case=case,
+            detail={"before": {"done_on": None}, "after": {"done_on": done_on}},
+        )
+    return action
+
+
+# --- reviews
+
+
+def review_record(
+    *,
+    case: Case,
+    by,
+    held_on: dt.date | None,
+    notes: str = "",
+    progress: Mapping[int, tuple[str, str]] | None = None,
+) -> Review:
+    """Record a review: progress per goal ({goal id: (progress, comment)}) and notes. A goal
+    marked achieved is achieved from that day. The next review falls due by the child's
+    current risk (cwtt/cases/reviews.py)."""
+    notes = _text(notes)
+    progress = dict(progress or {})
+    if not permissions.may_work_on(by, case):
+        raise CaseRefused(
+            "Only the case's lead, its team members or the school's coordinator can record a "
+            "review."
+        )
+    if case.status not in (S.IMPLEMENTATION, S.REVIEW):
+        raise CaseRefused(
+            f"Reviews are recorded once the plan is approved; this case is at "
+            f"“{status_label(case.status)}”."
+        )
+    access = policy.child_access(by, case.child_id)
+    errors: dict[str, str] = {}
+    if held_on is None:
+        errors["held_on"] = "Enter the date the review was held."
+    elif held_on > timezone.localdate():
+        errors["held_on"] = "The review date is in the future."
+    if notes and (access is None or not permissions.writes_case_notes(by, access)):
+        errors["notes"] = (
+            "Review notes are case notes: only staff who may read case notes can write them. "
+            "Leave the notes empty or ask the social worker on the team."
+        )
+    if len(notes) > MAX_TEXT:
+        errors["notes"] = f"The notes can be at most {MAX_TEXT:,} characters."
+    goals = {g.pk: g for g in Goal.objects.filter(plan__case=case)}
+    if not goals:
+        errors["progress"] = "The plan has no goals to review."
+    for goal_id, (value, comment) in progress.items():
+        if goal_id not in goals:
+            errors["progress"] = "Progress was given for a goal that is not in this plan."
+        elif value not in GoalProgress.Progress.values:
+            errors[f"goal_{goal_id}"] = f"Choose the progress on “{goals[goal_id]}”."
+        elif _text(comment) and (access is None or not permissions.writes_case_notes(by, access)):
+            errors[f"goal_{goal_id}"] = (
+                "Comments on progress are case notes: only staff who may read case notes can "
+                "write them."
+            )
+    missing = [g for pk, g in goals.items() if pk not in progress and not g.achieved]
+    if missing and "progress" not in errors:
+        errors["progress"] = "Give the progress on every goal not yet achieved: " + "; ".join(
+            str(g) for g in missing
+        )
+    _refuse_if(errors)
+    assert held_on is not None
+    with transaction.atomic():
+        review = Review.objects.create(
+            case=case,
+            held_on=held_on,
+            by=by,
+            notes=notes,
+            next_due_on=held_on + dt.timedelta(days=review_interval_days(case.child_id)),
+        )
+        for goal_id, (value, comment) in progress.items():
+            GoalProgress.objects.create(
+                review=review, goal_id=goal_id, progress=value, comment=_text(comment)
+            )
+            goal = goals[goal_id]
+            if value == GoalProgress.Progress.ACHIEVED and not goal.achieved:
+                goal.achieved, goal.achieved_on = True, held_on
+                goal.save(update_fields=["achieved", "achieved_on"])
+        _audit(
+            action=AuditEntry.Action.CREATE,
+            by=by,
+            object_type="case_review",
+            object_id=review.pk,
+            case=case,
+            detail={
+                "after": {
+                    "held_on": held_on,
+                    "next_due_on": review.next_due_on,
+                    "progress": {str(k): v for k, (v, _) in progress.items()},
+                },
+                "notes_length": len(notes),
+            },
+        )
+    return review
+
+
+# --- services delivered
+
+
+def service_record(
+    *,
+    child: Child,
+    by,
+    service_type: ServiceType | None,
+    delivered_on: dt.date | None,
+    outcome: str,
+    case: Case | None = None,
+    provider: Provider | None = None,
+    provider_name: str = "",
+    notes: str = "",
+) -> ServiceDelivered:
+    """Log a service the child received, on their case or outside one."""
+    notes, provider_name = _text(notes), _text(provider_name)
+    access = policy.child_access(by, child.pk)
+    if access is None:
+        raise CaseRefused("You cannot record services for this child.")
+    if case is not None and case.child_id != child.pk:
+        raise CaseRefused("That case is about another child.")
+    if not permissions.may_record_service(by, case):
+        raise CaseRefused(
+            "Only the case's lead, its team members or the school's coordinator can record "
+            "services on this case."
+        )
+    errors: dict[str, str] = {}
+    if service_type is None:
+        errors["service_type"] = "Choose the kind of service."
+    if delivered_on is None:
+        errors["delivered_on"] = "Enter the date the service was given."
+    elif delivered_on > timezone.localdate():
+        errors["delivered_on"] = "The date is in the future."
+    if provider is None and not provider_name:
+        errors["provider"] = (
+            "Say who gave the service: choose a provider from the directory or type its name."
+        )
+    elif len(provider_name) > 200:
+        errors["provider"] = "Keep the provider's name to 200 characters."
+    if outcome not in ServiceDelivered.Outcome.values:
+        errors["outcome"] = "Choose whether the service was delivered."
+    if notes and not permissions.writes_case_notes(by, access):
+        errors["notes"] = (
+            "Notes on a service are case notes: only staff who may read case notes can write "
+            "them. Leave the notes empty or ask the social worker on the team."
+        )
+    elif len(notes) > MAX_TEXT:
+        errors["notes"] = f"The notes can be at most {MAX_TEXT:,} characters."
+    _refuse_if(errors)
+    assert service_type is not None
+    with transaction.atomic():
+        service = ServiceDelivered.objects.create(
+            case=case,
+            child=child,
+            service_type=service_type,
+            delivered_on=delivered_on,
+            provider=provider,
+            provider_name="" if provider else provider_name,
+            outcome=outcome,
+            notes=notes,
+            recorded_by=by,
+        )
+        audit_record(
+            action=AuditEntry.Action.CREATE,
+            actor=by,
+            object_type="service_delivered",
+            object_id=service.pk,
+            child_id=child.pk,
+            detail={
+                "case": case.pk if case else None,
+                "after": {
+                    "service_type": service_type.code,
+                    "delivered_on": delivered_on,
+                    "outcome": outcome,
+                    "provider": provider.pk if provider else service.provider_name,
+                },
+                "notes_length": len(notes),
+            },
+        )
+    return service
+
+
+# --- transfer
+
+
+def case_transfer(*, case: Case, to_school: School, by) -> Case:
+    """The child changed school: the case, with its whole history, goes to the new school's
+    team. The lead and team members not assigned to the new school leave the case; the new
+    school's coordinators are told so they can choose a lead."""
+    if case.status == S.DISMISSED:
+        raise CaseRefused("A dismissed proposal is not transferred.")
+    if to_school.pk == case.school_id:
+        raise CaseRefused(f"The case is already at {to_school.name}.")
+    if not permissions.may_transfer(by, case, to_school):
+        raise CaseRefused(
+            "Only the coordinator of either school or a data manager can move a case to "
+            "another school."
+        )
+    with transaction.atomic():
+        old_school = case.school
+        staying = Staff.objects.filter(schools=to_school)
+        before = {"school": case.school_id, "lead": case.lead_id, "team": _staff_ids(case)}
+        if case.lead_id and not staying.filter(pk=case.lead_id).exists():
+            case.lead = None
+        case.school = to_school
+        case.save(update_fields=["school", "lead"])
+        case.team.set(case.team.filter(pk__in=staying.values("pk")))
+        after = {"school": to_school.pk, "lead": case.lead_id, "team": _staff_ids(case)}
+        CaseEvent.objects.create(
+            case=case,
+            by=by,
+            from_status=case.status,
+            to_status=case.status,
+            comment=f"Moved from {old_school.name} to {to_school.name}.",
+        )
+        _audit(
+            action=AuditEntry.Action.CHANGE,
+            by=by,
+            object_type="case",
+            object_id=case.pk,
+            case=case,
+            detail={"before": before, "after": after, "transfer": True},
+        )
+        for staff in permissions.coordinators_of(to_school.pk):
+            notify(
+                staff.user,
+                "A case has moved to your school",
+                f"A child's case moved from {old_school.name} to {to_school.name} with its "
+                "history. Open it to choose a lead and a team.",
+                _case_link(case),
+            )
+    return case

@@ -1,0 +1,355 @@
+"""Case pages: a school's cases, one case, and the forms on it. Thin: check access through
+cwtt/cases/permissions.py, call cwtt/cases/actions.py, render or redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from cwtt.access import policy
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
+from cwtt.instruments.engine.definition import DOMAIN_LABELS
+from cwtt.registry.models import Organisation, Staff
+from cwtt.services.models import Provider, ServiceType
+
+from . import actions, permissions
+from .models import Approval, Case, Goal, GoalProgress, PlanAction, ServiceDelivered
+from .reviews import review_due_on, review_interval_days
+from .workflow import NEEDS_COMMENT, approval_needed, next_steps
+
+S = Case.Status
+# The order in which a school's cases are listed: what needs a decision first.
+LIST_ORDER = (
+    S.PROPOSED,
+    S.IDENTIFIED,
+    S.REGISTERED,
+    S.ASSESSED,
+    S.CASE_PLAN,
+    S.IMPLEMENTATION,
+    S.REVIEW,
+    S.CLOSED,
+    S.DISMISSED,
+)
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _case_or_404(request: HttpRequest, case_id: int) -> tuple[Case, policy.ChildAccess]:
+    found = permissions.case_for(request.user, case_id)
+    if found is None:
+        raise Http404("No such case")
+    return found
+
+
+def _done(request: HttpRequest, case: Case, success: str, call) -> HttpResponse:
+    try:
+        call()
+    except actions.CaseRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, success)
+    return redirect("case", case_id=case.pk)
+
+
+@policy.guarded
+@require_GET
+def school_cases(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = policy.school_for(request.user, school_id)
+    if school is None:
+        raise Http404("No such school")
+    cases = list(
+        permissions.cases_for_school(request.user, school)
+        .select_related("child", "child__school_class", "lead__user")
+        .order_by("child__last_name", "child__first_name")
+    )
+    withheld = policy.details_withheld(request.user, [c.child for c in cases])
+    groups = []
+    for status in LIST_ORDER:
+        rows = [
+            {
+                "case": c,
+                "reason": "" if c.child_id in withheld else c.proposed_reason,
+                "due": review_due_on(c),
+            }
+            for c in cases
+            if c.status == status
+        ]
+        if rows:
+            groups.append({"status": status, "label": S(status).label, "rows": rows})
+    return render(
+        request,
+        "cases/school_cases.html",
+        {"school": school, "groups": groups, "today": timezone.localdate()},
+    )
+
+
+@policy.guarded
+@require_GET
+def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    case, access = _case_or_404(request, case_id)
+    user = request.user
+    audit_record(
+        action=AuditEntry.Action.VIEW,
+        actor=user,
+        object_type="case",
+        object_id=case.pk,
+        child_id=case.child_id,
+        detail=access.audit_detail(),
+    )
+    works_on = permissions.may_work_on(user, case)
+    confirms = permissions.may_confirm(user, case)
+    steps = []
+    for to, label in next_steps(case.status).items():
+        kind = approval_needed(case.status, to)
+        allowed = confirms if case.status == S.PROPOSED else works_on
+        if allowed and kind is None:
+            steps.append(
+                {
+                    "to": to,
+                    "label": label,
+                    "needs_comment": NEEDS_COMMENT.get((case.status, to), ""),
+                }
+            )
+    approvals = list(case.approvals.select_related("requested_by", "decided_by"))
+    for approval in approvals:
+        approval.may_decide = approval.pending and permissions.may_decide(user, approval)
+    plan = getattr(case, "plan", None)
+    goals = list(plan.goals.all()) if plan else []
+    plan_actions = list(plan.actions.select_related("organisation", "person__user")) if plan else []
+    reviews = list(case.reviews.select_related("by").prefetch_related("progress__goal"))
+    services = list(case.services.select_related("service_type", "provider", "recorded_by"))
+    reads_notes = permissions.reads_case_notes(access)
+    writes_notes = permissions.writes_case_notes(user, access)
+    school_staff = Staff.objects.filter(schools=case.school).select_related("user")
+    pending_kinds = {a.kind for a in approvals if a.pending}
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "case": case,
+            "child": case.child,
+            "show_reason": "risk_levels" in access.fields,
+            "steps": steps,
+            "works_on": works_on,
+            "may_set_team": permissions.may_set_team(user, case),
+            "team": case.team.select_related("user"),
+            "school_staff": school_staff,
+            "events": case.events.select_related("by"),
+            "approvals": approvals,
+            "may_ask_plan": works_on
+            and case.status == S.CASE_PLAN
+            and Approval.Kind.PLAN not in pending_kinds,
+            "may_ask_closure": works_on
+            and S.CLOSED in next_steps(case.status)
+            and Approval.Kind.CLOSURE not in pending_kinds,
+            "closure_reasons": Case.ClosureReason.choices,
+            "plan": plan,
+            "goals": goals,
+            "plan_actions": plan_actions,
+            "plan_editable": works_on and case.status == S.CASE_PLAN,
+            "domains": DOMAIN_LABELS.items(),
+            "organisations": Organisation.objects.all(),
+            "reviews": reviews,
+            "review_due": review_due_on(case),
+            "review_days": review_interval_days(case.child_id),
+            "may_review": works_on and case.status in (S.IMPLEMENTATION, S.REVIEW) and goals,
+            "progress_choices": GoalProgress.Progress.choices,
+            "services": services,
+            "may_record_service": permissions.may_record_service(user, case),
+            "service_types": ServiceType.objects.all(),
+            "providers": Provider.objects.filter(active=True),
+            "outcomes": ServiceDelivered.Outcome.choices,
+            "reads_notes": reads_notes,
+            "writes_notes": writes_notes,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@policy.guarded
+@require_POST
+def case_move_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case, _ = _case_or_404(request, case_id)
+    to = request.POST.get("to", "")
+    label = next_steps(case.status).get(to, "")
+    return _done(
+        request,
+        case,
+        f"Done: {label.lower()}." if label else "Done.",
+        lambda: actions.case_move(
+            case=case, to=to, by=request.user, comment=request.POST.get("comment", "")
+        ),
+    )
+
+
+@policy.guarded
+@require_POST
+def case_team_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case, _ = _case_or_404(request, case_id)
+    staff = Staff.objects.filter(schools=case.school)
+    lead_id = request.POST.get("lead", "")
+    lead = staff.filter(pk=lead_id).first() if lead_id.isdigit() else None
+    ids = [v for v in request.POST.getlist("team") if v.isdigit()]
+    return _done(
+        request,
+        case,
+        "The lead and team are saved.",
+        lambda: actions.case_team_set(
+            case=case, by=request.user, lead=lead, team=staff.filter(pk__in=ids)
+        ),
+    )
+
+
+@policy.guarded
+@require_POST
+def approval_request_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case, _ = _case_or_404(request, case_id)
+    return _done(
+        request,
+        case,
+        "Your request for approval has been sent to your supervisor and the coordinator.",
+        lambda: actions.approval_request(
+            case=case,
+            kind=request.POST.get("kind", ""),
+            by=request.user,
+            closure_reason=request.POST.get("closure_reason", ""),
+        ),
+    )
+
+
+@policy.guarded
+@require_POST
+def approval_decide_view(request: HttpRequest, case_id: int, approval_id: int) -> HttpResponse:
+    case, _ = _case_or_404(request, case_id)
+    approval = case.approvals.filter(pk=approval_id).first()
+    if approval is None:
+        raise Http404("No such request")
+    return _done(
+        request,
+        case,
+        "Your decision is recorded.",
+        lambda: actions.approval_decide(
+            approval=approval,
+            decision=request.POST.get("decision", ""),
+            by=request.user,
+            comment=request.POST.get("comment", ""),
+        ),
+    )
+
+
+@policy.guarded
+@require_POST
+def goal_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case, _ = _case_or_404(request, case_id)
+    return _done(
+        request,
+        case,
+        "The goal is added to the plan.",
+        lambda: actions.goal_add(
+            case=case,
+            by=request.user,
+            domain=request.POST.get("domain", ""),
+            description=request.POST.get("description", ""),
+            benchmark=request.POST.get("benchmark", ""),
+        ),
+    )
+
+
+@policy.guarded
+@require_POST
+def plan_action_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case, _ = _case_or_404(request, case_id)
+    organisation_id = request.POST.get("organisation", "")
+    person_id = request.POST.get("person", "")
+    return _done(
+        request,
+        case,
+        "The action is added to the plan.",
+        lambda: actions.plan_action_add(
+            case=case,
+            by=request.user,
+            description=request.POST.get("description", ""),
+            organisation=Organisation.objects.filter(pk=organisation_id).first()
+            if organisation_id.isdigit()
+            else None,
+            person=Staff.objects.filter(schools=case.school, pk=person_id).first()
+            if person_id.isdigit()
+            else None,
+            due_on=_date(request.POST.get("due_on", "")),
+        ),
+    )
+
+
+@policy.guarded
+@require_POST
+def plan_action_done_view(request: HttpRequest, case_id: int, action_id: int) -> HttpResponse:
+    case, _ = _case_or_404(request, case_id)
+    action = PlanAction.objects.filter(pk=action_id, plan__case=case).first()
+    if action is None:
+        raise Http404("No such action")
+    return _done(
+        request,
+        case,
+        "The action is marked done.",
+        lambda: actions.plan_action_done(action=action, by=request.user),
+    )
+
+
+@policy.guarded
+@require_POST
+def review_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case, _ = _case_or_404(request, case_id)
+    progress = {}
+    for goal in Goal.objects.filter(plan__case=case, achieved=False):
+        value = request.POST.get(f"goal_{goal.pk}", "")
+        if value:
+            progress[goal.pk] = (value, request.POST.get(f"goal_{goal.pk}_comment", ""))
+    return _done(
+        request,
+        case,
+        "The review is recorded.",
+        lambda: actions.review_record(
+            case=case,
+            by=request.user,
+            held_on=_date(request.POST.get("held_on", "")),
+            notes=request.POST.get("notes", ""),
+            progress=progress,
+        ),
+    )
+
+
+@policy.guarded
+@require_POST
+def service_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case, _ = _case_or_404(request, case_id)
+    type_code = request.POST.get("service_type", "")
+    provider_id = request.POST.get("provider", "")
+    return _done(
+        request,
+        case,
+        "The service is recorded.",
+        lambda: actions.service_record(
+            child=case.child,
+            case=case,
+            by=request.user,
+            service_type=ServiceType.objects.filter(code=type_code).first(),
+            delivered_on=_date(request.POST.get("delivered_on", "")),
+            outcome=request.POST.get("outcome", ""),
+            provider=Provider.objects.filter(pk=provider_id).first()
+            if provider_id.isdigit()
+            else None,
+            provider_name=request.POST.get("provider_name", ""),
+            notes=request.POST.get("notes", ""),
+        ),
+    )
