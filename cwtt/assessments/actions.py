@@ -22,6 +22,7 @@ from cwtt.instruments.models import InstrumentVersion
 from cwtt.registry.models import Child
 
 from .models import Assessment, RiskProfile, Wave
+from .signals import profile_scored
 
 
 class AssessmentInvalid(Exception):
@@ -252,6 +253,7 @@ def risk_profile_recompute(*, child: Child, wave: Wave) -> RiskProfile | None:
         return None
     fields = risk_profile_fields(assessments, scoring_version(_answered_with(assessments)))
     profile, _ = RiskProfile.objects.update_or_create(child=child, wave=wave, defaults=fields)
+    profile_scored.send(sender=RiskProfile, profile=profile)
     return profile
 
 

@@ -117,51 +117,63 @@ def proposed_reason(profile: RiskProfile) -> str:
     return "; ".join(parts).capitalize() + "."
 
 
+def _needs_case(profile: RiskProfile) -> bool:
+    return profile.urgent or any(getattr(profile, d) == "high" for d in DOMAINS)
+
+
+def case_propose_for(profile: RiskProfile) -> str:
+    """Propose a case from one child's profile when it is high in any domain or urgent, unless
+    the child has an open case or a case was already proposed from this wave. Returns what
+    happened: "created", "already_open", "already_proposed" or "not_needed"."""
+    if not _needs_case(profile) or profile.child.status != Child.Status.ACTIVE:
+        return "not_needed"
+    wave = profile.wave
+    with transaction.atomic():
+        # Lock the child so two writers at once cannot both propose.
+        Child.objects.select_for_update().filter(pk=profile.child_id).first()
+        cases = Case.objects.filter(child_id=profile.child_id)
+        if cases.exclude(status__in=Case.NOT_OPEN).exists():
+            return "already_open"
+        if cases.filter(Q(wave=wave) | Q(created_from_profile=profile)).exists():
+            return "already_proposed"
+        case = Case.objects.create(
+            child=profile.child,
+            school_id=profile.child.school_id,
+            status=S.PROPOSED,
+            proposed_reason=proposed_reason(profile),
+            wave=wave,
+            created_from_profile=profile,
+        )
+        CaseEvent.objects.create(case=case, to_status=S.PROPOSED)
+        _audit(
+            action=AuditEntry.Action.CREATE,
+            by=None,
+            object_type="case",
+            object_id=case.pk,
+            case=case,
+            detail={"after": {"status": S.PROPOSED, "wave": wave.name, "school": case.school_id}},
+        )
+    return "created"
+
+
 def cases_propose(*, wave: Wave) -> ProposalCounts:
     """A proposed case for every active child whose profile in the wave is high in any domain
-    or urgent, unless the child has an open case or a case was already proposed from this wave.
-    Idempotent: running it again (after every rescoring) proposes only what is new."""
+    or urgent (`case_propose_for`). Idempotent: running it again (after every rescoring)
+    proposes only what is new."""
     high_anywhere = Q(urgent=True)
     for domain in DOMAINS:
         high_anywhere |= Q(**{domain: "high"})
     profiles = (
         RiskProfile.objects.filter(wave=wave, child__status=Child.Status.ACTIVE)
         .filter(high_anywhere)
-        .select_related("child")
+        .select_related("child", "wave")
         .order_by("pk")
     )
     counts = ProposalCounts()
     for profile in profiles:
-        with transaction.atomic():
-            # Lock the child so two runs at once cannot both propose.
-            Child.objects.select_for_update().filter(pk=profile.child_id).first()
-            cases = Case.objects.filter(child_id=profile.child_id)
-            if cases.exclude(status__in=Case.NOT_OPEN).exists():
-                counts.already_open += 1
-                continue
-            if cases.filter(Q(wave=wave) | Q(created_from_profile=profile)).exists():
-                counts.already_proposed += 1
-                continue
-            case = Case.objects.create(
-                child=profile.child,
-                school_id=profile.child.school_id,
-                status=S.PROPOSED,
-                proposed_reason=proposed_reason(profile),
-                wave=wave,
-                created_from_profile=profile,
-            )
-            CaseEvent.objects.create(case=case, to_status=S.PROPOSED)
-            _audit(
-                action=AuditEntry.Action.CREATE,
-                by=None,
-                object_type="case",
-                object_id=case.pk,
-                case=case,
-                detail={
-                    "after": {"status": S.PROPOSED, "wave": wave.name, "school": case.school_id}
-                },
-            )
-            counts.created += 1
+        outcome = case_propose_for(profile)
+        if outcome != "not_needed":
+            setattr(counts, outcome, getattr(counts, outcome) + 1)
     return counts
 
 

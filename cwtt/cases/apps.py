@@ -5,3 +5,14 @@ class CasesConfig(AppConfig):
     name = "cwtt.cases"
     label = "cases"
     verbose_name = "Cases"
+
+    def ready(self) -> None:
+        from cwtt.assessments.signals import profile_scored
+
+        def propose(sender, profile, **kwargs):
+            from .actions import case_propose_for
+
+            case_propose_for(profile)
+
+        # A child whose profile turns high (or urgent) gets a proposed case at once.
+        profile_scored.connect(propose, dispatch_uid="cwtt-cases-propose", weak=False)

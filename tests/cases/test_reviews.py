@@ -20,8 +20,8 @@ APPROVED = timezone.make_aware(dt.datetime(2026, 4, 1, 10, 0))
 
 
 def test_a_high_risk_case_is_reviewed_30_days_after_the_plan_is_approved(sam_case, child, wave):
-    score(child, wave, HIGH)
     case = sam_case("implementation", approved=APPROVED)
+    score(child, wave, HIGH)
     assert review_due_on(case) == dt.date(2026, 5, 1)
 
 
@@ -41,8 +41,8 @@ def test_a_low_or_unknown_risk_case_is_reviewed_at_the_longest_interval(sam_case
 def test_the_schedule_counts_from_the_last_review_and_follows_the_current_risk(
     sam_case, child, wave, wave2, people
 ):
-    score(child, wave, HIGH)
     case = sam_case("review", approved=APPROVED)
+    score(child, wave, HIGH)
     goal = Goal.objects.get()
     review = review_record(
         case=case,
@@ -57,8 +57,8 @@ def test_the_schedule_counts_from_the_last_review_and_follows_the_current_risk(
 
 
 def test_the_intervals_are_configurable_in_the_settings(sam_case, child, wave, settings):
-    score(child, wave, HIGH)
     case = sam_case("implementation", approved=APPROVED)
+    score(child, wave, HIGH)
     settings.CWTT_CASE_REVIEW_DAYS = {"high": 14}
     assert review_due_on(case) == dt.date(2026, 4, 15)
     settings.CWTT_CASE_REVIEW_DAYS = {"high": 0}
@@ -68,6 +68,7 @@ def test_the_intervals_are_configurable_in_the_settings(sam_case, child, wave, s
 
 def test_cases_not_yet_approved_or_closed_have_no_review_date(sam_case, child, wave):
     score(child, wave, HIGH)
+    Case.objects.all().delete()  # the case proposed at scoring; one open case per child
     for status in ("proposed", "identified", "case_plan", "closed"):
         assert review_due_on(sam_case(status)) is None
         Case.objects.all().delete()  # one open case per child
