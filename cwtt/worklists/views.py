@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from cwtt.access import policy
 
+from .caseload import caseloads, workers_for
 from .tasks import tasks_for
 
 
@@ -22,4 +23,15 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "upcoming": [t for t in tasks if not t.overdue(today)],
             "today": today,
         },
+    )
+
+
+@policy.guarded
+def team_caseloads(request: HttpRequest) -> HttpResponse:
+    """Open cases per worker, for those who share out the work."""
+    workers = workers_for(request.user)
+    return render(
+        request,
+        "worklists/caseloads.html",
+        {"loads": caseloads(workers, timezone.localdate()) if workers else []},
     )

@@ -1,0 +1,63 @@
+"""Case tasks for each person's worklist (cwtt/worklists/tasks.py): proposals to confirm,
+approvals to decide, and reviews due on the cases a person leads or works on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Q
+from django.urls import reverse
+
+from cwtt.access.roles import Role
+from cwtt.registry.models import Staff
+from cwtt.worklists.tasks import Task
+
+from .models import Approval, Case
+from .reviews import review_due_on
+
+S = Case.Status
+
+
+def case_tasks(staff: Staff, today: dt.date) -> Iterable[Task]:
+    schools = list(staff.schools.values_list("pk", flat=True))
+    if staff.role == Role.COORDINATOR:
+        for case in Case.objects.filter(school_id__in=schools, status=S.PROPOSED).select_related(
+            "child"
+        ):
+            yield Task(
+                kind="Proposed case",
+                text=f"Confirm or dismiss the proposed case for {case.child.full_name}",
+                due_on=None,
+                link=reverse("case", args=[case.pk]),
+            )
+    coordinated = schools if staff.role == Role.COORDINATOR else []
+    waiting = (
+        Approval.objects.filter(decision="")
+        .exclude(case__status__in=Case.NOT_OPEN)
+        .filter(Q(requested_by__staff__supervisor=staff) | Q(case__school_id__in=coordinated))
+        .exclude(requested_by=staff.user)
+        .select_related("case__child")
+    )
+    for approval in waiting.distinct():
+        yield Task(
+            kind="Approval",
+            text=f"Decide: {approval.get_kind_display().lower()} for {approval.case.child.full_name}",
+            due_on=None,
+            link=reverse("case", args=[approval.case_id]),
+        )
+    mine = (
+        Case.objects.filter(Q(lead=staff) | Q(team=staff))
+        .filter(status__in=[S.IMPLEMENTATION, S.REVIEW])
+        .select_related("child")
+        .distinct()
+    )
+    for case in mine:
+        due = review_due_on(case)
+        if due is not None and due <= today + dt.timedelta(days=14):
+            yield Task(
+                kind="Case review",
+                text=f"Review the case of {case.child.full_name}",
+                due_on=due,
+                link=reverse("case", args=[case.pk]),
+            )
