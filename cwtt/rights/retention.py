@@ -39,16 +39,31 @@ def years_before(day: dt.date, years: int) -> dt.date:
 
 
 def recent_activity(cutoff: dt.date) -> Q:
-    """Activity on or after `cutoff` that keeps a child's record: today the record itself
-    changing (Child.updated_at) or an assessment.
+    """Activity on or after `cutoff` that keeps a child's record: the record itself changing
+    (Child.updated_at), an assessment, a case closed since then, or a case still open.
 
     The "last activity" is the later of these dates; a child is due when every one of them is
-    before the cutoff. The cases module extends this with case closure — a closed case keeps
-    the child until its closure date is past the cutoff, and an open case always keeps them:
-        | Q(cases__closed_on__gte=cutoff) | Q(cases__isnull=False, cases__closed_on__isnull=True)
+    before the cutoff ("years after the case closed").
     """
     since = dt.datetime.combine(cutoff, dt.time.min, tzinfo=timezone.get_current_timezone())
-    return Q(updated_at__gte=since) | Q(assessments__assessed_on__gte=cutoff)
+    return (
+        Q(updated_at__gte=since)
+        | Q(assessments__assessed_on__gte=cutoff)
+        | Q(cases__closed_at__gte=since)
+        | Q(cases__status__in=OPEN_CASE_STATES)
+    )
+
+
+# A case in any of these keeps the child's record, whatever the dates (cwtt/cases/models.py).
+# A proposal nobody confirmed is not casework and does not.
+OPEN_CASE_STATES = (
+    "identified",
+    "registered",
+    "assessed",
+    "case_plan",
+    "implementation",
+    "review",
+)
 
 
 def retention_due(today: dt.date, years: int | None = None) -> QuerySet[Child]:

@@ -289,3 +289,25 @@ def test_confidential_notes_are_in_the_record_and_deleted_with_the_identity(peop
     assert [r["fields"]["Text"] for r in notes["records"]] == ["Disclosed at break"]
     removed = child_anonymise(child=child, rule="test", actor_name="command line")
     assert removed["notes.childnote"] == 1 and not ChildNote.objects.exists()
+
+
+def test_an_open_case_keeps_the_record_and_a_closed_one_counts_from_its_closure(
+    assessed_child, people
+):
+    from django.utils import timezone as tz
+
+    from cwtt.cases.models import Case
+    from cwtt.rights.retention import retention_due
+
+    left(assessed_child, updated=dt.date(2015, 1, 1))
+    assessed_on(assessed_child, dt.date(2019, 5, 5))
+    today = dt.date(2026, 11, 23)
+    # The case proposed when the child was scored was never confirmed: it keeps nothing.
+    case = Case.objects.get(child=assessed_child)
+    assert case.status == "proposed" and assessed_child in retention_due(today)
+    Case.objects.filter(pk=case.pk).update(status="implementation")
+    assert assessed_child not in retention_due(today)
+    closed = tz.make_aware(dt.datetime(2024, 6, 1))
+    Case.objects.filter(pk=case.pk).update(status="closed", closed_at=closed)
+    assert assessed_child not in retention_due(today)  # closed 2024: within 5 years
+    assert assessed_child in retention_due(dt.date(2030, 1, 1))
