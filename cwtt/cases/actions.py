@@ -724,6 +724,16 @@ def service_record(
 # --- transfer
 
 
+def cases_follow_child(child: Child) -> int:
+    """Move the child's open cases to the school the child is now at; returns how many."""
+    moved = 0
+    for case in Case.objects.filter(child=child).exclude(status__in=Case.NOT_OPEN):
+        if case.school_id != child.school_id:
+            case_transfer(case=case, to_school=child.school, by=None)
+            moved += 1
+    return moved
+
+
 def case_transfer(*, case: Case, to_school: School, by) -> Case:
     """The child changed school: the case, with its whole history, goes to the new school's
     team. The lead and team members not assigned to the new school leave the case; the new
@@ -732,7 +742,9 @@ def case_transfer(*, case: Case, to_school: School, by) -> Case:
         raise CaseRefused("A dismissed proposal is not transferred.")
     if to_school.pk == case.school_id:
         raise CaseRefused(f"The case is already at {to_school.name}.")
-    if not permissions.may_transfer(by, case, to_school):
+    # by=None: the system, when the registry moves the child (an import run by the data
+    # manager); a person needs the coordinator's or data manager's role.
+    if by is not None and not permissions.may_transfer(by, case, to_school):
         raise CaseRefused(
             "Only the coordinator of either school or a data manager can move a case to "
             "another school."

@@ -48,6 +48,7 @@ from cwtt.access.models import AuditEntry
 
 from . import validation
 from .models import Caregiver, Child, ChildCaregiver, Household, Location, School, SchoolClass
+from .signals import child_school_changed
 
 SCHOOL_COLUMNS = ("emis_number", "name", "quintile", "province", "district", "circuit")
 CHILD_COLUMNS = (
@@ -1072,6 +1073,13 @@ class _ChildrenPlan:
                 detail={"source": "import", "after": plain(child, CHILD_UPDATE_FIELDS)},
             )
         for child, fields, before in self.child_changes:
+            if "school" in fields:
+                child_school_changed.send(
+                    sender=Child,
+                    child=child,
+                    from_school_id=getattr(before["school"], "pk", before["school"]),
+                    to_school_id=child.school_id,
+                )
             audit_record(
                 action=AuditEntry.Action.CHANGE,
                 actor_name="import",

@@ -77,10 +77,19 @@ def test_a_coordinator_runs_a_meeting_from_its_generated_agenda(
     # The generated agenda lists the hungry child, newly at high risk in nutrition.
     item = page.locator("section.agenda-item").filter(has_text="Lwazi Mokoena")
     assert item.get_by_text("Newly at high risk").is_visible()
-    print("ITEMS", page.locator("main").inner_text())
-    topic = item.get_by_role("link", name="Lwazi Mokoena (2A): high risk in Nutrition")
+    topic = item.get_by_role("link", name="Lwazi Mokoena (2A): high risk in Food and nutrition")
     assert topic.is_visible()
     screenshot(page, f"casework-meeting-agenda-{width}")
+
+    # Who came: a colleague with an account, and the NGO's volunteer without one.
+    page.get_by_label("Colleague").select_option(label="Sam — Social worker or case worker")
+    page.get_by_role("button", name="Add to the list").click()
+    page.get_by_label("Name (no account)").fill("Thandi Dlamini")
+    page.get_by_label("Sector (no account)").select_option(label="Non-governmental organisation")
+    page.get_by_role("button", name="Add to the list").click()
+    who_came = page.get_by_role("region", name="Who came")
+    assert who_came.get_by_role("listitem").filter(has_text="Sam").is_visible()
+    assert who_came.get_by_role("listitem").filter(has_text="Thandi Dlamini").is_visible()
 
     item.get_by_label("Decision").fill("Refer the family to food support this week.")
     item.get_by_role("button", name="Save decision").click()

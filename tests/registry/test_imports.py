@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from cwtt.registry.models import (
     Location,
     School,
     SchoolClass,
+    Staff,
 )
 from cwtt.registry.validation import luhn_ok, sa_id_problems
 
@@ -880,3 +882,40 @@ def test_a_failed_or_dry_run_import_leaves_no_audit_entries(sunrise):
     import_children([child_row(), child_row(first_name="", sa_id_number="")], dry_run=False)
     import_children([child_row()], dry_run=True)
     assert not AuditEntry.objects.filter(object_type="child").exists()
+
+
+def test_a_child_moved_to_another_school_by_an_import_takes_the_open_case_along(
+    child, hilltop, people
+):
+    from cwtt.cases.models import Case
+
+    number = sa_id(child.date_of_birth, 5001)
+    child.sa_id_number = number
+    child.save()
+    case = Case.objects.create(
+        child=child, school=child.school, status="implementation", lead=people["sam"].staff
+    )
+    hilda = get_user_model().objects.create_user("hilda")
+    Staff.objects.create(
+        user=hilda,
+        organisation=people["cora"].staff.organisation,
+        role="coordinator",
+    ).schools.add(hilltop)
+    import_children(
+        [
+            child_row(
+                school_emis=hilltop.emis_number,
+                first_name="Lwazi",
+                last_name="Mokoena",
+                date_of_birth="2018-03-14",
+                sex="M",
+                sa_id_number=number,
+            )
+        ],
+        dry_run=False,
+    )
+    case.refresh_from_db()
+    assert case.school == hilltop
+    assert case.lead is None  # Sam does not work at Hilltop
+    assert case.events.last().comment == "Moved from Sunrise Primary to Hilltop Primary."
+    assert hilda.notifications.exists()
