@@ -166,6 +166,10 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "may_review": works_on and case.status in (S.IMPLEMENTATION, S.REVIEW) and goals,
             "progress_choices": GoalProgress.Progress.choices,
             "services": services,
+            # The child's referrals since the case was opened: the plan's "referral" actions.
+            "referrals": case.child.referrals.select_related("service_type", "provider").filter(
+                created_at__gte=case.created_at
+            ),
             "may_record_service": permissions.may_record_service(user, case),
             "service_types": ServiceType.objects.all(),
             "providers": Provider.objects.filter(active=True),

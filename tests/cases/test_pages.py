@@ -10,7 +10,7 @@ from cwtt.cases.actions import service_record
 from cwtt.cases.models import Case, Review
 
 from ..conftest import sign_in  # noqa: TID252 - shared test helpers
-from .conftest import HIGH, score
+from .conftest import HIGH, case_at, score
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +122,22 @@ def test_the_coordinator_confirms_and_the_plan_goes_through_approval_on_the_page
     assert case.status == "implementation"
     page = client.get(reverse("case", args=[case.pk])).content.decode()
     assert "The next review is due on" in page
+
+
+def test_the_case_page_lists_the_childs_referrals_since_the_case_opened(client, child, people):
+    from cwtt.referrals.actions import referral_create
+    from cwtt.services.models import ServiceType
+
+    case = case_at(child, "implementation", lead=people["sam"].staff)
+    referral_create(
+        child=child,
+        service_type=ServiceType.objects.get(code="food_support"),
+        by=people["sam"],
+        urgency="routine",
+        reason="Went to bed hungry",
+        provider_name="Community Food Garden",
+        sector="ngo",
+    )
+    sign_in(client, people["sam"])
+    page = client.get(reverse("case", args=[case.pk])).content.decode()
+    assert "Community Food Garden" in page and "Food support" in page
