@@ -98,6 +98,7 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
             "domain_rows": _domain_counts(profiles),
             "urgent_profiles": urgent,
             "double_support": _double_support(request.user, found),
+            "casework": _casework(found),
             "next_meeting": found.meetings.filter(
                 status="planned", held_on__gte=timezone.localdate()
             )
@@ -105,6 +106,37 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
             .first(),
         },
     )
+
+
+def _casework(school) -> dict[str, Any]:
+    """The school's cases and referrals at a glance: the referral funnel (sent, accepted,
+    delivered) this year, what is overdue, and open cases by stage. Counts only."""
+    from cwtt.cases.models import Case
+    from cwtt.referrals.actions import overdue_referrals
+    from cwtt.referrals.models import Referral
+
+    year_ago = timezone.now() - dt.timedelta(days=365)
+    referrals = Referral.objects.filter(child__school=school, created_at__gte=year_ago)
+    statuses = Counter(referrals.values_list("status", flat=True))
+    reached = {  # a referral that got further has passed the earlier steps
+        "sent": ["sent", "acknowledged", "accepted", "declined", "delivered", "closed"],
+        "accepted": ["accepted", "delivered", "closed"],
+        "delivered": ["delivered", "closed"],
+    }
+    cases = Counter(
+        Case.objects.filter(school=school)
+        .exclude(status__in=Case.NOT_OPEN)
+        .values_list("status", flat=True)
+    )
+    return {
+        "funnel": {step: sum(statuses[s] for s in states) for step, states in reached.items()},
+        "declined": statuses["declined"],
+        "overdue": overdue_referrals().filter(child__school=school).count(),
+        "open_cases": sum(cases.values()),
+        "cases_by_stage": [
+            (label, cases[value]) for value, label in Case.Status.choices if cases[value]
+        ],
+    }
 
 
 # Who is shown support given twice: those who decide where help goes.

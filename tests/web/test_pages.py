@@ -178,3 +178,25 @@ def test_a_teacher_cannot_open_the_caregiver_questionnaire(client, people, child
     signed_in(client, people["tumi"])
     assert client.get(reverse("capture", args=[child.pk, "caregiver"])).status_code == 404
     assert client.get(reverse("capture", args=[child.pk, "teacher"])).status_code == 200
+
+
+def test_the_school_page_shows_cases_and_the_referral_funnel(client, people, child, sunrise):
+    from cwtt.cases.models import Case
+    from cwtt.referrals.actions import referral_create, referral_move
+    from cwtt.services.models import ServiceType
+
+    Case.objects.create(child=child, school=sunrise, status="implementation")
+    referral = referral_create(
+        child=child,
+        service_type=ServiceType.objects.get(code="food_support"),
+        by=people["sam"],
+        urgency="routine",
+        reason="Went to bed hungry",
+        provider_name="Community Food Garden",
+        sector="ngo",
+    )
+    referral_move(referral=referral, to="sent", by=people["sam"])
+    signed_in(client, people["cora"])
+    page = client.get(reverse("school", args=[sunrise.pk])).content.decode()
+    assert "1</strong> open case" in page and "implementation 1" in page
+    assert "<strong>1</strong> sent → <strong>0</strong> accepted" in page
