@@ -338,3 +338,15 @@ if CWTT_RETENTION_YEARS < 1:
         f"CWTT_RETENTION_YEARS={CWTT_RETENTION_YEARS} must be at least 1: 0 would remove a "
         "child's identity the day they leave, before anyone could follow up."
     )
+
+# Casework (issue #4). Reviews fall due by the child's current risk level, in days.
+CWTT_CASE_REVIEW_DAYS = {
+    "high": envint("CWTT_REVIEW_DAYS_HIGH", 30),
+    "moderate": envint("CWTT_REVIEW_DAYS_MODERATE", 90),
+}
+# A provider's feedback link stays valid this many days.
+CWTT_FEEDBACK_LINK_DAYS = envint("CWTT_FEEDBACK_LINK_DAYS", 14)
+# The referral rules in force (a Markdown table; empty = cwtt/referrals/data/referral_rules.md).
+CWTT_REFERRAL_RULES = os.environ.get("CWTT_REFERRAL_RULES", "")
+# Two deliveries of the same kind of help this many days apart or less count as help given twice.
+CWTT_DOUBLE_DIPPING_DAYS = envint("CWTT_DOUBLE_DIPPING_DAYS", 30)
