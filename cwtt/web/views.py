@@ -243,6 +243,11 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
             "profiles": list(reversed(views)),
             "chart": risk_chart(profiles) if profiles else None,
             "assessments": assessments if "risk_levels" in access.fields else [],
+            "referrals": found.referrals.select_related("service_type", "provider").order_by(
+                "-created_at"
+            )
+            if "risk_levels" in access.fields
+            else [],
             "consent": consent_in_force(found),
             "may_export": access.via == "assignment" and may_export(request.user),
             "may_correct": access.via == "assignment" and may_correct(request.user),

@@ -129,42 +129,101 @@ def walk(patterns, prefix=""):
             yield pattern
 
 
+# Routes that take no id of a child's data: the provider's feedback link is public by design
+# and tested on its own (tests/referrals).
+NOT_ID_ROUTES = {"referral_feedback"}
+FILLERS = {"respondent": "caregiver"}
+
+
 def id_routes():
-    """Every named URL that takes a child, class or school id, with example arguments."""
-    fillers = {"respondent": "caregiver"}
+    """Every named URL that takes an id, with the names of its id arguments."""
     for pattern in walk(get_resolver().url_patterns):
-        converters = pattern.pattern.converters
-        if not pattern.name or not ({"child_id", "class_id", "school_id"} & set(converters)):
-            continue
-        yield pattern.name, [k for k in converters if k not in fillers], fillers
+        converters = list(pattern.pattern.converters)
+        if pattern.name and converters and pattern.name not in NOT_ID_ROUTES:
+            yield pattern.name, converters
+
+
+def records_of(found, people):
+    """Everything that hangs off a child, made by staff of the child's school, with its id
+    under the URL argument name that takes it."""
+    from cwtt.access.emergency import emergency_open
+    from cwtt.cases.actions import approval_request
+    from cwtt.cases.models import Case, CasePlan, Goal, PlanAction
+    from cwtt.meetings.actions import meeting_create
+    from cwtt.referrals.actions import referral_create
+    from cwtt.registry.models import Organisation
+    from cwtt.services.models import ServiceType
+
+    case = Case.objects.get(child=found)  # proposed when the child was scored high
+    case.status, case.lead = "case_plan", people["dora"].staff
+    case.save()
+    plan = CasePlan.objects.create(case=case)
+    Goal.objects.create(plan=plan, domain="nutrition", description="Eats", benchmark="No hunger")
+    action = PlanAction.objects.create(
+        plan=plan,
+        description="Visit",
+        organisation=Organisation.objects.first(),
+        due_on=dt.date(2026, 12, 1),
+    )
+    approval = approval_request(case=case, kind="plan", by=people["dora"])
+    referral = referral_create(
+        child=found,
+        service_type=ServiceType.objects.get(code="food_support"),
+        by=people["dora"],
+        urgency="routine",
+        reason="Hungry",
+        provider_name="Garden",
+        sector="ngo",
+    )
+    meeting = meeting_create(
+        school=found.school, held_on=dt.date(2026, 11, 23), kind="cop", by=people["dora"]
+    )
+    grant = emergency_open(
+        user=people["sue"],
+        school=found.school,
+        first_name=found.first_name,
+        last_name=found.last_name,
+        date_of_birth=found.date_of_birth,
+        reason="A neighbour reports the child was badly hurt at home last night.",
+    )
+    return {
+        "child_id": found.pk,
+        "class_id": found.school_class_id,
+        "school_id": found.school_id,
+        "case_id": case.pk,
+        "approval_id": approval.pk,
+        "action_id": action.pk,
+        "pk": referral.pk,
+        "meeting_id": meeting.pk,
+        "grant_id": grant.pk,
+    }
 
 
 @pytest.mark.parametrize("name", ["tumi", "nandi", "sam", "cora", "dumi", "rhoda", "pat"])
-def test_no_page_that_takes_an_id_opens_a_child_or_school_out_of_scope(
-    client, everyone, children, name
-):
+def test_no_page_that_takes_an_id_opens_anything_out_of_scope(client, everyone, children, name):
+    everyone["sue"] = _person("sue", Role.SOCIAL_WORKER, children["own"].school)
+    records = {where: records_of(children[where], everyone) for where in ("other", "unassigned")}
     sign_in(client, everyone[name])
     routes = list(id_routes())
-    assert {"child", "class", "school", "capture", "consent"} <= {r for r, _, _ in routes}
-    for where in ("other", "unassigned"):
+    names = {route for route, _ in routes}
+    assert {
+        "child",
+        "class",
+        "school",
+        "capture",
+        "consent",
+        "case",
+        "referral",
+        "meeting",
+    } <= names
+    for where, ids in records.items():
         found = children[where]
-        ids = {
-            "child_id": found.pk,
-            "class_id": found.school_class_id,
-            "school_id": found.school_id,
-        }
-        for route, keys, fillers in routes:
-            kwargs = {k: ids[k] for k in keys if k in ids}
-            kwargs.update({k: v for k, v in fillers.items() if k in pattern_keys(route)})
+        for route, keys in routes:
+            unknown = [k for k in keys if k not in ids and k not in FILLERS]
+            assert not unknown, f"{route}: teach this test the id argument(s) {unknown}"
+            kwargs = {k: ids.get(k, FILLERS.get(k)) for k in keys}
             url = reverse(route, kwargs=kwargs)
             for method in (client.get, client.post):
                 response = method(url)
                 assert response.status_code in {302, 403, 404, 405}, (name, route, where)
                 assert found.last_name not in response.content.decode(), (name, route)
-
-
-def pattern_keys(route_name: str) -> set[str]:
-    for pattern in walk(get_resolver().url_patterns):
-        if pattern.name == route_name:
-            return set(pattern.pattern.converters)
-    return set()

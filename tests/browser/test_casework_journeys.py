@@ -185,7 +185,7 @@ def test_a_social_worker_refers_a_hungry_child_and_the_provider_confirms_deliver
     assert "Mokoena" not in provider.content()
     screenshot(provider, "casework-provider-link-360")
     delivered_on = timezone.localdate()
-    provider.get_by_label("The service was given").check()
+    provider.get_by_role("radio", name="The service was given").check()
     provider.get_by_label("If the service was given: on what date").fill(delivered_on.isoformat())
     provider.get_by_label("What was done, and the result").fill(
         "Food parcel for the household of four; the family joined the soup kitchen list."
@@ -216,17 +216,38 @@ def test_a_social_worker_refers_a_hungry_child_and_the_provider_confirms_deliver
 
     page.get_by_role("link", name="Referrals", exact=True).click()
     page.get_by_role("heading", name="My referrals").wait_for()
-    assert page.get_by_role("row").filter(has_text="Lwazi Mokoena").filter(
-        has_text="Service delivered"
-    ).is_visible()
+    assert (
+        page.get_by_role("row")
+        .filter(has_text="Lwazi Mokoena")
+        .filter(has_text="Service delivered")
+        .is_visible()
+    )
 
     # The child's page shows the referral and its outcome.
     page.goto(f"{live_server.url}/children/{child.pk}/")
     page.get_by_role("heading", name="Lwazi Mokoena").wait_for()
+    on_child = page.get_by_role("region", name="Referrals")
+    entry = on_child.get_by_role("listitem").filter(has_text="Ikhaya Soup Kitchen")
+    assert "service delivered" in entry.inner_text()
+    assert "Food parcel for the household of four" in entry.inner_text()
+    on_child.scroll_into_view_if_needed()
     screenshot(page, "casework-child-after-delivery-360")
-    page.get_by_role("link", name="Referrals", exact=True).first.click()
+    page.locator(".page-links").get_by_role("link", name="Referrals").click()
     page.get_by_role("heading", name="Referrals for Lwazi Mokoena").wait_for()
-    assert page.get_by_role("row").filter(has_text="Ikhaya Soup Kitchen").filter(
-        has_text="Service delivered"
-    ).is_visible()
+    assert (
+        page.get_by_role("row")
+        .filter(has_text="Ikhaya Soup Kitchen")
+        .filter(has_text="Service delivered")
+        .is_visible()
+    )
     page.close()
+
+    # The coordinator's school page counts the delivered referral in its funnel.
+    coordinator = browser.new_page(viewport=PHONE)
+    sign_in(coordinator, live_server.url, "cora")
+    coordinator.get_by_role("heading", name="Sunrise Primary").wait_for()
+    casework = coordinator.get_by_role("region", name="Cases and referrals")
+    funnel = casework.get_by_text("Referrals in the past year").inner_text()
+    assert "1 sent → 1 accepted → 1 delivered" in funnel
+    screenshot(coordinator, "casework-school-after-delivery-360")
+    coordinator.close()
