@@ -47,6 +47,16 @@ class Attendee(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def sector_label(self) -> str:
+        from cwtt.registry.models import Organisation
+
+        return (
+            Organisation.Sector(self.sector).label
+            if self.sector in Organisation.Sector.values
+            else self.sector
+        )
+
 
 class AgendaItem(models.Model):
     class Kind(models.TextChoices):

@@ -249,6 +249,7 @@ def referral_move(
     *,
     by_name: str = "",
     now: dt.datetime | None = None,
+    tell_sender: bool = True,
     **details: Any,
 ) -> Referral:
     """Move a referral to `to`, or refuse with ReferralRefused saying which steps are allowed.
@@ -302,7 +303,7 @@ def referral_move(
             purpose=sharing_purpose(referral),
             service_type=referral.service_type.code,
         )
-    if to in PROVIDER_STATES and (by is None or by != referral.created_by):
+    if tell_sender and to in PROVIDER_STATES and (by is None or by != referral.created_by):
         _tell_sender(referral)
     return referral
 
@@ -351,8 +352,12 @@ def provider_answer(
             f"{status_label(answer).lower()}. Next steps allowed: {allowed_words(referral.status)}."
         )
     for step in steps:
-        extra = details if step == answer else {}
-        referral = referral_move(referral, step, by, by_name=by_name, now=now, **extra)
+        last = step == answer
+        extra = details if last else {}
+        # One notification for one answer, however many steps it passes through.
+        referral = referral_move(
+            referral, step, by, by_name=by_name, now=now, tell_sender=last, **extra
+        )
     return referral
 
 

@@ -118,7 +118,7 @@ def test_a_provider_confirms_delivery_in_one_visit_and_the_sender_is_told(
         ("accepted", "provider link"),
         ("delivered", "provider link"),
     ]
-    assert Notification.objects.filter(user=people["sam"]).count() == 3
+    assert Notification.objects.filter(user=people["sam"]).count() == 1  # one answer, one message
     changes = AuditEntry.objects.filter(
         object_type="referral", action="change", actor_name="provider link"
     )
