@@ -51,6 +51,9 @@ class Command(BaseCommand):
             )
         accounts = ensure_demo_accounts()
         ensure_demo_providers()
+        from cwtt.synthetic.casework import ensure_demo_casework
+
+        self.stdout.write(str(ensure_demo_casework()))
         self.stdout.write(self.style.SUCCESS(f"Ready in {time.monotonic() - started:.0f} s."))
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
