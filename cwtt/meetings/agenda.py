@@ -75,8 +75,17 @@ def urgent_children(school: School, since: dt.datetime) -> Iterable[Topic]:
         )
 
 
+def _high_count(profile: RiskProfile) -> int:
+    return sum(getattr(profile, d) == "high" for d in DOMAINS)
+
+
 def new_high_risk(school: School, since: dt.datetime) -> Iterable[Topic]:
-    for profile in _profiles(school, since).filter(overall="high", urgent=False):
+    # Children high in the most areas first: if the list is long, they are discussed first.
+    profiles = sorted(
+        _profiles(school, since).filter(overall="high", urgent=False),
+        key=lambda p: (-_high_count(p), p.child.last_name, p.child.first_name),
+    )
+    for profile in profiles:
         yield Topic(
             Kind.NEW_HIGH_RISK,
             f"{_who(profile)}: high risk in {_high_domains(profile)} ({profile.wave.name})",
@@ -102,17 +111,41 @@ def _source(path: str) -> AgendaSource | None:
         return None  # that app (or its agenda) is not there yet
 
 
+# A meeting cannot discuss a hundred children: each kind shows this many, then one line for
+# the rest, linking to where they are listed.
+MAX_PER_KIND = 12
+
+
+def _the_rest(kind: str, count: int, school: School) -> Topic:
+    label = Kind(kind).label.lower()
+    return Topic(
+        kind,
+        f"And {count} more ({label}): share them out between the team before the next meeting",
+        None,
+        reverse("school_cases", args=[school.pk]),
+    )
+
+
 def topics_for(school: School, since: dt.datetime) -> list[Topic]:
-    """Every topic from every source, without repeating a child under the same kind."""
+    """Every topic from every source, without repeating a child under the same kind, at most
+    MAX_PER_KIND per kind (urgent ones excepted: they are all on the agenda)."""
     seen: set[tuple[str, int | None, str]] = set()
     topics = []
     for path in SOURCES:
         source = _source(path)
         if source is None:
             continue
+        shown: dict[str, int] = {}
+        left: dict[str, int] = {}
         for topic in source(school, since):
             key = (topic.kind, topic.child_id, topic.text if topic.child_id is None else "")
-            if key not in seen:
-                seen.add(key)
-                topics.append(topic)
+            if key in seen:
+                continue
+            seen.add(key)
+            if topic.kind != Kind.URGENT and shown.get(topic.kind, 0) >= MAX_PER_KIND:
+                left[topic.kind] = left.get(topic.kind, 0) + 1
+                continue
+            shown[topic.kind] = shown.get(topic.kind, 0) + 1
+            topics.append(topic)
+        topics.extend(_the_rest(kind, count, school) for kind, count in left.items())
     return topics

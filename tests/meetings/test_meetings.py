@@ -172,3 +172,22 @@ def test_a_teacher_reads_but_cannot_change_and_other_schools_cannot_see(
     sign_in(client, people["dumi"])  # district official: no named children, no meeting pages
     assert client.get(reverse("meeting", args=[meeting.pk])).status_code == 404
     assert AgendaItem.objects.count() >= 3
+
+
+def test_a_long_list_is_cut_to_the_children_high_in_most_areas_and_a_line_for_the_rest(
+    sunrise, child_factory, wave, people, monkeypatch
+):
+    from cwtt.meetings import agenda
+
+    monkeypatch.setattr(agenda, "MAX_PER_KIND", 2)
+    for number in range(4):
+        found = child_factory(sunrise, first=f"Child{number}", last="Many")
+        answers = {"cg_meals": 1, "cg_hungry": "yes"}
+        if number == 3:
+            answers["cg_dep9"] = "0"
+            answers["cg_hit"] = "yes"
+        score(found, wave, "caregiver", answers)
+    meeting = meeting_create(school=sunrise, held_on=TODAY, kind="cop", by=people["cora"])
+    new = list(meeting.items.filter(kind="new_high_risk"))
+    assert len(new) == 3  # two children and one line for the rest
+    assert new[-1].child is None and new[-1].text.startswith("And 2 more")
