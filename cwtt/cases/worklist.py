@@ -18,19 +18,33 @@ from .reviews import review_due_on
 
 S = Case.Status
 
+# Up to this many proposals are listed one by one; more become one task.
+MAX_LISTED_PROPOSALS = 3
+
 
 def case_tasks(staff: Staff, today: dt.date) -> Iterable[Task]:
     schools = list(staff.schools.values_list("pk", flat=True))
     if staff.role == Role.COORDINATOR:
-        for case in Case.objects.filter(school_id__in=schools, status=S.PROPOSED).select_related(
-            "child"
-        ):
-            yield Task(
-                kind="Proposed case",
-                text=f"Confirm or dismiss the proposed case for {case.child.full_name}",
-                due_on=None,
-                link=reverse("case", args=[case.pk]),
+        for school in staff.schools.all():
+            proposed = list(
+                Case.objects.filter(school=school, status=S.PROPOSED).select_related("child")
             )
+            if len(proposed) > MAX_LISTED_PROPOSALS:
+                # One task, not forty: the school's case list is where they are worked through.
+                yield Task(
+                    kind="Proposed cases",
+                    text=f"Confirm or dismiss {len(proposed)} proposed cases at {school.name}",
+                    due_on=None,
+                    link=reverse("school_cases", args=[school.pk]),
+                )
+                continue
+            for case in proposed:
+                yield Task(
+                    kind="Proposed case",
+                    text=f"Confirm or dismiss the proposed case for {case.child.full_name}",
+                    due_on=None,
+                    link=reverse("case", args=[case.pk]),
+                )
     coordinated = schools if staff.role == Role.COORDINATOR else []
     waiting = (
         Approval.objects.filter(decision="")

@@ -69,3 +69,13 @@ def test_caseloads_count_open_cases_per_lead_for_those_who_share_out_work(
     page = client.get(reverse("caseloads")).content.decode()
     assert "Sam" in page and "Implementation: 1" in page
     assert Case.objects.count() == 3
+
+
+def test_many_proposals_are_one_task_pointing_to_the_schools_case_list(
+    child_factory, sunrise, wave, people
+):
+    for number in range(5):
+        score(child_factory(sunrise, first=f"Child{number}"), wave, HIGH)
+    [task] = tasks_for(people["cora"].staff, timezone.localdate())
+    assert task.text == "Confirm or dismiss 5 proposed cases at Sunrise Primary"
+    assert task.link == reverse("school_cases", args=[sunrise.pk])
