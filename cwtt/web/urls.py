@@ -3,7 +3,7 @@ from django.urls import path
 
 from cwtt.access.policy import public
 
-from . import emergency, views
+from . import emergency, printing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +21,9 @@ urlpatterns = [
     path("classes/<int:class_id>/", views.school_class, name="class"),
     path("children/<int:child_id>/", views.child, name="child"),
     path("children/<int:child_id>/assess/<str:respondent>/", views.capture, name="capture"),
+    path(
+        "children/<int:child_id>/profile.pdf", printing.child_profile_pdf, name="child_profile_pdf"
+    ),
     path("emergency-access/", emergency.emergency_request, name="emergency_request"),
     path("emergency-access/<int:grant_id>/", emergency.emergency_review, name="emergency_review"),
 ]
