@@ -4,6 +4,7 @@ access. What is printed is what the reader may see on the child's page — the s
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -11,7 +12,9 @@ from django.utils import timezone
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
+from cwtt.assessments.models import RiskProfile
 from cwtt.instruments.actions import rule_sensitivities_for
+from cwtt.registry.models import SchoolClass
 
 from .presenters import profile_view
 
@@ -59,4 +62,48 @@ def child_profile_pdf(request: HttpRequest, child_id: int) -> HttpResponse:
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="child-profile-{found.pk}.pdf"'
+    return response
+
+
+@policy.guarded
+def school_report_pdf(request: HttpRequest, school_id: int) -> HttpResponse:
+    """The school's report for a meeting: risk per area in the latest wave (with n), cases and
+    referrals, and the classes. Counts only, so it names no child."""
+    from weasyprint import HTML
+
+    from .views import _casework, _domain_counts, _latest_wave
+
+    school = policy.school_for(request.user, school_id)
+    if school is None:
+        raise Http404("No such school")
+    wave = _latest_wave(school.pk)
+    profiles = RiskProfile.objects.filter(child__school=school, wave=wave, child__status="active")
+    html = render_to_string(
+        "web/print/school_report.html",
+        {
+            "school": school,
+            "wave": wave,
+            "profile_count": profiles.count(),
+            "high_count": profiles.filter(overall="high").count(),
+            "domain_rows": _domain_counts(profiles),
+            "casework": _casework(school),
+            "classes": SchoolClass.objects.filter(school=school)
+            .annotate(size=Count("children", filter=Q(children__status="active")))
+            .order_by("grade", "name"),
+            "printed_by": request.user.get_full_name() or request.user.get_username(),
+            "printed_at": timezone.localtime(),
+        },
+    )
+    pdf = HTML(string=html).write_pdf()
+    audit_record(
+        action=AuditEntry.Action.EXPORT,
+        actor=request.user,
+        object_type="school_report",
+        object_id=school.pk,
+        detail={"format": "pdf"},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="school-report-{school.emis_number}.pdf"'
+    )
     return response

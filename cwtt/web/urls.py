@@ -18,6 +18,9 @@ urlpatterns = [
     ),
     path("sign-out/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("schools/<int:school_id>/", views.school, name="school"),
+    path(
+        "schools/<int:school_id>/report.pdf", printing.school_report_pdf, name="school_report_pdf"
+    ),
     path("classes/<int:class_id>/", views.school_class, name="class"),
     path("children/<int:child_id>/", views.child, name="child"),
     path("children/<int:child_id>/assess/<str:respondent>/", views.capture, name="capture"),

@@ -56,3 +56,12 @@ def test_someone_who_may_not_see_the_child_gets_nothing(client, scored, people):
     sign_in(client, people["dumi"])
     assert client.get(reverse("child_profile_pdf", args=[scored.pk])).status_code == 404
     assert not AuditEntry.objects.filter(object_type="child_profile").exists()
+
+
+def test_the_school_report_is_a_pdf_for_the_schools_team_only(client, scored, people, sunrise):
+    sign_in(client, people["cora"])
+    response = client.get(reverse("school_report_pdf", args=[sunrise.pk]))
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    assert AuditEntry.objects.filter(object_type="school_report").count() == 1
+    sign_in(client, people["dumi"])
+    assert client.get(reverse("school_report_pdf", args=[sunrise.pk])).status_code == 404
