@@ -117,6 +117,18 @@ class ImportReport:
     def written(self) -> bool:
         return not self.dry_run and not self.errors
 
+    def report_lines(self) -> list[str]:
+        """What an import command prints: each error, each warning, then the summary."""
+        lines: list[str] = []
+        if self.errors:
+            lines.append("Errors (nothing is written while any remain):")
+            lines.extend(str(error) for error in self.errors)
+        if self.warnings:
+            lines.append("Warnings (worth a look; they do not stop the import):")
+            lines.extend(str(warning) for warning in self.warnings)
+        lines.append(self.summary())
+        return lines
+
     def summary(self) -> str:
         parts = [_count(self.rows, "row") + " checked"]
         if self.errors:

@@ -3,7 +3,7 @@ the same period (school nutrition and a food-parcel programme, say). Shown to th
 so that scarce help can be spread further; it is a prompt to talk, not a verdict.
 
 "Same kind" is SUPPORT_KINDS in cwtt/services/catalogue.py; "same period" is
-settings.CWTT_DOUBLE_DIPPING_DAYS (default 30) between the two deliveries; "two programmes" are
+settings.CWTT_DOUBLE_DIPPING_DAYS (default 30, cwtt/settings.py) between the two deliveries; "two programmes" are
 two different providers (by directory entry, or by the name written when not in the directory).
 Only deliveries that happened (delivered or partly) count.
 """
@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from .catalogue import SUPPORT_KIND_LABELS, SUPPORT_KINDS
-
-DEFAULT_DAYS = 30
 
 
 @dataclass
@@ -41,7 +39,7 @@ def double_dipping(school, *, since: dt.date, days: int | None = None) -> list[F
     """Flags for the children of a school, for deliveries since a date."""
     from cwtt.cases.models import ServiceDelivered
 
-    days = days if days is not None else getattr(settings, "CWTT_DOUBLE_DIPPING_DAYS", DEFAULT_DAYS)
+    days = days if days is not None else settings.CWTT_DOUBLE_DIPPING_DAYS
     deliveries = (
         ServiceDelivered.objects.filter(
             child__school=school,

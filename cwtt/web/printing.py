@@ -4,7 +4,6 @@ access. What is printed is what the reader may see on the child's page — the s
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -12,11 +11,10 @@ from django.utils import timezone
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
-from cwtt.assessments.models import RiskProfile
 from cwtt.instruments.actions import rule_sensitivities_for
-from cwtt.registry.models import SchoolClass
 
 from .presenters import profile_view
+from .views import school_overview
 
 
 def child_profile_html(user, access) -> str:
@@ -71,25 +69,13 @@ def school_report_pdf(request: HttpRequest, school_id: int) -> HttpResponse:
     referrals, and the classes. Counts only, so it names no child."""
     from weasyprint import HTML
 
-    from .views import _casework, _domain_counts, _latest_wave
-
     school = policy.school_for(request.user, school_id)
     if school is None:
         raise Http404("No such school")
-    wave = _latest_wave(school.pk)
-    profiles = RiskProfile.objects.filter(child__school=school, wave=wave, child__status="active")
     html = render_to_string(
         "web/print/school_report.html",
         {
-            "school": school,
-            "wave": wave,
-            "profile_count": profiles.count(),
-            "high_count": profiles.filter(overall="high").count(),
-            "domain_rows": _domain_counts(profiles),
-            "casework": _casework(school),
-            "classes": SchoolClass.objects.filter(school=school)
-            .annotate(size=Count("children", filter=Q(children__status="active")))
-            .order_by("grade", "name"),
+            **school_overview(school),
             "printed_by": request.user.get_full_name() or request.user.get_username(),
             "printed_at": timezone.localtime(),
         },

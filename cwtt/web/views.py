@@ -71,18 +71,32 @@ def _domain_counts(profiles) -> list[dict[str, Any]]:
     return rows
 
 
+def school_overview(school) -> dict[str, Any]:
+    """A school's figures for its page and its printed report: the latest wave, classes with
+    their sizes, and risk per area (counts only)."""
+    wave = _latest_wave(school.pk)
+    profiles = RiskProfile.objects.filter(child__school=school, wave=wave, child__status="active")
+    return {
+        "school": school,
+        "wave": wave,
+        "classes": SchoolClass.objects.filter(school=school)
+        .annotate(size=Count("children", filter=Q(children__status="active")))
+        .order_by("grade", "name"),
+        "profiles": profiles,
+        "profile_count": profiles.count(),
+        "high_count": profiles.filter(overall="high").count(),
+        "domain_rows": _domain_counts(profiles),
+        "casework": _casework(school),
+    }
+
+
 @policy.guarded
 def school(request: HttpRequest, school_id: int) -> HttpResponse:
     found = policy.school_for(request.user, school_id)
     if found is None:
         raise Http404("No such school")
-    wave = _latest_wave(found.pk)
-    classes = (
-        SchoolClass.objects.filter(school=found)
-        .annotate(size=Count("children", filter=Q(children__status="active")))
-        .order_by("grade", "name")
-    )
-    profiles = RiskProfile.objects.filter(child__school=found, wave=wave, child__status="active")
+    overview = school_overview(found)
+    profiles = overview["profiles"]
     urgent = list(profiles.filter(urgent=True).select_related("child", "child__school_class"))
     withheld = policy.details_withheld(request.user, [p.child for p in urgent])
     urgent = [p for p in urgent if p.child_id not in withheld]
@@ -90,15 +104,9 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
         request,
         "web/school.html",
         {
-            "school": found,
-            "wave": wave,
-            "classes": classes,
-            "profile_count": profiles.count(),
-            "high_count": profiles.filter(overall="high").count(),
-            "domain_rows": _domain_counts(profiles),
+            **overview,
             "urgent_profiles": urgent,
             "double_support": _double_support(request.user, found),
-            "casework": _casework(found),
             "next_meeting": found.meetings.filter(
                 status="planned", held_on__gte=timezone.localdate()
             )

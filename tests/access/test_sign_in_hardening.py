@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cwtt.access import sensitivity
 from cwtt.access.models import AuditEntry
 from cwtt.access.roles import Role
-from cwtt.access.two_factor import needs_second_factor, roles_needing_second_factor
+from cwtt.access.two_factor import code_now, needs_second_factor, roles_needing_second_factor
 from cwtt.settings import security_settings
 from cwtt.synthetic.accounts import DEMO_PASSWORD, DEMO_TOTP_KEY, ensure_demo_accounts
 
@@ -50,7 +50,7 @@ def password_sign_in(client, username, password=PASSWORD):
 
 
 def current_code(device):
-    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    return code_now(device)
 
 
 def another_code(device):

@@ -58,3 +58,25 @@ def screenshot():
         return path
 
     return take
+
+
+# --- helpers for the journeys ---------------------------------------------------------------
+
+
+def sign_in(page, base, username):
+    """The sign-in form, as a person fills it in (password only)."""
+    from ..conftest import PASSWORD  # noqa: TID252 - shared test constant
+
+    page.goto(f"{base}/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def current_code(user) -> str:
+    """The code the user's authenticator app shows now."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from cwtt.access.two_factor import code_now
+
+    return code_now(TOTPDevice.objects.get(user=user))

@@ -7,8 +7,6 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cwtt.assessments.actions import assessment_save
 from cwtt.meetings.models import ActionItem, AgendaItem, Meeting
@@ -17,23 +15,9 @@ from cwtt.referrals.models import Referral
 from cwtt.services.catalogue import ensure_service_types
 from cwtt.services.models import Provider, ServiceType
 
-from ..conftest import PASSWORD  # noqa: TID252 - shared test constant
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, current_code, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def current_code(user) -> str:
-    device = TOTPDevice.objects.get(user=user)
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():06d}"
 
 
 def sign_in_with_code(page, base, username, user):

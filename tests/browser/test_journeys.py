@@ -7,17 +7,9 @@ import pytest
 from cwtt.assessments.actions import assessment_save
 from cwtt.assessments.models import Assessment
 
-from ..conftest import PASSWORD  # noqa: TID252 - shared test constant
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

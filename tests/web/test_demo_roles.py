@@ -8,10 +8,10 @@ import io
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cwtt.access.sensitivity import READS
+from cwtt.access.two_factor import code_now
 from cwtt.consent.actions import has_consent
 from cwtt.registry.models import Child
 from cwtt.synthetic.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_accounts
@@ -23,9 +23,7 @@ SCHOOL_ROLES_SEEING_THE_CHILD = {"fieldworker", "teacher", "socialworker", "nurs
 
 
 def code_for(username: str) -> str:
-    device = TOTPDevice.objects.get(user__username=username, name="demo")
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():06d}"
+    return code_now(TOTPDevice.objects.get(user__username=username, name="demo"))
 
 
 def sign_in_as(client, username: str):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cwtt.access.two_factor import code_now
 from cwtt.synthetic.accounts import DEMO_ACCOUNTS, DEMO_TOTP_DEVICE, DEMO_TOTP_KEY
 
 
@@ -35,10 +35,9 @@ class Command(BaseCommand):
                 f"'{username}' has no demo code. Either it does not need one, or `cwtt demo` "
                 "has not set it up in this database."
             )
-        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-        totp.time = time.time()
-        left = device.step - int(totp.time - device.t0) % device.step
+        now = time.time()
+        left = device.step - int(now - device.t0) % device.step
         self.stdout.write(
-            f"{totp.token():0{device.digits}d}  (sign-in code for {username}; "
+            f"{code_now(device, now)}  (sign-in code for {username}; "
             f"good for about {left} more seconds)"
         )

@@ -38,14 +38,7 @@ class Command(BaseCommand):
             report = import_providers(read_table(path), dry_run=dry_run, source=path.name)
         except TableError as error:
             raise CommandError(f"{file}: {error}") from None
-        if report.errors:
-            self.stdout.write("Errors (nothing is written while any remain):")
-            for error in report.errors:
-                self.stdout.write(str(error))
-        if report.warnings:
-            self.stdout.write("Warnings (worth a look; they do not stop the import):")
-            for warning in report.warnings:
-                self.stdout.write(str(warning))
-        self.stdout.write(report.summary())
+        for line in report.report_lines():
+            self.stdout.write(line)
         if report.errors:
             raise SystemExit(1)
