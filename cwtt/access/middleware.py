@@ -16,7 +16,9 @@ from django.urls import reverse
 from .two_factor import confirmed_device, needs_second_factor
 
 # Pages open to someone signed in with a password only: the code pages and the way out.
-BEFORE_SECOND_FACTOR = frozenset({"login", "logout", "sign_in_code", "sign_in_set_up_code"})
+BEFORE_SECOND_FACTOR = frozenset(
+    {"login", "logout", "sign_in_code", "sign_in_set_up_code", "service_worker", "manifest"}
+)
 
 
 class SecondFactorMiddleware:

@@ -4,6 +4,7 @@ from django.urls import path
 from cwtt.access.policy import public
 
 from . import emergency, printing, views
+from .sign_out import sign_out
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,7 +17,7 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("sign-out/", public(auth_views.LogoutView.as_view()), name="logout"),
+    path("sign-out/", sign_out, name="logout"),
     path("schools/<int:school_id>/", views.school, name="school"),
     path(
         "schools/<int:school_id>/report.pdf", printing.school_report_pdf, name="school_report_pdf"

@@ -7,8 +7,6 @@
  */
 (function () {
   "use strict";
-  var form = document.querySelector("form[data-capture]");
-  if (!form) return;
 
   function num(v) {
     if (v === null || v === undefined || v === "" || Array.isArray(v)) return null;
@@ -90,46 +88,55 @@
     return true; // an unknown function: show the question and let the server decide
   }
 
-  var fields = Array.prototype.slice.call(form.querySelectorAll("[data-question]"));
-  var numeric = {};
-  fields.forEach(function (f) { numeric[f.dataset.question] = f.dataset.type === "integer" || f.dataset.type === "decimal"; });
+  // Wires skip logic and progress into a capture form; the offline page calls it for the
+  // form it builds on the phone (cwtt/offline/static/offline/offline.js).
+  function attach(form) {
+    var fields = Array.prototype.slice.call(form.querySelectorAll("[data-question]"));
+    var numeric = {};
+    fields.forEach(function (f) { numeric[f.dataset.question] = f.dataset.type === "integer" || f.dataset.type === "decimal"; });
 
-  function currentValues() {
-    var values = {};
-    fields.forEach(function (field) {
-      if (field.hidden) return;
-      var name = field.dataset.question;
-      var inputs = field.querySelectorAll("input[name='" + name + "']");
-      if (field.dataset.type === "select_multiple") {
-        var picked = [];
-        inputs.forEach(function (i) { if (i.checked) picked.push(i.value); });
-        if (picked.length) values[name] = picked;
-      } else if (field.dataset.type === "select_one") {
-        inputs.forEach(function (i) { if (i.checked) values[name] = i.value; });
-      } else if (inputs.length && inputs[0].value !== "") {
-        values[name] = numeric[name] ? num(inputs[0].value) : inputs[0].value;
-      }
-    });
-    return values;
+    function currentValues() {
+      var values = {};
+      fields.forEach(function (field) {
+        if (field.hidden) return;
+        var name = field.dataset.question;
+        var inputs = field.querySelectorAll("input[name='" + name + "']");
+        if (field.dataset.type === "select_multiple") {
+          var picked = [];
+          inputs.forEach(function (i) { if (i.checked) picked.push(i.value); });
+          if (picked.length) values[name] = picked;
+        } else if (field.dataset.type === "select_one") {
+          inputs.forEach(function (i) { if (i.checked) values[name] = i.value; });
+        } else if (inputs.length && inputs[0].value !== "") {
+          values[name] = numeric[name] ? num(inputs[0].value) : inputs[0].value;
+        }
+      });
+      return values;
+    }
+
+    function refresh() {
+      // Questions depend only on earlier ones, so one pass in form order settles everything.
+      fields.forEach(function (field) {
+        if (!field.dataset.relevant) return;
+        var show = truthy(evaluate(JSON.parse(field.dataset.relevant), currentValues()));
+        field.hidden = !show;
+        field.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !show; });
+      });
+      var answered = Object.keys(currentValues()).length;
+      var shown = fields.filter(function (f) { return !f.hidden; }).length;
+      var counter = document.getElementById("progress-count");
+      var bar = document.getElementById("progress-bar");
+      if (counter) counter.textContent = answered + " of " + shown;
+      if (bar) bar.style.width = (shown ? Math.round(100 * answered / shown) : 0) + "%";
+    }
+
+    form.addEventListener("input", refresh);
+    form.addEventListener("change", refresh);
+    refresh();
+    return { values: currentValues, refresh: refresh };
   }
 
-  function refresh() {
-    // Questions depend only on earlier ones, so one pass in form order settles everything.
-    fields.forEach(function (field) {
-      if (!field.dataset.relevant) return;
-      var show = truthy(evaluate(JSON.parse(field.dataset.relevant), currentValues()));
-      field.hidden = !show;
-      field.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !show; });
-    });
-    var answered = Object.keys(currentValues()).length;
-    var shown = fields.filter(function (f) { return !f.hidden; }).length;
-    var counter = document.getElementById("progress-count");
-    var bar = document.getElementById("progress-bar");
-    if (counter) counter.textContent = answered + " of " + shown;
-    if (bar) bar.style.width = (shown ? Math.round(100 * answered / shown) : 0) + "%";
-  }
-
-  form.addEventListener("input", refresh);
-  form.addEventListener("change", refresh);
-  refresh();
+  window.CWTTCapture = { attach: attach };
+  var page = document.querySelector("form[data-capture]");
+  if (page) attach(page);
 })();

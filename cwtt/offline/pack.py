@@ -1,0 +1,172 @@
+"""What a phone takes away for a day without signal: the person's schools, classes and
+children, the questionnaires they may fill in (rendered once per language) and their own
+unfinished drafts. The phone keeps it encrypted (static/offline/vault.js); the server keeps
+no copy. Only what the capture pages themselves show goes into it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from cwtt.access import policy
+from cwtt.assessments.actions import consent_missing_for
+from cwtt.assessments.models import Assessment, Respondent, Wave
+from cwtt.instruments.actions import validator_for
+from cwtt.web.capture_form import question_groups
+
+
+def revision_of(assessment: Assessment) -> str:
+    """The server's version of a record, which a phone sends back to show what it started from."""
+    return assessment.updated_at.isoformat()
+
+
+def current_waves(school_ids: list[int]) -> list[Wave]:
+    """Waves under way for these schools, newest first (a wave with no schools is for all)."""
+    return list(
+        Wave.objects.filter(Q(schools__in=school_ids) | Q(schools__isnull=True))
+        .filter(starts_on__lte=timezone.localdate())
+        .distinct()
+        .order_by("-starts_on")
+        .select_related("instrument_version")
+        .prefetch_related("schools")
+    )
+
+
+def _forms(waves: list[Wave], respondents: tuple[str, ...]) -> dict[str, Any]:
+    forms: dict[str, Any] = {}
+    for wave in waves:
+        version = wave.instrument_version
+        definition = version.parsed()
+        validator = validator_for(version.pk)
+        asked = set(definition.respondents())
+        for respondent in respondents:
+            if respondent not in asked:
+                continue
+            for language in ["", *definition.languages]:
+                key = f"{version.pk}:{respondent}:{language}"
+                if key in forms:
+                    continue
+                groups = question_groups(definition, validator, respondent, {}, {}, language)
+                forms[key] = render_to_string("web/_questions.html", {"groups": groups})
+    return forms
+
+
+def _languages(waves: list[Wave]) -> list[list[str]]:
+    from django.conf import settings
+
+    names = dict(settings.LANGUAGES)
+    seen: list[list[str]] = [["", "English"]]
+    for wave in waves:
+        for language in wave.instrument_version.parsed().languages:
+            if all(code != language for code, _ in seen):
+                seen.append([language, _language_name(language, names)])
+    return seen
+
+
+def _language_name(language: str, names: dict[str, str]) -> str:
+    """'isiZulu (zu)' → 'isiZulu'; a bare code → the name Django knows it by."""
+    if "(" in language:
+        return language.split("(")[0].strip()
+    return str(names.get(language, language))
+
+
+def offline_pack(user) -> dict[str, Any]:
+    respondents = policy.respondents_for(user)
+    schools = list(policy.schools_for(user).order_by("name"))
+    school_ids = [s.pk for s in schools]
+    waves = current_waves(school_ids)
+    children = list(
+        policy.children_for(user)
+        .filter(school_id__in=school_ids, status="active")
+        .select_related("school_class")
+        .prefetch_related("caregiver_links__caregiver")
+        .order_by("last_name", "first_name")
+    )
+    by_class: dict[int | None, list[dict[str, Any]]] = {}
+    for child in children:
+        by_class.setdefault(child.school_class_id, []).append(
+            {
+                "id": child.pk,
+                "name": child.full_name,
+                "first_name": child.first_name,
+                "school": child.school_id,
+                "date_of_birth": child.date_of_birth.isoformat(),
+                "cannot_submit": {
+                    r: message for r in respondents if (message := consent_missing_for(child, r))
+                },
+                "caregivers": [
+                    {
+                        "id": link.caregiver_id,
+                        "label": f"{link.caregiver} ({link.get_relation_display()})",
+                    }
+                    for link in child.caregiver_links.all()
+                ],
+            }
+        )
+    classes_of: dict[int, list[dict[str, Any]]] = {}
+    class_ids = {c.school_class_id for c in children if c.school_class_id}
+    from cwtt.registry.models import SchoolClass
+
+    for school_class in SchoolClass.objects.filter(pk__in=class_ids).order_by("grade", "name"):
+        classes_of.setdefault(school_class.school_id, []).append(
+            {
+                "id": school_class.pk,
+                "name": str(school_class),
+                "children": by_class.get(school_class.pk, []),
+            }
+        )
+    done = (
+        Assessment.objects.filter(
+            child__in=children,
+            wave__in=waves,
+            status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED],
+        )
+        .values_list("child_id", "wave_id", "respondent")
+        .distinct()
+    )
+    drafts = Assessment.objects.filter(
+        child__in=children, wave__in=waves, assessor=user, status=Assessment.Status.DRAFT
+    )
+    return {
+        "generated_at": timezone.now().isoformat(),
+        "user": user.pk,
+        "respondents": [[r, str(Respondent(r).label)] for r in respondents],
+        "schools": [
+            {
+                "id": s.pk,
+                "name": s.name,
+                "classes": classes_of.get(s.pk, []),
+                "unplaced": by_class.get(None, [])
+                and [c for c in by_class.get(None, []) if c["school"] == s.pk],
+            }
+            for s in schools
+        ],
+        "waves": [
+            {
+                "id": w.pk,
+                "name": w.name,
+                "version": w.instrument_version_id,
+                "schools": [s.pk for s in w.schools.all()],
+            }
+            for w in waves
+        ],
+        "languages": _languages(waves),
+        "forms": _forms(waves, respondents),
+        "done": [f"{c}:{w}:{r}" for c, w, r in done],
+        "drafts": [
+            {
+                "uuid": str(d.uuid),
+                "child": d.child_id,
+                "wave": d.wave_id,
+                "respondent": d.respondent,
+                "answers": d.answers,
+                "assessed_on": d.assessed_on.isoformat(),
+                "informant_caregiver": d.informant_caregiver_id,
+                "revision": revision_of(d),
+            }
+            for d in drafts
+        ],
+    }

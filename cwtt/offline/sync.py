@@ -1,0 +1,210 @@
+"""Receiving what a phone captured without signal.
+
+Each record comes with the id the phone gave it, so a retry after a lost answer is recognised
+and changes nothing. It also says which server version it started from (`base_revision`): if
+the record was changed on the server since, nothing is written and the phone is sent both
+versions to let its user decide (a conflict). A finished questionnaire for a child who already
+has one from someone else in the wave is a conflict too: the user decides whether to keep both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid as uuid_module
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from cwtt.access import policy
+from cwtt.assessments.actions import AssessmentInvalid, assessment_save
+from cwtt.assessments.models import Assessment
+from cwtt.instruments.actions import validator_for
+from cwtt.instruments.engine.definition import label_text
+
+from .pack import current_waves, revision_of
+
+SENT_STATUSES = {Assessment.Status.DRAFT, Assessment.Status.SUBMITTED}
+
+
+@dataclass
+class SyncAnswer:
+    """What the phone is told: an HTTP status and a JSON body."""
+
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+def _problems(data: Any) -> dict[str, str]:
+    if not isinstance(data, dict):
+        return {"record": "Send one record as a JSON object."}
+    problems: dict[str, str] = {}
+    try:
+        uuid_module.UUID(str(data.get("uuid", "")))
+    except ValueError:
+        problems["uuid"] = "Each record needs the id the phone gave it (a UUID)."
+    for name in ("child", "wave"):
+        if not isinstance(data.get(name), int):
+            problems[name] = f"'{name}' must be a number."
+    if not isinstance(data.get("respondent"), str):
+        problems["respondent"] = "Say whose questionnaire this is (for example caregiver)."
+    if not isinstance(data.get("answers"), dict):
+        problems["answers"] = "The answers must be a JSON object of question name to answer."
+    if data.get("status") not in SENT_STATUSES:
+        problems["status"] = "The status must be 'draft' or 'submitted'."
+    try:
+        dt.date.fromisoformat(str(data.get("assessed_on", "")))
+    except ValueError:
+        problems["assessed_on"] = "Give the date of the interview as YYYY-MM-DD."
+    caregiver = data.get("informant_caregiver")
+    if caregiver is not None and not isinstance(caregiver, int):
+        problems["informant_caregiver"] = "'informant_caregiver' must be a number or null."
+    base = data.get("base_revision")
+    if base is not None and not isinstance(base, str):
+        problems["base_revision"] = "'base_revision' must be the text the server gave, or null."
+    keep = data.get("keep_alongside", [])
+    if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
+        problems["keep_alongside"] = "'keep_alongside' must be a list of record ids."
+    return problems
+
+
+def _questions(assessment: Assessment, language: str = "") -> list[dict[str, Any]]:
+    """The questionnaire's questions with their labels and answer labels, so the conflict
+    screen can show both versions in words rather than codes."""
+    definition = assessment.instrument_version.parsed()
+    return [
+        {
+            "name": question.name,
+            "label": label_text(question.label, language) or question.name,
+            "choices": {
+                c.name: label_text(c.label, language) or c.name
+                for c in definition.choices.get(question.list_name or "", [])
+            },
+        }
+        for question in validator_for(assessment.instrument_version_id).questions(
+            assessment.respondent
+        )
+    ]
+
+
+def _server_side(assessment: Assessment) -> dict[str, Any]:
+    who = assessment.assessor
+    return {
+        "uuid": str(assessment.uuid),
+        "revision": revision_of(assessment),
+        "status": assessment.status,
+        "answers": assessment.answers,
+        "assessed_on": assessment.assessed_on.isoformat(),
+        "changed_at": assessment.updated_at.isoformat(),
+        "changed_by": (who.get_full_name() or who.username) if who else "",
+    }
+
+
+def _normalised(assessment: Assessment, respondent: str, answers: dict[str, Any]) -> dict:
+    return (
+        validator_for(assessment.instrument_version_id)
+        .validate(respondent, answers, partial=True)
+        .answers
+    )
+
+
+def sync_record(user, data: Any) -> SyncAnswer:
+    """Check one record against the server's and save it, all in one transaction, so that a
+    change made on the server between the check and the write cannot be overwritten."""
+    with transaction.atomic():
+        return _sync_record(user, data)
+
+
+def _sync_record(user, data: Any) -> SyncAnswer:
+    problems = _problems(data)
+    if problems:
+        return SyncAnswer(400, {"errors": problems})
+    child = policy.child_for(user, data["child"])
+    if child is None:
+        return SyncAnswer(404, {"errors": {"child": "This child is not at one of your schools."}})
+    respondent = data["respondent"]
+    if respondent not in policy.respondents_for(user):
+        return SyncAnswer(
+            403, {"errors": {"respondent": "Your role does not fill in this questionnaire."}}
+        )
+    wave = next((w for w in current_waves([child.school_id]) if w.pk == data["wave"]), None)
+    if wave is None:
+        return SyncAnswer(
+            422, {"errors": {"wave": "This wave is not open for the child's school."}}
+        )
+    record_id = str(uuid_module.UUID(str(data["uuid"])))
+    assessed_on = dt.date.fromisoformat(data["assessed_on"])
+    status = data["status"]
+    existing = (
+        Assessment.objects.select_for_update()
+        .filter(uuid=record_id)
+        .select_related("assessor", "instrument_version")
+        .first()
+    )
+    if existing is not None:
+        if existing.child_id != child.pk or existing.wave_id != wave.pk:
+            return SyncAnswer(
+                422, {"errors": {"uuid": "This id already belongs to another child's record."}}
+            )
+        same = (
+            existing.status == status
+            and existing.assessed_on == assessed_on
+            and existing.answers == _normalised(existing, respondent, data["answers"])
+        )
+        if same:  # a retry of what was already received
+            return SyncAnswer(200, {"saved": record_id, "revision": revision_of(existing)})
+        if data.get("base_revision") != revision_of(existing):
+            return SyncAnswer(
+                409,
+                {
+                    "conflict": "changed",
+                    "server": _server_side(existing),
+                    "questions": _questions(existing),
+                },
+            )
+    elif status == Assessment.Status.SUBMITTED:
+        others = (
+            Assessment.objects.filter(child=child, wave=wave, respondent=respondent)
+            .exclude(status=Assessment.Status.DRAFT)
+            .exclude(uuid__in=data.get("keep_alongside", []))
+            .select_related("assessor", "instrument_version")
+        )
+        other = others.first()
+        if other is not None:
+            return SyncAnswer(
+                409,
+                {
+                    "conflict": "also_done",
+                    "server": _server_side(other),
+                    "questions": _questions(other),
+                },
+            )
+    caregiver = (
+        child.caregivers.filter(pk=data["informant_caregiver"]).first()
+        if data.get("informant_caregiver")
+        else None
+    )
+    staff = policy.staff_of(user) if respondent in {"teacher", "nurse", "social_worker"} else None
+    try:
+        outcome = assessment_save(
+            child=child,
+            wave=wave,
+            respondent=respondent,
+            answers=data["answers"],
+            assessed_on=assessed_on,
+            status=status,
+            uuid=record_id,
+            assessor=user,
+            informant_caregiver=caregiver,
+            informant_staff=staff,
+        )
+    except AssessmentInvalid as invalid:
+        return SyncAnswer(422, {"errors": invalid.errors})
+    return SyncAnswer(
+        200,
+        {
+            "saved": record_id,
+            "revision": revision_of(outcome.assessment),
+            "risk_updated": outcome.profile is not None,
+        },
+    )

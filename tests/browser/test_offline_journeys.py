@@ -1,0 +1,156 @@
+"""Offline work in a real browser: capture with no signal, send when it returns, resolve a
+conflict. The network is cut with Playwright's offline mode; the page must then open from the
+service worker's cache and keep everything in the encrypted store."""
+
+import datetime as dt
+
+import pytest
+
+from cwtt.assessments.actions import assessment_save
+from cwtt.assessments.models import Assessment, RiskProfile
+from tests.conftest import PASSWORD, make_child
+
+from .conftest import DESKTOP, PHONE, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def get_ready(page, base):
+    """Sign in as the field worker, open offline work and put the class lists on the phone."""
+    sign_in(page, base, "fiona")
+    page.get_by_role("link", name="Open offline work").click()
+    page.get_by_label("Your password (the one you sign in with)").fill(PASSWORD)
+    page.get_by_role("button", name="Get ready").click()
+    page.get_by_text("Ready. The class lists are on this phone.").wait_for()
+    # The offline helper controls the page and has kept the offline page for later.
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    page.wait_for_function("caches.match('/offline/').then(Boolean)")
+
+
+def go_offline_and_reopen(context, page):
+    context.set_offline(True)
+    assert page.evaluate("navigator.onLine") is False
+    # With no network, the service worker answers from its cache.
+    page.goto(page.url.split("#")[0])
+    page.get_by_role("heading", name="Open your offline work").wait_for()
+    page.get_by_label("Your password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Open").click()
+    page.get_by_role("heading", name="Offline work").wait_for()
+    assert page.get_by_text("No signal: you can keep working").is_visible()
+
+
+def open_questionnaire(page, child, respondent="Caregiver"):
+    page.get_by_role("link", name="2A").click()
+    page.locator("li.task", has_text=child.full_name).get_by_role("link", name=respondent).click()
+    page.get_by_role("heading", name=f"{respondent} questions for {child.first_name}").wait_for()
+
+
+def test_three_assessments_captured_with_no_signal_are_sent_when_it_returns(
+    browser, live_server, people, sunrise, wave, screenshot
+):
+    children = [
+        make_child(sunrise, first=first, last="Dube") for first in ("Lwazi", "Zanele", "Sipho")
+    ]
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    get_ready(page, live_server.url)
+    go_offline_and_reopen(context, page)
+    screenshot(page, "offline-home-360")
+
+    for child in children:
+        open_questionnaire(page, child)
+        page.get_by_label("Meals yesterday").fill("1")
+        page.get_by_role("group", name="Went to bed hungry?").get_by_label("Yes").check()
+        if child is children[0]:
+            screenshot(page, "offline-capture-360")
+        page.get_by_role("button", name="Finish and send").click()
+        page.get_by_text("Saved on this phone. It will be sent when there is signal.").wait_for()
+        page.get_by_role("link", name="Offline work").first.click()
+
+    assert page.locator("[data-outbox] li").count() == 3
+    assert page.get_by_text("Finished, waiting to be sent").count() == 3
+    assert not Assessment.objects.exists()  # nothing reached the server without a network
+    # What the phone keeps is locked: no name or answer is readable in its store.
+    stored = page.evaluate(
+        """new Promise(function (resolve) {
+             var req = indexedDB.open('cwtt-offline');
+             req.onsuccess = function () {
+               var t = req.result.transaction(['records', 'meta']);
+               var out = [];
+               t.objectStore('records').getAll().onsuccess = function (e) { out.push(e.target.result); };
+               t.objectStore('meta').getAll().onsuccess = function (e) { out.push(e.target.result); };
+               t.oncomplete = function () { resolve(JSON.stringify(out)); };
+             };
+           })"""
+    )
+    assert "Zanele" not in stored and "cg_meals" not in stored and "Dube" not in stored
+    screenshot(page, "offline-waiting-360")
+
+    context.set_offline(False)  # the signal comes back
+    page.get_by_text("3 assessments were sent.").wait_for(timeout=20000)
+    assert Assessment.objects.filter(status="submitted", assessor=people["fiona"]).count() == 3
+    assert RiskProfile.objects.filter(child__in=children, nutrition="high").count() == 3
+    screenshot(page, "offline-sent-360")
+
+    # Online again, the child's page shows the new risk and its reason.
+    page.goto(f"{live_server.url}/children/{children[1].pk}/")
+    assert page.get_by_text("Fewer than two meals yesterday").first.is_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_conflict_is_shown_and_the_person_decides(
+    browser, live_server, people, child, wave, screenshot, viewport
+):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    get_ready(page, live_server.url)
+    # A draft started on the phone reaches the server while there is signal.
+    open_questionnaire(page, child)
+    page.get_by_label("Meals yesterday").fill("3")
+    page.get_by_role("button", name="Save on this phone and finish later").click()
+    page.get_by_text("1 assessment was sent.").wait_for(timeout=20000)
+    draft = Assessment.objects.get()
+    assert draft.status == "draft" and draft.answers == {"cg_meals": 3}
+
+    go_offline_and_reopen(context, page)
+    # Meanwhile the same draft is changed on a computer at the office.
+    assessment_save(
+        child=child,
+        wave=wave,
+        respondent="caregiver",
+        answers={"cg_meals": 2, "cg_hit": "no"},
+        assessed_on=dt.date(2026, 3, 5),
+        status="draft",
+        uuid=draft.uuid,
+        assessor=people["fiona"],
+    )
+    open_questionnaire(page, child)
+    assert page.get_by_label("Meals yesterday").input_value() == "3"  # the phone's draft
+    page.get_by_label("Meals yesterday").fill("5")
+    page.get_by_role("button", name="Finish and send").click()
+    page.get_by_text("It will be sent when there is signal").wait_for()
+    page.get_by_role("link", name="Offline work").first.click()
+
+    context.set_offline(False)
+    page.get_by_role("alert").filter(has_text="changed somewhere else").wait_for(timeout=20000)
+    assert Assessment.objects.get().answers == {"cg_meals": 2, "cg_hit": "no"}  # not overwritten
+    page.get_by_role("link", name=f"{child.full_name} — Caregiver").click()
+    page.get_by_role(
+        "heading", name=f"{child.first_name}'s Caregiver questions were changed somewhere else"
+    ).wait_for()
+    meals = page.get_by_role("row", name="Meals yesterday")
+    assert "5" in meals.inner_text() and "2" in meals.inner_text()
+    screenshot(page, f"offline-conflict-{viewport['width']}")
+    # Keeping nothing chosen is refused with a message.
+    page.get_by_role("button", name="Keep the answers I chose").click()
+    assert page.get_by_text("Choose which answer to keep for 2 more questions.").is_visible()
+    meals.get_by_label("5").check()  # this phone's answer for meals
+    page.get_by_role("row", name="Is the child hit at home?").get_by_label(
+        "No"
+    ).check()  # the server's
+    page.get_by_role("button", name="Keep the answers I chose").click()
+    page.get_by_text("1 assessment was sent.").wait_for(timeout=20000)
+    saved = Assessment.objects.get()
+    assert saved.status == "submitted" and saved.answers == {"cg_meals": 5, "cg_hit": "no"}
+    context.close()
