@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "django_htmx",
     "cwtt.access",
     "cwtt.registry",
     "cwtt.instruments",
@@ -100,6 +101,10 @@ INSTALLED_APPS = [
     "cwtt.referrals",
     "cwtt.meetings",
     "cwtt.worklists",
+    "cwtt.quality",
+    "cwtt.dashboards",
+    "cwtt.administration",
+    "cwtt.offline",
     "cwtt.web",
 ]
 
@@ -115,6 +120,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # After OTPMiddleware: sends people who need a second factor to the code pages.
     "cwtt.access.middleware.SecondFactorMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
@@ -135,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cwtt.notifications.context_processors.notifications",
+                "cwtt.web.navigation.navigation",
             ],
         },
     },
@@ -184,6 +191,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even wh
 # Serve static files straight from the apps (no collectstatic step on a fresh clone).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Browser libraries installed from npm at the versions package-lock.json pins (scripts/_setup.sh
+# runs `npm ci`) and served by the app itself, so no page needs the internet (decision 0022).
+STATICFILES_DIRS = [("vendor/chartjs", PROJECT_DIR / "node_modules" / "chart.js" / "dist")]
 
 # --- Signing in and security headers (docs/access.md, "Signing in"; decision 0011)
 
@@ -350,3 +360,5 @@ CWTT_FEEDBACK_LINK_DAYS = envint("CWTT_FEEDBACK_LINK_DAYS", 14)
 CWTT_REFERRAL_RULES = os.environ.get("CWTT_REFERRAL_RULES", "")
 # Two deliveries of the same kind of help this many days apart or less count as help given twice.
 CWTT_DOUBLE_DIPPING_DAYS = envint("CWTT_DOUBLE_DIPPING_DAYS", 30)
+# Data quality (docs/quality.md): more assessments than this by one person in one day is flagged.
+CWTT_QUALITY_MAX_PER_DAY = envint("CWTT_QUALITY_MAX_PER_DAY", 25)

@@ -1,6 +1,15 @@
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from cwtt.access.policy import public
 
 urlpatterns = [
+    # Interface strings for the site's scripts (the offline page), in the reader's language.
+    path(
+        "jsi18n/",
+        public(JavaScriptCatalog.as_view(packages=["cwtt.offline"])),
+        name="javascript-catalog",
+    ),
     path("", include("cwtt.web.urls")),
     path("", include("cwtt.meetings.urls")),
     path("", include("cwtt.worklists.urls")),
@@ -12,4 +21,8 @@ urlpatterns = [
     path("", include("cwtt.cases.urls")),
     path("", include("cwtt.referrals.urls")),
     path("", include("cwtt.services.urls")),
+    path("", include("cwtt.dashboards.urls")),
+    path("", include("cwtt.quality.urls")),
+    path("", include("cwtt.offline.urls")),
+    path("", include("cwtt.administration.urls")),
 ]

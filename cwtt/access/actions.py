@@ -1,17 +1,23 @@
-"""Writes for accounts: provisioning staff from the command line (issue #3, item 11), and the
-second factor and sign-in lockout (item 9, decision 0011)."""
+"""Writes for accounts: provisioning staff from the command line (issue #3, item 11) and the
+administration pages (issue #5, decision 0020), and the second factor and sign-in lockout
+(item 9, decision 0011). Each takes `by`, the person making the change, for the audit trail;
+without it the change is recorded as made on the command line."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cwtt.registry.models import Location, Organisation, School, Staff
@@ -35,17 +41,40 @@ ROLE_SECTOR = {
 }
 
 
+@dataclass(frozen=True)
+class AccountProblem:
+    """One reason an account cannot be made or changed, filed under the detail it is about
+    (username, role, schools, location, supervisor, password; "" for none) so that a form can
+    show it next to that field. `code` is "required" when a detail the role needs is missing:
+    a page words that in its own terms, where the command line names its option."""
+
+    field: str
+    message: str
+    code: str = "invalid"
+
+
 class ProvisioningError(Exception):
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
+    def __init__(self, problems: Sequence[str | AccountProblem]) -> None:
+        self.details = [
+            p if isinstance(p, AccountProblem) else AccountProblem("", p) for p in problems
+        ]
+        self.problems = [p.message for p in self.details]
+        super().__init__("; ".join(self.problems))
+
+
+def _who(by) -> dict[str, Any]:
+    """Audit arguments for the person making a change, or the command line when nobody is
+    signed in."""
+    if getattr(by, "pk", None):
+        return {"actor": by}
+    return {"actor_name": "command line"}
 
 
 def user_add(
     *,
     username: str,
     role: str,
-    password: str,
+    password: str | None,
     schools: Sequence[str] = (),
     location: str | None = None,
     organisation: str | None = None,
@@ -53,43 +82,81 @@ def user_add(
     last_name: str = "",
     supervisor: str | None = None,
     phone: str = "",
+    by=None,
 ) -> Staff:
     """Create a staff account, checking everything first so nothing half-made is left. The
-    supervisor (a username) is told when this person opens a record in an emergency."""
+    supervisor (a username) is told when this person opens a record in an emergency.
+
+    With `password=None` the account has no usable password yet: the person chooses one through
+    a link from `password_link_issue` (the administration pages; decision 0020)."""
     User = get_user_model()
-    problems: list[str] = []
-    if role not in Role.values:
-        problems.append(f"'{role}' is not a role; use one of: {', '.join(Role.values)}.")
+    problems: list[AccountProblem] = []
+    if not role:
+        problems.append(AccountProblem("role", "Choose a role.", "required"))
+    elif role not in Role.values:
+        problems.append(
+            AccountProblem("role", f"'{role}' is not a role; use one of: {', '.join(Role.values)}.")
+        )
     if not username.strip():
-        problems.append("The username is empty.")
+        problems.append(AccountProblem("username", "The username is empty.", "required"))
     elif User.objects.filter(username=username).exists():
-        problems.append(f"There is already a user called '{username}'.")
+        problems.append(AccountProblem("username", f"There is already a user called '{username}'."))
+    else:
+        try:
+            User.username_validator(username)
+        except ValidationError as error:
+            problems.extend(AccountProblem("username", message) for message in error.messages)
+        if len(username) > User._meta.get_field("username").max_length:
+            problems.append(
+                AccountProblem(
+                    "username",
+                    f"The username is {len(username)} characters long; "
+                    f"the most is {User._meta.get_field('username').max_length}.",
+                )
+            )
     found_schools = list(School.objects.filter(emis_number__in=schools))
     unknown = sorted(set(schools) - {s.emis_number for s in found_schools})
     if unknown:
-        problems.append(f"No school with EMIS number {', '.join(unknown)}.")
+        problems.append(
+            AccountProblem("schools", f"No school with EMIS number {', '.join(unknown)}.")
+        )
     found_location = None
     if location:
         found_location = Location.objects.filter(code=location).first()
         if found_location is None:
-            problems.append(f"No location with code '{location}'.")
+            problems.append(AccountProblem("location", f"No location with code '{location}'."))
     found_supervisor = None
     if supervisor:
         found_supervisor = Staff.objects.filter(user__username=supervisor).first()
         if found_supervisor is None:
-            problems.append(f"No staff member called '{supervisor}' to be the supervisor.")
+            problems.append(
+                AccountProblem(
+                    "supervisor", f"No staff member called '{supervisor}' to be the supervisor."
+                )
+            )
     if role in SCHOOL_ROLES and not schools:
-        problems.append(f"A {Role(role).label.lower()} needs at least one --school.")
+        problems.append(
+            AccountProblem(
+                "schools", f"A {Role(role).label.lower()} needs at least one --school.", "required"
+            )
+        )
     if role in AREA_ROLES and not location:
         problems.append(
-            f"A {Role(role).label.lower()} needs a --location (district or province code)."
+            AccountProblem(
+                "location",
+                f"A {Role(role).label.lower()} needs a --location (district or province code).",
+                "required",
+            )
         )
-    try:
-        validate_password(
-            password, User(username=username, first_name=first_name, last_name=last_name)
-        )
-    except ValidationError as error:
-        problems.extend(f"Password: {message}" for message in error.messages)
+    if password is not None:
+        try:
+            validate_password(
+                password, User(username=username, first_name=first_name, last_name=last_name)
+            )
+        except ValidationError as error:
+            problems.extend(
+                AccountProblem("password", f"Password: {message}") for message in error.messages
+            )
     if problems:
         raise ProvisioningError(problems)
     with transaction.atomic():
@@ -113,7 +180,6 @@ def user_add(
         staff.schools.set(found_schools)
         audit_record(
             action=AuditEntry.Action.CREATE,
-            actor_name="command line",
             object_type="user",
             object_id=user.pk,
             detail={
@@ -124,27 +190,41 @@ def user_add(
                 "organisation": org.name,
                 "supervisor": supervisor or "",
             },
+            **_who(by),
         )
     return staff
 
 
-def user_disable(*, username: str) -> None:
-    """Stop a user signing in. Their records and history stay, as the audit trail needs them."""
-    User = get_user_model()
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise ProvisioningError([f"There is no user called '{username}'."])
-    if user.is_active:
-        with transaction.atomic():
-            user.is_active = False
-            user.save(update_fields=["is_active"])
-            audit_record(
-                action=AuditEntry.Action.CHANGE,
-                actor_name="command line",
-                object_type="user",
-                object_id=user.pk,
-                detail={"before": {"active": True}, "after": {"active": False}},
-            )
+def _set_active(*, username: str, active: bool, by=None) -> bool:
+    user = _user_named(username)
+    if not active and getattr(by, "pk", None) == user.pk:
+        raise ProvisioningError(
+            [AccountProblem("", "You cannot disable your own account; ask another data manager.")]
+        )
+    if user.is_active == active:
+        return False
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit_record(
+            action=AuditEntry.Action.CHANGE,
+            object_type="user",
+            object_id=user.pk,
+            detail={"before": {"active": not active}, "after": {"active": active}},
+            **_who(by),
+        )
+    return True
+
+
+def user_disable(*, username: str, by=None) -> bool:
+    """Stop a user signing in. Their records and history stay, as the audit trail needs them.
+    Returns False when the account was already disabled."""
+    return _set_active(username=username, active=False, by=by)
+
+
+def user_enable(*, username: str, by=None) -> bool:
+    """Let a disabled user sign in again. Returns False when the account was already active."""
+    return _set_active(username=username, active=True, by=by)
 
 
 def _user_named(username: str):
@@ -154,7 +234,7 @@ def _user_named(username: str):
     return user
 
 
-def user_unlock(*, username: str) -> int:
+def user_unlock(*, username: str, by=None) -> int:
     """Lift a sign-in lockout for a username now rather than after the cool-off. Returns the
     number of lockout records removed (0: the username was not locked out)."""
     from axes.utils import reset
@@ -167,11 +247,57 @@ def user_unlock(*, username: str) -> int:
                 action=AuditEntry.Action.DELETE,
                 object_type="sign_in_lockout",
                 object_id=user.pk,
-                detail={"via": "command line"},
+                detail={"via": "administration pages" if by is not None else "command line"},
+                actor=by,
             )
     if user is None and not removed:
         raise ProvisioningError([f"There is no user called '{username}'."])
     return removed
+
+
+# --- choosing a password through a one-time link (decision 0020)
+
+
+@dataclass(frozen=True)
+class PasswordLink:
+    """The two parts of a set-password address: the account's id (base 64) and a token that
+    stops working once the password is set, after the person next signs in, or after
+    PASSWORD_RESET_TIMEOUT (three days)."""
+
+    uidb64: str
+    token: str
+
+
+def password_link_issue(*, user, by) -> PasswordLink:
+    """A link with which the person chooses their own password. Issuing one is audited; the
+    token itself is never stored, so it exists only on the page that shows it once."""
+    with transaction.atomic():
+        audit_record(
+            action=AuditEntry.Action.CREATE,
+            object_type="password_link",
+            object_id=user.pk,
+            detail={"has_password": user.has_usable_password()},
+            **_who(by),
+        )
+    return PasswordLink(
+        uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
+        token=default_token_generator.make_token(user),
+    )
+
+
+def password_set(*, user, password: str) -> None:
+    """The person sets their password through their link (the form has checked it against the
+    password rules). Audited with the person as the actor; the password is not in the entry."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(
+            action=AuditEntry.Action.CHANGE,
+            actor=user,
+            object_type="password",
+            object_id=user.pk,
+            detail={"via": "set-password link"},
+        )
 
 
 # --- the second factor (TOTP): set up, check a code, reset
@@ -229,7 +355,7 @@ def second_factor_check(*, user, device: TOTPDevice, code: str) -> CodeOutcome:
     return CodeOutcome(accepted=False, wait_seconds=wait)
 
 
-def second_factor_reset(*, username: str) -> int:
+def second_factor_reset(*, username: str, by=None) -> int:
     """Remove a person's authenticator app (lost phone): they set up a new one at their next
     sign-in, and any session verified with the old one must enter a code again."""
     user = _user_named(username)
@@ -240,6 +366,7 @@ def second_factor_reset(*, username: str) -> int:
                 action=AuditEntry.Action.DELETE,
                 object_type="second_factor",
                 object_id=user.pk,
-                detail={"via": "command line"},
+                detail={"via": "administration pages" if by is not None else "command line"},
+                actor=by,
             )
     return removed

@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -45,21 +47,21 @@ def _code_from(request: HttpRequest) -> str | None:
 def _refusal(outcome: CodeOutcome) -> str:
     if outcome.wait_seconds:
         seconds = outcome.wait_seconds
-        wait = (
-            f"{seconds} second{'s' if seconds != 1 else ''}"
-            if seconds < 120
-            else f"{round(seconds / 60)} minutes"
-        )
-        return (
-            f"Too many wrong codes. Wait {wait}, then enter the code your app shows at that time."
-        )
-    return (
+        if seconds < 120:
+            wait = ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+        else:
+            minutes = round(seconds / 60)
+            wait = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+        return _(
+            "Too many wrong codes. Wait %(wait)s, then enter the code your app shows at that time."
+        ) % {"wait": wait}
+    return _(
         "That code did not match. The code changes every 30 seconds: "
         "enter the one your app shows now."
     )
 
 
-NOT_SIX_DIGITS = "Enter the 6 digits your authenticator app shows for CWTT."
+NOT_SIX_DIGITS = gettext_lazy("Enter the 6 digits your authenticator app shows for CWTT.")
 
 
 def _confirmed_with_code(request: HttpRequest, device) -> None:
@@ -119,8 +121,10 @@ def sign_in_set_up_code(request: HttpRequest) -> HttpResponse:
                 _confirmed_with_code(request, device)
                 messages.success(
                     request,
-                    "Your authenticator app is set up. Each time you sign in, CWTT will ask "
-                    "for the code it shows.",
+                    _(
+                        "Your authenticator app is set up. Each time you sign in, CWTT will ask "
+                        "for the code it shows."
+                    ),
                 )
                 return redirect(next_url)
             error = _refusal(outcome)

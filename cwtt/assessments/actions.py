@@ -287,13 +287,7 @@ def wave_create(
     schools: Iterable | None = None,
 ) -> Wave:
     """Open a wave of assessments. No schools means every school takes part."""
-    errors: dict[str, str] = {}
-    if not name.strip():
-        errors["name"] = "A wave needs a name, e.g. 'Wave 3 (2027)'."
-    elif Wave.objects.filter(name=name.strip()).exists():
-        errors["name"] = f"There is already a wave called '{name.strip()}'."
-    if ends_on < starts_on:
-        errors["ends_on"] = "The wave ends before it starts."
+    errors = _wave_problems(name=name, starts_on=starts_on, ends_on=ends_on)
     if errors:
         raise AssessmentInvalid(errors)
     with transaction.atomic():
@@ -306,3 +300,48 @@ def wave_create(
         if schools:
             wave.schools.set(list(schools))
     return wave
+
+
+def _wave_problems(
+    *, name: str, starts_on: dt.date, ends_on: dt.date, wave: Wave | None = None
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    others = Wave.objects.exclude(pk=wave.pk) if wave is not None else Wave.objects.all()
+    if not name.strip():
+        errors["name"] = "A wave needs a name, e.g. 'Wave 3 (2027)'."
+    elif others.filter(name=name.strip()).exists():
+        errors["name"] = f"There is already a wave called '{name.strip()}'."
+    if ends_on < starts_on:
+        errors["ends_on"] = "The wave ends before it starts."
+    return errors
+
+
+def wave_change(
+    *, wave: Wave, name: str, starts_on: dt.date, ends_on: dt.date, schools: Iterable = ()
+) -> dict[str, Any]:
+    """Rename a wave, move its dates or change its schools (none: every school), with the same
+    checks as opening one. The instrument version is not changed here: it is chosen when the
+    wave opens, so that the wave's answers are comparable. Returns what changed, as
+    {"field": [before, after]}."""
+    errors = _wave_problems(name=name, starts_on=starts_on, ends_on=ends_on, wave=wave)
+    if errors:
+        raise AssessmentInvalid(errors)
+    schools = list(schools)
+    before = {
+        "name": wave.name,
+        "starts_on": wave.starts_on.isoformat(),
+        "ends_on": wave.ends_on.isoformat(),
+        "schools": sorted(wave.schools.values_list("emis_number", flat=True)),
+    }
+    after = {
+        "name": name.strip(),
+        "starts_on": starts_on.isoformat(),
+        "ends_on": ends_on.isoformat(),
+        "schools": sorted(s.emis_number for s in schools),
+    }
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    with transaction.atomic():
+        wave.name, wave.starts_on, wave.ends_on = name.strip(), starts_on, ends_on
+        wave.save(update_fields=["name", "starts_on", "ends_on"])
+        wave.schools.set(schools)
+    return changed

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cwtt.access import policy
@@ -184,13 +185,13 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 @policy.guarded
 @require_POST
 def case_move_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case, _ = _case_or_404(request, case_id)
+    case, _access = _case_or_404(request, case_id)
     to = request.POST.get("to", "")
     label = next_steps(case.status).get(to, "")
     return _done(
         request,
         case,
-        f"Done: {label.lower()}." if label else "Done.",
+        _("Done: %(step)s.") % {"step": label.lower()} if label else _("Done."),
         lambda: actions.case_move(
             case=case, to=to, by=request.user, comment=request.POST.get("comment", "")
         ),
@@ -200,7 +201,7 @@ def case_move_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @policy.guarded
 @require_POST
 def case_team_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case, _ = _case_or_404(request, case_id)
+    case, _access = _case_or_404(request, case_id)
     staff = Staff.objects.filter(schools=case.school)
     lead_id = request.POST.get("lead", "")
     lead = staff.filter(pk=lead_id).first() if lead_id.isdigit() else None
@@ -208,7 +209,7 @@ def case_team_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return _done(
         request,
         case,
-        "The lead and team are saved.",
+        _("The lead and team are saved."),
         lambda: actions.case_team_set(
             case=case, by=request.user, lead=lead, team=staff.filter(pk__in=ids)
         ),
@@ -218,11 +219,11 @@ def case_team_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @policy.guarded
 @require_POST
 def approval_request_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case, _ = _case_or_404(request, case_id)
+    case, _access = _case_or_404(request, case_id)
     return _done(
         request,
         case,
-        "Your request for approval has been sent to your supervisor and the coordinator.",
+        _("Your request for approval has been sent to your supervisor and the coordinator."),
         lambda: actions.approval_request(
             case=case,
             kind=request.POST.get("kind", ""),
@@ -235,14 +236,14 @@ def approval_request_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @policy.guarded
 @require_POST
 def approval_decide_view(request: HttpRequest, case_id: int, approval_id: int) -> HttpResponse:
-    case, _ = _case_or_404(request, case_id)
+    case, _access = _case_or_404(request, case_id)
     approval = case.approvals.filter(pk=approval_id).first()
     if approval is None:
         raise Http404("No such request")
     return _done(
         request,
         case,
-        "Your decision is recorded.",
+        _("Your decision is recorded."),
         lambda: actions.approval_decide(
             approval=approval,
             decision=request.POST.get("decision", ""),
@@ -255,11 +256,11 @@ def approval_decide_view(request: HttpRequest, case_id: int, approval_id: int) -
 @policy.guarded
 @require_POST
 def goal_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case, _ = _case_or_404(request, case_id)
+    case, _access = _case_or_404(request, case_id)
     return _done(
         request,
         case,
-        "The goal is added to the plan.",
+        _("The goal is added to the plan."),
         lambda: actions.goal_add(
             case=case,
             by=request.user,
@@ -273,13 +274,13 @@ def goal_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @policy.guarded
 @require_POST
 def plan_action_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case, _ = _case_or_404(request, case_id)
+    case, _access = _case_or_404(request, case_id)
     organisation_id = request.POST.get("organisation", "")
     person_id = request.POST.get("person", "")
     return _done(
         request,
         case,
-        "The action is added to the plan.",
+        _("The action is added to the plan."),
         lambda: actions.plan_action_add(
             case=case,
             by=request.user,
@@ -298,14 +299,14 @@ def plan_action_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @policy.guarded
 @require_POST
 def plan_action_done_view(request: HttpRequest, case_id: int, action_id: int) -> HttpResponse:
-    case, _ = _case_or_404(request, case_id)
+    case, _access = _case_or_404(request, case_id)
     action = PlanAction.objects.filter(pk=action_id, plan__case=case).first()
     if action is None:
         raise Http404("No such action")
     return _done(
         request,
         case,
-        "The action is marked done.",
+        _("The action is marked done."),
         lambda: actions.plan_action_done(action=action, by=request.user),
     )
 
@@ -313,7 +314,7 @@ def plan_action_done_view(request: HttpRequest, case_id: int, action_id: int) ->
 @policy.guarded
 @require_POST
 def review_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case, _ = _case_or_404(request, case_id)
+    case, _access = _case_or_404(request, case_id)
     progress = {}
     for goal in Goal.objects.filter(plan__case=case, achieved=False):
         value = request.POST.get(f"goal_{goal.pk}", "")
@@ -322,7 +323,7 @@ def review_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return _done(
         request,
         case,
-        "The review is recorded.",
+        _("The review is recorded."),
         lambda: actions.review_record(
             case=case,
             by=request.user,
@@ -336,13 +337,13 @@ def review_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @policy.guarded
 @require_POST
 def service_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case, _ = _case_or_404(request, case_id)
+    case, _access = _case_or_404(request, case_id)
     type_code = request.POST.get("service_type", "")
     provider_id = request.POST.get("provider", "")
     return _done(
         request,
         case,
-        "The service is recorded.",
+        _("The service is recorded."),
         lambda: actions.service_record(
             child=case.child,
             case=case,

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cwtt.access import policy
@@ -36,11 +37,11 @@ def child_consent(request: HttpRequest, child_id: int) -> HttpResponse:
         if form["caregiver"]:
             caregiver = child.caregivers.filter(pk=form["caregiver"]).first()
             if caregiver is None:
-                errors["caregiver"] = "Choose one of the child's caregivers."
+                errors["caregiver"] = _("Choose one of the child's caregivers.")
         try:
             decided_on = dt.date.fromisoformat(form["decided_on"])
         except ValueError:
-            errors["decided_on"] = "Enter the date of the decision (YYYY-MM-DD)."
+            errors["decided_on"] = _("Enter the date of the decision (YYYY-MM-DD).")
         if not errors:
             try:
                 consent_record(
@@ -54,9 +55,9 @@ def child_consent(request: HttpRequest, child_id: int) -> HttpResponse:
             except ConsentInvalid as invalid:
                 errors = invalid.errors
             else:
-                messages.success(request, "The decision has been recorded.")
+                messages.success(request, _("The decision has been recorded."))
                 return redirect("consent", child_id=child.pk)
-        messages.error(request, "The decision was not recorded; see the notes below.")
+        messages.error(request, _("The decision was not recorded; see the notes below."))
     history = (
         ConsentDecision.objects.filter(child=child)
         .select_related("caregiver", "recorded_by", "text")

@@ -9,7 +9,7 @@ from functools import lru_cache
 from django.db import transaction
 
 from .engine.definition import rule_sensitivities
-from .engine.reader import Problem, read_instrument
+from .engine.reader import Problem, ReadResult, read_instrument
 from .engine.scoring import Scorer
 from .engine.validation import AnswerValidator
 from .models import Instrument, InstrumentVersion
@@ -28,12 +28,19 @@ class PublishOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+def instrument_check(*, data: bytes, filename: str) -> ReadResult:
+    """Read and check an instrument file, saving nothing: its problems (sheet, row, column and
+    message), its warnings and, when there are no problems, the definition that publishing it
+    would store. Publishing runs exactly this check first."""
+    return read_instrument(data, filename)
+
+
 def instrument_publish(*, data: bytes, filename: str, by=None) -> PublishOutcome:
     """Check the file and add it as the next version of its instrument.
 
     A file identical to the latest version is not published twice (so set-up can run again).
     """
-    result = read_instrument(data, filename)
+    result = instrument_check(data=data, filename=filename)
     if not result.ok or result.definition is None:
         raise InstrumentRejected(result.problems)
     definition = result.definition

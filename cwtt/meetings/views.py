@@ -9,6 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from cwtt.access import policy
@@ -63,7 +65,7 @@ def school_meetings(request: HttpRequest, school_id: int) -> HttpResponse:
         except actions.MeetingInvalid as invalid:
             errors = invalid.errors
         else:
-            messages.success(request, "Meeting planned; its agenda has been drawn up.")
+            messages.success(request, _("Meeting planned; its agenda has been drawn up."))
             return redirect("meeting", meeting_id=meeting.pk)
     return render(
         request,
@@ -93,7 +95,7 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
             _apply(request, found, step)
         except actions.MeetingInvalid as invalid:
             errors = invalid.errors
-            messages.error(request, "That was not saved; see the note below.")
+            messages.error(request, _("That was not saved; see the note below."))
         else:
             return redirect("meeting", meeting_id=found.pk)
     staff = found.school.staff.select_related("user", "organisation").order_by("user__first_name")
@@ -123,7 +125,9 @@ def _apply(request: HttpRequest, found: Meeting, step: str) -> None:
     elif step == "decision":
         item = found.items.filter(pk=post.get("item") or 0).first()
         if item is None:
-            raise actions.MeetingInvalid({"item": "That agenda item is not part of this meeting."})
+            raise actions.MeetingInvalid(
+                {"item": _("That agenda item is not part of this meeting.")}
+            )
         actions.item_decide(item=item, decision=post.get("decision", ""), by=request.user)
     elif step == "action":
         item = found.items.filter(pk=post.get("item") or 0).first()
@@ -141,12 +145,15 @@ def _apply(request: HttpRequest, found: Meeting, step: str) -> None:
             actions.action_done(action=action)
     elif step == "refresh":
         added = actions.agenda_refresh(found)
-        messages.success(request, f"{added} new topic{'s' if added != 1 else ''} added.")
+        messages.success(
+            request,
+            ngettext("%(n)d new topic added.", "%(n)d new topics added.", added) % {"n": added},
+        )
     elif step == "held":
         actions.meeting_mark_held(meeting=found, by=request.user)
-        messages.success(request, "Marked as held. The minutes are ready to download.")
+        messages.success(request, _("Marked as held. The minutes are ready to download."))
     else:
-        raise actions.MeetingInvalid({"step": "Unknown action."})
+        raise actions.MeetingInvalid({"step": _("Unknown action.")})
 
 
 @policy.guarded

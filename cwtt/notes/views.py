@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cwtt.access import policy
@@ -37,7 +38,7 @@ def note_add_view(request: HttpRequest, child_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Note saved ({note.get_sensitivity_display().lower()}). Only staff who may read "
-            "this kind of note will see it.",
+            _("Note saved (%(kind)s). Only staff who may read this kind of note will see it.")
+            % {"kind": note.get_sensitivity_display().lower()},
         )
     return redirect("child", child_id=access.child.pk)

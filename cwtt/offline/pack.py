@@ -55,22 +55,15 @@ def _forms(waves: list[Wave], respondents: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _languages(waves: list[Wave]) -> list[list[str]]:
-    from django.conf import settings
-
-    names = dict(settings.LANGUAGES)
-    seen: list[list[str]] = [["", "English"]]
+    """Every language the waves' questionnaires are written in, as (code, name); "" is the
+    instrument's default language."""
+    seen: list[list[str]] = []
     for wave in waves:
-        for language in wave.instrument_version.parsed().languages:
-            if all(code != language for code, _ in seen):
-                seen.append([language, _language_name(language, names)])
-    return seen
-
-
-def _language_name(language: str, names: dict[str, str]) -> str:
-    """'isiZulu (zu)' → 'isiZulu'; a bare code → the name Django knows it by."""
-    if "(" in language:
-        return language.split("(")[0].strip()
-    return str(names.get(language, language))
+        definition = wave.instrument_version.parsed()
+        for code in ["", *definition.languages]:
+            if all(known != code for known, _ in seen):
+                seen.append([code, definition.language_name(code)])
+    return seen or [["", "English"]]
 
 
 def offline_pack(user) -> dict[str, Any]:

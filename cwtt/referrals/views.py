@@ -11,6 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cwtt.access import policy
@@ -40,20 +43,20 @@ from .rules import ProposedReferral, RulesFileError, propose_referrals
 
 # What a provider chooses on the feedback page, in the provider's words.
 PROVIDER_ANSWERS = {
-    Status.ACKNOWLEDGED: "We have received the referral",
-    Status.ACCEPTED: "We accept it and will see the child",
-    Status.DECLINED: "We cannot take this referral",
-    Status.DELIVERED: "The service was given",
+    Status.ACKNOWLEDGED: gettext_lazy("We have received the referral"),
+    Status.ACCEPTED: gettext_lazy("We accept it and will see the child"),
+    Status.DECLINED: gettext_lazy("We cannot take this referral"),
+    Status.DELIVERED: gettext_lazy("The service was given"),
 }
 # The buttons on the referral page, in the sender's words.
 STEP_WORDS = {
-    Status.SENT: "Send to the provider",
-    Status.ACKNOWLEDGED: "The provider has received it",
-    Status.ACCEPTED: "The provider accepted it",
-    Status.DECLINED: "The provider declined it",
-    Status.DELIVERED: "The service was delivered",
-    Status.CLOSED: "Close the referral",
-    Status.CANCELLED: "Cancel the referral",
+    Status.SENT: gettext_lazy("Send to the provider"),
+    Status.ACKNOWLEDGED: gettext_lazy("The provider has received it"),
+    Status.ACCEPTED: gettext_lazy("The provider accepted it"),
+    Status.DECLINED: gettext_lazy("The provider declined it"),
+    Status.DELIVERED: gettext_lazy("The service was delivered"),
+    Status.CLOSED: gettext_lazy("Close the referral"),
+    Status.CANCELLED: gettext_lazy("Cancel the referral"),
 }
 SESSION_LINK = "referral_feedback_link_{}"
 
@@ -85,6 +88,12 @@ class ProposalView:
     proposal: ProposedReferral
     service_type: ServiceType
     classes: list[str]
+
+    @property
+    def urgency_label(self) -> str:
+        """The urgency in words ("Urgent", "High", "Routine"), in the reader's language."""
+        code = self.proposal.urgency
+        return Urgency(code).label if code in Urgency.values else capfirst(code)
 
 
 def _proposals(access) -> tuple[list[ProposalView], int, RiskProfile | None]:
@@ -124,7 +133,11 @@ def referral_new(request: HttpRequest, child_id: int) -> HttpResponse:
         proposals, hidden, _profile = _proposals(access)
     except RulesFileError as error:
         proposals, hidden = [], 0
-        messages.error(request, f"The referral rules cannot be read, so none are proposed: {error}")
+        messages.error(
+            request,
+            _("The referral rules cannot be read, so none are proposed: %(error)s")
+            % {"error": error},
+        )
     source = request.POST if request.method == "POST" else request.GET
     chosen = next((p for p in proposals if p.proposal.rule == source.get("proposal")), None)
     service_code = chosen.proposal.service if chosen else source.get("service", "")
@@ -144,9 +157,9 @@ def referral_new(request: HttpRequest, child_id: int) -> HttpResponse:
             provider = providers.filter(pk=form["provider"]).first()
         try:
             if service_type is None:
-                raise ReferralRefused("Choose the service the child is referred to.")
+                raise ReferralRefused(_("Choose the service the child is referred to."))
             if form["provider"] and provider is None:
-                raise ReferralRefused("Choose a provider that offers this service.")
+                raise ReferralRefused(_("Choose a provider that offers this service."))
             if chosen is not None:
                 referral = referral_from_proposal(
                     child=child,
@@ -170,9 +183,9 @@ def referral_new(request: HttpRequest, child_id: int) -> HttpResponse:
                     sector=form["sector"],
                 )
         except ReferralRefused as refused:
-            messages.error(request, f"The referral was not saved: {refused}")
+            messages.error(request, _("The referral was not saved: %(why)s") % {"why": refused})
         else:
-            messages.success(request, "The referral is saved as a draft. Send it when ready.")
+            messages.success(request, _("The referral is saved as a draft. Send it when ready."))
             return redirect("referral", pk=referral.pk)
     return render(
         request,
@@ -212,7 +225,10 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ReferralRefused as refused:
             messages.error(request, str(refused))
         else:
-            messages.success(request, f"The referral is now: {referral.get_status_display()}.")
+            messages.success(
+                request,
+                _("The referral is now: %(status)s.") % {"status": referral.get_status_display()},
+            )
             if to == Status.SENT:
                 _link, token = feedback_link_issue(referral=referral, by=request.user)
                 request.session[SESSION_LINK.format(referral.pk)] = token
@@ -290,7 +306,7 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
         request,
         "referrals/list.html",
         {
-            "title": "My referrals",
+            "title": _("My referrals"),
             "referrals": _overdue_first(referrals, now),
             "now": now,
             "child": None,
@@ -309,7 +325,7 @@ def child_referrals(request: HttpRequest, child_id: int) -> HttpResponse:
         request,
         "referrals/list.html",
         {
-            "title": f"Referrals for {access.child.full_name}",
+            "title": _("Referrals for %(name)s") % {"name": access.child.full_name},
             "referrals": _overdue_first(referrals, now),
             "now": now,
             "child": access.child,
@@ -351,7 +367,7 @@ def referral_feedback(request: HttpRequest, token: str) -> HttpResponse:
         }
         try:
             if form["answer"] not in PROVIDER_STATES:
-                raise ReferralRefused("Choose one of the answers.")
+                raise ReferralRefused(_("Choose one of the answers."))
             referral = feedback_answer(
                 link=link,
                 answer=form["answer"],

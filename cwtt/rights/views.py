@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,10 +26,14 @@ from .subject_access import child_record
 EXPORTERS = policy.RECORD_EXPORTERS
 CORRECTORS = policy.RECORD_CORRECTORS
 NOT_ALLOWED = {
-    "export": "Only the information officer (the data manager) can give out a child's whole "
-    "record. If a caregiver asks for it, pass the request on to them.",
-    "correct": "Only the information officer (the data manager) or the school's coordinator "
-    "can correct a child's details. Tell one of them what is wrong.",
+    "export": gettext_lazy(
+        "Only the information officer (the data manager) can give out a child's whole "
+        "record. If a caregiver asks for it, pass the request on to them."
+    ),
+    "correct": gettext_lazy(
+        "Only the information officer (the data manager) or the school's coordinator "
+        "can correct a child's details. Tell one of them what is wrong."
+    ),
 }
 
 
@@ -117,9 +123,9 @@ def correct(request: HttpRequest, child_id: int) -> HttpResponse:
             child_correct(child=found, changes=values, reason=reason, actor=request.user)
         except CorrectionInvalid as invalid:
             errors = invalid.errors
-            messages.error(request, "Nothing was saved: some details need attention.")
+            messages.error(request, _("Nothing was saved: some details need attention."))
         else:
-            messages.success(request, "The correction was saved and recorded.")
+            messages.success(request, _("The correction was saved and recorded."))
             return redirect("child", child_id=found.pk)
     fields = [
         {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from cwtt.access import policy
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
@@ -31,10 +32,10 @@ def directory(request: HttpRequest) -> HttpResponse:
         if school is None:
             raise Http404("No such school")
     if chosen["domain"] and chosen["domain"] not in DOMAINS:
-        errors.append("Choose an area of wellbeing from the list.")
+        errors.append(_("Choose an area of wellbeing from the list."))
     service_type = next((t for t in types if t.code == chosen["type"]), None)
     if chosen["type"] and service_type is None:
-        errors.append("Choose a kind of help from the list.")
+        errors.append(_("Choose a kind of help from the list."))
     results = None
     if school is not None and not errors:
         results = providers_near(school, domain=chosen["domain"] or None, service_type=service_type)

@@ -23,9 +23,9 @@ def question_groups(
     for question in questions:
         title = question.group or ""
         if not groups or groups[-1]["name"] != title:
-            groups.append(
-                {"name": title, "label": title.replace("_", " ").capitalize(), "fields": []}
-            )
+            label = label_text(definition.group_labels.get(title, {}), language)
+            label = label or title.replace("_", " ").capitalize()
+            groups.append({"name": title, "label": label, "fields": []})
         choices = [
             (c.name, label_text(c.label, language) or c.name)
             for c in definition.choices.get(question.list_name or "", [])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import Counter
 from typing import Any
 
 from django.contrib import messages
@@ -17,64 +16,59 @@ from django.views.decorators.http import require_http_methods
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
-from cwtt.access.suppression import suppress
 from cwtt.assessments.actions import AssessmentInvalid, assessment_save
 from cwtt.assessments.models import Assessment, Respondent, RiskProfile, Wave
 from cwtt.consent.actions import consent_in_force
 from cwtt.consent.models import Purpose
+from cwtt.dashboards.figures import casework, domain_counts, latest_wave
+from cwtt.dashboards.views import area_response
 from cwtt.instruments.actions import rule_sensitivities_for, validator_for
-from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS, label_text
+from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
 from cwtt.registry.models import SchoolClass
 from cwtt.rights.views import may_correct, may_export
 
+from .capture_form import question_groups
 from .presenters import profile_view, risk_chart
 
 
 @policy.guarded
 def home(request: HttpRequest) -> HttpResponse:
+    """Each person's start page. Area roles land on their dashboard; everyone else sees their
+    own work first (overdue tasks, what is coming up), then their schools."""
     if policy.sees_aggregates_only(request.user):
-        return area_summary(request)
-    schools = list(
-        policy.schools_for(request.user).annotate(
-            active=Count("children", filter=Q(children__status="active"))
-        )
+        return area_response(request)
+    from cwtt.worklists.tasks import tasks_for
+
+    staff = policy.staff_of(request.user)
+    role = policy.role_of(request.user)
+    today = timezone.localdate()
+    tasks = tasks_for(staff, today) if staff is not None else []
+    schools = policy.schools_for(request.user).annotate(
+        active=Count("children", filter=Q(children__status="active"))
     )
-    if len(schools) == 1:
-        return redirect("school", school_id=schools[0].pk)
     return render(
-        request, "web/home.html", {"schools": schools, "role": policy.role_of(request.user)}
+        request,
+        "web/home.html",
+        {
+            "role": role,
+            "overdue": [t for t in tasks if t.overdue(today)],
+            "upcoming": [t for t in tasks if not t.overdue(today)][:HOME_TASKS],
+            "more_tasks": max(0, sum(1 for t in tasks if not t.overdue(today)) - HOME_TASKS),
+            "schools": list(schools[:HOME_SCHOOLS]),
+            "school_total": schools.count(),
+            "can_capture": policy.can_capture(request.user),
+        },
     )
 
 
-def _latest_wave(school_id: int | None = None) -> Wave | None:
-    waves = Wave.objects.filter(starts_on__lte=timezone.localdate()).order_by("-starts_on")
-    if school_id is not None:
-        waves = waves.filter(Q(schools__id=school_id) | Q(schools__isnull=True)).distinct()
-    return waves.first()
-
-
-def _domain_counts(profiles) -> list[dict[str, Any]]:
-    rows = []
-    total = profiles.count()
-    for domain in DOMAINS:
-        counts = Counter(profiles.values_list(domain, flat=True))
-        rows.append(
-            {
-                "domain": domain,
-                "label": DOMAIN_LABELS[domain],
-                "high": counts.get("high", 0),
-                "moderate": counts.get("moderate", 0),
-                "low": counts.get("low", 0),
-                "share_high": round(100 * counts.get("high", 0) / total) if total else None,
-            }
-        )
-    return rows
+HOME_TASKS = 6  # tasks coming up shown on the home page; the rest are on My work
+HOME_SCHOOLS = 24  # a data manager sees every school: the home page lists the first ones
 
 
 def school_overview(school) -> dict[str, Any]:
     """A school's figures for its page and its printed report: the latest wave, classes with
     their sizes, and risk per area (counts only)."""
-    wave = _latest_wave(school.pk)
+    wave = latest_wave(school.pk)
     profiles = RiskProfile.objects.filter(child__school=school, wave=wave, child__status="active")
     return {
         "school": school,
@@ -85,8 +79,8 @@ def school_overview(school) -> dict[str, Any]:
         "profiles": profiles,
         "profile_count": profiles.count(),
         "high_count": profiles.filter(overall="high").count(),
-        "domain_rows": _domain_counts(profiles),
-        "casework": _casework(school),
+        "domain_rows": domain_counts(profiles),
+        "casework": casework(school),
     }
 
 
@@ -116,37 +110,6 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
     )
 
 
-def _casework(school) -> dict[str, Any]:
-    """The school's cases and referrals at a glance: the referral funnel (sent, accepted,
-    delivered) this year, what is overdue, and open cases by stage. Counts only."""
-    from cwtt.cases.models import Case
-    from cwtt.referrals.actions import overdue_referrals
-    from cwtt.referrals.models import Referral
-
-    year_ago = timezone.now() - dt.timedelta(days=365)
-    referrals = Referral.objects.filter(child__school=school, created_at__gte=year_ago)
-    statuses = Counter(referrals.values_list("status", flat=True))
-    reached = {  # a referral that got further has passed the earlier steps
-        "sent": ["sent", "acknowledged", "accepted", "declined", "delivered", "closed"],
-        "accepted": ["accepted", "delivered", "closed"],
-        "delivered": ["delivered", "closed"],
-    }
-    cases = Counter(
-        Case.objects.filter(school=school)
-        .exclude(status__in=Case.NOT_OPEN)
-        .values_list("status", flat=True)
-    )
-    return {
-        "funnel": {step: sum(statuses[s] for s in states) for step, states in reached.items()},
-        "declined": statuses["declined"],
-        "overdue": overdue_referrals().filter(child__school=school).count(),
-        "open_cases": sum(cases.values()),
-        "cases_by_stage": [
-            (label, cases[value]) for value, label in Case.Status.choices if cases[value]
-        ],
-    }
-
-
 # Who is shown support given twice: those who decide where help goes.
 DOUBLE_SUPPORT_READERS = {"coordinator", "social_worker", "data_manager"}
 
@@ -172,7 +135,7 @@ def school_class(request: HttpRequest, class_id: int) -> HttpResponse:
     )
     if found is None:
         raise Http404("No such class")
-    wave = _latest_wave(found.school_id)
+    wave = latest_wave(found.school_id)
     children = list(found.children.filter(status="active").order_by("last_name", "first_name"))
     withheld = policy.details_withheld(request.user, children)
     profiles = {
@@ -298,6 +261,28 @@ def _answers_from_post(request: HttpRequest, questions) -> dict[str, Any]:
     return answers
 
 
+def _capture_language(request: HttpRequest, definition) -> str:
+    """The language the questions are shown in: a language button pressed on the form, else the
+    form's own `lang`, else `?lang=`. One of the instrument's translations, or "" (its default)."""
+    if "switch_lang" in request.POST:
+        chosen = request.POST["switch_lang"]
+    else:
+        chosen = request.POST.get("lang", request.GET.get("lang", ""))
+    return chosen if chosen in definition.languages else ""
+
+
+def _errors_in_language(errors: dict[str, str], questions, language: str) -> dict[str, str]:
+    """The instrument's constraint messages in the questions' language (the server's own
+    messages stay in English)."""
+    by_name = {q.name: q for q in questions}
+    return {
+        name: by_name[name].constraint_text(language)
+        if name in by_name and message == by_name[name].constraint_message
+        else message
+        for name, message in errors.items()
+    }
+
+
 @policy.guarded
 @require_http_methods(["GET", "POST"])
 def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpResponse:
@@ -316,7 +301,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
     definition = version.parsed()
     validator = validator_for(version.pk)
     questions = validator.questions(respondent)
-    language = request.GET.get("lang") or request.POST.get("lang") or ""
+    language = _capture_language(request, definition)
     errors: dict[str, str] = {}
     answers: dict[str, Any] = {}
     draft = Assessment.objects.filter(
@@ -338,6 +323,8 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
         answers = _answers_from_post(request, questions)
         assessed_on = request.POST.get("assessed_on", "")
         informant_id = request.POST.get("informant_caregiver", "")
+    # A language button re-shows the form with the answers posted so far, saving nothing.
+    if request.method == "POST" and "switch_lang" not in request.POST:
         status = (
             Assessment.Status.DRAFT if "save_draft" in request.POST else Assessment.Status.SUBMITTED
         )
@@ -366,11 +353,12 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                     informant_staff=staff,
                 )
             except AssessmentInvalid as invalid:
-                errors = invalid.errors
+                errors = _errors_in_language(invalid.errors, questions, language)
             else:
                 if status == Assessment.Status.DRAFT:
                     messages.success(request, "Saved as a draft. You can finish it later.")
-                    return redirect(f"{request.path}?wave={wave.pk}")
+                    lang = f"&lang={language}" if language else ""
+                    return redirect(f"{request.path}?wave={wave.pk}{lang}")
                 messages.success(
                     request,
                     "Assessment saved. The child's risk profile has been updated."
@@ -379,34 +367,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                 )
                 return redirect("child", child_id=found.pk)
         messages.error(request, "Some answers need attention; they are marked below.")
-    answers_for_relevance = validator.validate(respondent, answers, partial=True).answers
-    groups: list[dict[str, Any]] = []
-    for question in questions:
-        title = question.group or ""
-        if not groups or groups[-1]["name"] != title:
-            group_row = definition.question(title) if title else None
-            groups.append(
-                {"name": title, "label": title.replace("_", " ").capitalize(), "fields": []}
-            )
-            del group_row
-        choices = [
-            (c.name, label_text(c.label, language) or c.name)
-            for c in definition.choices.get(question.list_name or "", [])
-        ]
-        value = answers.get(question.name)
-        groups[-1]["fields"].append(
-            {
-                "q": question,
-                "label": label_text(question.label, language) or question.name,
-                "hint": label_text(question.hint, language),
-                "choices": choices,
-                "value": "" if value is None else value,
-                "values": value if isinstance(value, list) else [],
-                "error": errors.get(question.name),
-                "relevant": validator.relevance_json.get(question.name, ""),
-                "shown": validator.is_relevant(question, answers_for_relevance),
-            }
-        )
+    groups = question_groups(definition, validator, respondent, answers, errors, language)
     answered = sum(1 for q in questions if answers.get(q.name) not in (None, "", []))
     return render(
         request,
@@ -427,88 +388,13 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
             "assessed_on": assessed_on,
             "caregiver_links": found.caregiver_links.select_related("caregiver"),
             "informant_id": informant_id,
-            "languages": definition.languages,
+            "languages": [
+                (code, definition.language_name(code)) for code in ["", *definition.languages]
+            ]
+            if definition.languages
+            else [],
             "language": language,
+            "language_tag": language or "en",
             "progress": {"answered": answered, "total": len(questions)},
-        },
-    )
-
-
-def area_summary(request: HttpRequest) -> HttpResponse:
-    """Aggregates only: the share of children at high risk per domain for each wave and, for a
-    district official, for each circuit in the latest wave with a district total. Small cells,
-    and cells the totals would give away by subtraction, are hidden (access/suppression.py)."""
-    schools = policy.areas_for(request.user)
-    staff = policy.staff_of(request.user)
-    profiles = RiskProfile.objects.filter(child__school__in=schools)
-    columns = ["n", *(f"high_{domain}" for domain in DOMAINS)]
-    counts = {
-        "n": Count("pk"),
-        **{f"high_{d}": Count("pk", filter=Q(**{d: "high"})) for d in DOMAINS},
-    }
-    by_wave = list(
-        profiles.values("wave_id", "wave__name")
-        .annotate(**counts)
-        .order_by("wave__starts_on", "wave_id")
-    )
-    waves = suppress([[w[c] for c in columns[1:]] for w in by_wave], [w["n"] for w in by_wave])
-    wave_rows = list(waves.rows)
-    tables = []
-    location = staff.location if staff is not None else None
-    if by_wave and location is not None and location.level == location.Level.DISTRICT:
-        latest = by_wave[-1]
-        # Schools filed under the district itself, not a circuit, are counted together.
-        groups: dict[tuple[bool, str, int], list[int]] = {}
-        for place in (
-            profiles.filter(wave_id=latest["wave_id"])
-            .values(
-                "child__school__location_id",
-                "child__school__location__name",
-                "child__school__location__level",
-            )
-            .annotate(**counts)
-            .order_by()
-        ):
-            in_circuit = place["child__school__location__level"] == location.Level.CIRCUIT
-            key = (
-                (False, place["child__school__location__name"], place["child__school__location_id"])
-                if in_circuit
-                else (True, "Schools not in a circuit", 0)
-            )
-            sums = groups.setdefault(key, [0] * len(columns))
-            for index, column in enumerate(columns):
-                sums[index] += place[column]
-        ordered = sorted(groups.items())
-        circuits = suppress([s[1:] for _, s in ordered], [s[0] for _, s in ordered], total_row=True)
-        # The latest wave's row is this table's total row: it must be shown the same way, or
-        # the two tables together would give away what the total row hides.
-        wave_rows[-1] = circuits.total
-        circuit_rows = [
-            (name, row, False)
-            for ((_, name, _), _), row in zip(ordered, circuits.rows, strict=True)
-        ]
-        tables.append(
-            {
-                "id": "by-circuit",
-                "title": f"By circuit, {latest['wave__name']}",
-                "heading": "Circuit",
-                "rows": [*circuit_rows, (f"Whole {location.name}", circuits.total, True)],
-            }
-        )
-    wave_table = {
-        "id": "by-wave",
-        "title": "By wave",
-        "heading": "Wave",
-        "rows": [(w["wave__name"], row, False) for w, row in zip(by_wave, wave_rows, strict=True)],
-    }
-    return render(
-        request,
-        "web/area.html",
-        {
-            "tables": [wave_table, *tables] if by_wave else [],
-            "domains": [DOMAIN_LABELS[d] for d in DOMAINS],
-            "school_count": schools.count(),
-            "small_cell": waves.k,
-            "staff": staff,
         },
     )

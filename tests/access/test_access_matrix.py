@@ -129,9 +129,10 @@ def walk(patterns, prefix=""):
             yield pattern
 
 
-# Routes that take no id of a child's data: the provider's feedback link is public by design
-# and tested on its own (tests/referrals).
-NOT_ID_ROUTES = {"referral_feedback"}
+# Routes that take no id of a child's data: the provider's feedback link and the link with which
+# a new person chooses their password are public by design and tested on their own
+# (tests/referrals, tests/administration).
+NOT_ID_ROUTES = {"referral_feedback", "set_password"}
 FILLERS = {"respondent": "caregiver"}
 
 
@@ -196,6 +197,11 @@ def records_of(found, people):
         "pk": referral.pk,
         "meeting_id": meeting.pk,
         "grant_id": grant.pk,
+        # The administration pages: the account of a colleague at the child's school, the wave
+        # the child was assessed in and its instrument version.
+        "user_id": people["sue"].pk,
+        "wave_id": found.assessments.first().wave_id,
+        "version_id": found.assessments.first().instrument_version_id,
     }
 
 

@@ -80,3 +80,21 @@ def current_code(user) -> str:
     from cwtt.access.two_factor import code_now
 
     return code_now(TOTPDevice.objects.get(user=user))
+
+
+def open_school(page, name="Sunrise Primary"):
+    """From the home page (the person's work first), open one of their schools."""
+    page.get_by_role("heading", name="Your work today").wait_for()
+    page.locator("a.card", has_text=name).click()
+    page.get_by_role("heading", name=name, exact=True).wait_for()
+
+
+def menu(page, name):
+    """Follow a link of the main menu: a row of links on a wide screen, a Menu button on a
+    phone."""
+    button = page.locator("details.menu summary")
+    if button.is_visible():
+        button.click()
+        page.locator("details.menu nav").get_by_role("link", name=name, exact=True).click()
+    else:
+        page.locator("nav.primary").get_by_role("link", name=name, exact=True).click()

@@ -15,7 +15,7 @@ from cwtt.referrals.models import Referral
 from cwtt.services.catalogue import ensure_service_types
 from cwtt.services.models import Provider, ServiceType
 
-from .conftest import DESKTOP, PHONE, current_code, sign_in
+from .conftest import DESKTOP, PHONE, current_code, menu, open_school, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +26,7 @@ def sign_in_with_code(page, base, username, user):
     page.get_by_role("heading", name="Set up your code").wait_for()
     page.get_by_label("6-digit code").fill(current_code(user))
     page.get_by_role("button", name="Finish setting up").click()
-    page.get_by_role("heading", name="Sunrise Primary").wait_for()
+    open_school(page)
 
 
 def a_hungry_child(child, wave):
@@ -49,7 +49,7 @@ def test_a_coordinator_runs_a_meeting_from_its_generated_agenda(
     width = viewport["width"]
     page = browser.new_page(viewport=viewport)
     sign_in(page, live_server.url, "cora")
-    page.get_by_role("heading", name="Sunrise Primary").wait_for()
+    open_school(page)
     page.get_by_role("link", name="Team meetings").click()
     page.get_by_role("heading", name="Team meetings").wait_for()
     page.get_by_label("Date").fill(today.isoformat())
@@ -198,7 +198,7 @@ def test_a_social_worker_refers_a_hungry_child_and_the_provider_confirms_deliver
     assert Notification.objects.filter(user=sam, subject__endswith="service delivered").exists()
     screenshot(page, "casework-notifications-360")
 
-    page.get_by_role("link", name="Referrals", exact=True).click()
+    menu(page, "Referrals")
     page.get_by_role("heading", name="My referrals").wait_for()
     assert (
         page.get_by_role("row")
@@ -229,7 +229,7 @@ def test_a_social_worker_refers_a_hungry_child_and_the_provider_confirms_deliver
     # The coordinator's school page counts the delivered referral in its funnel.
     coordinator = browser.new_page(viewport=PHONE)
     sign_in(coordinator, live_server.url, "cora")
-    coordinator.get_by_role("heading", name="Sunrise Primary").wait_for()
+    open_school(coordinator)
     casework = coordinator.get_by_role("region", name="Cases and referrals")
     funnel = casework.get_by_text("Referrals in the past year").inner_text()
     assert "1 sent → 1 accepted → 1 delivered" in funnel

@@ -7,7 +7,7 @@ import pytest
 from cwtt.assessments.actions import assessment_save
 from cwtt.assessments.models import Assessment
 
-from .conftest import DESKTOP, PHONE, sign_in
+from .conftest import DESKTOP, PHONE, open_school, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,8 +32,8 @@ def test_a_coordinator_signs_in_and_reads_a_childs_risk_with_reasons(
     )
     page = browser.new_page(viewport=viewport)
     sign_in(page, live_server.url, "cora")
-    # Cora is assigned to one school, so she lands on it.
-    page.get_by_role("heading", name="Sunrise Primary").wait_for()
+    # Cora's home page shows her work first, then her school.
+    open_school(page)
     screenshot(page, f"school-{viewport['width']}")
     page.get_by_role("link", name="2A").click()
     page.get_by_role("link", name="Mokoena, Lwazi").click()

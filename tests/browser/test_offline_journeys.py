@@ -23,8 +23,10 @@ def get_ready(page, base):
     page.get_by_role("button", name="Get ready").click()
     page.get_by_text("Ready. The class lists are on this phone.").wait_for()
     # The offline helper controls the page and has kept the offline page for later.
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
-    page.wait_for_function("caches.match('/offline/').then(Boolean)")
+    page.wait_for_function(
+        "() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"
+    )
+    page.wait_for_function("() => caches.match('/offline/').then(Boolean)")
 
 
 def go_offline_and_reopen(context, page):
@@ -153,4 +155,53 @@ def test_a_conflict_is_shown_and_the_person_decides(
     page.get_by_text("1 assessment was sent.").wait_for(timeout=20000)
     saved = Assessment.objects.get()
     assert saved.status == "submitted" and saved.answers == {"cg_meals": 5, "cg_hit": "no"}
+    context.close()
+
+
+STORED = """new Promise(function (resolve) {
+  indexedDB.databases().then(function (dbs) {
+    caches.keys().then(function (names) {
+      resolve({stores: dbs.map(function (d) { return d.name; }), caches: names});
+    });
+  });
+})"""
+
+
+def test_signing_out_forgets_the_phones_data_after_warning_about_unsent_work(
+    browser, live_server, people, child, wave
+):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    get_ready(page, live_server.url)
+    go_offline_and_reopen(context, page)
+    open_questionnaire(page, child)
+    page.get_by_label("Meals yesterday").fill("4")
+    page.get_by_role("button", name="Save on this phone and finish later").click()
+    page.get_by_text("Saved on this phone as a draft").wait_for()
+    # Still without signal, so the draft waits in the store.
+    before = page.evaluate(STORED)
+    assert "cwtt-offline" in before["stores"] and before["caches"]
+    warnings = []
+
+    def refuse(dialog):
+        warnings.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", refuse)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_timeout(500)
+    assert "not been sent yet" in warnings[0]
+    assert "cwtt-offline" in page.evaluate(STORED)["stores"]  # refusing keeps everything
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_text("Everything kept on this phone has been deleted").wait_for()
+    after = page.evaluate(STORED)
+    assert "cwtt-offline" not in after["stores"] and after["caches"] == []
+
+    # Back online, signing out from a fresh page also reaches the server.
+    context.set_offline(False)
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Username").wait_for()
     context.close()

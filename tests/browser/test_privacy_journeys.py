@@ -9,7 +9,7 @@ import pytest
 from cwtt.assessments.actions import assessment_save
 from cwtt.notes.models import ChildNote
 
-from .conftest import DESKTOP, PHONE, current_code, sign_in
+from .conftest import DESKTOP, PHONE, current_code, open_school, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +32,7 @@ def test_a_social_worker_sets_up_the_code_reads_protection_and_writes_a_note(
     screenshot(page, f"privacy-set-up-code-{viewport['width']}")
     page.get_by_label("6-digit code").fill(current_code(people["sam"]))
     page.get_by_role("button", name="Finish setting up").click()
-    page.get_by_role("heading", name="Sunrise Primary").wait_for()
+    open_school(page)
 
     page.goto(f"{live_server.url}/children/{child.pk}/")
     page.get_by_role("heading", name="Lwazi Mokoena").wait_for()

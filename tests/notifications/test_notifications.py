@@ -1,6 +1,8 @@
 """Notifications: in the app always, by e-mail when there is an address, by text message for
 what cannot wait; never a child's name outside the app."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -68,4 +70,6 @@ def test_the_header_counts_unread_notifications(client, people):
     notify(people["cora"], "Two")
     sign_in(client, people["cora"])
     page = client.get(reverse("home"), follow=True).content.decode()
-    assert '<span class="count">2</span>' in page
+    assert re.search(
+        r'<span class="count">2<span class="visually-hidden"> unread</span></span>', page
+    )

@@ -3,6 +3,8 @@ found; area roles choose among their area's schools; someone with no staff recor
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cwtt.services.models import Provider, ServiceType
@@ -82,4 +84,7 @@ def test_the_page_has_labels_and_no_inline_scripts_or_styles(client, people, sun
     page = client.get("/services/").content.decode()
     for field in ("school", "domain", "type"):
         assert f'<label for="{field}">' in page
-    assert "<script" not in page and "style=" not in page
+    # Only the site's own script files, loaded from the page head: nothing inline.
+    main = page.split('<main id="main">')[1]
+    assert "<script" not in main and "style=" not in main
+    assert all(' src="/static/' in tag for tag in re.findall(r"<script[^>]*>", page))

@@ -68,7 +68,9 @@ class Question:
     required: bool = False
     relevant: str | None = None
     constraint: str | None = None
-    constraint_message: str | None = None
+    constraint_message: str | None = None  # in the default language
+    # Every language's constraint message, like `label`: {"default": ..., "zu": ...}.
+    constraint_messages: dict[str, str] = field(default_factory=dict)
     domain: str | None = None
     indicator: str | None = None
     respondent: str | None = None
@@ -78,6 +80,12 @@ class Question:
     @property
     def takes_answer(self) -> bool:
         return self.type in ANSWER_TYPES
+
+    def constraint_text(self, language: str | None = None) -> str | None:
+        """The constraint message in `language` if the instrument has it, else the default."""
+        if self.constraint_messages:
+            return label_text(self.constraint_messages, language) or self.constraint_message
+        return self.constraint_message
 
 
 @dataclass(slots=True)
@@ -117,7 +125,10 @@ class InstrumentDefinition:
     measures: list[MeasureSpec] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     indicator_labels: dict[str, str] = field(default_factory=dict)  # "domain.indicator" → label
-    languages: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # codes of the translations, e.g. ["zu"]
+    # Code → the name the author gave it ("zu" → "isiZulu"); "default" names the plain columns'
+    # language when the settings sheet sets `default_language`.
+    language_names: dict[str, str] = field(default_factory=dict)
     group_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # group name → label
 
     @property
@@ -149,6 +160,13 @@ class InstrumentDefinition:
                 found[item.domain].append(item.indicator)
         return {d: codes for d, codes in found.items() if codes}
 
+    def language_name(self, code: str) -> str:
+        """What to call a language: the author's name for it, else its code. The plain columns
+        are English unless the settings sheet's `default_language` says otherwise."""
+        if code in ("", "default"):
+            return self.language_names.get("default", "English")
+        return self.language_names.get(code, code)
+
     def indicator_label(self, domain: str, indicator: str) -> str:
         return self.indicator_labels.get(f"{domain}.{indicator}", indicator.replace("_", " "))
 
@@ -167,6 +185,7 @@ class InstrumentDefinition:
             rules=[Rule(**r) for r in data.get("rules", [])],
             indicator_labels=dict(data.get("indicator_labels", {})),
             languages=list(data.get("languages", [])),
+            language_names=dict(data.get("language_names", {})),
             group_labels=dict(data.get("group_labels", {})),
         )
 

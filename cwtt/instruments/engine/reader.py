@@ -253,6 +253,26 @@ def _language_code(language: str) -> str:
     return match.group(1).lower() if match else language.strip()
 
 
+def _language_names(sheets: dict[str, Sheet], settings: dict[str, str]) -> dict[str, str]:
+    """Code → name for every language column (`label::isiZulu (zu)` → `zu` → `isiZulu`), and
+    `default` → the name of the settings sheet's `default_language`, when it is set."""
+    names: dict[str, str] = {}
+    for sheet_name in ("survey", "choices"):
+        sheet = sheets.get(sheet_name)
+        for header in sheet.headers if sheet else []:
+            _, sep, language = header.rpartition("::")
+            if sep and language.strip():
+                names.setdefault(_language_code(language), _language_name(language))
+    if settings.get("default_language"):
+        names["default"] = _language_name(settings["default_language"])
+    return names
+
+
+def _language_name(language: str) -> str:
+    """`isiZulu (zu)` → `isiZulu`."""
+    return _LANGUAGE_CODE.sub("", language).strip() or language.strip()
+
+
 class _Reader:
     def __init__(self, sheets: dict[str, Sheet], filename: str) -> None:
         self.sheets = sheets
@@ -297,6 +317,7 @@ class _Reader:
             questions=questions,
             choices=choices,
             languages=sorted({lang for q in questions for lang in q.label if lang != "default"}),
+            language_names=_language_names(self.sheets, settings),
         )
         definition.group_labels = self.group_labels
         definition.indicator_labels = self.read_indicator_labels()
@@ -385,6 +406,7 @@ class _Reader:
                 constraint_message=_labels(row, "constraint_message").get("default")
                 or row.get("constraint_message")
                 or None,
+                constraint_messages=_labels(row, "constraint_message"),
                 domain=values["domain"],
                 indicator=values["indicator"],
                 respondent=values["respondent"],

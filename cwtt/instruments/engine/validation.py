@@ -69,8 +69,11 @@ class AnswerValidator:
         *,
         partial: bool = False,
         today: dt.date | None = None,
+        language: str | None = None,
     ) -> ValidationResult:
-        """`partial` is a draft: missing required answers are allowed, wrong ones are not."""
+        """`partial` is a draft: missing required answers are allowed, wrong ones are not.
+        `language` picks the instrument's translated constraint messages (e.g. `zu`); the
+        server's own messages are in English."""
         questions = self.questions(respondent)
         by_name = {q.name: q for q in questions}
         errors: dict[str, str] = {}
@@ -105,7 +108,8 @@ class AnswerValidator:
             constraint = self._constraint.get(name)
             if constraint is not None and not constraint({**clean, SELF: clean[name]}):
                 errors[name] = (
-                    question.constraint_message or "This answer is outside what is allowed here."
+                    question.constraint_text(language)
+                    or "This answer is outside what is allowed here."
                 )
         return ValidationResult({k: v for k, v in clean.items() if k not in errors}, errors)
 

@@ -68,6 +68,10 @@
     line.className = "net-state " + (navigator.onLine && !state.signedOut ? "online" : "offline");
   }
   window.addEventListener("online", function () { netText(); sendAll(); });
+  // Signing out deleted the store: drop everything this page still holds in memory.
+  window.addEventListener("cwtt:forgotten", function () {
+    state.vault = null; state.pack = null; state.records = []; state.form = null; state.editing = null;
+  });
   window.addEventListener("offline", netText);
 
   // --- the pack: class lists and questionnaires ------------------------------------------
@@ -285,7 +289,7 @@
     if (html === undefined) html = state.pack.forms[version + ":" + respondent + ":"] || "";
     var box = $("[data-questions]");
     box.innerHTML = html; // the server's own questionnaire fragment (web/_questions.html), no child data
-    box.setAttribute("lang", language ? language.replace(/.*\((\w+)\).*/, "$1") : "en");
+    box.setAttribute("lang", language || "en");
     setValues(form, answers);
     state.form = window.CWTTCapture.attach(form);
     state.editing.language = language;
@@ -588,7 +592,7 @@
 
   netText();
   Vault.status().then(function (s) {
-    if (s.exists && s.user !== me) return Vault.forget().then(function () { return Vault.status(); });
+    if (s.exists && s.user !== me) return Vault.forget({ reuse: true }).then(function () { return Vault.status(); });
     return s;
   }).then(function (s) {
     if (s.exists) show("unlock");

@@ -26,7 +26,9 @@
   }
 
   var opening = null;
+  var forgotten = false; // once this page has deleted the store, it never makes a new one
   function open() {
+    if (forgotten) return Promise.reject(new Error("The offline store was deleted on sign-out."));
     if (opening) return opening;
     var req = indexedDB.open(DB_NAME, 1);
     req.onupgradeneeded = function () {
@@ -156,13 +158,24 @@
     });
   }
 
-  function forget() {
-    // Delete everything this site stored on the device: the encrypted store and the caches.
+  function forget(options) {
+    // Delete everything this site stored on the device: the encrypted store, the caches and
+    // the offline helper itself (it registers again on the next page).
+    // On sign-out the page must not make a new store; `reuse` is for starting afresh at once
+    // (a store left by someone else on this phone).
+    forgotten = !(options && options.reuse);
+    var closing = opening ? opening.then(function (db) { db.close(); }, function () {}) : Promise.resolve();
     opening = null;
-    var jobs = [new Promise(function (resolve) {
+    window.dispatchEvent(new Event("cwtt:forgotten"));
+    var jobs = [closing.then(function () { return new Promise(function (resolve) {
       var req = indexedDB.deleteDatabase(DB_NAME);
       req.onsuccess = req.onerror = req.onblocked = function () { resolve(); };
-    })];
+    }); })];
+    if (navigator.serviceWorker && navigator.serviceWorker.getRegistrations) {
+      jobs.push(navigator.serviceWorker.getRegistrations().then(function (all) {
+        return Promise.all(all.map(function (r) { return r.unregister(); }));
+      }, function () {}));
+    }
     if (window.caches) {
       jobs.push(caches.keys().then(function (names) {
         return Promise.all(names.map(function (n) { return caches.delete(n); }));

@@ -48,7 +48,21 @@
     form.addEventListener("submit", function (event) {
       if (form.dataset.forgotten) return;
       event.preventDefault();
-      var finish = function () { form.dataset.forgotten = "1"; form.submit(); };
+      var finish = function () {
+        if (!navigator.onLine) {
+          // No network to reach the server: the phone has forgotten everything; say so.
+          var main = document.querySelector("main");
+          main.innerHTML = "";
+          var p = document.createElement("p");
+          p.className = "ok";
+          p.setAttribute("role", "status");
+          p.textContent = form.dataset.offlineMessage;
+          main.appendChild(p);
+          return;
+        }
+        form.dataset.forgotten = "1";
+        form.submit();
+      };
       if (!window.indexedDB) return finish();
       hasStore().then(function (present) {
         if (!present) return finish();

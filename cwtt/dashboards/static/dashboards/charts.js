@@ -1,0 +1,87 @@
+/* The dashboards' charts, drawn with Chart.js (served by the app from node_modules; decision
+ * 0022). Each <canvas data-chart="ID"> is drawn from the JSON in <script id="ID"> that the page
+ * writes with Django's json_script (cwtt/dashboards/charts.py says what it holds). No inline
+ * script and no eval, so the page's Content-Security-Policy (script-src 'self') holds.
+ *
+ * The table next to each chart has the same numbers and is the page's real content; a hidden
+ * number is null here and Chart.js leaves its bar out. */
+(function () {
+  "use strict";
+
+  // Colours that stay apart for common colour blindness (Okabe-Ito), darkest first.
+  var SERIES = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"];
+  var RISE = "#b3261e"; // more children at high risk
+  var FALL = "#2e7d32"; // fewer
+
+  function colours(spec, index, values) {
+    if (spec.signed) {
+      return values.map(function (v) { return v > 0 ? RISE : FALL; });
+    }
+    return SERIES[index % SERIES.length];
+  }
+
+  function draw(canvas) {
+    var source = document.getElementById(canvas.getAttribute("data-chart"));
+    if (!source || typeof window.Chart === "undefined") {
+      return; // no Chart.js: the table still has every number
+    }
+    var spec = JSON.parse(source.textContent);
+    var valueAxis = {
+      beginAtZero: true,
+      ticks: {
+        precision: 0,
+        callback: function (value) { return value + spec.unit; }
+      }
+    };
+    if (spec.top !== null) {
+      valueAxis.max = spec.top;
+    }
+    if (spec.axis) {
+      valueAxis.title = { display: true, text: spec.axis };
+    }
+    new window.Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: spec.labels,
+        datasets: spec.series.map(function (series, index) {
+          return {
+            label: series.label,
+            data: series.values,
+            backgroundColor: colours(spec, index, series.values),
+            borderWidth: 0,
+            maxBarThickness: 28
+          };
+        })
+      },
+      options: {
+        indexAxis: "y",
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: { x: valueAxis, y: { ticks: { autoSkip: false } } },
+        plugins: {
+          legend: { display: spec.series.length > 1, position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (context) {
+                var value = context.raw;
+                var shown = value === null ? spec.not_shown : value + spec.unit;
+                return context.dataset.label + ": " + shown;
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+
+  function drawAll() {
+    Array.prototype.forEach.call(document.querySelectorAll("canvas[data-chart]"), draw);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
+  }
+})();

@@ -1,0 +1,138 @@
+"""Dashboards in a real browser (issue #5, item 2): a district official reads the district
+dashboard, whose charts Chart.js draws from the app's own copy, with no child's name anywhere on
+the page; a coordinator reads the school dashboard. Screenshots at phone and desktop width."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cwtt.assessments.models import Wave
+from cwtt.services.catalogue import ensure_service_types
+from cwtt.services.models import ServiceType
+
+from ..dashboards.conftest import (  # noqa: TID252 - shared planting helpers
+    add_circuit_school,
+    give_service,
+    make_case,
+    make_referral,
+    plant_children,
+    plant_profile,
+)
+from .conftest import DESKTOP, PHONE, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DRAWN = """() => {
+  const canvases = [...document.querySelectorAll("canvas[data-chart]")];
+  return canvases.length > 0 && window.Chart !== undefined
+    && canvases.every((canvas) => Chart.getChart(canvas) !== undefined);
+}"""
+CHARTS = """() => [...document.querySelectorAll("canvas[data-chart]")].map((canvas) => {
+  const chart = Chart.getChart(canvas);
+  return {id: canvas.dataset.chart, bars: chart.getDatasetMeta(0).data.length,
+          width: canvas.clientWidth, height: canvas.clientHeight};
+})"""
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.fixture
+def district_planted(people, district, sunrise, hilltop, wave):
+    """Two waves at four schools in three circuits, with referrals, cases and a service."""
+    ensure_service_types(ServiceType)
+    food = ServiceType.objects.get(code="food_support")
+    today = timezone.localdate()
+    later = Wave.objects.create(
+        name="Wave 2",
+        starts_on=today - dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=60),
+        instrument_version=wave.instrument_version,
+    )
+    riverside = add_circuit_school(district, wave, 2, "700333333", "Riverside Primary")
+    valley = add_circuit_school(district, wave, 3, "700444444", "Valley Primary")
+    later.schools.set([sunrise, hilltop, riverside, valley])
+    made = []
+    for school, size, surname in [
+        (sunrise, 12, "Mokoena"),
+        (hilltop, 6, "Zwane"),
+        (riverside, 14, "Dlamini"),
+        (valley, 12, "Nkosi"),
+    ]:
+        children = plant_children(school, size, surname, first=f"Name{surname[:2]}")
+        made.extend(children)
+        for number, found in enumerate(children):
+            plant_profile(
+                found, wave, nutrition="high" if number % 2 else "low", protection="moderate"
+            )
+            plant_profile(
+                found,
+                later,
+                nutrition="high" if number % 3 == 0 else "moderate",
+                education="high" if number < 6 else "low",
+            )
+    sam = people["sam"]
+    for number, found in enumerate(made[:18]):
+        make_referral(found, sam, food, ["sent", "accepted", "delivered"][: 1 + number % 3])
+    for found in made[:8]:
+        make_case(found, lead=sam.staff)
+    give_service(made[0], sam, food, today)
+    return made
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_district_official_reads_the_district_dashboard(
+    browser, live_server, people, district_planted, screenshot, viewport
+):
+    page = browser.new_page(viewport=viewport)
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    sign_in(page, live_server.url, "dumi")
+    page.get_by_role("heading", name="Test District overview").wait_for()
+    page.wait_for_function(DRAWN)
+    charts = page.evaluate(CHARTS)
+    assert {c["id"] for c in charts} >= {"chart-by-wave", "chart-change", "chart-funnel"}
+    for chart in charts:
+        assert chart["bars"] > 0 and chart["width"] > 100 and chart["height"] > 50, chart
+    # Each chart sits over a table with the same numbers, and says when a bar is left out.
+    assert page.get_by_role("table").count() >= 6
+    assert page.get_by_text("not shown").first.is_visible()
+    text = page.inner_text("body")
+    for found in district_planted:
+        assert found.first_name not in text and found.last_name not in text
+    assert "Sunrise" not in text and "700111111" not in text and "Sam " not in text
+    assert page.evaluate(OVERFLOW) <= 0  # tables scroll inside their own box on a phone
+    assert problems == []  # no script refused by the page's security policy, no error
+    screenshot(page, f"dashboard-district-{viewport['width']}")
+    page.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_coordinator_reads_the_school_dashboard(
+    browser, live_server, people, district_planted, sunrise, screenshot, viewport
+):
+    page = browser.new_page(viewport=viewport)
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    sign_in(page, live_server.url, "cora")
+    page.goto(f"{live_server.url}/schools/{sunrise.pk}/")
+    page.get_by_role("heading", name="Sunrise Primary").wait_for()
+    page.locator(".page-links").get_by_role("link", name="Dashboard").click()
+    page.get_by_role("heading", name="Dashboard: Sunrise Primary").wait_for()
+    page.wait_for_function(DRAWN)
+    charts = {c["id"]: c for c in page.evaluate(CHARTS)}
+    assert set(charts) == {
+        "chart-by-wave",
+        "chart-change",
+        "chart-funnel",
+        "chart-coverage",
+        "chart-caseload",
+    }
+    assert charts["chart-funnel"]["bars"] == 3
+    assert page.get_by_text("assessments in Wave 2 so far").is_visible()
+    assert page.get_by_role("img", name="Share of children at high risk, by area").count() == 1
+    assert page.evaluate(OVERFLOW) <= 0
+    assert problems == []
+    screenshot(page, f"dashboard-school-{viewport['width']}")
+    page.close()
