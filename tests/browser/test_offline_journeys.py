@@ -88,11 +88,36 @@ def test_three_assessments_captured_with_no_signal_are_sent_when_it_returns(
     assert "Zanele" not in stored and "cg_meals" not in stored and "Dube" not in stored
     screenshot(page, "offline-waiting-360")
 
+    # Meanwhile the coordinator has the school's dashboard open on a laptop.
+    office = browser.new_context(viewport=DESKTOP)
+    dashboard = office.new_page()
+    dashboard.clock.install()
+    sign_in(dashboard, live_server.url, "cora")
+    dashboard.goto(f"{live_server.url}/schools/{sunrise.pk}/dashboard/")
+    activity = dashboard.locator("#activity")
+    assert dashboard.get_by_text(
+        "No assessments have been scored for this school yet."
+    ).is_visible()
+    assert "0 assessments in Wave 1 so far" in activity.inner_text()
+
     context.set_offline(False)  # the signal comes back
     page.get_by_text("3 assessments were sent.").wait_for(timeout=20000)
     assert Assessment.objects.filter(status="submitted", assessor=people["fiona"]).count() == 3
     assert RiskProfile.objects.filter(child__in=children, nutrition="high").count() == 3
     screenshot(page, "offline-sent-360")
+
+    # A minute later the dashboard, still open, shows them without being reloaded.
+    dashboard.clock.run_for(61_000)
+    dashboard.locator("#activity", has_text="3 assessments in Wave 1 so far").wait_for()
+    # The rest of the page follows: the chart of children at high risk is drawn afresh
+    # (once htmx settles the new content, a moment later on the page's paused clock).
+    dashboard.locator("canvas[data-chart]").first.wait_for()
+    dashboard.clock.run_for(1000)
+    assert dashboard.evaluate(
+        "() => [...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))"
+    )
+    screenshot(dashboard, "offline-dashboard-after-sync-1280")
+    office.close()
 
     # Online again, the child's page shows the new risk and its reason.
     page.goto(f"{live_server.url}/children/{children[1].pk}/")

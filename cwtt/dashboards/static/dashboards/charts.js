@@ -76,8 +76,20 @@
   }
 
   function drawAll() {
-    Array.prototype.forEach.call(document.querySelectorAll("canvas[data-chart]"), draw);
+    Array.prototype.forEach.call(document.querySelectorAll("canvas[data-chart]"), function (canvas) {
+      if (!window.Chart || !window.Chart.getChart(canvas)) draw(canvas);
+    });
   }
+
+  // The school dashboard refreshes itself with htmx: let go of the old charts, draw the new.
+  document.addEventListener("htmx:beforeSwap", function () {
+    if (!window.Chart) return;
+    Array.prototype.forEach.call(document.querySelectorAll("canvas[data-chart]"), function (canvas) {
+      var chart = window.Chart.getChart(canvas);
+      if (chart) chart.destroy();
+    });
+  });
+  document.addEventListener("htmx:afterSettle", drawAll);
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", drawAll);
