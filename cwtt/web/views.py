@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext as _
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -57,10 +58,14 @@ def home(request: HttpRequest) -> HttpResponse:
             "schools": list(schools[:HOME_SCHOOLS]),
             "school_total": schools.count(),
             "can_capture": policy.can_capture(request.user),
+            # People who work in the field see offline work next to their tasks; those who
+            # work at a desk find it below their schools.
+            "offline_first": role in OFFLINE_FIRST,
         },
     )
 
 
+OFFLINE_FIRST = frozenset({"field_worker", "nurse", "social_worker", "teacher"})
 HOME_TASKS = 6  # tasks coming up shown on the home page; the rest are on My work
 HOME_SCHOOLS = 24  # a data manager sees every school: the home page lists the first ones
 
@@ -293,7 +298,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
         raise Http404("You cannot capture this questionnaire")
     waves = _capture_waves(found)
     if not waves:
-        messages.error(request, "There is no assessment wave for this school yet.")
+        messages.error(request, _("There is no assessment wave for this school yet."))
         return redirect("child", child_id=found.pk)
     wave_id = request.POST.get("wave") or request.GET.get("wave")
     wave = next((w for w in waves if str(w.pk) == str(wave_id)), waves[0])
@@ -337,7 +342,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
         try:
             day = dt.date.fromisoformat(assessed_on)
         except ValueError:
-            errors["assessed_on"] = "Enter the date the questions were asked (YYYY-MM-DD)."
+            errors["assessed_on"] = _("Enter the date the questions were asked (YYYY-MM-DD).")
         if not errors:
             try:
                 outcome = assessment_save(
@@ -356,17 +361,17 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                 errors = _errors_in_language(invalid.errors, questions, language)
             else:
                 if status == Assessment.Status.DRAFT:
-                    messages.success(request, "Saved as a draft. You can finish it later.")
+                    messages.success(request, _("Saved as a draft. You can finish it later."))
                     lang = f"&lang={language}" if language else ""
                     return redirect(f"{request.path}?wave={wave.pk}{lang}")
                 messages.success(
                     request,
-                    "Assessment saved. The child's risk profile has been updated."
+                    _("Assessment saved. The child's risk profile has been updated.")
                     if outcome.profile
-                    else "Assessment saved.",
+                    else _("Assessment saved."),
                 )
                 return redirect("child", child_id=found.pk)
-        messages.error(request, "Some answers need attention; they are marked below.")
+        messages.error(request, _("Some answers need attention; they are marked below."))
     groups = question_groups(definition, validator, respondent, answers, errors, language)
     answered = sum(1 for q in questions if answers.get(q.name) not in (None, "", []))
     return render(
