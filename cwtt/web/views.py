@@ -6,12 +6,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cwtt.access import policy
@@ -19,6 +19,7 @@ from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
 from cwtt.assessments.actions import AssessmentInvalid, assessment_save
 from cwtt.assessments.models import Assessment, Respondent, RiskProfile, Wave
+from cwtt.cases.permissions import cases_for_child
 from cwtt.consent.actions import consent_in_force
 from cwtt.consent.models import Purpose
 from cwtt.dashboards.figures import casework, domain_counts, latest_wave
@@ -30,6 +31,7 @@ from cwtt.rights.views import may_correct, may_export
 
 from .capture_form import question_groups
 from .presenters import profile_view, risk_chart
+from .timeline import child_timeline
 
 
 @policy.guarded
@@ -202,6 +204,24 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
     ]
     assessments = found.assessments.select_related("wave", "assessor").order_by("-assessed_on")
     links = found.caregiver_links.select_related("caregiver")
+    referrals = (
+        found.referrals.select_related("service_type", "provider").order_by("-created_at")
+        if "risk_levels" in access.fields
+        else []
+    )
+    timeline, timeline_total = (
+        child_timeline(
+            found,
+            assessments=assessments.select_related("informant_caregiver", "informant_staff__user"),
+            profiles=profiles,
+            referrals=referrals,
+            cases=cases_for_child(request.user, found.pk).prefetch_related(
+                "services__service_type"
+            ),
+        )
+        if "risk_levels" in access.fields
+        else ([], 0)
+    )
     return render(
         request,
         "web/child.html",
@@ -219,11 +239,9 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
             "profiles": list(reversed(views)),
             "chart": risk_chart(profiles) if profiles else None,
             "assessments": assessments if "risk_levels" in access.fields else [],
-            "referrals": found.referrals.select_related("service_type", "provider").order_by(
-                "-created_at"
-            )
-            if "risk_levels" in access.fields
-            else [],
+            "referrals": referrals,
+            "timeline": timeline,
+            "timeline_total": timeline_total,
             "consent": consent_in_force(found),
             "may_export": access.via == "assignment" and may_export(request.user),
             "may_correct": access.via == "assignment" and may_correct(request.user),
