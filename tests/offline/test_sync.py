@@ -1,5 +1,6 @@
 """Sending what a phone captured offline: each record once, conflicts shown, never overwritten."""
 
+import datetime as dt
 import json
 import uuid
 
@@ -212,3 +213,24 @@ def test_signing_out_tells_the_browser_to_forget_the_devices_data(client, people
     sign_in(client, people["fiona"])
     response = client.post(reverse("logout"))
     assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_the_pack_has_each_questionnaire_in_every_language_of_the_instrument(
+    client, people, child, default_version
+):
+    from cwtt.assessments.models import Wave
+
+    wave = Wave.objects.create(
+        name="Wave 2",
+        starts_on=dt.date(2026, 2, 1),
+        ends_on=dt.date(2026, 11, 30),
+        instrument_version=default_version,
+    )
+    sign_in(client, people["fiona"])
+    pack = client.get(reverse("offline_pack")).json()
+    assert ["zu", "isiZulu"] in pack["languages"]
+    english = pack["forms"][f"{default_version.pk}:caregiver:"]
+    zulu = pack["forms"][f"{default_version.pk}:caregiver:zu"]
+    assert "was the child sick" in english
+    assert "ingane ike yagula yini" in zulu
+    assert wave.pk in [w["id"] for w in pack["waves"]]
