@@ -15,6 +15,7 @@
   var fmt = window.interpolate || function (s, o) { return s.replace(/%\((\w+)\)s/g, function (m, k) { return o[k]; }); };
   var Vault = window.CWTTVault;
   var me = Number(root.dataset.user);
+  var STALE_AFTER_MS = 6 * 3600 * 1000;
   var state = { vault: null, pack: null, records: [], syncing: false, signedOut: false, form: null, editing: null };
 
   var LOCALE = (document.documentElement.lang || "en") + "-ZA";
@@ -533,6 +534,10 @@
     return Promise.all([vault.pack(), loadRecords()]).then(function (r) {
       state.pack = r[0];
       if (!state.pack && navigator.onLine) return fetchPack();
+      // Class lists older than a few hours are refreshed while there is signal; if that fails,
+      // the ones on the phone are used.
+      var age = state.pack ? Date.now() - new Date(state.pack.generated_at).getTime() : 0;
+      if (navigator.onLine && age > STALE_AFTER_MS) return fetchPack().catch(function () {});
     }).then(function () {
       if (!state.pack) { show("nostore"); return; }
       route();
