@@ -181,6 +181,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zu", "isiZulu")]
+# Translations of the interface (cwtt/locale/README.md says how to add one). Only English ships.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Africa/Johannesburg")
 USE_I18N = True
 USE_TZ = True

@@ -58,7 +58,7 @@ if [ "$(cat "$NODE_STAMP" 2>/dev/null)" != "$NODE_WANT" ]; then
     echo "with npm (Debian: 'sudo apt-get install nodejs npm'), then run this again." >&2
     exit 1
   fi
-  echo "Installing the locked browser libraries (Chart.js) with npm ci ..."
+  echo "Installing the locked browser libraries (Chart.js; axe-core for the tests) with npm ci ..."
   npm ci --no-audit --no-fund --loglevel=error
   echo "$NODE_WANT" > "$NODE_STAMP"
 fi

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cwtt.registry.models import Location, Organisation, School, Staff
@@ -92,15 +93,24 @@ def user_add(
     User = get_user_model()
     problems: list[AccountProblem] = []
     if not role:
-        problems.append(AccountProblem("role", "Choose a role.", "required"))
+        problems.append(AccountProblem("role", _("Choose a role."), "required"))
     elif role not in Role.values:
         problems.append(
-            AccountProblem("role", f"'{role}' is not a role; use one of: {', '.join(Role.values)}.")
+            AccountProblem(
+                "role",
+                _("'%(role)s' is not a role; use one of: %(roles)s.")
+                % {"role": role, "roles": ", ".join(Role.values)},
+            )
         )
     if not username.strip():
-        problems.append(AccountProblem("username", "The username is empty.", "required"))
+        problems.append(AccountProblem("username", _("The username is empty."), "required"))
     elif User.objects.filter(username=username).exists():
-        problems.append(AccountProblem("username", f"There is already a user called '{username}'."))
+        problems.append(
+            AccountProblem(
+                "username",
+                _("There is already a user called '%(username)s'.") % {"username": username},
+            )
+        )
     else:
         try:
             User.username_validator(username)
@@ -110,41 +120,56 @@ def user_add(
             problems.append(
                 AccountProblem(
                     "username",
-                    f"The username is {len(username)} characters long; "
-                    f"the most is {User._meta.get_field('username').max_length}.",
+                    _("The username is %(length)s characters long; the most is %(most)s.")
+                    % {
+                        "length": len(username),
+                        "most": User._meta.get_field("username").max_length,
+                    },
                 )
             )
     found_schools = list(School.objects.filter(emis_number__in=schools))
     unknown = sorted(set(schools) - {s.emis_number for s in found_schools})
     if unknown:
         problems.append(
-            AccountProblem("schools", f"No school with EMIS number {', '.join(unknown)}.")
+            AccountProblem(
+                "schools",
+                _("No school with EMIS number %(numbers)s.") % {"numbers": ", ".join(unknown)},
+            )
         )
     found_location = None
     if location:
         found_location = Location.objects.filter(code=location).first()
         if found_location is None:
-            problems.append(AccountProblem("location", f"No location with code '{location}'."))
+            problems.append(
+                AccountProblem(
+                    "location", _("No location with code '%(location)s'.") % {"location": location}
+                )
+            )
     found_supervisor = None
     if supervisor:
         found_supervisor = Staff.objects.filter(user__username=supervisor).first()
         if found_supervisor is None:
             problems.append(
                 AccountProblem(
-                    "supervisor", f"No staff member called '{supervisor}' to be the supervisor."
+                    "supervisor",
+                    _("No staff member called '%(supervisor)s' to be the supervisor.")
+                    % {"supervisor": supervisor},
                 )
             )
     if role in SCHOOL_ROLES and not schools:
         problems.append(
             AccountProblem(
-                "schools", f"A {Role(role).label.lower()} needs at least one --school.", "required"
+                "schools",
+                _("A %(role)s needs at least one --school.") % {"role": Role(role).label.lower()},
+                "required",
             )
         )
     if role in AREA_ROLES and not location:
         problems.append(
             AccountProblem(
                 "location",
-                f"A {Role(role).label.lower()} needs a --location (district or province code).",
+                _("A %(role)s needs a --location (district or province code).")
+                % {"role": Role(role).label.lower()},
                 "required",
             )
         )
@@ -155,7 +180,8 @@ def user_add(
             )
         except ValidationError as error:
             problems.extend(
-                AccountProblem("password", f"Password: {message}") for message in error.messages
+                AccountProblem("password", _("Password: %(message)s") % {"message": message})
+                for message in error.messages
             )
     if problems:
         raise ProvisioningError(problems)
@@ -164,7 +190,7 @@ def user_add(
             username=username, password=password, first_name=first_name, last_name=last_name
         )
         sector = ROLE_SECTOR[Role(role)]
-        org, _ = Organisation.objects.get_or_create(
+        org, _created = Organisation.objects.get_or_create(
             name=organisation
             or f"{Organisation.Sector(sector).label} (organisation not yet named)",
             defaults={"sector": sector},
@@ -199,7 +225,11 @@ def _set_active(*, username: str, active: bool, by=None) -> bool:
     user = _user_named(username)
     if not active and getattr(by, "pk", None) == user.pk:
         raise ProvisioningError(
-            [AccountProblem("", "You cannot disable your own account; ask another data manager.")]
+            [
+                AccountProblem(
+                    "", _("You cannot disable your own account; ask another data manager.")
+                )
+            ]
         )
     if user.is_active == active:
         return False
@@ -230,7 +260,9 @@ def user_enable(*, username: str, by=None) -> bool:
 def _user_named(username: str):
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        raise ProvisioningError([f"There is no user called '{username}'."])
+        raise ProvisioningError(
+            [_("There is no user called '%(username)s'.") % {"username": username}]
+        )
     return user
 
 
@@ -251,7 +283,9 @@ def user_unlock(*, username: str, by=None) -> int:
                 actor=by,
             )
     if user is None and not removed:
-        raise ProvisioningError([f"There is no user called '{username}'."])
+        raise ProvisioningError(
+            [_("There is no user called '%(username)s'.") % {"username": username}]
+        )
     return removed
 
 
@@ -360,7 +394,7 @@ def second_factor_reset(*, username: str, by=None) -> int:
     sign-in, and any session verified with the old one must enter a code again."""
     user = _user_named(username)
     with transaction.atomic():
-        removed, _ = TOTPDevice.objects.filter(user=user).delete()
+        removed, _by_model = TOTPDevice.objects.filter(user=user).delete()
         if removed:
             audit_record(
                 action=AuditEntry.Action.DELETE,

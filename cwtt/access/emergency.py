@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cwtt.notifications.actions import notify
 from cwtt.registry.models import Child, School
@@ -55,18 +56,20 @@ def emergency_open(
     now = now or timezone.now()
     errors: dict[str, str] = {}
     if policy.role_of(user) != Role.SOCIAL_WORKER:
-        raise EmergencyRefused({"role": "Only social workers can open a record in an emergency."})
-    if school is None:
-        errors["school"] = "Choose the child's school."
-    if not first_name.strip() or not last_name.strip():
-        errors["name"] = "Give the child's first name and surname."
-    if date_of_birth is None:
-        errors["date_of_birth"] = "Give the child's date of birth (YYYY-MM-DD)."
-    if len(reason.strip()) < MIN_REASON:
-        errors["reason"] = (
-            f"Say why this cannot wait, in at least {MIN_REASON} characters. "
-            "Your supervisor will read it."
+        raise EmergencyRefused(
+            {"role": _("Only social workers can open a record in an emergency.")}
         )
+    if school is None:
+        errors["school"] = _("Choose the child's school.")
+    if not first_name.strip() or not last_name.strip():
+        errors["name"] = _("Give the child's first name and surname.")
+    if date_of_birth is None:
+        errors["date_of_birth"] = _("Give the child's date of birth (YYYY-MM-DD).")
+    if len(reason.strip()) < MIN_REASON:
+        errors["reason"] = _(
+            "Say why this cannot wait, in at least %(least)s characters. Your supervisor will "
+            "read it."
+        ) % {"least": MIN_REASON}
     if errors:
         raise EmergencyRefused(errors)
     matches = list(
@@ -80,14 +83,16 @@ def emergency_open(
     if len(matches) != 1:
         raise EmergencyRefused(
             {
-                "name": "No single child matches these details at that school. Check the spelling "
-                "and the date of birth."
+                "name": _(
+                    "No single child matches these details at that school. Check the spelling "
+                    "and the date of birth."
+                )
             }
         )
     child = matches[0]
     if policy.child_for(user, child.pk) is not None:
         raise EmergencyRefused(
-            {"name": "This child is at one of your schools: open their page as usual."}
+            {"name": _("This child is at one of your schools: open their page as usual.")}
         )
     hours = settings.CWTT_EMERGENCY_ACCESS_HOURS
     supervisors = _supervisors(user)

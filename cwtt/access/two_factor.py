@@ -13,6 +13,7 @@ import time
 from base64 import b32encode
 
 import segno
+from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -71,5 +72,5 @@ def qr_code_svg(device: TOTPDevice) -> str:
     """The set-up link as an inline SVG QR code, drawn here: the secret never leaves the
     server for a third-party QR service, and the page needs no image request."""
     return segno.make(device.config_url, error="m").svg_inline(
-        scale=4, title="QR code to scan with your authenticator app"
+        scale=4, title=_("QR code to scan with your authenticator app")
     )

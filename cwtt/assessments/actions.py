@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
@@ -54,12 +55,12 @@ def consent_missing_for(child: Child, respondent: str) -> str | None:
     consent for assessment is needed for every questionnaire; the child's own questionnaire
     needs the child's assent too. A draft may be saved meanwhile."""
     if not has_consent(child, Purpose.ASSESSMENT):
-        return (
-            "The caregiver's consent for assessment is not on record (or was withdrawn). "
-            "Record it on the child's consent page first; you can save a draft meanwhile."
+        return _(
+            "The caregiver's consent for assessment is not on record (or was withdrawn). Record "
+            "it on the child's consent page first; you can save a draft meanwhile."
         )
     if respondent == "child" and not has_consent(child, Purpose.ASSENT):
-        return "The child's own agreement (assent) is not on record. Record it first."
+        return _("The child's own agreement (assent) is not on record. Record it first.")
     return None
 
 
@@ -86,20 +87,26 @@ def assessment_save(
     """
     errors: dict[str, str] = {}
     if status not in Assessment.Status.values:
-        errors["status"] = f"'{status}' is not a status; use draft, submitted or verified."
+        errors["status"] = _("'%(status)s' is not a status; use draft, submitted or verified.") % {
+            "status": status
+        }
     if respondent not in {c for c, _ in Assessment._meta.get_field("respondent").choices}:
-        errors["respondent"] = f"'{respondent}' is not a respondent type."
+        errors["respondent"] = _("'%(respondent)s' is not a respondent type.") % {
+            "respondent": respondent
+        }
     if assessed_on > timezone.localdate():
-        errors["assessed_on"] = "The assessment date is in the future."
+        errors["assessed_on"] = _("The assessment date is in the future.")
     if assessed_on < child.date_of_birth:
-        errors["assessed_on"] = "The assessment date is before the child was born."
+        errors["assessed_on"] = _("The assessment date is before the child was born.")
     try:
         uuid_value = uuid_module.UUID(str(uuid)) if uuid else uuid_module.uuid4()
     except ValueError:
-        errors["uuid"] = f"'{uuid}' is not a valid UUID."
+        errors["uuid"] = _("'%(uuid)s' is not a valid UUID.") % {"uuid": uuid}
         uuid_value = None
     if wave.schools.exists() and not wave.schools.filter(pk=child.school_id).exists():
-        errors["wave"] = f"The wave '{wave.name}' does not include the child's school."
+        errors["wave"] = _("The wave '%(wave)s' does not include the child's school.") % {
+            "wave": wave.name
+        }
     if status != Assessment.Status.DRAFT:
         missing = consent_missing_for(child, respondent)
         if missing:
@@ -111,7 +118,7 @@ def assessment_save(
         existing = Assessment.objects.select_for_update().filter(uuid=uuid_value).first()
         if existing is not None and (existing.child_id != child.pk or existing.wave_id != wave.pk):
             raise AssessmentInvalid(
-                {"uuid": "This id already belongs to another child's or wave's assessment."}
+                {"uuid": _("This id already belongs to another child's or wave's assessment.")}
             )
         if (
             existing is not None
@@ -119,7 +126,7 @@ def assessment_save(
             and status != Assessment.Status.VERIFIED
         ):
             raise AssessmentInvalid(
-                {"status": "A verified assessment cannot go back to draft or submitted."}
+                {"status": _("A verified assessment cannot go back to draft or submitted.")}
             )
         version = (
             existing.instrument_version
@@ -252,7 +259,9 @@ def risk_profile_recompute(*, child: Child, wave: Wave) -> RiskProfile | None:
         RiskProfile.objects.filter(child=child, wave=wave).delete()
         return None
     fields = risk_profile_fields(assessments, scoring_version(_answered_with(assessments)))
-    profile, _ = RiskProfile.objects.update_or_create(child=child, wave=wave, defaults=fields)
+    profile, _created = RiskProfile.objects.update_or_create(
+        child=child, wave=wave, defaults=fields
+    )
     profile_scored.send(sender=RiskProfile, profile=profile)
     return profile
 
@@ -308,11 +317,11 @@ def _wave_problems(
     errors: dict[str, str] = {}
     others = Wave.objects.exclude(pk=wave.pk) if wave is not None else Wave.objects.all()
     if not name.strip():
-        errors["name"] = "A wave needs a name, e.g. 'Wave 3 (2027)'."
+        errors["name"] = _("A wave needs a name, e.g. 'Wave 3 (2027)'.")
     elif others.filter(name=name.strip()).exists():
-        errors["name"] = f"There is already a wave called '{name.strip()}'."
+        errors["name"] = _("There is already a wave called '%(name)s'.") % {"name": name.strip()}
     if ends_on < starts_on:
-        errors["ends_on"] = "The wave ends before it starts."
+        errors["ends_on"] = _("The wave ends before it starts.")
     return errors
 
 

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
@@ -40,7 +42,7 @@ from .models import (
     ServiceDelivered,
 )
 from .reviews import review_interval_days
-from .workflow import NEEDS_COMMENT, approval_needed, next_steps, refusal, status_label
+from .workflow import approval_needed, comment_needed, next_steps, refusal, status_label
 
 S = Case.Status
 MAX_TEXT = 5000
@@ -229,26 +231,36 @@ def case_move(*, case: Case, to: str, by, comment: str = "") -> Case:
             raise CaseRefused(refusal(locked.status, to))
         kind = approval_needed(locked.status, to)
         if kind is not None:
-            what = "Starting work on the plan" if kind == Approval.Kind.PLAN else "Closing a case"
             raise CaseRefused(
-                f"{what} needs a supervisor's approval. Ask for approval on the case page; "
-                "the case moves when the request is approved."
+                _(
+                    "Starting work on the plan needs a supervisor's approval. Ask for approval "
+                    "on the case page; the case moves when the request is approved."
+                )
+                if kind == Approval.Kind.PLAN
+                else _(
+                    "Closing a case needs a supervisor's approval. Ask for approval on the case "
+                    "page; the case moves when the request is approved."
+                )
             )
         if locked.status == S.PROPOSED:
             if not permissions.may_confirm(by, locked):
                 raise CaseRefused(
-                    "Only the school's coordinator can confirm or dismiss a proposed case."
+                    _("Only the school's coordinator can confirm or dismiss a proposed case.")
                 )
         elif not permissions.may_work_on(by, locked):
             raise CaseRefused(
-                "Only the case's lead, its team members or the school's coordinator can move "
-                "this case."
+                _(
+                    "Only the case's lead, its team members or the school's coordinator can move "
+                    "this case."
+                )
             )
-        needed = NEEDS_COMMENT.get((locked.status, to))
+        needed = comment_needed(locked.status, to)
         if needed and not comment:
             raise CaseRefused(needed, {"comment": needed})
         if len(comment) > MAX_TEXT:
-            raise CaseRefused(f"The comment can be at most {MAX_TEXT:,} characters.")
+            raise CaseRefused(
+                _("The comment can be at most %(limit)s characters.") % {"limit": f"{MAX_TEXT:,}"}
+            )
         _apply_move(case=locked, to=to, by=by, comment=comment)
     case.refresh_from_db()
     return case
@@ -259,19 +271,27 @@ def case_team_set(*, case: Case, by, lead: Staff | None, team: Iterable[Staff] =
     they could not see the child)."""
     team = list(team)
     if not permissions.may_set_team(by, case):
-        raise CaseRefused("Only the school's coordinator or the case's lead can choose the team.")
+        raise CaseRefused(
+            _("Only the school's coordinator or the case's lead can choose the team.")
+        )
     school_staff = set(
         Staff.objects.filter(schools__pk=case.school_id).values_list("pk", flat=True)
     )
     errors: dict[str, str] = {}
     if lead is not None and lead.pk not in school_staff:
-        errors["lead"] = f"{lead} does not work at {case.school.name}, so cannot lead this case."
+        errors["lead"] = _("%(person)s does not work at %(school)s, so cannot lead this case.") % {
+            "person": lead,
+            "school": case.school.name,
+        }
     outside = [str(s) for s in team if s.pk not in school_staff]
     if outside:
-        errors["team"] = (
-            f"{', '.join(outside)} {'does' if len(outside) == 1 else 'do'} not work at "
-            f"{case.school.name}; only staff assigned to the school can be in the team."
-        )
+        errors["team"] = ngettext(
+            "%(people)s does not work at %(school)s; only staff assigned to the school can be "
+            "in the team.",
+            "%(people)s do not work at %(school)s; only staff assigned to the school can be in "
+            "the team.",
+            len(outside),
+        ) % {"people": ", ".join(outside), "school": case.school.name}
     _refuse_if(errors)
     with transaction.atomic():
         before = {"lead": case.lead_id, "team": _staff_ids(case)}
@@ -297,33 +317,38 @@ def approval_request(*, case: Case, kind: str, by, closure_reason: str = "") -> 
     """Ask a supervisor to approve the plan (the case is at "case plan") or a closure (with
     its reason). One request of a kind waits at a time."""
     if kind not in Approval.Kind.values:
-        raise CaseRefused("Choose what you are asking approval for: the case plan or a closure.")
+        raise CaseRefused(_("Choose what you are asking approval for: the case plan or a closure."))
     if not permissions.may_work_on(by, case):
         raise CaseRefused(
-            "Only the case's lead, its team members or the school's coordinator can ask for "
-            "approval."
+            _(
+                "Only the case's lead, its team members or the school's coordinator can ask for "
+                "approval."
+            )
         )
     errors: dict[str, str] = {}
     if kind == Approval.Kind.PLAN:
         if case.status != S.CASE_PLAN:
-            errors["kind"] = (
-                f"A plan is approved while the case is at “case plan”; this case is at "
-                f"“{status_label(case.status)}”."
-            )
+            errors["kind"] = _(
+                "A plan is approved while the case is at “case plan”; this case is at “%(status)s”."
+            ) % {"status": status_label(case.status)}
         elif not Goal.objects.filter(plan__case=case).exists():
-            errors["kind"] = "Add at least one goal with its benchmark before asking for approval."
+            errors["kind"] = _(
+                "Add at least one goal with its benchmark before asking for approval."
+            )
         closure_reason = ""
     else:
         if S.CLOSED not in next_steps(case.status):
-            errors["kind"] = f"A case that is {status_label(case.status)} cannot be closed."
+            errors["kind"] = _("A case that is %(status)s cannot be closed.") % {
+                "status": status_label(case.status)
+            }
         if closure_reason not in Case.ClosureReason.values:
-            errors["closure_reason"] = "Choose why the case is closing."
+            errors["closure_reason"] = _("Choose why the case is closing.")
     waiting = case.approvals.filter(kind=kind, decision="").first()
     if waiting is not None:
-        errors["kind"] = (
-            f"A request for approval of the {waiting.get_kind_display().lower()} is already "
-            f"waiting for a decision (asked on {_day(waiting.requested_at)})."
-        )
+        errors["kind"] = _(
+            "A request for approval of the %(kind)s is already waiting for a decision (asked on "
+            "%(day)s)."
+        ) % {"kind": waiting.get_kind_display().lower(), "day": _day(waiting.requested_at)}
     _refuse_if(errors)
     with transaction.atomic():
         approval = Approval.objects.create(
@@ -355,24 +380,30 @@ def approval_decide(*, approval: Approval, decision: str, by, comment: str = "")
     comment = _text(comment)
     case = approval.case
     if not approval.pending:
-        raise CaseRefused("This request has already been decided.")
+        raise CaseRefused(_("This request has already been decided."))
     if approval.requested_by_id == getattr(by, "pk", None):
         raise CaseRefused(
-            "You asked for this approval yourself, so someone else must decide: your "
-            "supervisor or the school's coordinator."
+            _(
+                "You asked for this approval yourself, so someone else must decide: your "
+                "supervisor or the school's coordinator."
+            )
         )
     if not permissions.may_decide(by, approval):
         raise CaseRefused(
-            "Only the supervisor of the person who asked, or the school's coordinator, can "
-            "decide this request."
+            _(
+                "Only the supervisor of the person who asked, or the school's coordinator, can "
+                "decide this request."
+            )
         )
     errors: dict[str, str] = {}
     if decision not in Approval.Decision.values:
-        errors["decision"] = "Choose to approve or reject the request."
+        errors["decision"] = _("Choose to approve or reject the request.")
     elif decision == Approval.Decision.REJECT and not comment:
-        errors["comment"] = "Say why the request is rejected, so the team knows what to change."
+        errors["comment"] = _("Say why the request is rejected, so the team knows what to change.")
     if len(comment) > MAX_TEXT:
-        errors["comment"] = f"The comment can be at most {MAX_TEXT:,} characters."
+        errors["comment"] = _("The comment can be at most %(limit)s characters.") % {
+            "limit": f"{MAX_TEXT:,}"
+        }
     _refuse_if(errors)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
@@ -381,8 +412,11 @@ def approval_decide(*, approval: Approval, decision: str, by, comment: str = "")
             to not in next_steps(case.status) or approval_needed(case.status, to) is None
         ):
             raise CaseRefused(
-                f"The case has moved on since this was asked (it is now at "
-                f"“{status_label(case.status)}”); reject the request and ask again if needed."
+                _(
+                    "The case has moved on since this was asked (it is now at “%(status)s”); "
+                    "reject the request and ask again if needed."
+                )
+                % {"status": status_label(case.status)}
             )
         approval.decision, approval.decided_by = decision, by
         approval.decided_at, approval.comment = timezone.now(), comment
@@ -427,15 +461,20 @@ def approval_decide(*, approval: Approval, decision: str, by, comment: str = "")
 def _plan_for_editing(case: Case, by) -> CasePlan:
     if not permissions.may_work_on(by, case):
         raise CaseRefused(
-            "Only the case's lead, its team members or the school's coordinator can change "
-            "the plan."
+            _(
+                "Only the case's lead, its team members or the school's coordinator can change "
+                "the plan."
+            )
         )
     if case.status != S.CASE_PLAN:
         raise CaseRefused(
-            f"The plan is written while the case is at “case plan”; this case is at "
-            f"“{status_label(case.status)}”. To change an approved plan, revise it from a review."
+            _(
+                "The plan is written while the case is at “case plan”; this case is at "
+                "“%(status)s”. To change an approved plan, revise it from a review."
+            )
+            % {"status": status_label(case.status)}
         )
-    plan, _ = CasePlan.objects.get_or_create(case=case)
+    plan, _created = CasePlan.objects.get_or_create(case=case)
     return plan
 
 
@@ -444,17 +483,17 @@ def goal_add(*, case: Case, by, domain: str, description: str, benchmark: str) -
     description, benchmark = _text(description), _text(benchmark)
     errors: dict[str, str] = {}
     if domain not in DOMAINS:
-        errors["domain"] = "Choose the area of wellbeing the goal is about."
+        errors["domain"] = _("Choose the area of wellbeing the goal is about.")
     if not description:
-        errors["description"] = "Describe the goal."
+        errors["description"] = _("Describe the goal.")
     elif len(description) > MAX_LINE:
-        errors["description"] = f"Keep the goal to {MAX_LINE} characters."
+        errors["description"] = _("Keep the goal to %(limit)s characters.") % {"limit": MAX_LINE}
     if not benchmark:
-        errors["benchmark"] = (
+        errors["benchmark"] = _(
             "Say how the team will know the goal is met, for example “immunisations up to date”."
         )
     elif len(benchmark) > MAX_LINE:
-        errors["benchmark"] = f"Keep the benchmark to {MAX_LINE} characters."
+        errors["benchmark"] = _("Keep the benchmark to %(limit)s characters.") % {"limit": MAX_LINE}
     _refuse_if(errors)
     with transaction.atomic():
         goal = Goal.objects.create(
@@ -484,15 +523,15 @@ def plan_action_add(
     description = _text(description)
     errors: dict[str, str] = {}
     if not description:
-        errors["description"] = "Describe what will be done."
+        errors["description"] = _("Describe what will be done.")
     elif len(description) > MAX_LINE:
-        errors["description"] = f"Keep the action to {MAX_LINE} characters."
+        errors["description"] = _("Keep the action to %(limit)s characters.") % {"limit": MAX_LINE}
     if organisation is None:
-        errors["organisation"] = "Choose the organisation responsible."
+        errors["organisation"] = _("Choose the organisation responsible.")
     if due_on is None:
-        errors["due_on"] = "Enter the date it is due."
+        errors["due_on"] = _("Enter the date it is due.")
     elif due_on < timezone.localdate():
-        errors["due_on"] = "The due date is in the past."
+        errors["due_on"] = _("The due date is in the past.")
     _refuse_if(errors)
     with transaction.atomic():
         action = PlanAction.objects.create(
@@ -524,13 +563,17 @@ def plan_action_done(*, action: PlanAction, by, done_on: dt.date | None = None) 
     done_on = done_on or timezone.localdate()
     if not permissions.may_work_on(by, case):
         raise CaseRefused(
-            "Only the case's lead, its team members or the school's coordinator can mark "
-            "actions done."
+            _(
+                "Only the case's lead, its team members or the school's coordinator can mark "
+                "actions done."
+            )
         )
     if action.done_on is not None:
-        raise CaseRefused("This action is already marked done.")
+        raise CaseRefused(_("This action is already marked done."))
     if done_on > timezone.localdate():
-        raise CaseRefused("An action cannot be done in the future.", {"done_on": "In the future."})
+        raise CaseRefused(
+            _("An action cannot be done in the future."), {"done_on": _("In the future.")}
+        )
     with transaction.atomic():
         action.done_on = done_on
         action.save(update_fields=["done_on"])
@@ -563,45 +606,51 @@ def review_record(
     progress = dict(progress or {})
     if not permissions.may_work_on(by, case):
         raise CaseRefused(
-            "Only the case's lead, its team members or the school's coordinator can record a "
-            "review."
+            _(
+                "Only the case's lead, its team members or the school's coordinator can record a "
+                "review."
+            )
         )
     if case.status not in (S.IMPLEMENTATION, S.REVIEW):
         raise CaseRefused(
-            f"Reviews are recorded once the plan is approved; this case is at "
-            f"“{status_label(case.status)}”."
+            _("Reviews are recorded once the plan is approved; this case is at “%(status)s”.")
+            % {"status": status_label(case.status)}
         )
     access = policy.child_access(by, case.child_id)
     errors: dict[str, str] = {}
     if held_on is None:
-        errors["held_on"] = "Enter the date the review was held."
+        errors["held_on"] = _("Enter the date the review was held.")
     elif held_on > timezone.localdate():
-        errors["held_on"] = "The review date is in the future."
+        errors["held_on"] = _("The review date is in the future.")
     if notes and (access is None or not permissions.writes_case_notes(by, access)):
-        errors["notes"] = (
+        errors["notes"] = _(
             "Review notes are case notes: only staff who may read case notes can write them. "
             "Leave the notes empty or ask the social worker on the team."
         )
     if len(notes) > MAX_TEXT:
-        errors["notes"] = f"The notes can be at most {MAX_TEXT:,} characters."
+        errors["notes"] = _("The notes can be at most %(limit)s characters.") % {
+            "limit": f"{MAX_TEXT:,}"
+        }
     goals = {g.pk: g for g in Goal.objects.filter(plan__case=case)}
     if not goals:
-        errors["progress"] = "The plan has no goals to review."
+        errors["progress"] = _("The plan has no goals to review.")
     for goal_id, (value, comment) in progress.items():
         if goal_id not in goals:
-            errors["progress"] = "Progress was given for a goal that is not in this plan."
+            errors["progress"] = _("Progress was given for a goal that is not in this plan.")
         elif value not in GoalProgress.Progress.values:
-            errors[f"goal_{goal_id}"] = f"Choose the progress on “{goals[goal_id]}”."
+            errors[f"goal_{goal_id}"] = _("Choose the progress on “%(goal)s”.") % {
+                "goal": goals[goal_id]
+            }
         elif _text(comment) and (access is None or not permissions.writes_case_notes(by, access)):
-            errors[f"goal_{goal_id}"] = (
+            errors[f"goal_{goal_id}"] = _(
                 "Comments on progress are case notes: only staff who may read case notes can "
                 "write them."
             )
     missing = [g for pk, g in goals.items() if pk not in progress and not g.achieved]
     if missing and "progress" not in errors:
-        errors["progress"] = "Give the progress on every goal not yet achieved: " + "; ".join(
-            str(g) for g in missing
-        )
+        errors["progress"] = _("Give the progress on every goal not yet achieved: %(goals)s") % {
+            "goals": "; ".join(str(g) for g in missing)
+        }
     _refuse_if(errors)
     assert held_on is not None
     with transaction.atomic():
@@ -657,36 +706,40 @@ def service_record(
     notes, provider_name = _text(notes), _text(provider_name)
     access = policy.child_access(by, child.pk)
     if access is None:
-        raise CaseRefused("You cannot record services for this child.")
+        raise CaseRefused(_("You cannot record services for this child."))
     if case is not None and case.child_id != child.pk:
-        raise CaseRefused("That case is about another child.")
+        raise CaseRefused(_("That case is about another child."))
     if not permissions.may_record_service(by, case):
         raise CaseRefused(
-            "Only the case's lead, its team members or the school's coordinator can record "
-            "services on this case."
+            _(
+                "Only the case's lead, its team members or the school's coordinator can record "
+                "services on this case."
+            )
         )
     errors: dict[str, str] = {}
     if service_type is None:
-        errors["service_type"] = "Choose the kind of service."
+        errors["service_type"] = _("Choose the kind of service.")
     if delivered_on is None:
-        errors["delivered_on"] = "Enter the date the service was given."
+        errors["delivered_on"] = _("Enter the date the service was given.")
     elif delivered_on > timezone.localdate():
-        errors["delivered_on"] = "The date is in the future."
+        errors["delivered_on"] = _("The date is in the future.")
     if provider is None and not provider_name:
-        errors["provider"] = (
+        errors["provider"] = _(
             "Say who gave the service: choose a provider from the directory or type its name."
         )
     elif len(provider_name) > 200:
-        errors["provider"] = "Keep the provider's name to 200 characters."
+        errors["provider"] = _("Keep the provider's name to 200 characters.")
     if outcome not in ServiceDelivered.Outcome.values:
-        errors["outcome"] = "Choose whether the service was delivered."
+        errors["outcome"] = _("Choose whether the service was delivered.")
     if notes and not permissions.writes_case_notes(by, access):
-        errors["notes"] = (
+        errors["notes"] = _(
             "Notes on a service are case notes: only staff who may read case notes can write "
             "them. Leave the notes empty or ask the social worker on the team."
         )
     elif len(notes) > MAX_TEXT:
-        errors["notes"] = f"The notes can be at most {MAX_TEXT:,} characters."
+        errors["notes"] = _("The notes can be at most %(limit)s characters.") % {
+            "limit": f"{MAX_TEXT:,}"
+        }
     _refuse_if(errors)
     assert service_type is not None
     with transaction.atomic():
@@ -739,15 +792,17 @@ def case_transfer(*, case: Case, to_school: School, by) -> Case:
     team. The lead and team members not assigned to the new school leave the case; the new
     school's coordinators are told so they can choose a lead."""
     if case.status == S.DISMISSED:
-        raise CaseRefused("A dismissed proposal is not transferred.")
+        raise CaseRefused(_("A dismissed proposal is not transferred."))
     if to_school.pk == case.school_id:
-        raise CaseRefused(f"The case is already at {to_school.name}.")
+        raise CaseRefused(_("The case is already at %(school)s.") % {"school": to_school.name})
     # by=None: the system, when the registry moves the child (an import run by the data
     # manager); a person needs the coordinator's or data manager's role.
     if by is not None and not permissions.may_transfer(by, case, to_school):
         raise CaseRefused(
-            "Only the coordinator of either school or a data manager can move a case to "
-            "another school."
+            _(
+                "Only the coordinator of either school or a data manager can move a case to "
+                "another school."
+            )
         )
     with transaction.atomic():
         old_school = case.school

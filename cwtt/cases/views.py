@@ -22,7 +22,7 @@ from cwtt.services.models import Provider, ServiceType
 from . import actions, permissions
 from .models import Approval, Case, Goal, GoalProgress, PlanAction, ServiceDelivered
 from .reviews import review_due_on, review_interval_days
-from .workflow import NEEDS_COMMENT, approval_needed, next_steps
+from .workflow import approval_needed, comment_needed, next_steps
 
 S = Case.Status
 # The order in which a school's cases are listed: what needs a decision first.
@@ -119,7 +119,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
                 {
                     "to": to,
                     "label": label,
-                    "needs_comment": NEEDS_COMMENT.get((case.status, to), ""),
+                    "needs_comment": comment_needed(case.status, to),
                 }
             )
     approvals = list(case.approvals.select_related("requested_by", "decided_by"))

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cwtt.access.roles import Role
 from cwtt.registry.models import Staff
@@ -32,16 +34,22 @@ def case_tasks(staff: Staff, today: dt.date) -> Iterable[Task]:
             if len(proposed) > MAX_LISTED_PROPOSALS:
                 # One task, not forty: the school's case list is where they are worked through.
                 yield Task(
-                    kind="Proposed cases",
-                    text=f"Confirm or dismiss {len(proposed)} proposed cases at {school.name}",
+                    kind=_("Proposed cases"),
+                    text=ngettext(
+                        "Confirm or dismiss %(n)s proposed case at %(school)s",
+                        "Confirm or dismiss %(n)s proposed cases at %(school)s",
+                        len(proposed),
+                    )
+                    % {"n": len(proposed), "school": school.name},
                     due_on=None,
                     link=reverse("school_cases", args=[school.pk]),
                 )
                 continue
             for case in proposed:
                 yield Task(
-                    kind="Proposed case",
-                    text=f"Confirm or dismiss the proposed case for {case.child.full_name}",
+                    kind=_("Proposed case"),
+                    text=_("Confirm or dismiss the proposed case for %(child)s")
+                    % {"child": case.child.full_name},
                     due_on=None,
                     link=reverse("case", args=[case.pk]),
                 )
@@ -55,8 +63,9 @@ def case_tasks(staff: Staff, today: dt.date) -> Iterable[Task]:
     )
     for approval in waiting.distinct():
         yield Task(
-            kind="Approval",
-            text=f"Decide: {approval.get_kind_display().lower()} for {approval.case.child.full_name}",
+            kind=_("Approval"),
+            text=_("Decide: %(kind)s for %(child)s")
+            % {"kind": approval.get_kind_display().lower(), "child": approval.case.child.full_name},
             due_on=None,
             link=reverse("case", args=[approval.case_id]),
         )
@@ -70,8 +79,8 @@ def case_tasks(staff: Staff, today: dt.date) -> Iterable[Task]:
         due = review_due_on(case)
         if due is not None and due <= today + dt.timedelta(days=14):
             yield Task(
-                kind="Case review",
-                text=f"Review the case of {case.child.full_name}",
+                kind=_("Case review"),
+                text=_("Review the case of %(child)s") % {"child": case.child.full_name},
                 due_on=due,
                 link=reverse("case", args=[case.pk]),
             )

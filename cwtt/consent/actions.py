@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
@@ -80,27 +81,32 @@ def consent_record(
     raises ConsentInvalid listing each problem; nothing is written then."""
     errors: dict[str, str] = {}
     if purpose not in Purpose.values:
-        errors["purpose"] = f"'{purpose}' is not a purpose; use one of {', '.join(Purpose.values)}."
+        errors["purpose"] = _("'%(purpose)s' is not a purpose; use one of %(purposes)s.") % {
+            "purpose": purpose,
+            "purposes": ", ".join(Purpose.values),
+        }
     if decision not in ConsentDecision.Decision.values:
-        errors["decision"] = "Choose agreed, did not agree, or withdrew agreement."
+        errors["decision"] = _("Choose agreed, did not agree, or withdrew agreement.")
     if decided_on > timezone.localdate():
-        errors["decided_on"] = "The date is in the future."
+        errors["decided_on"] = _("The date is in the future.")
     if purpose == Purpose.ASSENT:
         if caregiver is not None:
-            errors["caregiver"] = "Assent is the child's own decision; leave the caregiver empty."
+            errors["caregiver"] = _(
+                "Assent is the child's own decision; leave the caregiver empty."
+            )
     elif purpose in Purpose.values:
         if caregiver is None:
-            errors["caregiver"] = "Choose the caregiver who gave or refused consent."
+            errors["caregiver"] = _("Choose the caregiver who gave or refused consent.")
         elif not child.caregiver_links.filter(caregiver=caregiver).exists():
-            errors["caregiver"] = "This person is not recorded as one of the child's caregivers."
+            errors["caregiver"] = _("This person is not recorded as one of the child's caregivers.")
     if decision == ConsentDecision.Decision.WITHDRAWN and not has_consent(child, purpose):
-        errors["decision"] = "There is no agreement in force to withdraw."
+        errors["decision"] = _("There is no agreement in force to withdraw.")
     if text is None and purpose in Purpose.values:
         text = current_text(purpose, decided_on)
         if text is None:
-            errors["text"] = "No consent text is in use for this purpose on that date."
+            errors["text"] = _("No consent text is in use for this purpose on that date.")
     elif text is not None and text.purpose != purpose:
-        errors["text"] = "That consent text is for another purpose."
+        errors["text"] = _("That consent text is for another purpose.")
     if errors:
         raise ConsentInvalid(errors)
     record = ConsentDecision.objects.create(

@@ -46,7 +46,7 @@ def instrument_publish(*, data: bytes, filename: str, by=None) -> PublishOutcome
     definition = result.definition
     checksum = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
-        instrument, _ = Instrument.objects.select_for_update().get_or_create(
+        instrument, _created = Instrument.objects.select_for_update().get_or_create(
             code=definition.code, defaults={"title": definition.title}
         )
         latest = instrument.latest_version()

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
@@ -46,9 +47,9 @@ def _since(meeting: Meeting) -> dt.datetime:
 def meeting_create(*, school: School, held_on: dt.date | None, kind: str, by) -> Meeting:
     errors = {}
     if held_on is None:
-        errors["held_on"] = "Give the date of the meeting (YYYY-MM-DD)."
+        errors["held_on"] = _("Give the date of the meeting (YYYY-MM-DD).")
     if kind not in Meeting.Kind.values:
-        errors["kind"] = "Choose the kind of meeting."
+        errors["kind"] = _("Choose the kind of meeting.")
     if errors:
         raise MeetingInvalid(errors)
     meeting = Meeting.objects.create(school=school, held_on=held_on, kind=kind, created_by=by)
@@ -93,14 +94,14 @@ def agenda_refresh(meeting: Meeting) -> int:
 @transaction.atomic
 def attendee_add(*, meeting: Meeting, staff: Staff | None = None, name: str = "", sector: str = ""):
     if staff is None and not name.strip():
-        raise MeetingInvalid({"name": "Choose a colleague or write the person's name."})
+        raise MeetingInvalid({"name": _("Choose a colleague or write the person's name.")})
     if staff is not None:
         if meeting.attendees.filter(staff=staff).exists():
-            raise MeetingInvalid({"staff": "This person is already on the list."})
+            raise MeetingInvalid({"staff": _("This person is already on the list.")})
         name = str(staff.user.get_full_name() or staff.user.username)
         sector = staff.organisation.sector
     if not sector:
-        raise MeetingInvalid({"sector": "Choose the person's sector."})
+        raise MeetingInvalid({"sector": _("Choose the person's sector.")})
     return Attendee.objects.create(meeting=meeting, staff=staff, name=name.strip(), sector=sector)
 
 
@@ -133,13 +134,13 @@ def action_add(
 ) -> ActionItem:
     errors = {}
     if not description.strip():
-        errors["description"] = "Say what is to be done."
+        errors["description"] = _("Say what is to be done.")
     if owner is None:
-        errors["owner"] = "Choose who will do it."
+        errors["owner"] = _("Choose who will do it.")
     if due_on is None:
-        errors["due_on"] = "Give the date it is due (YYYY-MM-DD)."
+        errors["due_on"] = _("Give the date it is due (YYYY-MM-DD).")
     elif due_on < meeting.held_on:
-        errors["due_on"] = "The due date is before the meeting."
+        errors["due_on"] = _("The due date is before the meeting.")
     if errors:
         raise MeetingInvalid(errors)
     action = ActionItem.objects.create(

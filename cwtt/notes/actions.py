@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
@@ -55,21 +56,27 @@ def notes_for(user, child: Child) -> QuerySet[ChildNote]:
 def note_add(*, user, child: Child, text: str, sensitivity: str) -> ChildNote:
     """Save a note, audited without its text (only its class and length)."""
     if sensitivity not in ChildNote.Sensitivity.values:
-        raise NoteInvalid("Choose what kind of note this is.")
+        raise NoteInvalid(_("Choose what kind of note this is."))
     if sensitivity not in note_writable_classes(user, child):
         label = ChildNote.Sensitivity(sensitivity).label
         raise NoteNotAllowed(
-            f"You cannot add a note of this kind ({label.lower()}) for this child: only staff "
-            "who may read such notes can write them."
+            _(
+                "You cannot add a note of this kind (%(kind)s) for this child: only staff who "
+                "may read such notes can write them."
+            )
+            % {"kind": label.lower()}
         )
     # Browsers send line breaks as CRLF; count them as one character, as the text box does.
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise NoteInvalid("The note is empty. Write the note before saving it.")
+        raise NoteInvalid(_("The note is empty. Write the note before saving it."))
     if len(text) > MAX_NOTE_LENGTH:
         raise NoteInvalid(
-            f"A note can be at most {MAX_NOTE_LENGTH:,} characters; this one has {len(text):,}. "
-            "Shorten it or split it into two notes."
+            _(
+                "A note can be at most %(limit)s characters; this one has %(length)s. Shorten it "
+                "or split it into two notes."
+            )
+            % {"limit": f"{MAX_NOTE_LENGTH:,}", "length": f"{len(text):,}"}
         )
     with transaction.atomic():
         note = ChildNote.objects.create(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cwtt.access import policy
 from cwtt.assessments.actions import AssessmentInvalid, assessment_save
@@ -37,34 +38,34 @@ class SyncAnswer:
 
 def _problems(data: Any) -> dict[str, str]:
     if not isinstance(data, dict):
-        return {"record": "Send one record as a JSON object."}
+        return {"record": _("Send one record as a JSON object.")}
     problems: dict[str, str] = {}
     try:
         uuid_module.UUID(str(data.get("uuid", "")))
     except ValueError:
-        problems["uuid"] = "Each record needs the id the phone gave it (a UUID)."
+        problems["uuid"] = _("Each record needs the id the phone gave it (a UUID).")
     for name in ("child", "wave"):
         if not isinstance(data.get(name), int):
-            problems[name] = f"'{name}' must be a number."
+            problems[name] = _("'%(name)s' must be a number.") % {"name": name}
     if not isinstance(data.get("respondent"), str):
-        problems["respondent"] = "Say whose questionnaire this is (for example caregiver)."
+        problems["respondent"] = _("Say whose questionnaire this is (for example caregiver).")
     if not isinstance(data.get("answers"), dict):
-        problems["answers"] = "The answers must be a JSON object of question name to answer."
+        problems["answers"] = _("The answers must be a JSON object of question name to answer.")
     if data.get("status") not in SENT_STATUSES:
-        problems["status"] = "The status must be 'draft' or 'submitted'."
+        problems["status"] = _("The status must be 'draft' or 'submitted'.")
     try:
         dt.date.fromisoformat(str(data.get("assessed_on", "")))
     except ValueError:
-        problems["assessed_on"] = "Give the date of the interview as YYYY-MM-DD."
+        problems["assessed_on"] = _("Give the date of the interview as YYYY-MM-DD.")
     caregiver = data.get("informant_caregiver")
     if caregiver is not None and not isinstance(caregiver, int):
-        problems["informant_caregiver"] = "'informant_caregiver' must be a number or null."
+        problems["informant_caregiver"] = _("'informant_caregiver' must be a number or null.")
     base = data.get("base_revision")
     if base is not None and not isinstance(base, str):
-        problems["base_revision"] = "'base_revision' must be the text the server gave, or null."
+        problems["base_revision"] = _("'base_revision' must be the text the server gave, or null.")
     keep = data.get("keep_alongside", [])
     if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
-        problems["keep_alongside"] = "'keep_alongside' must be a list of record ids."
+        problems["keep_alongside"] = _("'keep_alongside' must be a list of record ids.")
     return problems
 
 
@@ -121,16 +122,18 @@ def _sync_record(user, data: Any) -> SyncAnswer:
         return SyncAnswer(400, {"errors": problems})
     child = policy.child_for(user, data["child"])
     if child is None:
-        return SyncAnswer(404, {"errors": {"child": "This child is not at one of your schools."}})
+        return SyncAnswer(
+            404, {"errors": {"child": _("This child is not at one of your schools.")}}
+        )
     respondent = data["respondent"]
     if respondent not in policy.respondents_for(user):
         return SyncAnswer(
-            403, {"errors": {"respondent": "Your role does not fill in this questionnaire."}}
+            403, {"errors": {"respondent": _("Your role does not fill in this questionnaire.")}}
         )
     wave = next((w for w in current_waves([child.school_id]) if w.pk == data["wave"]), None)
     if wave is None:
         return SyncAnswer(
-            422, {"errors": {"wave": "This wave is not open for the child's school."}}
+            422, {"errors": {"wave": _("This wave is not open for the child's school.")}}
         )
     record_id = str(uuid_module.UUID(str(data["uuid"])))
     assessed_on = dt.date.fromisoformat(data["assessed_on"])
@@ -144,7 +147,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
     if existing is not None:
         if existing.child_id != child.pk or existing.wave_id != wave.pk:
             return SyncAnswer(
-                422, {"errors": {"uuid": "This id already belongs to another child's record."}}
+                422, {"errors": {"uuid": _("This id already belongs to another child's record.")}}
             )
         same = (
             existing.status == status

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -65,7 +66,11 @@ def unlock(request: HttpRequest) -> JsonResponse:
     user = authenticate(request, username=request.user.get_username(), password=password)
     if user is None or user.pk != request.user.pk:
         return JsonResponse(
-            {"errors": {"password": "That is not your password. Type the one you sign in with."}},
+            {
+                "errors": {
+                    "password": _("That is not your password. Type the one you sign in with.")
+                }
+            },
             status=400,
         )
     return JsonResponse({"ok": True})
@@ -77,7 +82,7 @@ def unlock(request: HttpRequest) -> JsonResponse:
 def pack(request: HttpRequest) -> JsonResponse:
     if not _may_work_offline(request.user):
         return JsonResponse(
-            {"errors": {"role": "Your role does not capture assessments."}}, status=403
+            {"errors": {"role": _("Your role does not capture assessments.")}}, status=403
         )
     data = offline_pack(request.user)
     child_ids = sorted(
@@ -105,7 +110,7 @@ def sync(request: HttpRequest) -> JsonResponse:
     try:
         data = json.loads(request.body or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return JsonResponse({"errors": {"record": "The record is not valid JSON."}}, status=400)
+        return JsonResponse({"errors": {"record": _("The record is not valid JSON.")}}, status=400)
     answer = sync_record(request.user, data)
     return JsonResponse(answer.body, status=answer.status)
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
@@ -100,18 +101,21 @@ def referral_create(
     now = now or timezone.now()
     problems = []
     if urgency not in Urgency.values:
-        problems.append("Choose how urgent the referral is (urgent, high or routine).")
+        problems.append(_("Choose how urgent the referral is (urgent, high or routine)."))
     if not reason.strip():
-        problems.append("Say why the child is referred.")
+        problems.append(_("Say why the child is referred."))
     if provider is not None:
         if not provider.service_types.filter(pk=service_type.pk).exists():
-            problems.append(f"{provider} does not offer {service_type}.")
+            problems.append(
+                _("%(provider)s does not offer %(service)s.")
+                % {"provider": provider, "service": service_type}
+            )
         sector = provider.sector
         provider_name = ""
     elif not provider_name.strip():
-        problems.append("Choose a provider from the directory, or type the provider's name.")
+        problems.append(_("Choose a provider from the directory, or type the provider's name."))
     if sector not in Organisation.Sector.values:
-        problems.append("Choose the sector of the provider (health, social development ...).")
+        problems.append(_("Choose the sector of the provider (health, social development ...)."))
     if problems:
         raise ReferralRefused(" ".join(problems))
     if reason_classes is None:
@@ -195,11 +199,14 @@ def _consent_or_duty(referral: Referral):
     duty = duty_overriding(referral.child, purpose)
     if duty is not None and referral.service_type.code in DUTY_SERVICES.get(duty.code, ()):
         return duty
+    label = str(Purpose(purpose).label)
     raise ReferralRefused(
-        f"The referral was not sent: the caregiver has not agreed to "
-        f"{str(Purpose(purpose).label)[0].lower()}{str(Purpose(purpose).label)[1:]}. "
-        "Record the caregiver's consent on the child's Consent page first, or give the "
-        "referral to someone in the school team."
+        _(
+            "The referral was not sent: the caregiver has not agreed to %(purpose)s. "
+            "Record the caregiver's consent on the child's Consent page first, or give the "
+            "referral to someone in the school team."
+        )
+        % {"purpose": label[:1].lower() + label[1:]}
     )
 
 
@@ -207,11 +214,11 @@ def _required(to: str, details: dict[str, Any], now: dt.datetime) -> dict[str, A
     """The details a move needs, checked; what is stored on the referral."""
     if to == Status.DECLINED:
         if not str(details.get("reason", "")).strip():
-            raise ReferralRefused("Say why the referral is declined.")
+            raise ReferralRefused(_("Say why the referral is declined."))
         return {"decline_reason": str(details["reason"]).strip()}
     if to == Status.CANCELLED:
         if not str(details.get("reason", "")).strip():
-            raise ReferralRefused("Say why the referral is cancelled.")
+            raise ReferralRefused(_("Say why the referral is cancelled."))
         return {"cancel_reason": str(details["reason"]).strip()}
     if to == Status.DELIVERED:
         on = details.get("delivered_on")
@@ -221,11 +228,11 @@ def _required(to: str, details: dict[str, Any], now: dt.datetime) -> dict[str, A
             except ValueError:
                 on = None
         if not isinstance(on, dt.date):
-            raise ReferralRefused("Give the date the service was delivered (YYYY-MM-DD).")
+            raise ReferralRefused(_("Give the date the service was delivered (YYYY-MM-DD)."))
         if on > timezone.localdate(now):
-            raise ReferralRefused("The date the service was delivered cannot be in the future.")
+            raise ReferralRefused(_("The date the service was delivered cannot be in the future."))
         if not str(details.get("outcome", "")).strip():
-            raise ReferralRefused("Say what the outcome of the service was.")
+            raise ReferralRefused(_("Say what the outcome of the service was."))
         return {
             "delivered_on": on,
             "outcome": str(details["outcome"]).strip(),
@@ -237,7 +244,7 @@ def _required(to: str, details: dict[str, Any], now: dt.datetime) -> dict[str, A
 def allowed_words(status: str) -> str:
     steps = TRANSITIONS[status]
     if not steps:
-        return "nothing: it is finished"
+        return _("nothing: it is finished")
     return ", ".join(f"{s} ({status_label(s).lower()})" for s in steps)
 
 
@@ -264,11 +271,18 @@ def referral_move(
     )
     current = referral.status
     if to not in Status.values:
-        raise ReferralRefused(f"{to!r} is not a referral state.")
+        raise ReferralRefused(_("%(state)s is not a referral state.") % {"state": f"{to!r}"})
     if to not in TRANSITIONS[current]:
         raise ReferralRefused(
-            f"A referral that is {status_label(current).lower()} cannot become "
-            f"{status_label(to).lower()}. Next steps allowed: {allowed_words(current)}."
+            _(
+                "A referral that is %(status)s cannot become %(target)s. Next steps allowed: "
+                "%(allowed)s."
+            )
+            % {
+                "status": status_label(current).lower(),
+                "target": status_label(to).lower(),
+                "allowed": allowed_words(current),
+            }
         )
     changes = _required(to, details, now)
     duty = _consent_or_duty(referral) if to == Status.SENT else None
@@ -344,12 +358,19 @@ def provider_answer(
     """Record what the provider says (acknowledged, accepted, declined, delivered), passing
     through the steps in between."""
     if answer not in PROVIDER_STATES:
-        raise ReferralRefused("Choose received, accepted, declined or delivered.")
+        raise ReferralRefused(_("Choose received, accepted, declined or delivered."))
     steps = provider_path(referral.status, answer)
     if not steps:
         raise ReferralRefused(
-            f"A referral that is {status_label(referral.status).lower()} cannot become "
-            f"{status_label(answer).lower()}. Next steps allowed: {allowed_words(referral.status)}."
+            _(
+                "A referral that is %(status)s cannot become %(target)s. Next steps allowed: "
+                "%(allowed)s."
+            )
+            % {
+                "status": status_label(referral.status).lower(),
+                "target": status_label(answer).lower(),
+                "allowed": allowed_words(referral.status),
+            }
         )
     for step in steps:
         last = step == answer
@@ -383,9 +404,9 @@ def feedback_link_issue(
     """A new link for the provider; returns the token, which is stored nowhere."""
     now = now or timezone.now()
     if referral.status == Status.DRAFT:
-        raise ReferralRefused("Send the referral first; a draft has no feedback link.")
+        raise ReferralRefused(_("Send the referral first; a draft has no feedback link."))
     if referral.status in FINAL_FOR_PROVIDER:
-        raise ReferralRefused("The provider has already given a final answer.")
+        raise ReferralRefused(_("The provider has already given a final answer."))
     token = secrets.token_urlsafe(32)
     link = FeedbackLink.objects.create(
         referral=referral,
@@ -410,11 +431,13 @@ def feedback_link_problem(link: FeedbackLink, now: dt.datetime | None = None) ->
     """Why the link can no longer be used, in plain words; None when it can."""
     now = now or timezone.now()
     if link.used_at is not None or link.referral.status in FINAL_FOR_PROVIDER:
-        return "This referral has already been answered, or no longer needs an answer. Thank you."
+        return _(
+            "This referral has already been answered, or no longer needs an answer. Thank you."
+        )
     if now >= link.expires_at:
-        return (
-            "This link has expired. Please contact the person who referred the child "
-            "(their details are on the referral letter)."
+        return _(
+            "This link has expired. Please contact the person who referred the child (their "
+            "details are on the referral letter)."
         )
     return None
 

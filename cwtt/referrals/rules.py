@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import ngettext
+
 from cwtt.instruments.engine.definition import DOMAINS, LEVEL_RANK, RULE_LEVELS
 from cwtt.services.catalogue import SERVICE_TYPES
 
@@ -135,10 +137,12 @@ class ProposedReferral:
 
 
 def deadline_words(deadline: dt.timedelta) -> str:
+    """The deadline in words, in the reader's language: "24 hours", "7 days"."""
     hours = int(deadline.total_seconds() // 3600)
     if hours % 24 or hours < 48:
-        return f"{hours} hours"
-    return f"{hours // 24} days"
+        return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
+    days = hours // 24
+    return ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
 
 
 def parse_deadline(text: str) -> dt.timedelta | None:

@@ -8,16 +8,18 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import OPEN_STATES, Referral, Status
 
 NEXT_WORDS = {
-    Status.DRAFT: "send it",
-    Status.SENT: "waiting for the provider to answer",
-    Status.ACKNOWLEDGED: "waiting for the provider to accept",
-    Status.ACCEPTED: "waiting for the service to be given",
-    Status.DELIVERED: "delivered: read the feedback and close it",
-    Status.DECLINED: "declined: find another provider and close it",
+    Status.DRAFT: gettext_lazy("send it"),
+    Status.SENT: gettext_lazy("waiting for the provider to answer"),
+    Status.ACKNOWLEDGED: gettext_lazy("waiting for the provider to accept"),
+    Status.ACCEPTED: gettext_lazy("waiting for the service to be given"),
+    Status.DELIVERED: gettext_lazy("delivered: read the feedback and close it"),
+    Status.DECLINED: gettext_lazy("declined: find another provider and close it"),
 }
 
 
@@ -34,9 +36,13 @@ def referral_tasks(staff, today: dt.date) -> Iterable:
     )
     for referral in referrals:
         yield Task(
-            kind="Referral",
-            text=f"Referral {referral.pk} to {referral.service_type}: "
-            f"{NEXT_WORDS[referral.status]}",
+            kind=_("Referral"),
+            text=_("Referral %(number)s to %(service)s: %(next)s")
+            % {
+                "number": referral.pk,
+                "service": referral.service_type,
+                "next": NEXT_WORDS[referral.status],
+            },
             due_on=timezone.localtime(referral.due_by).date() if referral.is_open else None,
             link=reverse("referral", args=[referral.pk]),
         )

@@ -17,6 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cwtt.access.audit import audit_erase_details, audit_record
 from cwtt.access.models import AuditEntry
@@ -93,7 +94,9 @@ def _parsed(name: str, raw: Any) -> Any:
         return field.to_python(value)
     except ValidationError:
         if isinstance(field, models.DateField):
-            raise ValidationError("Enter the date as YYYY-MM-DD, for example 2018-03-14.") from None
+            raise ValidationError(
+                _("Enter the date as YYYY-MM-DD, for example 2018-03-14.")
+            ) from None
         raise
 
 
@@ -113,13 +116,16 @@ def child_correct(
     errors: dict[str, list[str]] = {}
     if not reason.strip():
         errors["reason"] = [
-            "Give the reason for the correction, for example who asked and which document "
-            "shows the right value."
+            _(
+                "Give the reason for the correction, for example who asked and which document "
+                "shows the right value."
+            )
         ]
     unknown = sorted(set(changes) - set(CORRECTABLE))
     if unknown:
         errors[NON_FIELD_ERRORS] = [
-            f"{', '.join(unknown)} cannot be corrected here; use {', '.join(CORRECTABLE)}."
+            _("%(fields)s cannot be corrected here; use %(allowed)s.")
+            % {"fields": ", ".join(unknown), "allowed": ", ".join(CORRECTABLE)}
         ]
     with transaction.atomic():
         target = Child.objects.select_for_update().get(pk=child.pk)
@@ -127,7 +133,7 @@ def child_correct(
             raise CorrectionInvalid(
                 {
                     NON_FIELD_ERRORS: [
-                        "This child's identity has been removed; there is nothing to correct."
+                        _("This child's identity has been removed; there is nothing to correct.")
                     ]
                 }
             )
@@ -145,7 +151,7 @@ def child_correct(
                 before[name], after[name] = getattr(target, name), value
                 setattr(target, name, value)
         if not errors and not after:
-            errors[NON_FIELD_ERRORS] = ["Nothing to correct: the new values are the ones held."]
+            errors[NON_FIELD_ERRORS] = [_("Nothing to correct: the new values are the ones held.")]
         if not errors:
             try:
                 target.full_clean()
@@ -327,7 +333,8 @@ def child_anonymise(*, child: Child, rule: str, actor=None, actor_name: str = ""
         done = Anonymisation.objects.filter(child=target).first()
         if done is not None:
             raise AnonymisationRefused(
-                f"Child {target.pk}'s identity was already removed on {done.at:%Y-%m-%d}."
+                _("Child %(child)s's identity was already removed on %(day)s.")
+                % {"child": target.pk, "day": f"{done.at:%Y-%m-%d}"}
             )
 
         free_text: dict[int, frozenset[str]] = {}
@@ -424,7 +431,7 @@ def child_erase(*, child: Child, reason: str, actor=None, actor_name: str = "") 
     anonymisation as the retention rule, with the request's reason recorded."""
     if not reason.strip():
         raise AnonymisationRefused(
-            "Give the reason: who asked, when, and why the request is valid (no names needed)."
+            _("Give the reason: who asked, when, and why the request is valid (no names needed).")
         )
     return child_anonymise(
         child=child,

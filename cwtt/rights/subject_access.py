@@ -25,6 +25,8 @@ from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from cwtt.access.models import AuditEntry
 from cwtt.assessments.models import Assessment, RiskProfile
@@ -40,27 +42,34 @@ from cwtt.registry.models import Child, ChildCaregiver
 # entries also carry their raw "detail".
 Record = dict[str, Any]
 
-# Plain titles and one-line explanations for the sections a caregiver will meet most.
+# Plain titles and one-line explanations for the sections a caregiver will meet most
+# (translated when the record is made).
 SECTION_TITLES = {
-    "registry.childcaregiver": "Caregivers",
-    "assessments.assessment": "Assessments and the answers given",
-    "assessments.riskprofile": "Risk in each area of wellbeing, with the reasons",
+    "registry.childcaregiver": gettext_lazy("Caregivers"),
+    "assessments.assessment": gettext_lazy("Assessments and the answers given"),
+    "assessments.riskprofile": gettext_lazy("Risk in each area of wellbeing, with the reasons"),
 }
 SECTION_NOTES = {
-    "child": "The child's details as the school registered them.",
-    "household": "The home the child lives in.",
-    "registry.childcaregiver": "The people who look after the child.",
+    "child": gettext_lazy("The child's details as the school registered them."),
+    "household": gettext_lazy("The home the child lives in."),
+    "registry.childcaregiver": gettext_lazy("The people who look after the child."),
     "assessments.assessment": (
-        "Each time someone (a caregiver, teacher, nurse or social worker) answered the "
-        "questionnaire about the child, with every answer they gave."
+        gettext_lazy(
+            "Each time someone (a caregiver, teacher, nurse or social worker) answered the "
+            "questionnaire about the child, with every answer they gave."
+        )
     ),
     "assessments.riskprofile": (
-        "What the tool worked out from the answers in each wave: a level (low, moderate, high) "
-        "in six areas of the child's wellbeing, and the reasons."
+        gettext_lazy(
+            "What the tool worked out from the answers in each wave: a level (low, moderate, "
+            "high) in six areas of the child's wellbeing, and the reasons."
+        )
     ),
     "audit": (
-        "Every time a staff member opened, changed or exported this record, and when. "
-        "Names are staff usernames."
+        gettext_lazy(
+            "Every time a staff member opened, changed or exported this record, and when. Names "
+            "are staff usernames."
+        )
     ),
 }
 
@@ -102,7 +111,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
     if isinstance(value, bytes | memoryview):
-        return f"({len(value)} bytes of binary data)"
+        return _("(%(n)s bytes of binary data)") % {"n": len(value)}
     return value
 
 
@@ -115,7 +124,7 @@ def field_value(obj: models.Model, field: models.Field, child: Child) -> Any:
             return None
         if isinstance(target, Child):
             # Another child's name is not this child's data.
-            return None if target.pk == child.pk else "another child"
+            return None if target.pk == child.pk else _("another child")
         return str(target)
     return plain(field.value_from_object(obj))
 
@@ -173,37 +182,39 @@ def _assessment(obj: Assessment, child: Child, definitions: _Definitions) -> Rec
         if question.name in answers:
             rows.append(
                 {
-                    "Question": label_text(question.label) or question.name,
-                    "Answer": _answer_text(
+                    _("Question"): label_text(question.label) or question.name,
+                    _("Answer"): _answer_text(
                         definition, question.list_name, answers.pop(question.name)
                     ),
                 }
             )
     # Answers the instrument no longer names are still held, so they are still shown.
-    rows.extend({"Question": name, "Answer": str(plain(value))} for name, value in answers.items())
-    return {"fields": row_fields(obj, child, skip=["answers"]), "tables": {"Answers": rows}}
+    rows.extend(
+        {_("Question"): name, _("Answer"): str(plain(value))} for name, value in answers.items()
+    )
+    return {"fields": row_fields(obj, child, skip=["answers"]), "tables": {_("Answers"): rows}}
 
 
 def _risk_profile(obj: RiskProfile, child: Child, definitions: _Definitions) -> Record:
     domains = (obj.details or {}).get("domains", {})
     reasons = [
         {
-            "Area": DOMAIN_LABELS[domain],
-            "Level": str(capfirst(finding.get("level", ""))),
-            "Reason": finding.get("reason", ""),
-            "Who said it": finding.get("informant") or "",
-            "Needs action today": bool(finding.get("urgent")),
+            _("Area"): DOMAIN_LABELS[domain],
+            _("Level"): str(capfirst(finding.get("level", ""))),
+            _("Reason"): finding.get("reason", ""),
+            _("Who said it"): finding.get("informant") or "",
+            _("Needs action today"): bool(finding.get("urgent")),
         }
         for domain in DOMAINS
         for finding in domains.get(domain, {}).get("findings", [])
     ]
-    return {"fields": row_fields(obj, child, skip=["details"]), "tables": {"Reasons": reasons}}
+    return {"fields": row_fields(obj, child, skip=["details"]), "tables": {_("Reasons"): reasons}}
 
 
 def _caregiver_link(obj: ChildCaregiver, child: Child, definitions: _Definitions) -> Record:
     fields = row_fields(obj.caregiver, child, skip=["household"])
-    fields["Relation"] = obj.get_relation_display()
-    fields["Main caregiver"] = obj.is_primary
+    fields[_("Relation")] = obj.get_relation_display()
+    fields[_("Main caregiver")] = obj.is_primary
     fields.update(row_fields(obj, child, skip=["caregiver", "id", "relation", "is_primary"]))
     return {"fields": fields, "tables": {}}
 
@@ -223,7 +234,13 @@ def _generic(obj: models.Model, child: Child, definitions: _Definitions) -> Reco
 
 
 def _section(key: str, title: str, records: list[Record]) -> dict[str, Any]:
-    return {"key": key, "title": title, "note": SECTION_NOTES.get(key, ""), "records": records}
+    # str(): the titles and notes are translated now, and the record must be JSON-ready.
+    return {
+        "key": key,
+        "title": str(title),
+        "note": str(SECTION_NOTES.get(key, "")),
+        "records": records,
+    }
 
 
 def _audit_records(child: Child) -> list[Record]:
@@ -259,12 +276,12 @@ def child_record(child: Child) -> dict[str, Any]:
     sections = [
         _section(
             "child",
-            "The child",
+            _("The child"),
             [{"fields": row_fields(child, child, skip=["household", "caregivers"]), "tables": {}}],
         ),
         _section(
             "household",
-            "Home",
+            pgettext("where a child lives", "Home"),
             [{"fields": row_fields(child.household, child), "tables": {}}]
             if child.household_id
             else [],
@@ -274,7 +291,7 @@ def child_record(child: Child) -> dict[str, Any]:
         (rel, list(rows_pointing_at(rel, child))) for rel in reverse_relations(Child)
     ]
     # Rows already shown in their own section are not repeated under another row.
-    seen = {(type(row), row.pk) for _, rows in related for row in rows}
+    seen = {(type(row), row.pk) for _rel, rows in related for row in rows}
     for rel, rows in related:
         meta = rel.related_model._meta
         present = PRESENTERS.get(meta.label_lower, _generic)
@@ -285,9 +302,10 @@ def child_record(child: Child) -> dict[str, Any]:
             records.append(record)
         title = SECTION_TITLES.get(meta.label_lower) or str(capfirst(meta.verbose_name_plural))
         sections.append(_section(meta.label_lower, title, records))
-    sections.append(_section("audit", "Who saw and changed this record", _audit_records(child)))
+    sections.append(_section("audit", _("Who saw and changed this record"), _audit_records(child)))
     return {
-        "title": f"Everything the Child Wellbeing Tracking Tool holds about {child.full_name}",
+        "title": _("Everything the Child Wellbeing Tracking Tool holds about %(child)s")
+        % {"child": child.full_name},
         "child_id": child.pk,
         "name": child.full_name,
         "produced_at": plain(timezone.now()),

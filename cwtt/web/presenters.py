@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from cwtt.assessments.models import RiskProfile
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS, LEVEL_RANK
 
-LEVEL_WORDS = {"low": "Low", "moderate": "Moderate", "high": "High", "": "Not assessed"}
+LEVEL_WORDS = {
+    "low": gettext_lazy("Low"),
+    "moderate": gettext_lazy("Moderate"),
+    "high": gettext_lazy("High"),
+    "": gettext_lazy("Not assessed"),
+}
 
 
 @dataclass
@@ -34,7 +41,9 @@ class ProfileView:
     informants: list[str] = field(default_factory=list)
 
 
-WITHHELD = "A concern was recorded here; the details are for the staff whose work needs them."
+WITHHELD = gettext_lazy(
+    "A concern was recorded here; the details are for the staff whose work needs them."
+)
 
 
 def _visible(

@@ -13,14 +13,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from cwtt.registry.models import Staff
 
 
 @dataclass(frozen=True)
 class Task:
-    kind: str  # a short label: "Action from a meeting", "Case review", "Referral"
+    kind: str  # a short label, translated: "Action from a meeting", "Case review", "Referral"
     text: str
     due_on: dt.date | None
     link: str
@@ -43,9 +45,13 @@ def meeting_actions(staff: Staff, today: dt.date) -> Iterable[Task]:
 
     for action in open_actions_for(staff).select_related("meeting__school"):
         yield Task(
-            kind="Action from a meeting",
-            text=f"{action.description} ({action.meeting.school.name}, meeting of "
-            f"{action.meeting.held_on:%d %B})",
+            kind=_("Action from a meeting"),
+            text=_("%(action)s (%(school)s, meeting of %(day)s)")
+            % {
+                "action": action.description,
+                "school": action.meeting.school.name,
+                "day": date_format(action.meeting.held_on, "d F"),
+            },
             due_on=action.due_on,
             link=reverse("meeting", args=[action.meeting_id]),
         )

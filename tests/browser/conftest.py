@@ -98,3 +98,38 @@ def menu(page, name):
         page.locator("details.menu nav").get_by_role("link", name=name, exact=True).click()
     else:
         page.locator("nav.primary").get_by_role("link", name=name, exact=True).click()
+
+
+# --- answers the journeys start from ---------------------------------------------------------
+
+ASSESSED_ON = "2026-03-02"
+
+
+def caregiver_says_hungry(child, wave):
+    """Fewer than two meals and hungry at night: nutrition high, so overall high."""
+    import datetime as dt
+
+    from cwtt.assessments.actions import assessment_save
+
+    return assessment_save(
+        child=child,
+        wave=wave,
+        respondent="caregiver",
+        answers={"cg_meals": 1, "cg_hungry": "yes"},
+        assessed_on=dt.date.fromisoformat(ASSESSED_ON),
+    )
+
+
+def teacher_concerned_about_abuse(child, wave):
+    """The teacher is concerned about abuse: a protection detail only some roles may read."""
+    import datetime as dt
+
+    from cwtt.assessments.actions import assessment_save
+
+    return assessment_save(
+        child=child,
+        wave=wave,
+        respondent="teacher",
+        answers={"tc_abuse": "yes", "tc_absent": 2},
+        assessed_on=dt.date.fromisoformat(ASSESSED_ON),
+    )

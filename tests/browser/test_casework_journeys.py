@@ -8,14 +8,21 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from cwtt.assessments.actions import assessment_save
 from cwtt.meetings.models import ActionItem, AgendaItem, Meeting
 from cwtt.notifications.models import Notification
 from cwtt.referrals.models import Referral
 from cwtt.services.catalogue import ensure_service_types
 from cwtt.services.models import Provider, ServiceType
 
-from .conftest import DESKTOP, PHONE, current_code, menu, open_school, sign_in
+from .conftest import (
+    DESKTOP,
+    PHONE,
+    caregiver_says_hungry,
+    current_code,
+    menu,
+    open_school,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,13 +38,7 @@ def sign_in_with_code(page, base, username, user):
 
 def a_hungry_child(child, wave):
     """Fewer than two meals and hungry at night: nutrition high, so overall high."""
-    assessment_save(
-        child=child,
-        wave=wave,
-        respondent="caregiver",
-        answers={"cg_meals": 1, "cg_hungry": "yes"},
-        assessed_on=dt.date(2026, 3, 2),
-    )
+    return caregiver_says_hungry(child, wave)
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -1,13 +1,17 @@
 """Journeys in a real browser: sign in, read a child's risk, capture an assessment."""
 
-import datetime as dt
-
 import pytest
 
-from cwtt.assessments.actions import assessment_save
 from cwtt.assessments.models import Assessment
 
-from .conftest import DESKTOP, PHONE, open_school, sign_in
+from .conftest import (
+    DESKTOP,
+    PHONE,
+    caregiver_says_hungry,
+    open_school,
+    sign_in,
+    teacher_concerned_about_abuse,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,20 +20,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_coordinator_signs_in_and_reads_a_childs_risk_with_reasons(
     browser, live_server, people, child, wave, screenshot, viewport
 ):
-    assessment_save(
-        child=child,
-        wave=wave,
-        respondent="caregiver",
-        answers={"cg_meals": 1, "cg_hungry": "yes"},
-        assessed_on=dt.date(2026, 3, 2),
-    )
-    assessment_save(
-        child=child,
-        wave=wave,
-        respondent="teacher",
-        answers={"tc_abuse": "yes", "tc_absent": 2},
-        assessed_on=dt.date(2026, 3, 2),
-    )
+    caregiver_says_hungry(child, wave)
+    teacher_concerned_about_abuse(child, wave)
     page = browser.new_page(viewport=viewport)
     sign_in(page, live_server.url, "cora")
     # Cora's home page shows her work first, then her school.

@@ -9,7 +9,14 @@ import pytest
 from cwtt.assessments.actions import assessment_save
 from cwtt.notes.models import ChildNote
 
-from .conftest import DESKTOP, PHONE, current_code, open_school, sign_in
+from .conftest import (
+    DESKTOP,
+    PHONE,
+    current_code,
+    open_school,
+    sign_in,
+    teacher_concerned_about_abuse,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,13 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_social_worker_sets_up_the_code_reads_protection_and_writes_a_note(
     browser, live_server, people, child, wave, screenshot, viewport
 ):
-    assessment_save(
-        child=child,
-        wave=wave,
-        respondent="teacher",
-        answers={"tc_abuse": "yes", "tc_absent": 2},
-        assessed_on=dt.date(2026, 3, 2),
-    )
+    teacher_concerned_about_abuse(child, wave)
     page = browser.new_page(viewport=viewport)
     sign_in(page, live_server.url, "sam")
     page.get_by_role("heading", name="Set up your code").wait_for()

@@ -126,7 +126,11 @@
       var shown = fields.filter(function (f) { return !f.hidden; }).length;
       var counter = document.getElementById("progress-count");
       var bar = document.getElementById("progress-bar");
-      if (counter) counter.textContent = answered + " of " + shown;
+      if (counter) {
+        // The words through Django's JavaScript catalog when the page loads it; else English.
+        var words = window.gettext ? window.gettext("%(answered)s of %(total)s") : "%(answered)s of %(total)s";
+        counter.textContent = words.replace("%(answered)s", answered).replace("%(total)s", shown);
+      }
       if (bar) bar.style.width = (shown ? Math.round(100 * answered / shown) : 0) + "%";
     }
 
