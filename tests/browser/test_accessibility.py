@@ -330,6 +330,14 @@ def test_the_phone_menu_works_from_the_keyboard_with_focus_visible(
         assert focus["tag"] == "a" and focus["text"] == expected, focus
         assert focus["outline"] != "none" and focus["width"] >= 2, focus
         assert page.evaluate("() => document.activeElement.closest('details.menu') !== null")
+    # Escape closes the menu and gives the focus back to its button; Enter opens it again.
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => !document.querySelector('details.menu').open")
+    assert page.evaluate(FOCUS_STYLE)["tag"] == "summary"
+    page.keyboard.press("Enter")
+    menu.wait_for()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # follows the link
     page.wait_for_url(f"{live_server.url}/my-work/")
     context.close()

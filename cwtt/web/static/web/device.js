@@ -138,4 +138,12 @@
   if (window.MutationObserver) {
     new MutationObserver(soon).observe(document.body, { childList: true, subtree: true });
   }
+  // Escape closes the phone menu and puts the focus back on its button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.menu[open]");
+    if (!open) return;
+    open.removeAttribute("open");
+    open.querySelector("summary").focus();
+  });
 })();
