@@ -67,10 +67,12 @@ def _languages(waves: list[Wave]) -> list[list[str]]:
 
 
 def offline_pack(user) -> dict[str, Any]:
-    respondents = policy.respondents_for(user)
     schools = list(policy.schools_for(user).order_by("name"))
     school_ids = [s.pk for s in schools]
     waves = current_waves(school_ids)
+    # The questionnaires this person fills in that the waves' instruments actually ask.
+    asked = {r for w in waves for r in w.instrument_version.parsed().respondents()}
+    respondents = tuple(r for r in policy.respondents_for(user) if r in asked)
     children = list(
         policy.children_for(user)
         .filter(school_id__in=school_ids, status="active")

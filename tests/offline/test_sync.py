@@ -167,7 +167,8 @@ def test_the_pack_holds_the_class_lists_and_forms_and_each_child_is_audited(
     pack = response.json()
     names = [k["name"] for s in pack["schools"] for c in s["classes"] for k in c["children"]]
     assert names == [child.full_name]  # not Hilltop's child
-    assert [r[0] for r in pack["respondents"]] == ["caregiver", "child"]
+    # A field worker interviews caregivers and children; this instrument asks no child questions.
+    assert [r[0] for r in pack["respondents"]] == ["caregiver"]
     form = pack["forms"][f"{wave.instrument_version_id}:caregiver:"]
     assert "Meals yesterday" in form and "data-relevant" in form
     assert "Concerned about abuse?" not in form  # the teacher's questions are not hers
