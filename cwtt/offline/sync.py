@@ -139,7 +139,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
     assessed_on = dt.date.fromisoformat(data["assessed_on"])
     status = data["status"]
     existing = (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .filter(uuid=record_id)
         .select_related("assessor", "instrument_version")
         .first()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from cwtt.instruments.engine.definition import label_text
 
 
@@ -41,6 +43,9 @@ def question_groups(
                 "values": value if isinstance(value, list) else [],
                 "error": errors.get(question.name),
                 "relevant": validator.relevance_json.get(question.name, ""),
+                "constraint": validator.constraint_json.get(question.name, ""),
+                "constraint_message": question.constraint_text(language)
+                or _("This answer is outside what is allowed here."),
                 "shown": validator.is_relevant(question, relevant_to),
             }
         )

@@ -62,6 +62,9 @@ def test_a_field_worker_captures_a_caregiver_assessment_on_a_phone(
     page.goto(f"{live_server.url}/children/{child.pk}/")
     page.get_by_role("link", name="New caregiver assessment").click()
     page.get_by_label("Meals yesterday").fill("9")
+    page.get_by_label("Meals yesterday").press("Tab")
+    # Marked as soon as it is typed, before anything is sent...
+    assert page.get_by_text("Between 0 and 6 meals").is_visible()
     page.get_by_role("button", name="Submit assessment").click()
     # The constraint message appears at the question, and nothing is stored.
     assert page.get_by_text("Between 0 and 6 meals").is_visible()

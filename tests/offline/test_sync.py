@@ -171,6 +171,8 @@ def test_the_pack_holds_the_class_lists_and_forms_and_each_child_is_audited(
     assert [r[0] for r in pack["respondents"]] == ["caregiver"]
     form = pack["forms"][f"{wave.instrument_version_id}:caregiver:"]
     assert "Meals yesterday" in form and "data-relevant" in form
+    # Limits travel with the form, so the phone marks an answer outside them at once.
+    assert 'data-constraint-message="Between 0 and 6 meals"' in form
     assert "Concerned about abuse?" not in form  # the teacher's questions are not hers
     assert AuditEntry.objects.filter(
         action="export", object_type="offline_pack", child_id=child.pk

@@ -45,13 +45,20 @@ class AnswerValidator:
         self.definition = definition
         self._relevant: dict[str, Condition | None] = {}
         self._constraint: dict[str, Condition | None] = {}
-        # Relevance as JSON trees for the browser's skip logic (web/static/web/capture.js).
+        # Relevance and constraints as JSON trees for the browser, which shows questions as
+        # they become relevant and marks an answer outside its limits at once
+        # (web/static/web/capture.js). The server checks both again when the form arrives.
         self.relevance_json: dict[str, str] = {}
+        self.constraint_json: dict[str, str] = {}
         for question in definition.answerable():
             self._relevant[question.name] = _compile_or_none(question.relevant)
             self._constraint[question.name] = _compile_or_none(question.constraint)
             if self._relevant[question.name] is not None:
                 self.relevance_json[question.name] = json.dumps(to_json(parse(question.relevant)))
+            if self._constraint[question.name] is not None:
+                self.constraint_json[question.name] = json.dumps(
+                    to_json(parse(question.constraint))
+                )
 
     def questions(self, respondent: str | None) -> list[Question]:
         if respondent is None or not self.definition.respondents():

@@ -360,7 +360,7 @@
 
   function showErrors(errors) {
     var form = $("[data-offline-capture]");
-    form.querySelectorAll(".field .error[data-added]").forEach(function (e) { e.remove(); });
+    form.querySelectorAll(".field .error").forEach(function (e) { e.remove(); });
     form.querySelectorAll(".field.has-error").forEach(function (f) { f.classList.remove("has-error"); });
     var box = $("[data-form-errors]");
     box.innerHTML = "";
@@ -389,6 +389,8 @@
     var date = $("[data-date]").value;
     if (!date) errors.assessed_on = _("Enter the date the questions were asked.");
     else if (date > today()) errors.assessed_on = _("The date of the interview cannot be in the future.");
+    var outside = state.form.check();
+    Object.keys(outside).forEach(function (name) { errors[name] = outside[name]; });
     if (status === "submitted") {
       $("[data-offline-capture]").querySelectorAll("[data-question][data-required]").forEach(function (field) {
         var name = field.dataset.question;

@@ -134,10 +134,61 @@
       if (bar) bar.style.width = (shown ? Math.round(100 * answered / shown) : 0) + "%";
     }
 
+    // An answer outside the instrument's limits is marked as soon as it is given, in the
+    // instrument's own words; the server checks again when the form arrives.
+    function problem(field, values) {
+      var name = field.dataset.question;
+      if (field.hidden || !field.dataset.constraint || values[name] === undefined) return null;
+      var scope = Object.assign({}, values);
+      scope["."] = values[name];
+      return truthy(evaluate(JSON.parse(field.dataset.constraint), scope)) ? null : field.dataset.constraintMessage;
+    }
+    function mark(field, message) {
+      var box = field.querySelector(".error");
+      var inputs = field.querySelectorAll("input, select, textarea");
+      if (message) {
+        if (!box) {
+          box = document.createElement("div");
+          box.className = "error";
+          box.id = field.dataset.question + "-error";
+          box.setAttribute("role", "alert");
+          field.appendChild(box);
+        }
+        box.textContent = message;
+        field.classList.add("has-error");
+        inputs.forEach(function (i) { i.setAttribute("aria-invalid", "true"); i.setAttribute("aria-describedby", box.id); });
+      } else if (box) {
+        box.remove();
+        field.classList.remove("has-error");
+        inputs.forEach(function (i) { i.removeAttribute("aria-invalid"); i.removeAttribute("aria-describedby"); });
+      }
+    }
+    function check() {
+      var values = currentValues();
+      var errors = {};
+      fields.forEach(function (field) {
+        var message = problem(field, values);
+        if (message) errors[field.dataset.question] = message;
+      });
+      return errors;
+    }
+
     form.addEventListener("input", refresh);
     form.addEventListener("change", refresh);
+    form.addEventListener("change", function (event) {
+      var field = event.target.closest && event.target.closest("[data-question]");
+      if (field && fields.indexOf(field) >= 0) mark(field, problem(field, currentValues()));
+    });
+    // While an answer marked wrong is corrected, the mark goes as soon as the answer is right.
+    form.addEventListener("input", function (event) {
+      var field = event.target.closest && event.target.closest("[data-question]");
+      if (field && field.classList.contains("has-error")) {
+        var message = problem(field, currentValues());
+        if (!message) mark(field, null);
+      }
+    });
     refresh();
-    return { values: currentValues, refresh: refresh };
+    return { values: currentValues, refresh: refresh, check: check };
   }
 
   window.CWTTCapture = { attach: attach };
