@@ -158,13 +158,48 @@ def emergency_grant(user, child_id: int):
     )
 
 
+@dataclass(frozen=True)
+class ConsentGap:
+    """For one child and one reader: the sharing consent whose absence keeps the child's
+    details from the reader (None when nothing is kept back), and the legal duty under which
+    details are shown although a consent is missing (None when no duty applies)."""
+
+    withheld_for: str | None = None
+    legal_duty: Any = None
+
+
+def consent_gaps(user, children) -> dict[int, ConsentGap]:
+    """The consent rule, in one place, for one child's page and for lists alike: for each
+    child, which of the reader's sharing consents are missing and whether a legal duty
+    overrides that. One query per sharing purpose, whatever the number of children."""
+    from cwtt.consent.actions import children_with_consent
+    from cwtt.consent.legal_duties import duty_overriding
+
+    by_id = {c.pk: c for c in children}
+    withheld: dict[int, str | None] = dict.fromkeys(by_id)
+    duties: dict[int, Any] = dict.fromkeys(by_id)
+    for purpose in sorted(sharing_purposes(user)):
+        agreed = children_with_consent(purpose, among=by_id)
+        for child_id, found in by_id.items():
+            if child_id in agreed:
+                continue
+            duty = duty_overriding(found, purpose)
+            duties[child_id] = duty
+            if duty is None:
+                withheld[child_id] = purpose
+    return {
+        child_id: ConsentGap(
+            withheld_for=withheld[child_id],
+            legal_duty=duties[child_id] if withheld[child_id] is None else None,
+        )
+        for child_id in by_id
+    }
+
+
 def child_access(user, child_id: int) -> ChildAccess | None:
     """What the user may see of the child, or None when they may not see the child at all
     (the caller answers 404). Reads made through it are audited by the caller with
     `audit_detail()`; a read under a legal duty is also audited as such."""
-    from cwtt.consent.actions import has_consent
-    from cwtt.consent.legal_duties import duty_overriding
-
     from .sensitivity import readable_classes as for_role
     from .sensitivity import visible_fields
 
@@ -180,24 +215,18 @@ def child_access(user, child_id: int) -> ChildAccess | None:
     if found is None:
         return None
     classes = for_role(role_of(user))
-    withheld_for = None
-    duty = None
-    for purpose in sorted(sharing_purposes(user)):
-        if has_consent(found, purpose):
-            continue
-        duty = duty_overriding(found, purpose)
-        if duty is None:
-            withheld_for = purpose
-            classes = classes & {"general"}
+    gap = consent_gaps(user, [found])[found.pk]
+    if gap.withheld_for:
+        classes = classes & {"general"}
     fields = visible_fields(classes)
-    if withheld_for:
+    if gap.withheld_for:
         fields = fields - {"risk_levels"}
     return ChildAccess(
         child=found,
         classes=classes,
         via=via,
-        withheld_for=withheld_for,
-        legal_duty=duty if withheld_for is None else None,
+        withheld_for=gap.withheld_for,
+        legal_duty=gap.legal_duty,
         fields=fields,
     )
 
@@ -205,17 +234,7 @@ def child_access(user, child_id: int) -> ChildAccess | None:
 def details_withheld(user, children) -> set[int]:
     """Ids, among `children`, whose details (risk levels and beyond) this reader may not see
     for lack of the caregiver's consent to share with the reader's sector. For lists."""
-    from cwtt.consent.actions import children_with_consent
-    from cwtt.consent.legal_duties import duty_overriding
-
-    withheld: set[int] = set()
-    ids = {c.pk: c for c in children}
-    for purpose in sharing_purposes(user):
-        agreed = children_with_consent(purpose, among=ids)
-        for child_id, found in ids.items():
-            if child_id not in agreed and duty_overriding(found, purpose) is None:
-                withheld.add(child_id)
-    return withheld
+    return {child_id for child_id, gap in consent_gaps(user, children).items() if gap.withheld_for}
 
 
 def school_for(user, school_id: int) -> School | None:
