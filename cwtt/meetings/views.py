@@ -87,6 +87,7 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
     found = _meeting_for(request.user, meeting_id)
     chair = _may_chair(request.user)
     errors: dict[str, str] = {}
+    saved_item = None
     if request.method == "POST":
         if not chair:
             raise Http404("You cannot change this meeting")
@@ -97,7 +98,11 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
             errors = invalid.errors
             messages.error(request, _("That was not saved; see the note below."))
         else:
-            return redirect("meeting", meeting_id=found.pk)
+            if not (request.htmx and step == "decision"):
+                return redirect("meeting", meeting_id=found.pk)
+            # htmx saves a decision in place: the page is rendered at once and only the
+            # item's card is swapped in, so the chair keeps their place in a long agenda.
+            saved_item = int(request.POST.get("item") or 0)
     staff = found.school.staff.select_related("user", "organisation").order_by("user__first_name")
     return render(
         request,
@@ -111,6 +116,7 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "sectors": Organisation.Sector.choices,
             "chair": chair,
             "errors": errors,
+            "saved_item": saved_item,
         },
     )
 

@@ -78,7 +78,9 @@ def test_a_coordinator_runs_a_meeting_from_its_generated_agenda(
 
     item.get_by_label("Decision").fill("Refer the family to food support this week.")
     item.get_by_role("button", name="Save decision").click()
+    # Saved in place: only this item's card comes back, and says so.
     item = page.locator("section.agenda-item").filter(has_text="Lwazi Mokoena")
+    item.get_by_text("Decision saved.").wait_for()
     assert item.get_by_label("Decision").input_value() == (
         "Refer the family to food support this week."
     )

@@ -191,3 +191,28 @@ def test_a_long_list_is_cut_to_the_children_high_in_most_areas_and_a_line_for_th
     new = list(meeting.items.filter(kind="new_high_risk"))
     assert len(new) == 3  # two children and one line for the rest
     assert new[-1].child is None and new[-1].text.startswith("And 2 more")
+
+
+def test_a_decision_is_saved_in_place_with_htmx_and_by_a_plain_post_without(
+    client, school_children, sunrise, people
+):
+    meeting = meeting_create(school=sunrise, held_on=TODAY, kind="cop", by=people["cora"])
+    item = meeting.items.first()
+    sign_in(client, people["cora"])
+    url = reverse("meeting", args=[meeting.pk])
+    # htmx: the page comes back at once, with the card marked saved, for htmx to swap in.
+    response = client.post(
+        url,
+        {"step": "decision", "item": item.pk, "decision": "Visit the home."},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    card = page[page.index(f'id="agenda-item-{item.pk}"') :]
+    card = card[: card.index("</section>")]
+    assert "Visit the home." in card and "Decision saved." in card
+    # Without htmx: the usual post, then back to the page.
+    plain = client.post(url, {"step": "decision", "item": item.pk, "decision": "Call the clinic."})
+    assert plain.status_code == 302
+    item.refresh_from_db()
+    assert item.decision == "Call the clinic."
