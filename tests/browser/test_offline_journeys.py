@@ -237,3 +237,22 @@ def test_signing_out_forgets_the_phones_data_after_warning_about_unsent_work(
     page.get_by_role("button", name="Sign out").click()
     page.get_by_label("Username").wait_for()
     context.close()
+
+
+def test_the_app_can_be_installed_on_a_phone(browser, live_server, people, child, wave):
+    """Chromium's own check: a manifest with a name, icons and a start page, and a service
+    worker that answers requests."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, "fiona")
+    page.wait_for_function(
+        "() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"
+    )
+    cdp = context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # Playwright's contexts are incognito windows, where Chromium never offers to install;
+    # that is about the test's browser, not the app. Anything else is the app's fault.
+    assert [e for e in errors if e["errorId"] != "in-incognito"] == [], errors
+    manifest = cdp.send("Page.getAppManifest")
+    assert not manifest["errors"], manifest["errors"]
+    context.close()
