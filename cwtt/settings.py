@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -236,14 +236,15 @@ globals().update(
 )
 
 # Pages load only this site's own files: no inline or third-party script, no framing, forms
-# post only here. Inline style *attributes* are allowed (style-src 'unsafe-inline') because
-# templates set a few, some computed (a progress bar's width); <style> elements and
-# stylesheets from elsewhere stay blocked (style-src-elem 'self'). See decision 0011.
+# post only here. No inline styles either: neither style attributes (style-src 'self') nor
+# <style> elements (style-src-elem 'self'); what a page computes (a progress bar's width, a
+# chart's height) its script sets through the DOM. The PDF templates keep their <style>:
+# WeasyPrint reads them, not a browser. See decision 0011.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF],
         "style-src-elem": [SELF],
         "img-src": [SELF, "data:"],
         "object-src": [NONE],

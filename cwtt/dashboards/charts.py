@@ -55,5 +55,5 @@ def bar_chart(
         "missing": sum(v is None for vals in values for v in vals),
         # Bars with a length: a chart of nothing but zeros and hidden numbers is left out.
         "drawn": sum(bool(v) for vals in values for v in vals),
-        "height": f"{height:.1f}rem",  # the page sets the chart box's height
+        "height": f"{height:.1f}rem",  # charts.js sets the chart box's height
     }

@@ -16,14 +16,18 @@ import pytest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cwtt.access.emergency import emergency_open
+from cwtt.assessments.actions import assessment_save
+from cwtt.assessments.models import Assessment, Wave
 from cwtt.cases.models import Case
 from cwtt.meetings.actions import action_add, attendee_add, meeting_create
 from cwtt.meetings.models import AgendaItem, Meeting
+from cwtt.referrals.actions import feedback_link_issue
 from cwtt.referrals.models import Referral
 from cwtt.services.catalogue import ensure_service_types
 from cwtt.services.models import Provider, ServiceType
 
-from ..conftest import PASSWORD  # noqa: TID252 - shared test constant
+from ..conftest import PASSWORD, make_child  # noqa: TID252 - shared test helpers
 from ..dashboards.conftest import (  # noqa: TID252 - shared planting helpers
     make_case,
     make_referral,
@@ -341,3 +345,298 @@ def test_the_phone_menu_works_from_the_keyboard_with_focus_visible(
     page.keyboard.press("Enter")  # follows the link
     page.wait_for_url(f"{live_server.url}/my-work/")
     context.close()
+
+
+# --- the pages added later: offline conflict, isiZulu, consent, emergency access, the provider's
+# link, the rest of administration and one school's data quality -------------------------------
+
+
+def test_the_offline_conflict_screen_passes_axe(browser, live_server, people, child, wave, audit):
+    """The conflict screen is drawn by the offline script, from the service worker's cache. The
+    bypass_csp context does not get in the way of the service worker: it registers, keeps the
+    offline page and answers with no network, as in test_offline_journeys.py."""
+    from .test_offline_journeys import get_ready, go_offline_and_reopen, open_questionnaire
+
+    context, page = new_page(browser, PHONE)
+    get_ready(page, live_server.url)
+    open_questionnaire(page, child)
+    page.get_by_label("Meals yesterday").fill("3")
+    page.get_by_role("button", name="Save on this phone and finish later").click()
+    page.get_by_text("1 assessment was sent.").wait_for(timeout=20000)
+    draft = Assessment.objects.get()
+    go_offline_and_reopen(context, page)
+    audit.check(page, "offline work, no signal 360")
+    assessment_save(
+        child=child,
+        wave=wave,
+        respondent="caregiver",
+        answers={"cg_meals": 2, "cg_hit": "no"},
+        assessed_on=dt.date(2026, 3, 5),
+        status="draft",
+        uuid=draft.uuid,
+        assessor=people["fiona"],
+    )
+    open_questionnaire(page, child)
+    page.get_by_label("Meals yesterday").fill("5")
+    page.get_by_role("button", name="Finish and send").click()
+    page.get_by_text("It will be sent when there is signal").wait_for()
+    page.get_by_role("link", name="Offline work").first.click()
+    context.set_offline(False)
+    page.get_by_role("alert").filter(has_text="changed somewhere else").wait_for(timeout=20000)
+    audit.check(page, "offline work with a conflict 360")
+    page.get_by_role("link", name=f"{child.full_name} — Caregiver").click()
+    page.get_by_role(
+        "heading", name=f"{child.first_name}'s Caregiver questions were changed somewhere else"
+    ).wait_for()
+    audit.check(page, "offline conflict 360")
+    page.get_by_role("button", name="Keep the answers I chose").click()
+    page.get_by_text("Choose which answer to keep for 2 more questions.").wait_for()
+    audit.check(page, "offline conflict with an error 360")
+    # The service worker served the pages: the page is controlled by it.
+    assert page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
+    context.close()
+    audit.assert_clean()
+
+
+@pytest.fixture
+def default_wave(default_version, sunrise):
+    wave = Wave.objects.create(
+        name="Wave 1",
+        starts_on=dt.date(2026, 2, 1),
+        ends_on=dt.date(2026, 11, 30),
+        instrument_version=default_version,
+    )
+    wave.schools.set([sunrise])
+    return wave
+
+
+def test_the_capture_page_in_isizulu_passes_axe(
+    browser, live_server, people, child, default_wave, audit
+):
+    base = live_server.url
+    context, page = new_page(browser, PHONE)
+    sign_in(page, base, "fiona")
+    page.get_by_role("heading", name="Your work today").wait_for()
+    page.goto(f"{base}/children/{child.pk}/assess/caregiver/")
+    page.get_by_role("button", name="isiZulu").wait_for()
+    audit.check(page, "capture, default instrument (English) 360")
+    page.get_by_role("button", name="isiZulu").click()
+    page.locator('div[lang="zu"]').wait_for()
+    audit.check(page, "capture in isiZulu 360")
+    context.close()
+    audit.assert_clean()
+
+
+def signed_in_with_code(browser, base, user, viewport=PHONE):
+    TOTPDevice.objects.get_or_create(user=user, name="phone", defaults={"confirmed": True})
+    context, page = new_page(browser, viewport)
+    sign_in(page, base, user.username)
+    page.get_by_label("6-digit code").fill(current_code(user))
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Your work today").wait_for()
+    return context, page
+
+
+def test_consent_and_emergency_access_pass_axe(
+    browser, live_server, people, child, other_child, audit
+):
+    base = live_server.url
+    context, page = new_page(browser, PHONE)
+    sign_in(page, base, "cora")
+    page.get_by_role("heading", name="Your work today").wait_for()
+    page.goto(f"{base}/children/{child.pk}/consent/")
+    page.get_by_role("heading", name=f"Consent for {child.full_name}").wait_for()
+    audit.check(page, "consent 360")
+    page.get_by_role("button", name="Record decision").click()
+    page.get_by_text("The decision was not recorded").wait_for()
+    audit.check(page, "consent with an error 360")
+    context.close()
+
+    sam = people["sam"]
+    context, page = signed_in_with_code(browser, base, sam)
+    page.goto(f"{base}/emergency-access/")
+    page.get_by_role("heading", name="Open a child's record in an emergency").wait_for()
+    audit.check(page, "emergency access request 360")
+    page.get_by_role("button", name="Open the record").click()
+    page.get_by_role("alert").filter(has_text="Choose the child's school").wait_for()
+    audit.check(page, "emergency access request with errors 360")
+    context.close()
+
+    grant = emergency_open(
+        user=sam,
+        school=other_child.school,
+        first_name=other_child.first_name,
+        last_name=other_child.last_name,
+        date_of_birth=other_child.date_of_birth,
+        reason="The child told a neighbour she is afraid to go home.",
+    )
+    context, page = signed_in_with_code(browser, base, people["dora"])
+    page.goto(f"{base}/emergency-access/{grant.pk}/")
+    page.get_by_text("afraid to go home").wait_for()
+    audit.check(page, "emergency access review (data manager) 360")
+    context.close()
+    audit.assert_clean()
+
+
+def test_the_providers_feedback_page_passes_axe(browser, live_server, people, world, audit):
+    _link, token = feedback_link_issue(referral=world["referral"], by=people["sam"])
+    context, page = new_page(browser, PHONE)
+    page.goto(f"{live_server.url}/referral-feedback/{token}/")
+    page.get_by_role("heading", name="Referral: Food support").wait_for()
+    audit.check(page, "provider's feedback link 360")
+    page.get_by_role("radio", name="The service was given").check()
+    page.get_by_role("button", name="Send the answer").click()  # without saying what was done
+    page.get_by_role("alert").filter(has_text="Nothing was recorded").wait_for()
+    audit.check(page, "provider's feedback link with an error 360")
+    page.get_by_label("If the service was given: on what date").fill(
+        timezone.localdate().isoformat()
+    )
+    page.get_by_label("What was done, and the result").fill("Food parcel for the household.")
+    page.get_by_role("button", name="Send the answer").click()
+    page.get_by_text("Thank you. Recorded: The service was given.").wait_for()
+    audit.check(page, "provider's feedback link, answered 360")
+    context.close()
+    audit.assert_clean()
+
+
+def test_the_rest_of_administration_passes_axe(browser, live_server, people, wave, audit):
+    base = live_server.url
+    mini = (Path(__file__).resolve().parents[1] / "fixtures" / "mini.md").read_bytes()
+    broken = mini.replace(
+        b"| food_quantity | high | ${cg_meals} < 2", b"| food_quantity | severe | ${cg_meals} < 2"
+    )
+    context, page = signed_in_with_code(browser, base, people["dora"])
+    for path, name in (
+        ("schools/", "schools"),
+        ("waves/", "waves"),
+        (f"waves/{wave.pk}/", "a wave"),
+        ("instruments/", "instruments"),
+    ):
+        page.goto(f"{base}/administration/{path}")
+        audit.check(page, f"administration: {name} 360")
+    page.goto(f"{base}/administration/waves/new/")
+    page.get_by_role("button", name="Open the wave").click()
+    page.get_by_text("Nothing was saved").wait_for()
+    audit.check(page, "administration: open a wave, with errors 360")
+
+    page.goto(f"{base}/administration/instruments/upload/")
+    audit.check(page, "administration: instrument upload 360")
+    page.get_by_label("Instrument file").set_input_files(
+        {"name": "mini.md", "mimeType": "text/markdown", "buffer": broken}
+    )
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.get_by_text("nothing was published").wait_for()
+    audit.check(page, "administration: instrument upload with problems 360")
+
+    page.goto(f"{base}/administration/schools/import/")
+    audit.check(page, "administration: schools import 360")
+    page.get_by_label("File (.csv or .xlsx)").set_input_files(
+        {
+            "name": "schools.csv",
+            "mimeType": "text/csv",
+            "buffer": b"emis_number,name,quintile,province,district,circuit\n"
+            b"70033,Valley Primary,3,Gauteng,Test District,Circuit 1\n"
+            b",,9,Gauteng,Nowhere,\n",
+        }
+    )
+    page.get_by_role("button", name="Upload and save").click()
+    page.get_by_text("Not imported").wait_for()
+    audit.check(page, "administration: schools import with errors 360")
+    context.close()
+    audit.assert_clean()
+
+
+@pytest.fixture
+def quality_findings(default_version, sunrise, people):
+    """A wave of the default instrument at Sunrise with a child whose informants disagree and
+    whose answers contradict each other, a child registered twice and one still waiting."""
+    from ..quality.conftest import plant, submit, valid_answers  # noqa: TID252 - shared helpers
+
+    today = timezone.localdate()
+    wave = Wave.objects.create(
+        name="Quality wave",
+        starts_on=today - dt.timedelta(days=60),
+        ends_on=today + dt.timedelta(days=60),
+        instrument_version=default_version,
+    )
+    wave.schools.set([sunrise])
+    sipho = make_child(sunrise, first="Sipho", last="Khumalo")
+    submit(
+        sipho,
+        wave,
+        "caregiver",
+        valid_answers(
+            default_version,
+            "caregiver",
+            cg_days_missed=0,
+            cg_csg_child="yes",
+            cg_income_source=["none"],
+        ),
+        by=people["fiona"],
+    )
+    submit(sipho, wave, "teacher", valid_answers(default_version, "teacher", tc_days_absent=9))
+    born = dt.date(2018, 9, 9)
+    make_child(sunrise, first="Naledi", last="Moloi", dob=born)
+    twin = make_child(sunrise, first="NALEDI", last="Moloi ", dob=born, consent=False)
+    plant(twin, wave, "caregiver", {"cg_activity_days": 12})
+    make_child(sunrise, first="Zola", last="Waiting")
+    return wave
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_one_schools_data_quality_passes_axe(
+    browser, live_server, people, sunrise, quality_findings, audit, viewport
+):
+    base = live_server.url
+    context, page = new_page(browser, viewport)
+    sign_in(page, base, "cora")
+    page.get_by_role("heading", name="Your work today").wait_for()
+    page.goto(f"{base}/quality/schools/{sunrise.pk}/")
+    page.get_by_role("heading", name="Answers to check").wait_for()
+    assert page.get_by_role("link", name="Sipho Khumalo").count()
+    audit.check(page, f"data quality for one school {viewport['width']}")
+    # The children still waiting are folded away; axe passes over what is hidden.
+    page.locator("details.card summary").first.click()
+    audit.check(page, f"data quality for one school, opened {viewport['width']}")
+    context.close()
+    audit.assert_clean()
+
+
+HIDDEN_BY_THE_BAR = """() => {
+  const el = document.activeElement;
+  const bar = el.closest("form") && el.closest("form").querySelector(".actions");
+  if (!bar || bar.contains(el) || getComputedStyle(bar).position !== "sticky") return null;
+  const box = el.getBoundingClientRect(), cover = bar.getBoundingClientRect();
+  const hidden = Math.min(box.bottom, cover.bottom) - Math.max(box.top, cover.top);
+  return hidden > 0 ? `${el.outerHTML.slice(0, 100)} (${Math.round(hidden)} px hidden)` : null;
+}"""
+
+
+def test_focus_is_never_hidden_behind_the_sticky_buttons_on_a_phone(
+    browser, live_server, people, child, default_wave
+):
+    """WCAG 2.2 "focus not obscured": a long form keeps its buttons in a bar stuck to the bottom
+    of the screen, and the browser scrolls a field that takes the focus only just into view, so
+    without room kept for the bar the field (or its label) sits behind it. axe cannot see this:
+    it reports the text behind the bar as "incomplete"."""
+    base = live_server.url
+    context, page = new_page(browser, PHONE)
+    sign_in(page, base, "fiona")
+    page.get_by_role("heading", name="Your work today").wait_for()
+    hidden = []
+    page.goto(f"{base}/children/{child.pk}/assess/caregiver/")
+    page.get_by_role("button", name="isiZulu").wait_for()
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if problem := page.evaluate(HIDDEN_BY_THE_BAR):
+            hidden.append(f"capture: {problem}")
+    context.close()
+    context, page = signed_in_with_code(browser, base, people["dora"])
+    page.goto(f"{base}/administration/waves/new/")
+    page.get_by_label("Name").focus()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if problem := page.evaluate(HIDDEN_BY_THE_BAR):
+            hidden.append(f"new wave: {problem}")
+    context.close()
+    assert not hidden, "Focused fields behind the sticky buttons:\n" + "\n".join(hidden)

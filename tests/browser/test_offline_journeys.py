@@ -5,6 +5,7 @@ service worker's cache and keep everything in the encrypted store."""
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from cwtt.assessments.actions import assessment_save
 from cwtt.assessments.models import Assessment, RiskProfile
@@ -76,7 +77,8 @@ def test_three_assessments_captured_with_no_signal_are_sent_when_it_returns(
         page.get_by_text("Saved on this phone. It will be sent when there is signal.").wait_for()
         page.get_by_role("link", name="Offline work").first.click()
 
-    assert page.locator("[data-outbox] li").count() == 3
+    # The home view is drawn when the address changes, just after the click: wait for it.
+    expect(page.locator("[data-outbox] li")).to_have_count(3)
     assert page.get_by_text("Finished, waiting to be sent").count() == 3
     assert not Assessment.objects.exists()  # nothing reached the server without a network
     # What the phone keeps is locked: no name or answer is readable in its store.

@@ -26,6 +26,9 @@
       return; // no Chart.js: the table still has every number
     }
     var spec = JSON.parse(source.textContent);
+    // The box's height comes with the numbers: the page may not set it in a style attribute
+    // (the Content-Security-Policy allows none, decision 0011), and a script may.
+    if (spec.height) canvas.parentNode.style.height = spec.height;
     var valueAxis = {
       beginAtZero: true,
       ticks: {

@@ -192,6 +192,10 @@
   }
 
   window.CWTTCapture = { attach: attach };
+  // The page writes the server's count as data-progress, not as a style attribute (the
+  // Content-Security-Policy allows none, decision 0011); attach() then keeps it current.
+  var bar = document.getElementById("progress-bar");
+  if (bar && bar.dataset.progress) bar.style.width = bar.dataset.progress + "%";
   var page = document.querySelector("form[data-capture]");
   if (page) attach(page);
 })();
