@@ -17,7 +17,6 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cwtt.access.emergency import emergency_open
-from cwtt.assessments.actions import assessment_save
 from cwtt.assessments.models import Assessment, Wave
 from cwtt.cases.models import Case
 from cwtt.meetings.actions import action_add, attendee_add, meeting_create
@@ -355,7 +354,12 @@ def test_the_offline_conflict_screen_passes_axe(browser, live_server, people, ch
     """The conflict screen is drawn by the offline script, from the service worker's cache. The
     bypass_csp context does not get in the way of the service worker: it registers, keeps the
     offline page and answers with no network, as in test_offline_journeys.py."""
-    from .test_offline_journeys import get_ready, go_offline_and_reopen, open_questionnaire
+    from .test_offline_journeys import (
+        changed_at_the_office,
+        get_ready,
+        go_offline_and_reopen,
+        open_questionnaire,
+    )
 
     context, page = new_page(browser, PHONE)
     get_ready(page, live_server.url)
@@ -366,16 +370,7 @@ def test_the_offline_conflict_screen_passes_axe(browser, live_server, people, ch
     draft = Assessment.objects.get()
     go_offline_and_reopen(context, page)
     audit.check(page, "offline work, no signal 360")
-    assessment_save(
-        child=child,
-        wave=wave,
-        respondent="caregiver",
-        answers={"cg_meals": 2, "cg_hit": "no"},
-        assessed_on=dt.date(2026, 3, 5),
-        status="draft",
-        uuid=draft.uuid,
-        assessor=people["fiona"],
-    )
+    changed_at_the_office(child, wave, draft, people["fiona"])
     open_questionnaire(page, child)
     page.get_by_label("Meals yesterday").fill("5")
     page.get_by_role("button", name="Finish and send").click()

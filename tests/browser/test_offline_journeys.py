@@ -42,6 +42,20 @@ def go_offline_and_reopen(context, page):
     assert page.get_by_text("No signal: you can keep working").is_visible()
 
 
+def changed_at_the_office(child, wave, draft, by):
+    """The same draft, changed on a computer while the phone had no signal."""
+    assessment_save(
+        child=child,
+        wave=wave,
+        respondent="caregiver",
+        answers={"cg_meals": 2, "cg_hit": "no"},
+        assessed_on=dt.date(2026, 3, 5),
+        status="draft",
+        uuid=draft.uuid,
+        assessor=by,
+    )
+
+
 def open_questionnaire(page, child, respondent="Caregiver"):
     page.get_by_role("link", name="2A").click()
     page.locator("li.task", has_text=child.full_name).get_by_role("link", name=respondent).click()
@@ -151,16 +165,7 @@ def test_a_conflict_is_shown_and_the_person_decides(
 
     go_offline_and_reopen(context, page)
     # Meanwhile the same draft is changed on a computer at the office.
-    assessment_save(
-        child=child,
-        wave=wave,
-        respondent="caregiver",
-        answers={"cg_meals": 2, "cg_hit": "no"},
-        assessed_on=dt.date(2026, 3, 5),
-        status="draft",
-        uuid=draft.uuid,
-        assessor=people["fiona"],
-    )
+    changed_at_the_office(child, wave, draft, people["fiona"])
     open_questionnaire(page, child)
     assert page.get_by_label("Meals yesterday").input_value() == "3"  # the phone's draft
     page.get_by_label("Meals yesterday").fill("5")
