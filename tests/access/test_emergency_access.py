@@ -145,6 +145,10 @@ def test_the_request_page_opens_the_record(client, people, other_child, supervis
     assert response["Location"] == reverse("child", args=[other_child.pk])
     bad = client.post(reverse("emergency_request"), {"school": "", "reason": ""}).content.decode()
     assert "Choose the child&#x27;s school." in bad and "at least 20 characters" in bad
+    # Each message sits under its field and is tied to it for screen readers.
+    assert 'aria-describedby="school-error"' in bad and 'id="school-error"' in bad
+    assert 'aria-describedby="reason-error"' in bad and 'id="reason-error"' in bad
+    assert bad.count('aria-describedby="name-error"') == 2  # first name and surname
 
 
 def test_someone_else_cannot_read_the_review_page(client, people, other_child, supervisor):
