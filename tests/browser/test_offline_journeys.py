@@ -252,9 +252,12 @@ def test_the_app_can_be_installed_on_a_phone(browser, live_server, people, child
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     sign_in(page, live_server.url, "fiona")
-    page.wait_for_function(
-        "() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"
-    )
+    page.get_by_role("heading", name="Your work today").wait_for()
+    # The offline helper is registered on every page; once it is active, a fresh load of the
+    # page is answered through it.
+    assert page.evaluate("() => navigator.serviceWorker.ready.then(r => Boolean(r.active))")
+    page.reload()
+    assert page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
     cdp = context.new_cdp_session(page)
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
     # Playwright's contexts are incognito windows, where Chromium never offers to install;

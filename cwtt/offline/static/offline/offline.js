@@ -16,6 +16,7 @@
   var Vault = window.CWTTVault;
   var me = Number(root.dataset.user);
   var STALE_AFTER_MS = 6 * 3600 * 1000;
+  var RETRY_AFTER_MS = 3000; // after a failed send while the phone says it is online
   var state = { vault: null, pack: null, records: [], syncing: false, signedOut: false, form: null, editing: null };
 
   var LOCALE = (document.documentElement.lang || "en") + "-ZA";
@@ -180,18 +181,25 @@
     var waiting = state.records.filter(function (r) { return r.state === "waiting"; });
     if (!waiting.length) return Promise.resolve();
     state.syncing = true;
+    var failed = false;
     return checkSession().then(function (csrf) {
       if (!csrf) return;
       return waiting.reduce(function (chain, record) {
         return chain.then(function (stop) { return stop === "stop" ? stop : sendOne(record, csrf); });
       }, Promise.resolve());
-    }).catch(function () { /* the network went away mid-way: the rest waits for the next try */ })
+    }).catch(function () {
+      // The network failed mid-way (a signal that comes and goes): try again shortly.
+      failed = true;
+    })
       .then(loadRecords)
+      .catch(function () { /* the store was deleted (sign-out): nothing left to show */ })
       .then(function () {
         state.syncing = false;
+        if (!state.vault) return;
         var sent = waiting.filter(function (w) { return state.records.some(function (r) { return r.uuid === w.uuid && r.state === "sent"; }); }).length;
         if (sent) flash(fmt(ngettext("%(n)s assessment was sent.", "%(n)s assessments were sent.", sent), { n: sent }, true));
         route();
+        if (failed && navigator.onLine) setTimeout(sendAll, RETRY_AFTER_MS);
       });
   }
   setInterval(function () { if (state.records.some(function (r) { return r.state === "waiting"; })) sendAll(); }, 30000);
