@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cwtt.instruments.models import InstrumentVersion
 from cwtt.registry.models import Caregiver, Child, School, Staff
+
+
+class WaveQuerySet(models.QuerySet):
+    def covering(self, school_ids: Iterable[int]) -> WaveQuerySet:
+        """Waves that include any of these schools; a wave with no schools listed is for all."""
+        return self.filter(
+            models.Q(schools__id__in=list(school_ids)) | models.Q(schools__isnull=True)
+        ).distinct()
+
+    def started(self, today: dt.date | None = None) -> WaveQuerySet:
+        """Waves that have begun by `today` (default: today)."""
+        return self.filter(starts_on__lte=today or timezone.localdate())
 
 
 class Wave(models.Model):
@@ -23,6 +38,8 @@ class Wave(models.Model):
         related_name="waves",
         help_text=_("The version new assessments in this wave are answered with."),
     )
+
+    objects = WaveQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_on"]

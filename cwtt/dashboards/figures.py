@@ -49,9 +49,9 @@ def _grouped(rows: QuerySet, by: str | None, **aggregates: Any) -> dict[Any, dic
 
 def latest_wave(school_id: int | None = None) -> Wave | None:
     """The wave that started most recently (for a school: one that includes it)."""
-    waves = Wave.objects.filter(starts_on__lte=timezone.localdate()).order_by("-starts_on")
+    waves = Wave.objects.started().order_by("-starts_on")
     if school_id is not None:
-        waves = waves.filter(Q(schools__id=school_id) | Q(schools__isnull=True)).distinct()
+        waves = waves.covering([school_id])
     return waves.first()
 
 

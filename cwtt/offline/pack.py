@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -15,6 +14,7 @@ from cwtt.access import policy
 from cwtt.assessments.actions import consent_missing_for
 from cwtt.assessments.models import Assessment, Respondent, Wave
 from cwtt.instruments.actions import validator_for
+from cwtt.registry.models import SchoolClass
 from cwtt.web.capture_form import question_groups
 
 
@@ -26,9 +26,8 @@ def revision_of(assessment: Assessment) -> str:
 def current_waves(school_ids: list[int]) -> list[Wave]:
     """Waves under way for these schools, newest first (a wave with no schools is for all)."""
     return list(
-        Wave.objects.filter(Q(schools__in=school_ids) | Q(schools__isnull=True))
-        .filter(starts_on__lte=timezone.localdate())
-        .distinct()
+        Wave.objects.covering(school_ids)
+        .started()
         .order_by("-starts_on")
         .select_related("instrument_version")
         .prefetch_related("schools")
@@ -103,8 +102,6 @@ def offline_pack(user) -> dict[str, Any]:
         )
     classes_of: dict[int, list[dict[str, Any]]] = {}
     class_ids = {c.school_class_id for c in children if c.school_class_id}
-    from cwtt.registry.models import SchoolClass
-
     for school_class in SchoolClass.objects.filter(pk__in=class_ids).order_by("grade", "name"):
         classes_of.setdefault(school_class.school_id, []).append(
             {
@@ -134,8 +131,7 @@ def offline_pack(user) -> dict[str, Any]:
                 "id": s.pk,
                 "name": s.name,
                 "classes": classes_of.get(s.pk, []),
-                "unplaced": by_class.get(None, [])
-                and [c for c in by_class.get(None, []) if c["school"] == s.pk],
+                "unplaced": [c for c in by_class.get(None, []) if c["school"] == s.pk],
             }
             for s in schools
         ],

@@ -34,14 +34,10 @@ SHELL_FILES = (
 )
 
 
-def _may_work_offline(user) -> bool:
-    return bool(policy.respondents_for(user))
-
-
 @policy.guarded
 @require_GET
 def offline_page(request: HttpRequest) -> HttpResponse:
-    if not _may_work_offline(request.user):
+    if not policy.can_capture(request.user):
         return render(request, "offline/not_for_you.html", status=403)
     return render(request, "offline/offline.html")
 
@@ -80,7 +76,7 @@ def unlock(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def pack(request: HttpRequest) -> JsonResponse:
-    if not _may_work_offline(request.user):
+    if not policy.can_capture(request.user):
         return JsonResponse(
             {"errors": {"role": _("Your role does not capture assessments.")}}, status=403
         )
@@ -88,7 +84,7 @@ def pack(request: HttpRequest) -> JsonResponse:
     child_ids = sorted(
         child["id"]
         for school in data["schools"]
-        for group in [*school["classes"], {"children": school["unplaced"] or []}]
+        for group in [*school["classes"], {"children": school["unplaced"]}]
         for child in group["children"]
     )
     # One entry per child, so each child's audit report shows the copy taken to a phone.

@@ -189,11 +189,7 @@ class QualityReport:
 def waves_for(school_ids: Iterable[int]) -> models.QuerySet[Wave]:
     """Waves that cover any of the schools (a wave with no schools listed covers all), newest
     first."""
-    return (
-        Wave.objects.filter(Q(schools__id__in=list(school_ids)) | Q(schools__isnull=True))
-        .distinct()
-        .order_by("-starts_on", "-pk")
-    )
+    return Wave.objects.covering(school_ids).order_by("-starts_on", "-pk")
 
 
 def current_wave(school_ids: Iterable[int], today: dt.date) -> Wave | None:

@@ -40,12 +40,12 @@ def home(request: HttpRequest) -> HttpResponse:
     own work first (overdue tasks, what is coming up), then their schools."""
     if policy.sees_aggregates_only(request.user):
         return area_response(request)
-    from cwtt.worklists.tasks import tasks_for
+    from cwtt.worklists.tasks import split_by_due, tasks_for
 
     staff = policy.staff_of(request.user)
     role = policy.role_of(request.user)
     today = timezone.localdate()
-    tasks = tasks_for(staff, today) if staff is not None else []
+    overdue, upcoming = split_by_due(tasks_for(staff, today) if staff is not None else [], today)
     schools = policy.schools_for(request.user).annotate(
         active=Count("children", filter=Q(children__status="active"))
     )
@@ -54,9 +54,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "web/home.html",
         {
             "role": role,
-            "overdue": [t for t in tasks if t.overdue(today)],
-            "upcoming": [t for t in tasks if not t.overdue(today)][:HOME_TASKS],
-            "more_tasks": max(0, sum(1 for t in tasks if not t.overdue(today)) - HOME_TASKS),
+            "overdue": overdue,
+            "upcoming": upcoming[:HOME_TASKS],
+            "more_tasks": max(0, len(upcoming) - HOME_TASKS),
             "schools": list(schools[:HOME_SCHOOLS]),
             "school_total": schools.count(),
             "can_capture": policy.can_capture(request.user),
@@ -262,12 +262,7 @@ def _capture_respondents(user, child) -> list[tuple[str, str]]:
 
 
 def _capture_waves(child) -> list[Wave]:
-    return list(
-        Wave.objects.filter(Q(schools=child.school) | Q(schools__isnull=True))
-        .filter(starts_on__lte=timezone.localdate())
-        .distinct()
-        .order_by("-starts_on")
-    )
+    return list(Wave.objects.covering([child.school_id]).started().order_by("-starts_on"))
 
 
 def _answers_from_post(request: HttpRequest, questions) -> dict[str, Any]:

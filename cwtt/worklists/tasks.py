@@ -57,6 +57,11 @@ def meeting_actions(staff: Staff, today: dt.date) -> Iterable[Task]:
         )
 
 
+def split_by_due(tasks: list[Task], today: dt.date) -> tuple[list[Task], list[Task]]:
+    """The tasks that are overdue, and the rest, each in the order given."""
+    return [t for t in tasks if t.overdue(today)], [t for t in tasks if not t.overdue(today)]
+
+
 def tasks_for(staff: Staff, today: dt.date) -> list[Task]:
     tasks: list[Task] = []
     for path in SOURCES:

@@ -5,7 +5,7 @@ from django.utils import timezone
 from cwtt.access import policy
 
 from .caseload import caseloads, workers_for
-from .tasks import tasks_for
+from .tasks import split_by_due, tasks_for
 
 
 @policy.guarded
@@ -14,13 +14,14 @@ def my_work(request: HttpRequest) -> HttpResponse:
     staff = policy.staff_of(request.user)
     today = timezone.localdate()
     tasks = tasks_for(staff, today) if staff is not None else []
+    overdue, upcoming = split_by_due(tasks, today)
     return render(
         request,
         "worklists/my_work.html",
         {
             "tasks": tasks,
-            "overdue": [t for t in tasks if t.overdue(today)],
-            "upcoming": [t for t in tasks if not t.overdue(today)],
+            "overdue": overdue,
+            "upcoming": upcoming,
             "today": today,
         },
     )
