@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -45,6 +47,19 @@ from cwtt.registry.models import (
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "a-long-test-password-42"
+
+# Every test runs on a controlled clock, so the suite passes on any day: Monday 23 November
+# 2026, 09:00 in Johannesburg, inside the fixtures' wave (1 February to 30 November 2026).
+# The clock ticks from there, because sign-in codes, lockouts and idle time need time to pass;
+# a test that needs another moment moves the `clock` fixture (`clock.move_to(...)`).
+TODAY = dt.date(2026, 11, 23)
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Africa/Johannesburg"))
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import NOW  # noqa: TID252 - the controlled clock
+
 # Playwright's sync API runs an event loop in this thread; the Django ORM calls our tests make
 # around it are ordinary synchronous calls, so Django's async guard does not apply.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -44,8 +46,30 @@ def browser():
                 "--disable-sync",
             ],
         )
-        yield browser
+        yield OnTheTestClock(browser)
         browser.close()
+
+
+class OnTheTestClock:
+    """Chromium whose pages keep the tests' clock (tests/conftest.py `NOW`, ticking), as the
+    server does: a date a page fills in itself, such as today's interview date, or the age of
+    the class lists kept on the phone, then agrees with the server's on any real day."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.clock.install(time=NOW)
+        return context
+
+    def new_page(self, **options):
+        page = self._browser.new_page(**options)
+        page.context.clock.install(time=NOW)
+        return page
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture

@@ -17,11 +17,10 @@ from cwtt.meetings.actions import (
 )
 from cwtt.meetings.models import AgendaItem, Meeting
 
-from ..conftest import sign_in  # noqa: TID252 - shared test helper
+from ..conftest import TODAY, sign_in  # noqa: TID252 - shared test helper
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 11, 23)
 
 
 def score(child, wave, respondent, answers):

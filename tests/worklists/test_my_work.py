@@ -8,11 +8,10 @@ from django.urls import reverse
 from cwtt.meetings.actions import action_add, meeting_create
 from cwtt.worklists.tasks import tasks_for
 
-from ..conftest import sign_in  # noqa: TID252 - shared test helper
+from ..conftest import TODAY, sign_in  # noqa: TID252 - shared test helper
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 11, 23)
 
 
 @pytest.fixture
