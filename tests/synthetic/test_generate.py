@@ -30,9 +30,10 @@ from cwtt.registry.models import (
 from cwtt.registry.validation import sa_id_problems
 from cwtt.synthetic.generate import GenerateError, generate_district
 
-from ..conftest import TODAY  # noqa: TID252 - the controlled clock's day
-
 pytestmark = pytest.mark.django_db
+
+# The controlled clock's day (tests/conftest.py `TODAY`; this package cannot import it).
+TODAY = dt.date(2026, 11, 23)
 
 # About today: the waves are the last school years whose wave (February to mid-June) is over.
 
