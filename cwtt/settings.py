@@ -154,8 +154,18 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the demo's web process read while a generate or rescore writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # WAL lets the demo's web process read while a generate or rescore writes.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # SQLite has one writer. A transaction takes the write lock when it begins, so two
+            # phones syncing at once queue for it (up to `timeout` seconds) instead of one
+            # failing with "database is locked" when a read turns into a write; and a
+            # check-then-insert (one questionnaire per child and wave) cannot interleave.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": envint("CWTT_SQLITE_TIMEOUT", 20),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid as uuid_module
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,23 @@ class AssessmentInvalid(Exception):
     def __init__(self, errors: Mapping[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = dict(errors)
+
+
+class AssessmentRefused(AssessmentInvalid):
+    """The sender may not change this record: it is someone else's, or another questionnaire,
+    or it would step back from submitted. Corrections go through `correction_request`."""
+
+
+class AssessmentConflict(AssessmentInvalid):
+    """Another questionnaire of the same kind was already sent for the child in the wave. The
+    sender decides: keep both (send again with the other's id in `keep_alongside`) or drop theirs."""
+
+    def __init__(self, errors: Mapping[str, str], *, other: Assessment) -> None:
+        super().__init__(errors)
+        self.other = other
+
+
+COUNTING = (Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED)
 
 
 @dataclass
@@ -64,6 +81,73 @@ def consent_missing_for(child: Child, respondent: str) -> str | None:
     return None
 
 
+def wave_dates_problem(wave: Wave, day: dt.date) -> str | None:
+    """Why `day` cannot be an interview date in `wave`, or None."""
+    if wave.starts_on <= day <= wave.ends_on:
+        return None
+    return _(
+        "The interview date must fall within the wave '%(wave)s' (%(starts)s to %(ends)s)."
+    ) % {"wave": wave.name, "starts": wave.starts_on.isoformat(), "ends": wave.ends_on.isoformat()}
+
+
+def default_interview_date(wave: Wave) -> dt.date:
+    """Today, or the wave's last day when the wave has ended (its first before it starts)."""
+    return min(max(timezone.localdate(), wave.starts_on), wave.ends_on)
+
+
+def lock_child(child: Child) -> None:
+    """Take the child's row lock for the rest of the transaction, so two questionnaires for
+    one child cannot both pass the 'already sent?' check (PostgreSQL). SQLite takes its one
+    write lock when the transaction begins (settings: transaction_mode IMMEDIATE)."""
+    list(Child.objects.select_for_update().filter(pk=child.pk).values_list("pk", flat=True))
+
+
+def ownership_problems(
+    existing: Assessment, *, respondent: str, status: str, assessor
+) -> dict[str, str]:
+    """Why this send may not change an existing record, or {}. A record belongs to the person
+    and questionnaire that made it (DESIGN §4, "Idempotent, owned intake"): no one else may
+    change it, it cannot become another questionnaire, and once sent it stays sent. Callers
+    with no person (the synthetic generator) are trusted."""
+    if respondent != existing.respondent:
+        return {
+            "respondent": _(
+                "This record is a %(kind)s questionnaire; it cannot become another one. "
+                "Nothing was changed."
+            )
+            % {"kind": existing.get_respondent_display().lower()}
+        }
+    if assessor is not None and existing.assessor_id != getattr(assessor, "pk", None):
+        return {
+            "uuid": _(
+                "This record was captured by someone else, so you cannot change it. If "
+                "something in it is wrong, ask for a correction. Nothing was changed."
+            )
+        }
+    if existing.counts and status == Assessment.Status.DRAFT:
+        return {
+            "status": _(
+                "A questionnaire that was sent cannot go back to a draft. Ask for a correction "
+                "instead. Nothing was changed."
+            )
+        }
+    return {}
+
+
+def already_sent(
+    *, child: Child, wave: Wave, respondent: str, except_ids: Collection[Any]
+) -> Assessment | None:
+    """Another counting questionnaire of this kind for the child in the wave, if any."""
+    return (
+        Assessment.objects.filter(child=child, wave=wave, respondent=respondent)
+        .filter(status__in=COUNTING)
+        .exclude(uuid__in=list(except_ids))
+        .select_related("assessor", "instrument_version")
+        .order_by("submitted_at", "pk")
+        .first()
+    )
+
+
 def assessment_save(
     *,
     child: Child,
@@ -77,6 +161,7 @@ def assessment_save(
     informant_caregiver=None,
     informant_staff=None,
     instrument_version: InstrumentVersion | None = None,
+    keep_alongside: Collection[str] = (),
 ) -> SaveOutcome:
     """Create or update an assessment, identified by its client-made `uuid`.
 
@@ -84,6 +169,12 @@ def assessment_save(
     the instrument version; a draft may leave required questions empty. When the assessment
     counts (submitted or verified), the child's risk profile for the wave is recomputed in the
     same transaction, so the profile never disagrees with the answers.
+
+    An existing record may only be changed by the person who made it, as the same
+    questionnaire, and never back to a draft (`AssessmentRefused`). A second questionnaire of
+    the same kind for the child in the wave is refused (`AssessmentConflict`) unless the sender
+    names the one already sent in `keep_alongside`. The check runs under the child's lock, so
+    two sent at once cannot both pass it.
     """
     errors: dict[str, str] = {}
     if status not in Assessment.Status.values:
@@ -96,8 +187,10 @@ def assessment_save(
         }
     if assessed_on > timezone.localdate():
         errors["assessed_on"] = _("The assessment date is in the future.")
-    if assessed_on < child.date_of_birth:
+    elif assessed_on < child.date_of_birth:
         errors["assessed_on"] = _("The assessment date is before the child was born.")
+    elif outside := wave_dates_problem(wave, assessed_on):
+        errors["assessed_on"] = outside
     try:
         uuid_value = uuid_module.UUID(str(uuid)) if uuid else uuid_module.uuid4()
     except ValueError:
@@ -114,12 +207,48 @@ def assessment_save(
     if errors:
         raise AssessmentInvalid(errors)
 
-    with transaction.atomic():
-        existing = Assessment.objects.select_for_update().filter(uuid=uuid_value).first()
-        if existing is not None and (existing.child_id != child.pk or existing.wave_id != wave.pk):
+    kept = set()
+    for value in keep_alongside:
+        try:
+            kept.add(uuid_module.UUID(str(value)))
+        except ValueError:
             raise AssessmentInvalid(
+                {"keep_alongside": _("'%(id)s' is not a record id.") % {"id": value}}
+            ) from None
+
+    with transaction.atomic():
+        lock_child(child)
+        existing = Assessment.objects.filter(uuid=uuid_value).select_related("assessor").first()
+        if existing is not None and (existing.child_id != child.pk or existing.wave_id != wave.pk):
+            raise AssessmentRefused(
                 {"uuid": _("This id already belongs to another child's or wave's assessment.")}
             )
+        if existing is not None:
+            refused = ownership_problems(
+                existing, respondent=respondent, status=status, assessor=assessor
+            )
+            if refused:
+                raise AssessmentRefused(refused)
+        if status != Assessment.Status.DRAFT and (existing is None or not existing.counts):
+            other = already_sent(
+                child=child, wave=wave, respondent=respondent, except_ids={uuid_value, *kept}
+            )
+            if other is not None:
+                raise AssessmentConflict(
+                    {
+                        "keep_alongside": _(
+                            "A %(kind)s questionnaire for this child in this wave was already "
+                            "sent on %(day)s. Nothing was saved. If this one is from another "
+                            "person (for example a second caregiver), choose to keep both; "
+                            "otherwise there is nothing more to send."
+                        )
+                        % {
+                            "kind": other.get_respondent_display().lower(),
+                            "day": other.assessed_on.isoformat(),
+                        }
+                    },
+                    other=other,
+                )
         if (
             existing is not None
             and existing.status == Assessment.Status.VERIFIED

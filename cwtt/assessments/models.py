@@ -154,3 +154,46 @@ class RiskProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Risk profile {self.child_id}/{self.wave_id}"
+
+
+class AssessmentCorrection(models.Model):
+    """A change to a questionnaire that was already sent, asked for with a reason and applied
+    only when a second person (the school's coordinator or a data manager) approves it. The
+    answers before and after are kept, so the correction can be read later."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPLIED = "applied", _("Approved and applied")
+        REJECTED = "rejected", _("Rejected")
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="corrections"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    answers_before = models.JSONField()
+    answers_after = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One open request per questionnaire: a second would be reviewed against answers
+            # the first may change.
+            models.UniqueConstraint(
+                fields=["assessment"],
+                condition=models.Q(status="pending"),
+                name="one_pending_correction_per_assessment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Correction {self.pk} of {self.assessment_id}"

@@ -1,8 +1,9 @@
 """The generated agenda: what a school's team should discuss, gathered from the data.
 
 Each source returns topics for one school since the last meeting. Sources are listed by name
-in SOURCES, so cases and referrals add theirs without this module knowing them; a source whose
-app is not installed is skipped. Topics say what kind of attention a child needs and the
+in SOURCES, so cases and referrals add theirs without this module knowing them. A source that
+cannot be imported stops the agenda with the import error, rather than silently dropping a
+section the team relies on. Topics say what kind of attention a child needs and the
 levels, never the sensitive reasons: attendees come from several sectors, and each reads the
 details on the child's page, as their role allows.
 """
@@ -104,11 +105,8 @@ def discordant(school: School, since: dt.datetime) -> Iterable[Topic]:
         )
 
 
-def _source(path: str) -> AgendaSource | None:
-    try:
-        return import_string(path)
-    except ImportError:
-        return None  # that app (or its agenda) is not there yet
+def _source(path: str) -> AgendaSource:
+    return import_string(path)  # a broken module fails loudly: no section silently missing
 
 
 # A meeting cannot discuss a hundred children: each kind shows this many, then one line for
@@ -133,8 +131,6 @@ def topics_for(school: School, since: dt.datetime) -> list[Topic]:
     topics = []
     for path in SOURCES:
         source = _source(path)
-        if source is None:
-            continue
         shown: dict[str, int] = {}
         left: dict[str, int] = {}
         for topic in source(school, since):

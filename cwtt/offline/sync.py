@@ -5,6 +5,11 @@ and changes nothing. It also says which server version it started from (`base_re
 the record was changed on the server since, nothing is written and the phone is sent both
 versions to let its user decide (a conflict). A finished questionnaire for a child who already
 has one from someone else in the wave is a conflict too: the user decides whether to keep both.
+
+A conflict shows only the answers the sender may read on the child's page (the access policy's
+classes), and showing them is audited. A record belongs to the person and questionnaire that
+made it: someone else's record, a change of questionnaire or a step back to draft is refused
+(403) and changes nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +23,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cwtt.access import policy
-from cwtt.assessments.actions import AssessmentInvalid, assessment_save
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
+from cwtt.assessments.actions import (
+    AssessmentConflict,
+    AssessmentInvalid,
+    AssessmentRefused,
+    assessment_save,
+    lock_child,
+    ownership_problems,
+)
 from cwtt.assessments.models import Assessment
 from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import label_text
@@ -36,13 +50,19 @@ class SyncAnswer:
     body: dict[str, Any] = field(default_factory=dict)
 
 
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid_module.UUID(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
 def _problems(data: Any) -> dict[str, str]:
     if not isinstance(data, dict):
         return {"record": _("Send one record as a JSON object.")}
     problems: dict[str, str] = {}
-    try:
-        uuid_module.UUID(str(data.get("uuid", "")))
-    except ValueError:
+    if not _is_uuid(data.get("uuid", "")):
         problems["uuid"] = _("Each record needs the id the phone gave it (a UUID).")
     for name in ("child", "wave"):
         if not isinstance(data.get(name), int):
@@ -64,7 +84,7 @@ def _problems(data: Any) -> dict[str, str]:
     if base is not None and not isinstance(base, str):
         problems["base_revision"] = _("'base_revision' must be the text the server gave, or null.")
     keep = data.get("keep_alongside", [])
-    if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
+    if not isinstance(keep, list) or not all(_is_uuid(k) for k in keep):
         problems["keep_alongside"] = _("'keep_alongside' must be a list of record ids.")
     return problems
 
@@ -88,17 +108,47 @@ def _questions(assessment: Assessment, language: str = "") -> list[dict[str, Any
     ]
 
 
-def _server_side(assessment: Assessment) -> dict[str, Any]:
+def _readable_questions(assessment: Assessment, readable: frozenset[str]) -> set[str]:
+    """The questions of the record's questionnaire whose answers this reader may see: the
+    same classes the child's page applies (access policy), never more."""
+    definition = assessment.instrument_version.parsed()
+    return {q.name for q in definition.answerable() if q.sensitivity in readable}
+
+
+def _server_side(assessment: Assessment, readable_names: set[str], *, own: bool) -> dict[str, Any]:
+    """The server's copy as the phone may be shown it: only answers the reader may read. For
+    the sender's own record the names of the others are listed, so the phone keeps its own
+    answer for them when the person merges; of someone else's record nothing more is said."""
     who = assessment.assessor
+    shown = {k: v for k, v in assessment.answers.items() if k in readable_names}
     return {
         "uuid": str(assessment.uuid),
         "revision": revision_of(assessment),
         "status": assessment.status,
-        "answers": assessment.answers,
+        "answers": shown,
+        "withheld": sorted(set(assessment.answers) - set(shown)) if own else [],
         "assessed_on": assessment.assessed_on.isoformat(),
         "changed_at": assessment.updated_at.isoformat(),
         "changed_by": (who.get_full_name() or who.username) if who else "",
     }
+
+
+def _conflict(user, child, kind: str, assessment: Assessment) -> SyncAnswer:
+    """A 409 holding what the reader may see of the server's copy; showing it is a read of the
+    child's record, so it is audited like one."""
+    access = policy.child_access(user, child.pk)
+    readable = _readable_questions(assessment, access.classes if access else frozenset())
+    server = _server_side(assessment, readable, own=assessment.assessor_id == user.pk)
+    audit_record(
+        action=AuditEntry.Action.VIEW,
+        actor=user,
+        object_type="assessment",
+        object_id=assessment.uuid,
+        child_id=child.pk,
+        detail={"via": f"offline sync conflict ({kind})", "answers_shown": sorted(server["answers"])},
+    )
+    questions = [q for q in _questions(assessment) if q["name"] in readable]
+    return SyncAnswer(409, {"conflict": kind, "server": server, "questions": questions})
 
 
 def _normalised(assessment: Assessment, respondent: str, answers: dict[str, Any]) -> dict:
@@ -138,9 +188,9 @@ def _sync_record(user, data: Any) -> SyncAnswer:
     record_id = str(uuid_module.UUID(str(data["uuid"])))
     assessed_on = dt.date.fromisoformat(data["assessed_on"])
     status = data["status"]
+    lock_child(child)  # the checks below and the write see the same state
     existing = (
-        Assessment.objects.select_for_update(of=("self",))
-        .filter(uuid=record_id)
+        Assessment.objects.filter(uuid=record_id)
         .select_related("assessor", "instrument_version")
         .first()
     )
@@ -149,6 +199,9 @@ def _sync_record(user, data: Any) -> SyncAnswer:
             return SyncAnswer(
                 422, {"errors": {"uuid": _("This id already belongs to another child's record.")}}
             )
+        refused = ownership_problems(existing, respondent=respondent, status=status, assessor=user)
+        if refused:
+            return SyncAnswer(403, {"errors": refused})
         same = (
             existing.status == status
             and existing.assessed_on == assessed_on
@@ -157,31 +210,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
         if same:  # a retry of what was already received
             return SyncAnswer(200, {"saved": record_id, "revision": revision_of(existing)})
         if data.get("base_revision") != revision_of(existing):
-            return SyncAnswer(
-                409,
-                {
-                    "conflict": "changed",
-                    "server": _server_side(existing),
-                    "questions": _questions(existing),
-                },
-            )
-    elif status == Assessment.Status.SUBMITTED:
-        others = (
-            Assessment.objects.filter(child=child, wave=wave, respondent=respondent)
-            .exclude(status=Assessment.Status.DRAFT)
-            .exclude(uuid__in=data.get("keep_alongside", []))
-            .select_related("assessor", "instrument_version")
-        )
-        other = others.first()
-        if other is not None:
-            return SyncAnswer(
-                409,
-                {
-                    "conflict": "also_done",
-                    "server": _server_side(other),
-                    "questions": _questions(other),
-                },
-            )
+            return _conflict(user, child, "changed", existing)
     caregiver = (
         child.caregivers.filter(pk=data["informant_caregiver"]).first()
         if data.get("informant_caregiver")
@@ -200,7 +229,12 @@ def _sync_record(user, data: Any) -> SyncAnswer:
             assessor=user,
             informant_caregiver=caregiver,
             informant_staff=staff,
+            keep_alongside=data.get("keep_alongside", []),
         )
+    except AssessmentConflict as conflict:
+        return _conflict(user, child, "also_done", conflict.other)
+    except AssessmentRefused as refused:
+        return SyncAnswer(403, {"errors": refused.errors})
     except AssessmentInvalid as invalid:
         return SyncAnswer(422, {"errors": invalid.errors})
     return SyncAnswer(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -105,8 +106,18 @@ def pack(request: HttpRequest) -> JsonResponse:
 def sync(request: HttpRequest) -> JsonResponse:
     try:
         data = json.loads(request.body or b"null")
+    except RequestDataTooBig:
+        return JsonResponse(
+            {"errors": {"record": _("The record is too large to be one questionnaire.")}},
+            status=400,
+        )
     except (json.JSONDecodeError, UnicodeDecodeError):
         return JsonResponse({"errors": {"record": _("The record is not valid JSON.")}}, status=400)
+    except RecursionError:  # e.g. 100,000 nested brackets: no questionnaire looks like that
+        return JsonResponse(
+            {"errors": {"record": _("The record is nested too deeply to be a questionnaire.")}},
+            status=400,
+        )
     answer = sync_record(request.user, data)
     return JsonResponse(answer.body, status=answer.status)
 

@@ -18,8 +18,13 @@ def question_groups(
     answers: dict[str, Any],
     errors: dict[str, str],
     language: str = "",
+    only: set[str] | None = None,
 ) -> list[dict[str, Any]]:
-    questions = validator.questions(respondent)
+    """`only`, when given, keeps just those questions (a correction shows the answers its
+    author may read, nothing else)."""
+    questions = [
+        q for q in validator.questions(respondent) if only is None or q.name in only
+    ]
     relevant_to = validator.validate(respondent, answers, partial=True).answers
     groups: list[dict[str, Any]] = []
     for question in questions:

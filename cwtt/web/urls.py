@@ -3,7 +3,7 @@ from django.urls import path
 
 from cwtt.access.policy import public
 
-from . import emergency, printing, views
+from . import assessment_views, emergency, printing, views
 from .sign_out import sign_out
 
 urlpatterns = [
@@ -25,6 +25,16 @@ urlpatterns = [
     path("classes/<int:class_id>/", views.school_class, name="class"),
     path("children/<int:child_id>/", views.child, name="child"),
     path("children/<int:child_id>/assess/<str:respondent>/", views.capture, name="capture"),
+    path(
+        "assessments/<uuid:assessment_uuid>/",
+        assessment_views.assessment_page,
+        name="assessment",
+    ),
+    path(
+        "corrections/<int:correction_id>/review/",
+        assessment_views.correction_review_view,
+        name="correction_review",
+    ),
     path(
         "children/<int:child_id>/profile.pdf", printing.child_profile_pdf, name="child_profile_pdf"
     ),

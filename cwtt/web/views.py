@@ -17,7 +17,12 @@ from django.views.decorators.http import require_http_methods
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
-from cwtt.assessments.actions import AssessmentInvalid, assessment_save
+from cwtt.assessments.actions import (
+    AssessmentConflict,
+    AssessmentInvalid,
+    assessment_save,
+    default_interview_date,
+)
 from cwtt.assessments.models import Assessment, Respondent, RiskProfile, Wave
 from cwtt.cases.permissions import cases_for_child
 from cwtt.consent.actions import consent_in_force
@@ -330,7 +335,8 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
         assessor=request.user,
     ).first()
     form_uuid = str(draft.uuid) if draft else str(uuid.uuid4())
-    assessed_on = timezone.localdate().isoformat()
+    assessed_on = default_interview_date(wave).isoformat()
+    conflict_with = ""
     informant_id = ""
     if draft:
         answers = dict(draft.answers)
@@ -369,7 +375,11 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                     assessor=request.user,
                     informant_caregiver=caregiver,
                     informant_staff=staff,
+                    keep_alongside=request.POST.getlist("keep_alongside"),
                 )
+            except AssessmentConflict as conflict:
+                errors = dict(conflict.errors)
+                conflict_with = str(conflict.other.uuid)
             except AssessmentInvalid as invalid:
                 errors = _errors_in_language(invalid.errors, questions, language)
             else:
@@ -403,6 +413,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                 k: v for k, v in errors.items() if k not in {q.name for q in questions}
             },
             "uuid": form_uuid,
+            "conflict_with": conflict_with,
             "assessed_on": assessed_on,
             "caregiver_links": found.caregiver_links.select_related("caregiver"),
             "informant_id": informant_id,

@@ -2,7 +2,8 @@
 
 Tasks come from sources listed by name in SOURCES (meetings' action items, case reviews,
 referrals awaiting a response), so each app contributes its own without this module knowing
-its models; a source whose app is not there is skipped. A task says what to do and links to
+its models. A source that cannot be imported fails loudly (no one's work silently missing). A
+task says what to do and links to
 the page where it is done; it carries no sensitive detail.
 """
 
@@ -37,6 +38,7 @@ SOURCES: tuple[str, ...] = (
     "cwtt.worklists.tasks.meeting_actions",
     "cwtt.cases.worklist.case_tasks",
     "cwtt.referrals.worklist.referral_tasks",
+    "cwtt.assessments.worklist.correction_tasks",
 )
 
 
@@ -65,10 +67,7 @@ def split_by_due(tasks: list[Task], today: dt.date) -> tuple[list[Task], list[Ta
 def tasks_for(staff: Staff, today: dt.date) -> list[Task]:
     tasks: list[Task] = []
     for path in SOURCES:
-        try:
-            source: TaskSource = import_string(path)
-        except ImportError:
-            continue
+        source: TaskSource = import_string(path)
         tasks.extend(source(staff, today))
     # Overdue first (oldest first), then by due date, undated last.
     return sorted(

@@ -187,8 +187,20 @@ def records_of(found, people):
         date_of_birth=found.date_of_birth,
         reason="A neighbour reports the child was badly hurt at home last night.",
     )
+    from cwtt.assessments.models import AssessmentCorrection
+
+    assessment = found.assessments.first()
+    correction = AssessmentCorrection.objects.create(
+        assessment=assessment,
+        requested_by=people["dora"],
+        reason="Typed wrongly",
+        answers_before=assessment.answers,
+        answers_after=assessment.answers,
+    )
     return {
         "child_id": found.pk,
+        "assessment_uuid": assessment.uuid,
+        "correction_id": correction.pk,
         "class_id": found.school_class_id,
         "school_id": found.school_id,
         "case_id": case.pk,

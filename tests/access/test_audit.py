@@ -83,6 +83,8 @@ def test_assessment_changes_are_recorded_with_before_and_after(child, wave, peop
 
 
 def make_trail(child, wave):
+    """Three entries: one questionnaire created, then changed twice."""
+    record = uuid.uuid4()
     for meals in (3, 4, 5):
         assessment_save(
             child=child,
@@ -90,6 +92,7 @@ def make_trail(child, wave):
             respondent="caregiver",
             answers={"cg_meals": meals},
             assessed_on=dt.date(2026, 3, 1),
+            uuid=record,
         )
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cwtt.access.roles import Role
 from cwtt.assessments.actions import assessment_save
-from cwtt.assessments.models import Wave
+from cwtt.assessments.models import Assessment, Wave
 from cwtt.cases.models import Case, CasePlan, Goal
 from cwtt.registry.models import Organisation
 from cwtt.services.catalogue import ensure_service_types
@@ -27,7 +27,9 @@ LOW = {"cg_meals": 3}
 
 
 def score(child, wave, answers):
-    """Submit a caregiver questionnaire; returns the child's risk profile for the wave."""
+    """Submit a caregiver questionnaire (kept alongside any sent before, as a second caregiver's
+    would be); returns the child's risk profile for the wave."""
+    sent = Assessment.objects.filter(child=child, wave=wave, respondent="caregiver")
     return assessment_save(
         child=child,
         wave=wave,
@@ -35,6 +37,7 @@ def score(child, wave, answers):
         answers=answers,
         assessed_on=wave.starts_on + dt.timedelta(days=1),
         status="submitted",
+        keep_alongside=[str(u) for u in sent.values_list("uuid", flat=True)],
     ).profile
 
 

@@ -215,3 +215,11 @@ def test_a_decision_is_saved_in_place_with_htmx_and_by_a_plain_post_without(
     assert plain.status_code == 302
     item.refresh_from_db()
     assert item.decision == "Call the clinic."
+
+
+def test_an_agenda_source_that_cannot_be_imported_fails_loudly(sunrise, monkeypatch):
+    import cwtt.meetings.agenda as agenda
+
+    monkeypatch.setattr(agenda, "SOURCES", (*agenda.SOURCES, "cwtt.nowhere.topics"))
+    with pytest.raises(ImportError):
+        agenda.topics_for(sunrise, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))

@@ -202,7 +202,7 @@ def test_a_corrected_questionnaire_replaces_the_contradicting_one(quality_wave, 
     version = quality_wave.instrument_version
     today = timezone.localdate()
     submit(child, quality_wave, "teacher", valid_answers(version, "teacher", tc_days_absent=8))
-    submit(
+    first = submit(
         child,
         quality_wave,
         "caregiver",
@@ -212,9 +212,9 @@ def test_a_corrected_questionnaire_replaces_the_contradicting_one(quality_wave, 
     assert [p.code for p in answer_problems(school_ids=[sunrise.pk], wave=quality_wave)] == [
         "attendance_register"
     ]
-    # The field worker goes back and asks again: the later answers are the ones that count.
+    # The field worker goes back and asks again, keeping both: the later answers count.
     corrected = valid_answers(version, "caregiver", cg_days_missed=7, cg_missed_reason=["sick"])
-    submit(child, quality_wave, "caregiver", corrected, on=today)
+    submit(child, quality_wave, "caregiver", corrected, on=today, also=[first])
     assert answer_problems(school_ids=[sunrise.pk], wave=quality_wave) == []
 
 

@@ -54,3 +54,11 @@ def test_the_page_shows_only_ones_own_tasks(client, actions, people):
 def test_someone_without_tasks_is_told_what_will_appear(client, people):
     sign_in(client, people["nandi"])
     assert "Nothing is waiting for you" in client.get(reverse("my_work")).content.decode()
+
+
+def test_a_task_source_that_cannot_be_imported_fails_loudly(people, monkeypatch):
+    import cwtt.worklists.tasks as registry
+
+    monkeypatch.setattr(registry, "SOURCES", (*registry.SOURCES, "cwtt.nowhere.tasks"))
+    with pytest.raises(ImportError):
+        registry.tasks_for(people["sam"].staff, TODAY)

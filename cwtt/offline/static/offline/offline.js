@@ -500,6 +500,11 @@
     button(_("Choose the server's for all"), "secondary", function () { pickAll("server"); });
     button(_("Keep the answers I chose"), "primary", function () {
       var merged = JSON.parse(JSON.stringify(server.answers));
+      // Answers this person may not read were not sent: theirs from this phone stay.
+      (server.withheld || []).forEach(function (name) {
+        if (record.answers[name] === undefined) delete merged[name];
+        else merged[name] = record.answers[name];
+      });
       var missing = [];
       differing.forEach(function (name) {
         var picked = root.querySelector("input[name='pick-" + name + "']:checked");

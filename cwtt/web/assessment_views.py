@@ -1,0 +1,188 @@
+"""One questionnaire as it was sent: the answers the reader may read, its corrections, a form
+to ask for one, and the second person's review (cwtt/assessments/corrections.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cwtt.access import policy
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
+from cwtt.assessments.actions import AssessmentInvalid
+from cwtt.assessments.corrections import (
+    can_review,
+    correction_request,
+    correction_review,
+    readable_questions,
+)
+from cwtt.assessments.models import Assessment, AssessmentCorrection
+from cwtt.instruments.actions import validator_for
+from cwtt.instruments.engine.definition import label_text
+
+from .capture_form import question_groups
+from .views import _answers_from_post
+
+
+def _assessment_for(user, assessment_uuid) -> Assessment:
+    """The assessment if the reader may see its child and it is not someone else's draft;
+    otherwise 404, as for a child outside the reader's schools."""
+    found = (
+        Assessment.objects.filter(uuid=assessment_uuid)
+        .select_related("child", "wave", "assessor", "instrument_version")
+        .first()
+    )
+    if found is None or policy.child_for(user, found.child_id) is None:
+        raise Http404("No such assessment")
+    if not found.counts and found.assessor_id != user.pk:
+        raise Http404("No such assessment")
+    return found
+
+
+def _answer_rows(assessment: Assessment, questions, answers: dict[str, Any]) -> list[dict]:
+    definition = assessment.instrument_version.parsed()
+    rows = []
+    for question in questions:
+        choices = {
+            c.name: label_text(c.label) or c.name
+            for c in definition.choices.get(question.list_name or "", [])
+        }
+        value = answers.get(question.name)
+        values = value if isinstance(value, list) else [] if value is None else [value]
+        rows.append(
+            {
+                "name": question.name,
+                "label": label_text(question.label) or question.name,
+                "answer": ", ".join(choices.get(str(v), str(v)) for v in values) or "—",
+            }
+        )
+    return rows
+
+
+def _correction_views(user, assessment: Assessment, questions) -> list[dict[str, Any]]:
+    """Each correction with the changes the reader may read, before and after."""
+    views = []
+    for correction in assessment.corrections.select_related("requested_by", "reviewed_by"):
+        before = _answer_rows(assessment, questions, correction.answers_before)
+        after = _answer_rows(assessment, questions, correction.answers_after)
+        views.append(
+            {
+                "correction": correction,
+                "changes": [
+                    {"label": b["label"], "before": b["answer"], "after": a["answer"]}
+                    for b, a in zip(before, after, strict=True)
+                    if b["answer"] != a["answer"]
+                ],
+                "may_review": correction.status == AssessmentCorrection.Status.PENDING
+                and can_review(user, correction),
+            }
+        )
+    return views
+
+
+@policy.guarded
+@require_http_methods(["GET", "POST"])
+def assessment_page(request: HttpRequest, assessment_uuid) -> HttpResponse:
+    assessment = _assessment_for(request.user, assessment_uuid)
+    questions = readable_questions(request.user, assessment)
+    shown = {q.name for q in questions}
+    may_ask = (
+        assessment.counts
+        and assessment.respondent in policy.respondents_for(request.user)
+        and not assessment.corrections.filter(status=AssessmentCorrection.Status.PENDING).exists()
+    )
+    errors: dict[str, str] = {}
+    proposed = dict(assessment.answers)
+    reason = ""
+    if request.method == "POST":
+        if not may_ask:
+            raise Http404("No correction can be asked for here")
+        proposed = _answers_from_post(request, questions)
+        reason = request.POST.get("reason", "")
+        try:
+            correction_request(
+                assessment=assessment, answers=proposed, reason=reason, by=request.user
+            )
+        except AssessmentInvalid as problem:  # a refusal is one too
+            errors = problem.errors
+            messages.error(request, _("Nothing was saved; see what needs attention below."))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your correction was saved and waits for a second person's review. The "
+                    "answers change when it is approved."
+                ),
+            )
+            return redirect("assessment", assessment_uuid=assessment.uuid)
+    audit_record(
+        action=AuditEntry.Action.VIEW,
+        actor=request.user,
+        object_type="assessment",
+        object_id=assessment.uuid,
+        child_id=assessment.child_id,
+        detail={"answers_shown": len(shown)},
+    )
+    validator = validator_for(assessment.instrument_version_id)
+    groups = (
+        question_groups(
+            assessment.instrument_version.parsed(),
+            validator,
+            assessment.respondent,
+            {k: v for k, v in proposed.items() if k in shown},
+            errors,
+            only=shown,
+        )
+        if may_ask
+        else []
+    )
+    return render(
+        request,
+        "web/assessment.html",
+        {
+            "assessment": assessment,
+            "child": assessment.child,
+            "rows": _answer_rows(assessment, questions, assessment.answers),
+            "withheld": len([k for k in assessment.answers if k not in shown]),
+            "corrections": _correction_views(request.user, assessment, questions),
+            "may_ask": may_ask,
+            "groups": groups,
+            "errors": errors,
+            "general_errors": {k: v for k, v in errors.items() if k not in shown},
+            "reason": reason,
+        },
+    )
+
+
+@policy.guarded
+@require_POST
+def correction_review_view(request: HttpRequest, correction_id: int) -> HttpResponse:
+    correction = (
+        AssessmentCorrection.objects.filter(pk=correction_id).select_related("assessment").first()
+    )
+    if correction is None:
+        raise Http404("No such correction")
+    assessment = _assessment_for(request.user, correction.assessment.uuid)
+    try:
+        correction_review(
+            correction=correction,
+            approve=request.POST.get("decision") == "approve",
+            by=request.user,
+            comment=request.POST.get("comment", ""),
+        )
+    except AssessmentInvalid as problem:  # a refusal is one too
+        for message in problem.errors.values():
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Correction approved: the answers were changed and the risk recomputed.")
+            if request.POST.get("decision") == "approve"
+            else _("Correction rejected; the answers stay as they were."),
+        )
+    return redirect("assessment", assessment_uuid=assessment.uuid)
