@@ -22,7 +22,7 @@ from cwtt.instruments.engine.definition import DOMAINS
 
 from ..conftest import sign_in  # noqa: TID252 - shared test helper
 from .conftest import add_circuit_school, plant_children, plant_profile
-from .test_area_dashboard import chart_data, read_tables
+from .test_area_dashboard import chart_data, district_data, read_tables  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +32,14 @@ PROTECTION = DOMAINS.index("protection")
 
 @pytest.fixture
 def watched_district(district, sunrise, hilltop, wave, second_wave):
-    """81 children in three circuits, all assessed in Wave 1 (10 at high risk in protection).
+    """81 children in three circuits (Sunrise 22 and Hilltop 13, Riverside 25, Valley 21), all assessed in Wave 1 (10 at high risk in protection).
     In Wave 2, 80 of them are assessed: the 10 have left high risk and 27 others came into it.
     The 81st, Thandi at Valley Primary, is not assessed in Wave 2 yet: she is the one Dumi
     watches."""
     riverside = add_circuit_school(district, wave, 2, "700333333", "Riverside Primary")
     valley = add_circuit_school(district, wave, 3, "700444444", "Valley Primary")
     second_wave.schools.add(riverside, valley)
-    sizes = [(sunrise, 20), (hilltop, 15), (riverside, 25), (valley, 21)]
+    sizes = [(sunrise, 22), (hilltop, 13), (riverside, 25), (valley, 21)]
     children = []
     for school, size in sizes:
         children += plant_children(school, size, school.name.split()[0], first="Kid")
@@ -145,13 +145,55 @@ def test_one_childs_assessment_never_moves_a_published_count_by_one(
             assert (after[name] - before[name]) % BASE == 0, (name, before[name], after[name])
     # Nor does the page say when the last assessment arrived to the minute, which would tell
     # the watcher that exactly one had come in between his two looks.
-    assert not re.search(r"the last received .* at \d\d:\d\d", text_of(dashboard(client, people["dumi"])))
+    assert not re.search(
+        r"the last received .* at \d\d:\d\d", text_of(dashboard(client, people["dumi"]))
+    )
 
 
 def test_every_count_on_the_area_page_is_rounded_to_the_base(client, people, watched_district):
     counts = published_counts(dashboard(client, people["dumi"]))
     shown = {name: value for name, value in counts.items() if value is not None}
-    assert len(shown) > 15
+    assert len(shown) > 10
     assert all(value % BASE == 0 for value in shown.values()), shown
-    # 80 children assessed in Wave 2 read 80; 81 in Wave 1 read 80, rounded on their own.
+    # 81 children assessed in Wave 1 read 80, and 80 in Wave 2 read 80; the circuits (35, 25
+    # and 21 children in Wave 1, 35, 25, 20 in Wave 2) are rounded on their own.
     assert counts["by-wave/Wave 1/n"] == 80 and counts["by-wave/Wave 2/n"] == 80
+    assert [counts[f"by-circuit/Circuit {c}/n"] for c in (1, 2, 3)] == [35, 25, 20]
+
+
+@pytest.mark.usefixtures("district_data")
+def test_referrals_cases_and_staff_are_rounded_too(client, people):
+    page = dashboard(client, people["dumi"])
+    counts = published_counts(page)
+    shown = {name: value for name, value in counts.items() if value is not None}
+    for table in ("funnel", "coverage", "caseload", "chart-funnel", "chart-caseload", "change"):
+        assert any(name.startswith(table) for name in shown), table
+    assert all(value % BASE == 0 for value in shown.values()), shown
+    assert (
+        "Numbers are rounded to the nearest 5 and small numbers are hidden, so a single child "
+        "cannot be picked out." in text_of(page)
+    )
+
+
+def test_rounding_follows_the_setting_and_one_shows_exact_numbers(
+    client, people, watched_district, settings
+):
+    settings.CWTT_ROUNDING_BASE = 10
+    counts = published_counts(dashboard(client, people["dumi"]))
+    assert counts["by-wave/Wave 1/n"] == 80 and counts["by-circuit/Circuit 1/n"] == 40
+    assert "rounded to the nearest 10" in dashboard(client, people["dumi"])
+    settings.CWTT_ROUNDING_BASE = 1
+    page = dashboard(client, people["dumi"])
+    counts = published_counts(page)
+    assert counts["by-wave/Wave 1/n"] == 81
+    assert "rounded" not in page
+
+
+def test_the_schools_own_team_still_sees_exact_numbers(client, people, watched_district, sunrise):
+    """The school dashboard is for people who may open each child's record: nothing to hide from
+    them, so nothing is rounded: Sunrise's 22 children read 22."""
+    sign_in(client, people["cora"])
+    page = client.get(reverse("school_dashboard", args=[sunrise.pk])).content.decode()
+    risk = chart_data(page, "chart-by-wave")
+    assert [s["label"] for s in risk["series"]] == ["Wave 1 (n = 22)", "Wave 2 (n = 22)"]
+    assert "rounded" not in page
