@@ -318,6 +318,15 @@ if CWTT_SMALL_CELL < 1:
         "count district, provincial and research roles may see."
     )
 
+# ...and round every count they see to the nearest multiple of this, after deciding what to hide,
+# so a live figure never moves by one when one child is assessed (decision 0028; 1: exact).
+CWTT_ROUNDING_BASE = envint("CWTT_ROUNDING_BASE", 5)
+if CWTT_ROUNDING_BASE < 1:
+    raise ValueError(
+        f"CWTT_ROUNDING_BASE={CWTT_ROUNDING_BASE} must be at least 1 (5 is usual; 1 shows exact "
+        "numbers): district, provincial and research roles see counts rounded to it."
+    )
+
 
 # The key behind research-export pseudonyms (HMAC-SHA256 of a child's id). Whoever holds it
 # can link a pseudonym back to a child: never give it to researchers.

@@ -18,6 +18,11 @@ The rules (docs/decisions/0013-small-cell-suppression.md), with k = settings.CWT
    hides the smallest other cell on a line the exposed cell sits on (or, where rows add up,
    the other corners of the cheapest rectangle), preferring inner cells to the total row and
    single cells to whole rows.
+4. Rounding (`publish`): after those decisions, made on the true counts, every shown count is
+   rounded to the nearest multiple of the base (settings.CWTT_ROUNDING_BASE), each total on
+   its own, and shares are worked out from the rounded counts. A live page that moved by one
+   when one child was assessed would tell anyone who knew who was just assessed that child's
+   levels (decision 0028).
 
 Pure Python, no Django import at module level, so the benchmarks and tests call it directly.
 """
@@ -29,6 +34,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 DEFAULT_SMALL_CELL = 5
+DEFAULT_ROUNDING_BASE = 5
 
 # Why a cell is hidden. For tests, logs and documentation: a page must show every hidden cell
 # the same way, or the label would tell a reader which cell is the small one.
@@ -60,6 +66,7 @@ class SuppressedTable:
     k: int
     rows: tuple[Row, ...]
     total: Row | None  # the total row, when one is shown
+    base: int = 1  # shown counts are multiples of this (1: exact)
 
     def cell(self, i: int, j: int) -> Cell:
         return self.rows[i].cells[j]
@@ -90,6 +97,32 @@ def check_k(k: int) -> int:
     return k
 
 
+def rounding_base() -> int:
+    """The base from the settings (CWTT_ROUNDING_BASE), or the default outside Django."""
+    try:
+        from django.conf import settings
+
+        return int(getattr(settings, "CWTT_ROUNDING_BASE", DEFAULT_ROUNDING_BASE))
+    except ImportError:  # pragma: no cover - Django is always installed with CWTT
+        return DEFAULT_ROUNDING_BASE
+
+
+def check_base(base: int) -> int:
+    if isinstance(base, bool) or not isinstance(base, int) or base < 1:
+        raise ValueError(
+            f"The rounding base must be a whole number of at least 1, not {base!r} "
+            "(CWTT_ROUNDING_BASE; 5 is usual, 1 shows exact numbers)."
+        )
+    return base
+
+
+def round_to_base(count: int, base: int) -> int:
+    """The nearest multiple of `base` (a half, possible with an even base, goes up). A count
+    above zero never reads 0: that would say "none", and a shown count is never none."""
+    nearest = (count + base // 2) // base * base
+    return max(nearest, base) if count > 0 else 0
+
+
 def share(count: int, n: int) -> int | None:
     return round(100 * count / n) if n else None
 
@@ -115,6 +148,47 @@ def suppress(
     hidden = system.primary(k)
     system.protect(hidden)
     return system.result(k, hidden)
+
+
+def publish(
+    counts: Sequence[Sequence[int]],
+    row_totals: Sequence[int],
+    *,
+    k: int | None = None,
+    base: int | None = None,
+    total_row: bool = False,
+    rows_add_up: bool = False,
+) -> SuppressedTable:
+    """The table as an area page shows it: `suppress`, then `rounded`."""
+    hidden = suppress(counts, row_totals, k=k, total_row=total_row, rows_add_up=rows_add_up)
+    return rounded(hidden, base)
+
+
+def rounded(table: SuppressedTable, base: int | None = None) -> SuppressedTable:
+    """Every shown count rounded to the nearest multiple of `base` (settings by default).
+
+    Rounding comes after suppression: what is hidden is decided on the true counts, so a
+    count of 4 is hidden, not shown as 5. Each total is rounded on its own (so a column may
+    not add up to its total exactly), and each share is worked out from the rounded counts,
+    so that it cannot be turned back into the true count with the row's n. Rounding only
+    blurs what is shown, so no hidden number is easier to work out than before."""
+    base = check_base(rounding_base() if base is None else base)
+
+    def row(found: Row) -> Row:
+        if found.n.hidden:
+            return found
+        n = round_to_base(found.n.count or 0, base)
+        cells = []
+        for cell in found.cells:
+            if cell.hidden:
+                cells.append(cell)
+            else:
+                count = round_to_base(cell.count or 0, base)
+                cells.append(Cell(count, share(count, n), False, cell.why))
+        return Row(Cell(n, None, False, found.n.why), tuple(cells))
+
+    total = row(table.total) if table.total is not None else None
+    return SuppressedTable(table.k, tuple(row(r) for r in table.rows), total, base)
 
 
 # --- the linear system behind a table -----------------------------------------------------

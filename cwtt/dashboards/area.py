@@ -1,5 +1,7 @@
 """The area dashboard for district, provincial and research roles: aggregates only, with every
-count passed through small-cell suppression (cwtt/access/suppression.py, decision 0013).
+count passed through small-cell suppression and then rounded to a base (cwtt/access/suppression.py
+`publish`, decisions 0013 and 0028): a live page that moved by one when one child was assessed
+would give that child's levels to anyone who knew who was just assessed.
 
 What the page publishes, and how each table is protected:
 
@@ -12,7 +14,10 @@ What the page publishes, and how each table is protected:
 - the referral funnel and coverage of children at high risk (split like the risk table, with
   a total row), and open cases by the sector of the lead's organisation (with a total row),
   each protected on its own. They count different things (referrals, children at high risk,
-  cases), so no sum links them.
+  cases), so no sum links them. The staff per sector are a table of their own: one to four
+  people are a small cell too (a sector's one social worker and "7 cases per staff member"
+  is that person's caseload);
+- assessments so far in the latest wave, rounded, with the day (not the time) of the last one.
 
 Rows are listed for what exists, not for what has data: every circuit (or district) with a
 school, every sector. A row listed only when its count
@@ -33,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cwtt.access import policy
-from cwtt.access.suppression import Cell, Row, SuppressedTable, suppress
+from cwtt.access.suppression import Cell, Row, SuppressedTable, publish, round_to_base
 from cwtt.assessments.models import Assessment, RiskProfile
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
 from cwtt.registry.models import Location, Organisation, School, Staff
@@ -141,9 +146,9 @@ def _count(
     whole area as the only row."""
     if split is None:
         value = by_location.get(None, zero)
-        return Counted([whole], suppress([cells(value)], [n(value)]), whole)
+        return Counted([whole], publish([cells(value)], [n(value)]), whole)
     grouped = split.group(by_location, zero, add)
-    table = suppress([cells(v) for _, v in grouped], [n(v) for _, v in grouped], total_row=True)
+    table = publish([cells(v) for _, v in grouped], [n(v) for _, v in grouped], total_row=True)
     return Counted([part.name for part, _ in grouped], table, whole)
 
 
@@ -195,19 +200,20 @@ def area_page(user) -> dict[str, Any]:
         "place": area.place,
         "school_count": area.schools.count(),
         "small_cell": risk["k"],
+        "rounding_base": risk["base"],
         **risk,
         "change": change_section(profiles, waves, risk["wave_rows"]),
         **funnel_section(area),
         **coverage_section(area, profiles, latest),
         **caseload_section(area),
-        "activity": activity_section(area, latest, risk["k"]),
+        "activity": activity_section(area, latest, risk["k"], risk["base"]),
         "now": timezone.now(),
     }
 
 
 def risk_section(area: Area, profiles, waves: list[figures.WaveRisk]) -> dict[str, Any]:
     domains = [DOMAIN_LABELS[d] for d in DOMAINS]
-    wave_table = suppress([w.counts.high for w in waves], [w.counts.n for w in waves])
+    wave_table = publish([w.counts.high for w in waves], [w.counts.n for w in waves])
     wave_rows = list(wave_table.rows)
     tables: list[Table] = []
     if waves and area.split is not None:
@@ -237,6 +243,7 @@ def risk_section(area: Area, profiles, waves: list[figures.WaveRisk]) -> dict[st
     rows = [TableRow(w.name, row) for w, row in zip(waves, wave_rows, strict=True)]
     return {
         "k": wave_table.k,
+        "base": wave_table.base,
         "wave_rows": wave_rows,
         "risk": Table(
             id="by-wave",
@@ -272,7 +279,7 @@ def change_section(profiles, waves: list[figures.WaveRisk], wave_rows: list[Row]
     if len(waves) < 2:
         return None
     before, after = waves[-2], waves[-1]
-    moved = suppress(*moves_table(figures.moves_between(profiles, before.wave_id, after.wave_id)))
+    moved = publish(*moves_table(figures.moves_between(profiles, before.wave_id, after.wave_id)))
     rows = change_rows(wave_rows[-2], wave_rows[-1], moved)
     return {
         "before": before.name,
@@ -379,17 +386,18 @@ def caseload_section(area: Area) -> dict[str, Any]:
     keys: list[str | None] = [*Organisation.Sector.values, None]
     labels = [str(label) for label in Organisation.Sector.labels] + [_("No lead chosen yet")]
     values = [loads.get(key, figures.Load()) for key in keys]
-    table = suppress(
-        [[v.under_way] for v in values], [v.open_cases for v in values], total_row=True
-    )
+    table = publish([[v.under_way] for v in values], [v.open_cases for v in values], total_row=True)
+    # Staff per sector, a table of their own (no columns, a total row): fewer than k people
+    # are hidden like any small count, and one more where the total would give them away.
+    sectors = Organisation.Sector.values
+    people = publish([[] for _ in sectors], [staff.get(key, 0) for key in sectors], total_row=True)
+    people_rows = [*people.rows, None]  # no staff beside "no lead chosen yet"
     rows = [
-        TableRow(label, row, extra=_per_person(None if key is None else staff.get(key, 0), row))
-        for label, row, key in zip(labels, table.rows, keys, strict=True)
+        TableRow(label, row, extra=_per_person(person, row))
+        for label, row, person in zip(labels, table.rows, people_rows, strict=True)
     ]
     rows.append(
-        TableRow(
-            area.whole, table.total, total=True, extra=_per_person(sum(staff.values()), table.total)
-        )
+        TableRow(area.whole, table.total, total=True, extra=_per_person(people.total, table.total))
     )
     return {
         "caseload": Table(
@@ -409,18 +417,24 @@ def caseload_section(area: Area) -> dict[str, Any]:
     }
 
 
-def _per_person(people: int | None, row: Row) -> tuple[str, str]:
-    """Staff, and open cases per staff member. The average is shown only with the number of
-    cases it comes from, or it would give that number away."""
+def _per_person(people: Row | None, row: Row) -> tuple[str, str]:
+    """Staff, and open cases per staff member. The average is worked out from the two numbers
+    as shown (rounded) and only where both are shown: with either hidden, it would give that
+    one away."""
     if people is None:  # cases with no lead
         return ("—", "—")
-    if row.n.hidden or not people:
-        return (str(people), _("not shown"))
-    return (str(people), f"{row.n.count / people:.1f}")
+    if people.n.hidden:
+        return (_("not shown"), _("not shown"))
+    staff = people.n.count or 0
+    if row.n.hidden or not staff:
+        return (str(staff), _("not shown"))
+    return (str(staff), f"{(row.n.count or 0) / staff:.1f}")
 
 
-def activity_section(area: Area, latest: figures.WaveRisk | None, k: int):
-    """Assessments so far in the latest wave, shown like any other count (too few: hidden)."""
+def activity_section(area: Area, latest: figures.WaveRisk | None, k: int, base: int):
+    """Assessments so far in the latest wave, shown like any other count (too few: hidden;
+    else rounded), with the day of the last one. Not its time: to the minute, it would tell a
+    watcher that exactly one assessment came in between two looks at the page."""
     if latest is None:
         return None
     counted = figures.wave_activity(
@@ -429,6 +443,6 @@ def activity_section(area: Area, latest: figures.WaveRisk | None, k: int):
     shown = counted.assessments >= k
     return {
         "wave": latest.name,
-        "assessments": counted.assessments if shown else None,
-        "last_at": counted.last_at if shown else None,
+        "assessments": round_to_base(counted.assessments, base) if shown else None,
+        "last_on": timezone.localdate(counted.last_at) if shown and counted.last_at else None,
     }

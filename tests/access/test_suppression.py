@@ -13,7 +13,15 @@ import sys
 
 import pytest
 
-from cwtt.access.suppression import SECONDARY, SMALL, SMALL_ROW, SuppressedTable, suppress
+from cwtt.access.suppression import (
+    SECONDARY,
+    SMALL,
+    SMALL_ROW,
+    SuppressedTable,
+    publish,
+    round_to_base,
+    suppress,
+)
 
 # --- the reader's side: what is shown, and what can be worked out from it
 
@@ -247,3 +255,76 @@ def test_a_small_cell_setting_below_one_stops_the_start():
     )
     assert result.returncode != 0
     assert "CWTT_SMALL_CELL=0" in result.stderr and "at least 1" in result.stderr
+
+
+# --- rounding what is shown (decision 0028)
+
+
+@pytest.mark.parametrize(
+    ("count", "base", "shown"),
+    [(0, 5, 0), (1, 5, 5), (2, 5, 5), (7, 5, 5), (8, 5, 10), (27, 5, 25), (28, 5, 30),
+     (15, 10, 20), (14, 10, 10), (27, 1, 27), (3, 3, 3), (4, 3, 3), (5, 3, 6)],
+)  # fmt: skip
+def test_a_count_rounds_to_the_nearest_multiple_and_never_to_zero(count, base, shown):
+    assert round_to_base(count, base) == shown
+
+
+@pytest.mark.parametrize("rows_add_up", [False, True])
+def test_rounding_hides_the_same_cells_and_rounds_every_shown_one(rows_add_up):
+    """Suppression is decided on the true counts: with rounding on, the same cells (small and
+    complementary) are hidden, every shown count is a multiple of the base within half a base
+    of the truth (or the base itself, never 0), totals are rounded on their own, and shares come from the rounded counts."""
+    chance = random.Random(28)
+    for _ in range(150):
+        rows, columns, k = chance.randint(1, 7), chance.randint(1, 6), chance.choice([3, 5, 10])
+        base = chance.choice([2, 5, 10])
+        ns = [chance.choice([chance.randint(0, 12), chance.randint(0, 80)]) for _ in range(rows)]
+        counts = []
+        for n in ns:
+            if rows_add_up:
+                cuts = sorted(chance.randint(0, n) for _ in range(columns - 1))
+                counts.append([b - a for a, b in zip([0, *cuts], [*cuts, n], strict=True)])
+            else:
+                counts.append([chance.randint(0, n) for _ in range(columns)])
+        exact = suppress(counts, ns, k=k, total_row=True, rows_add_up=rows_add_up)
+        shown = publish(counts, ns, k=k, base=base, total_row=True, rows_add_up=rows_add_up)
+        assert shown.base == base and shown.k == k
+        pairs = zip([*exact.rows, exact.total], [*shown.rows, shown.total], strict=True)
+        for before, after in pairs:
+            for was, now in zip([before.n, *before.cells], [after.n, *after.cells], strict=True):
+                assert was.hidden == now.hidden and was.why == now.why
+                if not now.hidden:
+                    assert now.count % base == 0 and now.count > 0
+                    near = abs(now.count - was.count) <= base / 2
+                    assert near or (was.count < base / 2 and now.count == base)
+            for now in after.cells:
+                if not now.hidden:
+                    assert now.share == round(100 * now.count / after.n.count)
+
+
+def test_the_total_is_rounded_on_its_own():
+    # 7 + 7 = 14: the rows read 5 and 5, the total 15, not 10.
+    table = publish([[0], [0]], [7, 7], k=5, base=5, total_row=True)
+    assert [r.n.count for r in table.rows] == [5, 5] and table.total.n.count == 15
+
+
+def test_the_base_comes_from_the_settings_by_default(settings):
+    settings.CWTT_ROUNDING_BASE = 10
+    assert publish([[12]], [40], k=5).rows[0].cells[0].count == 10
+    settings.CWTT_ROUNDING_BASE = 1
+    assert publish([[12]], [40], k=5).rows[0].cells[0].count == 12
+
+
+@pytest.mark.parametrize("base", [0, -5])
+def test_a_base_below_one_is_refused(base):
+    with pytest.raises(ValueError, match="at least 1"):
+        publish([[12]], [40], k=5, base=base)
+
+
+def test_a_rounding_setting_below_one_stops_the_start():
+    env = {**os.environ, "CWTT_ROUNDING_BASE": "0"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import cwtt.settings"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "CWTT_ROUNDING_BASE=0" in result.stderr and "at least 1" in result.stderr

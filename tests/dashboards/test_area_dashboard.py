@@ -165,7 +165,12 @@ def test_every_table_hides_small_cells(client, people, district_data):
     assert page.count("hidden to protect children's privacy") >= 5
 
 
-def test_no_table_with_a_total_can_be_undone_by_subtraction(client, people, district_data):
+def test_no_table_with_a_total_can_be_undone_by_subtraction(
+    client, people, district_data, settings
+):
+    # Exact numbers (no rounding): suppression alone must stop subtraction. Rounding, on by
+    # default, only blurs what is shown (tests/dashboards/test_differencing.py).
+    settings.CWTT_ROUNDING_BASE = 1
     tables = cells_by_table(dashboard(client, people))
     for table_id in ("by-circuit", "funnel", "coverage", "caseload"):
         rows = tables[table_id]
@@ -177,15 +182,15 @@ def test_the_funnel_and_coverage_split_by_circuit(client, people, district_data)
     tables = read_tables(dashboard(client, people))
     # Circuit 1 sent 2 referrals, too few to show; Circuit 2 sent 9: 6 accepted, 3 delivered;
     # Circuit 3 sent none and is listed all the same, so its row hides a count like Circuit 1's
-    # and 11 minus 9 leaves two numbers to share the 2.
+    # and 11 minus 9 leaves two numbers to share the 2. Shown rounded: 9 and 11 read 10.
     assert [(label, n) for label, n, _ in tables["funnel"]] == [
         ("Circuit 1", None),
-        ("Circuit 2", 9),
+        ("Circuit 2", 10),
         ("Circuit 3", None),
-        ("Whole Test District", 11),
+        ("Whole Test District", 10),
     ]
     funnel_chart = chart_data(dashboard(client, people), "chart-funnel")
-    assert funnel_chart["series"][0]["values"][0] == 11
+    assert funnel_chart["series"][0]["values"][0] == 10
 
 
 def test_the_change_shows_moves_only_in_pairs_and_only_with_both_shares(
@@ -193,7 +198,7 @@ def test_the_change_shows_moves_only_in_pairs_and_only_with_both_shares(
 ):
     page = dashboard(client, people)
     section = page.split('id="change"')[1]
-    assert "38 children were assessed in both waves." in section
+    assert "40 children were assessed in both waves." in section  # 38, rounded
     body = section[: section.index("</table>")]
     for row in re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", body, flags=re.S):
         label, *cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.split(r"</t[hd]>", row)][:6]
@@ -203,10 +208,11 @@ def test_the_change_shows_moves_only_in_pairs_and_only_with_both_shares(
             assert moved_out == moved_in == points == "not shown", label
         for moved in (moved_out, moved_in):
             assert moved == "not shown" or K <= int(moved) <= 38 - K, label
-    # Nutrition: 16 of 38 (42%) then 16 of 38 (42%); 2 moved out and 2 moved in: too few.
+    # Nutrition: 16 of 38 then 16 of 38, shown as 15 of 40 (38%); 2 moved out and 2 moved in:
+    # too few.
     nutrition = re.search(r"Food and nutrition</th>(.*?)</tr>", body, flags=re.S).group(1)
     texts = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", nutrition)]
-    assert texts == ["42%", "42%", "0", "not shown", "not shown"]
+    assert texts == ["38%", "38%", "0", "not shown", "not shown"]
 
 
 def chart_data(page: str, chart_id: str) -> dict:
@@ -285,6 +291,7 @@ def test_a_provincial_official_sees_each_district(client, people, district, dist
 
 def test_the_threshold_follows_the_setting(client, people, district_data, settings):
     settings.CWTT_SMALL_CELL = 2
+    settings.CWTT_ROUNDING_BASE = 1
     page = dashboard(client, people)
     assert "numbers smaller than 2 are not shown" in page
     tables = cells_by_table(page)
@@ -304,7 +311,14 @@ def test_caseloads_are_by_sector_with_staff_and_cases_per_person(client, people,
         "Whole Test District",
     ]
     # 7 cases led by Sam (social development), 1 by Nandi (health), 1 by Rita (education),
-    # 1 with no lead: only the social development row and the total are large enough.
-    assert [n for _, n, _ in rows] == [None, None, 7, None, None, None, 10]
-    social = rows[2][2]
-    assert social[1:] == ["1", "7.0"]  # Sam is its one person at these schools
+    # 1 with no lead: only the social development row and the total are large enough, and
+    # shown rounded (7 reads 5).
+    assert [n for _, n, _ in rows] == [None, None, 5, None, None, None, 10]
+    # Staff are a small count too: Sam is social development's one person at these schools,
+    # and "1" beside "7.0 cases per staff member" would be his own caseload. Every sector has
+    # one to three people here, so every staff count and every average is hidden.
+    for label, _, cells in rows[:5]:
+        assert cells[1:] == ["not shown", "not shown"], label
+    assert rows[5][2][1:] == ["—", "—"]
+    # Six people in all, shown as 5, and the average from the numbers as shown (10 / 5).
+    assert rows[6][2][1:] == ["5", "2.0"]

@@ -25,6 +25,14 @@ LOW_NUTRITION = {"cg_meals": 4}
 NUTRITION = 1  # the column of "Food and nutrition" among the six domains
 
 
+@pytest.fixture(autouse=True)
+def _exact_numbers(settings):
+    """These tests work out hidden numbers from exact shown ones: suppression alone must hold.
+    The area page rounds what it shows by default, which only blurs it further (decision 0028;
+    tests/dashboards/test_differencing.py)."""
+    settings.CWTT_ROUNDING_BASE = 1
+
+
 def add_school(district, wave, circuit_name, emis, name):
     circuit, _ = Location.objects.get_or_create(
         code=f"GP-TD-{circuit_name[-1]}",
