@@ -121,6 +121,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Pages for a signed-in person are never kept by the browser or a proxy (decision 0027).
+    "cwtt.access.middleware.PrivatePagesMiddleware",
+    # Ends a sign-in after the idle time; a page's own refreshes do not count (decision 0027).
+    "cwtt.access.idle.IdleSignOutMiddleware",
     # After OTPMiddleware: sends people who need a second factor to the code pages.
     "cwtt.access.middleware.SecondFactorMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
@@ -210,11 +214,12 @@ STATICFILES_DIRS = [("vendor/chartjs", PROJECT_DIR / "node_modules" / "chart.js"
 # --- Signing in and security headers (docs/access.md, "Signing in"; decision 0011)
 
 SESSION_COOKIE_HTTPONLY = True
-# Idle expiry: the session is saved, and its expiry pushed back, on every request, so a
-# sign-in ends after this many minutes without a request rather than at a fixed time.
+# Idle expiry: a sign-in ends after this many minutes without a request a person made
+# (cwtt/access/idle.py); a page's own refreshes do not count. The cookie lasts a day longer, so
+# that this rule, not the cookie's expiry, ends the sign-in and each page is told why.
 IDLE_MINUTES = envint("CWTT_IDLE_MINUTES", 30)
-SESSION_COOKIE_AGE = IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_AGE = IDLE_MINUTES * 60 + 24 * 3600
+SESSION_SAVE_EVERY_REQUEST = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -229,6 +234,9 @@ def security_settings(*, tls: bool, secure_cookies: bool = False) -> dict[str, o
         "SECURE_SSL_REDIRECT": tls,
         # One year. Only with TLS: browsers then refuse plain HTTP to this host for that long.
         "SECURE_HSTS_SECONDS": 365 * 24 * 3600 if tls else 0,
+        # Hosts under this one too (cwtt.example.org covers x.cwtt.example.org, not
+        # example.org): none of them may serve a child's data over plain HTTP (decision 0027).
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": tls,
     }
     if tls:
         # TLS usually ends at a reverse proxy, which must set X-Forwarded-Proto (and drop a

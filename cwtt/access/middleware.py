@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from .two_factor import confirmed_device, needs_second_factor
 
@@ -42,3 +43,22 @@ class SecondFactorMiddleware:
         if request.method == "GET":
             url += "?" + urlencode({"next": request.get_full_path()})
         return redirect(url)
+
+
+class PrivatePagesMiddleware:
+    """Every answer to a signed-in person is `Cache-Control: no-store, private`: a child's
+    page, PDF or export is never kept in the browser's cache (where the next person on a shared
+    computer would find it with the Back button) or in a proxy. Static files never get here
+    (WhiteNoise answers them earlier), so scripts and styles are still cached. The public
+    feedback page says the same itself (cwtt/referrals/views.py)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        # Before and after: a sign-out's answer still follows a signed-in request.
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in or request.user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -442,14 +442,9 @@ def feedback_link_problem(link: FeedbackLink, now: dt.datetime | None = None) ->
     return None
 
 
-def feedback_link_seen(link: FeedbackLink, problem: str | None) -> None:
-    _audit(
-        link.referral,
-        AuditEntry.Action.VIEW,
-        by_name=PROVIDER_LINK,
-        link=link.pk,
-        refused=problem or "",
-    )
+def feedback_link_seen(link: FeedbackLink) -> None:
+    """A view of a working link. Views of a link that no longer works are not audited."""
+    _audit(link.referral, AuditEntry.Action.VIEW, by_name=PROVIDER_LINK, link=link.pk)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cwtt.access import policy
@@ -337,19 +338,24 @@ def child_referrals(request: HttpRequest, child_id: int) -> HttpResponse:
 
 
 @policy.public
+@never_cache  # it names the child: no browser or proxy keeps a copy
 @require_http_methods(["GET", "POST"])
 def referral_feedback(request: HttpRequest, token: str) -> HttpResponse:
     link = feedback_link_find(token)
     if link is None:
         raise Http404()
     problem = feedback_link_problem(link)
-    feedback_link_seen(link, problem)
+    if problem:
+        # Expired or answered: a plain page with nothing of the referral, and no audit entry,
+        # so that whoever holds an old letter can neither read the child's name nor fill the
+        # child's audit trail by opening it again and again.
+        return render(request, "referrals/feedback.html", {"problem": problem}, status=410)
+    feedback_link_seen(link)
     referral = link.referral
     context = {
         "service": str(referral.service_type),
         "child_short": f"{referral.child.first_name} {referral.child.last_name[:1]}.",
         "referred_on": timezone.localtime(referral.sent_at or referral.created_at).date(),
-        "problem": problem,
         "answers": [
             (status, words)
             for status, words in PROVIDER_ANSWERS.items()
@@ -358,8 +364,6 @@ def referral_feedback(request: HttpRequest, token: str) -> HttpResponse:
         "form": {},
         "today": timezone.localdate().isoformat(),
     }
-    if problem:
-        return render(request, "referrals/feedback.html", context, status=410)
     if request.method == "POST":
         form = {
             k: request.POST.get(k, "").strip()

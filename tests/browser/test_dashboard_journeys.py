@@ -136,3 +136,29 @@ def test_a_coordinator_reads_the_school_dashboard(
     assert problems == []
     screenshot(page, f"dashboard-school-{viewport['width']}")
     page.close()
+
+
+def test_a_dashboard_left_open_does_not_keep_the_sign_in_alive(
+    browser, live_server, people, sunrise, clock
+):
+    """Its refresh every minute is not the coordinator using CWTT (issue #10, hole 5): once the
+    idle time has passed, the next refresh sends the whole page to the sign-in page."""
+    page = browser.new_page(viewport=DESKTOP)
+    page.clock.install()
+    sign_in(page, live_server.url, "cora")
+    url = f"{live_server.url}/schools/{sunrise.pk}/dashboard/"
+    page.goto(url)
+    # A refresh within the idle time swaps in the figures, as before.
+    with page.expect_response(url) as refreshed:
+        page.clock.run_for(61_000)
+    assert refreshed.value.status == 200
+    page.wait_for_function("() => !document.querySelector('#dashboard.htmx-request')")
+    page.clock.run_for(1000)  # htmx settles the new content and starts its next minute
+    page.get_by_role("heading", name="Dashboard: Sunrise Primary").wait_for()
+
+    clock.shift(dt.timedelta(minutes=31))  # on the server: nothing Cora did for 31 minutes
+    page.clock.run_for(61_000)
+    page.get_by_text("Your sign-in ended after 30 minutes without activity.").wait_for()
+    assert "/sign-in/?next=" in page.url and "dashboard" in page.url
+    assert page.get_by_label("Username").is_visible()
+    page.close()

@@ -266,3 +266,38 @@ def test_the_app_can_be_installed_on_a_phone(browser, live_server, people, child
     manifest = cdp.send("Page.getAppManifest")
     assert not manifest["errors"], manifest["errors"]
     context.close()
+
+
+def test_a_sign_in_that_ends_while_the_phone_has_no_signal_loses_no_work(
+    browser, live_server, people, sunrise, wave, clock
+):
+    """The idle time runs out while the field worker has no signal (issue #10, hole 5): the
+    page's own check does not keep the sign-in alive, the page says plainly to sign in again,
+    and the assessment waits on the phone until she has."""
+    child = make_child(sunrise, first="Thandi", last="Dube")
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    get_ready(page, live_server.url)
+    go_offline_and_reopen(context, page)
+    open_questionnaire(page, child)
+    page.get_by_label("Meals yesterday").fill("1")
+    page.get_by_role("group", name="Went to bed hungry?").get_by_label("Yes").check()
+    page.get_by_role("button", name="Finish and send").click()
+    page.get_by_text("Saved on this phone. It will be sent when there is signal.").wait_for()
+
+    clock.shift(dt.timedelta(minutes=40))  # on the server: she has done nothing it could see
+    context.set_offline(False)  # the signal comes back
+    page.get_by_text("You are online, but your sign-in has ended.").wait_for()
+    page.get_by_role("link", name="Offline work").first.click()
+    expect(page.get_by_text("Finished, waiting to be sent")).to_have_count(1)
+    assert not Assessment.objects.exists()
+
+    page.get_by_role("link", name="Sign in again to send your work.").click()
+    page.get_by_label("Username").fill("fiona")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Your password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Open").click()
+    page.get_by_text("1 assessment was sent.").wait_for(timeout=20000)
+    assert Assessment.objects.filter(child=child, status="submitted").count() == 1
+    context.close()

@@ -69,7 +69,7 @@
     }
     line.className = "net-state " + (navigator.onLine && !state.signedOut ? "online" : "offline");
   }
-  window.addEventListener("online", function () { netText(); sendAll(); });
+  window.addEventListener("online", function () { netText(); sendAll(true); });
   // Signing out deleted the store: drop everything this page still holds in memory.
   window.addEventListener("cwtt:forgotten", function () {
     state.vault = null; state.pack = null; state.records = []; state.form = null; state.editing = null;
@@ -138,15 +138,19 @@
   }
 
   // --- sending ---------------------------------------------------------------------------
+  // Requests this page makes by itself carry this header: they do not count as the person
+  // using CWTT, so they never keep a sign-in alive past its idle time (cwtt/access/idle.py).
+  var AUTOMATIC = { "X-CWTT-Automatic": "1" };
+
   function checkSession() {
-    return fetch(root.dataset.sessionUrl, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
+    return fetch(root.dataset.sessionUrl, { credentials: "same-origin", redirect: "manual", headers: AUTOMATIC }).then(function (response) {
       if (response.type === "opaqueredirect" || !response.ok) { state.signedOut = true; netText(); return null; }
       state.signedOut = false; netText();
       return response.json().then(function (data) { return data.csrf; });
     });
   }
 
-  function sendOne(record, csrf) {
+  function sendOne(record, csrf, automatic) {
     var body = {
       uuid: record.uuid, child: record.child, wave: record.wave, respondent: record.respondent,
       answers: record.answers, assessed_on: record.assessed_on, status: record.status,
@@ -155,10 +159,11 @@
     };
     return fetch(root.dataset.syncUrl, {
       method: "POST", credentials: "same-origin", redirect: "manual",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      headers: Object.assign({ "Content-Type": "application/json", "X-CSRFToken": csrf }, automatic ? AUTOMATIC : {}),
       body: JSON.stringify(body)
     }).then(function (response) {
-      if (response.type === "opaqueredirect") { state.signedOut = true; netText(); return "stop"; }
+      // The sign-in ended (401 after the idle time): the record stays waiting on the phone.
+      if (response.type === "opaqueredirect" || response.status === 401) { state.signedOut = true; netText(); return "stop"; }
       return response.json().then(function (data) {
         if (response.ok) {
           record.state = "sent";
@@ -176,7 +181,8 @@
     });
   }
 
-  function sendAll() {
+  // `automatic`: started by the page itself (signal back, the timer), not by the person.
+  function sendAll(automatic) {
     if (!state.vault || state.syncing || !navigator.onLine) return Promise.resolve();
     var waiting = state.records.filter(function (r) { return r.state === "waiting"; });
     if (!waiting.length) return Promise.resolve();
@@ -185,7 +191,7 @@
     return checkSession().then(function (csrf) {
       if (!csrf) return;
       return waiting.reduce(function (chain, record) {
-        return chain.then(function (stop) { return stop === "stop" ? stop : sendOne(record, csrf); });
+        return chain.then(function (stop) { return stop === "stop" ? stop : sendOne(record, csrf, automatic); });
       }, Promise.resolve());
     }).catch(function () {
       // The network failed mid-way (a signal that comes and goes): try again shortly.
@@ -199,10 +205,10 @@
         var sent = waiting.filter(function (w) { return state.records.some(function (r) { return r.uuid === w.uuid && r.state === "sent"; }); }).length;
         if (sent) flash(fmt(ngettext("%(n)s assessment was sent.", "%(n)s assessments were sent.", sent), { n: sent }, true));
         route();
-        if (failed && navigator.onLine) setTimeout(sendAll, RETRY_AFTER_MS);
+        if (failed && navigator.onLine) setTimeout(function () { sendAll(true); }, RETRY_AFTER_MS);
       });
   }
-  setInterval(function () { if (state.records.some(function (r) { return r.state === "waiting"; })) sendAll(); }, 30000);
+  setInterval(function () { if (state.records.some(function (r) { return r.state === "waiting"; })) sendAll(true); }, 30000);
 
   // --- views -----------------------------------------------------------------------------
   function renderHome() {
