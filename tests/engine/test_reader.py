@@ -148,7 +148,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_plainly(tmp_path):
     path.write_text("hello")
     result = read_instrument(path)
     assert not result.ok
-    assert "not a readable Excel workbook" in str(result.problems[0])
+    assert "is not an Excel workbook" in str(result.problems[0])
     result = read_instrument(tmp_path / "missing.xlsx")
     assert "cannot read file" in str(result.problems[0])
 
