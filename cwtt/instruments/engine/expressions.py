@@ -167,7 +167,9 @@ def _balanced(op: str, nodes: list[Node]) -> Node:
     # Pairwise, level by level: a loop, so even this never recurses.
     level = nodes
     while len(level) > 1:
-        paired: list[Node] = [BinOp(op, level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        paired: list[Node] = [
+            BinOp(op, level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)
+        ]
         if len(level) % 2:
             paired.append(level[-1])
         level = paired
@@ -315,9 +317,7 @@ class _Parser:
         if token.kind == "number":
             number = float(token.value)
             if not math.isfinite(number):
-                raise ExpressionError(
-                    f"the number at position {token.position + 1} is too large"
-                )
+                raise ExpressionError(f"the number at position {token.position + 1} is too large")
             return Literal(
                 int(number) if number.is_integer() and "." not in token.value else number
             )

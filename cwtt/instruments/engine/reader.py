@@ -29,7 +29,7 @@ from .definition import (
     Question,
     Rule,
 )
-from .expressions import SELF, ExpressionError, check_xpath, parse, references
+from .expressions import MAX_LENGTH, SELF, ExpressionError, check_xpath, parse, references
 from .measure_catalogue import MEASURE_KINDS, output_names
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".md")
@@ -49,6 +49,7 @@ _NOT_EXPRESSIONS = {"", "yes", "no", "true", "false", "true()", "false()", "1", 
 
 # An instrument is a few hundred rows; these bound the work a hostile or broken file can cause
 # (a "zip bomb" workbook is a few kilobytes that unpack to gigabytes).
+MAX_FILE_BYTES = 5 * 1024 * 1024  # the default instrument is under 100 KB
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 20_000
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx
@@ -797,6 +798,36 @@ class _Reader:
         return rules
 
 
+def _long_cells(sheets: dict[str, Sheet]) -> tuple[bool, list[Problem]]:
+    """Whether any cell is longer than an expression may be, and a problem for each such cell
+    that the reader does not report itself (it reports survey expressions in its own words)."""
+    found = False
+    problems: list[Problem] = []
+    for key, sheet in sheets.items():
+        for number, row in sheet.rows:
+            for column, text in row.items():
+                if len(text) <= MAX_LENGTH:
+                    continue
+                found = True
+                if not (key == "survey" and column in EXPRESSION_COLUMNS):
+                    problems.append(
+                        Problem(
+                            sheet.name,
+                            number,
+                            column,
+                            f"the cell is longer than {MAX_LENGTH:,} characters",
+                        )
+                    )
+    return found, problems
+
+
+def _too_big() -> str:
+    return (
+        f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; an instrument file is "
+        "far smaller, so it is not read"
+    )
+
+
 def _shown(text: str) -> str:
     """An expression as quoted in a message: a huge one is cut short."""
     return text if len(text) <= 80 else text[:60] + "…"
@@ -812,6 +843,8 @@ def read_instrument(source: str | Path | bytes, filename: str | None = None) -> 
         path = Path(source)
         filename = filename or path.name
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                return ReadResult(None, [Problem(path.name, None, None, _too_big())])
             data = path.read_bytes()
         except OSError as error:
             return ReadResult(
@@ -821,13 +854,21 @@ def read_instrument(source: str | Path | bytes, filename: str | None = None) -> 
         data = source
         if filename is None:
             raise ValueError("filename is needed to tell the file's type")
+    if len(data) > MAX_FILE_BYTES:
+        return ReadResult(None, [Problem(filename, None, None, _too_big())])
     try:
         sheets = read_sheets(data, filename)
     except InstrumentFileError as error:
         return ReadResult(None, [Problem(filename, None, None, str(error))])
-    # Without a survey sheet pyxform's message only repeats ours, less plainly.
-    problems, warnings = _pyxform_problems(data, filename) if "survey" in sheets else ([], [])
+    # Without a survey sheet pyxform's message only repeats ours, less plainly; and pyxform
+    # takes minutes over a cell with tens of thousands of ${name} references, so a file with a
+    # cell beyond the limit is refused on that alone.
+    too_long, long_cells = _long_cells(sheets)
+    if "survey" in sheets and not too_long:
+        problems, warnings = _pyxform_problems(data, filename)
+    else:
+        problems, warnings = [], []
     reader = _Reader(sheets, filename)
     definition = reader.read()
-    problems = problems + reader.problems
+    problems = problems + long_cells + reader.problems
     return ReadResult(definition if not problems else None, problems, warnings + reader.warnings)
