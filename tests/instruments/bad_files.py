@@ -47,6 +47,19 @@ def zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+def damaged_sheet() -> bytes:
+    """A sound zip whose survey sheet is cut off half-way through its XML."""
+    source = zipfile.ZipFile(io.BytesIO(GOOD_XLSX))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/sheet1"):
+                data = data[: len(data) // 2]
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
 def survey_md(expression_column: str, expression: str) -> bytes:
     return (
         f"| survey |\n| | type | name | label | {expression_column} |\n"
@@ -73,6 +86,7 @@ NAMED: dict[str, tuple[str, bytes, str]] = {
         "no 'survey' sheet",
     ),
     "zip bomb": ("form.xlsx", zip_bomb(), "unpacks to more than 50 MB"),
+    "damaged sheet": ("form.xlsx", damaged_sheet(), "the workbook could not be"),
     "huge file": ("form.md", MINI + b"|" * (6 * 1024 * 1024), "larger than 5 MB"),
     "Markdown in UTF-16": ("form.md", MINI.decode().encode("utf-16"), "not UTF-8 text"),
     "Markdown in Latin-1": ("form.md", "| survey |\n| | é |\n".encode("latin-1"), "not UTF-8"),

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
 
 from cwtt.instruments.models import InstrumentVersion
@@ -34,6 +35,16 @@ def test_check_and_publish_refuse_a_bad_file_with_a_message(tmp_path, kind):
         assert words in err, (action, err)
         assert "Traceback" not in err
     assert not InstrumentVersion.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["not a workbook", "legacy .xls renamed", "zip bomb"])
+def test_export_refuses_a_bad_file_with_a_message(tmp_path, kind):
+    name, data, words = NAMED[kind]
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(CommandError, match=words):
+        call_command("instrument", "export", str(path), "--output", str(tmp_path / "out.xlsx"))
+    assert not (tmp_path / "out.xlsx").exists()
 
 
 @pytest.mark.django_db
