@@ -377,7 +377,10 @@ class _Parser:
 
 
 def parse(text: str) -> Node:
-    return _Parser(text).parse()
+    try:
+        return _Parser(text).parse()
+    except RecursionError:  # only when called with the stack already nearly full
+        raise _too_deep() from None
 
 
 def references(node: Node) -> set[str]:
@@ -715,7 +718,8 @@ def compile_node(node: Node) -> Compiled:
     if _depth(node) > MAX_DEPTH + 2:  # compile_condition may add two levels of not()
         raise _too_deep()
     try:
-        code = compile(f"lambda v: {_source(node)}", "<expression>", "eval")
+        source = _source(node)
+        code = compile(f"lambda v: {source}", "<expression>", "eval")
     except (SyntaxError, RecursionError, MemoryError) as error:  # only if the limits are wrong
         raise ExpressionError(f"the expression is too large to compile ({error})") from None
     return eval(code, dict(_RUNTIME))  # noqa: S307 - source generated from our own tree only
@@ -770,14 +774,9 @@ _XPATH_TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 _NODE_TYPES = {"node", "text", "comment", "processing-instruction"}
-_XPATH_LEVELS = (
-    ({"or"}, True),
-    ({"and"}, True),
-    ({"=", "!="}, False),
-    ({"<", "<=", ">", ">="}, False),
-    ({"+", "-"}, False),
-    ({"*", "div", "mod"}, False),
-)
+# Binary operators. A recogniser needs no precedence: every level of XPath's grammar is
+# "operand (operator operand)*", so one flat loop accepts exactly the same texts.
+_XPATH_SYMBOLS = {"or", "and", "=", "!=", "<", "<=", ">", ">=", "+", "-", "*", "div", "mod"}
 
 
 class _XPathChecker:
@@ -844,21 +843,17 @@ class _XPathChecker:
         self.expect(close)
         self.nesting -= 1
 
-    def expression(self, level: int = 0) -> None:
-        if level == len(_XPATH_LEVELS):
-            self.unary()
-            return
-        operators, words = _XPATH_LEVELS[level]
-        self.expression(level + 1)
+    def expression(self) -> None:
+        self.unary()
         while True:
             token = self.peek()
-            is_operator = token.value in operators and (
+            is_operator = token.value in _XPATH_SYMBOLS and (
                 token.kind == "name" if token.value.isalpha() else token.kind == "op"
             )
             if not is_operator:
                 return
             self.take()
-            self.expression(level + 1)
+            self.unary()
 
     def unary(self) -> None:
         while self.at("-") and self.peek().kind == "op":
@@ -958,4 +953,7 @@ class _XPathChecker:
 
 def check_xpath(text: str) -> None:
     """Raise ExpressionError unless `text` is a well-formed XPath expression within the limits."""
-    _XPathChecker(text).check()
+    try:
+        _XPathChecker(text).check()
+    except RecursionError:  # only when called with the stack already nearly full
+        raise _too_deep() from None
