@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cwtt.access.roles import Role
+from cwtt.instruments.engine.reader import MAX_FILE_BYTES as MAX_INSTRUMENT_BYTES
 from cwtt.instruments.models import InstrumentVersion
 from cwtt.registry.models import Location, Organisation, School, Staff
 
@@ -28,11 +29,11 @@ class EmisNumbersField(forms.CharField):
         return list(dict.fromkeys(numbers))
 
 
-def _upload_checked(upload, suffixes: set[str] | None = None):
-    if upload.size > MAX_UPLOAD_BYTES:
+def _upload_checked(upload, suffixes: set[str] | None = None, most: int = MAX_UPLOAD_BYTES):
+    if upload.size > most:
         raise forms.ValidationError(
-            _("The file is %(size)d MB; the most CWTT takes is %(most)d MB.")
-            % {"size": upload.size // (1024 * 1024), "most": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            _("The file is %(size)s MB; the most CWTT takes here is %(most)d MB.")
+            % {"size": f"{upload.size / (1024 * 1024):.1f}", "most": most // (1024 * 1024)}
         )
     if suffixes is not None and Path(upload.name).suffix.lower() not in suffixes:
         raise forms.ValidationError(
@@ -146,7 +147,8 @@ class InstrumentUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        return _upload_checked(self.cleaned_data["file"])
+        # An instrument is far smaller than a class list; the reader has the same limit.
+        return _upload_checked(self.cleaned_data["file"], most=MAX_INSTRUMENT_BYTES)
 
 
 class WaveForm(forms.Form):

@@ -148,7 +148,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_plainly(tmp_path):
     path.write_text("hello")
     result = read_instrument(path)
     assert not result.ok
-    assert "not a readable Excel workbook" in str(result.problems[0])
+    assert "is not an Excel workbook" in str(result.problems[0])
     result = read_instrument(tmp_path / "missing.xlsx")
     assert "cannot read file" in str(result.problems[0])
 
@@ -157,3 +157,14 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_plainly(tmp_path):
 def test_unsupported_file_types_are_named(name):
     result = read_instrument(b"x", name)
     assert "is not an instrument file" in str(result.problems[0])
+
+
+def test_a_pyxform_problem_on_a_survey_row_names_the_survey_sheet_not_choices():
+    result = read_instrument(
+        md("| survey |\n| | type | name | label |\n| | select_one nope | q | Q |\n" + CHOICES),
+        "form.md",
+    )
+    from_pyxform = [p for p in result.problems if p.message.startswith("XLSForm")]
+    assert from_pyxform and all(p.sheet == "survey" for p in from_pyxform), result.problems
+    assert "List name not in choices sheet: nope" in from_pyxform[0].message
+    assert from_pyxform[0].row == 2

@@ -67,3 +67,10 @@ def test_another_respondents_question_is_refused(validator):
 def test_a_decimal_accepts_a_comma(validator):
     result = validator.validate("nurse", {"ns_height": "110,5"})
     assert result.answers["ns_height"] == 110.5
+
+
+@pytest.mark.parametrize("typed", ["inf", "-Infinity", "nan", "1e999"])
+def test_a_number_that_is_not_finite_is_refused_with_a_message(validator, typed):
+    result = validator.validate("nurse", {"ns_height": typed, "ns_weight": "20"})
+    assert result.errors == {"ns_height": f"{typed!r} is not a number."}
+    assert "ns_height" not in result.answers

@@ -12,6 +12,11 @@ over XML documents, not over a dict of answers. See docs/decisions/0003-expressi
 
 Missing values: an unanswered question is None. Any comparison with None is false, arithmetic
 with None is None, and `coalesce()` supplies a default — so a rule never fires on a gap.
+
+Size: an expression is at most MAX_LENGTH characters and MAX_DEPTH levels deep, and a long
+chain of `+`, `*`, `and` or `or` is built as a balanced tree; so parsing, compiling, the tree
+the browser interprets and every walk over it stay shallow, whatever an author (or an attacker
+with a spreadsheet) writes. See docs/decisions/0030-expression-limits.md.
 """
 
 from __future__ import annotations
@@ -26,6 +31,15 @@ Values = Mapping[str, Any]
 Compiled = Callable[[Values], Any]
 
 SELF = "."  # the name `.` is bound to in a constraint
+
+# Limits that keep every walk over a tree (here, in the generated Python, and in the browser's
+# interpreter) far from any recursion limit. Python's own parser refuses code nested more than
+# 200 brackets deep, and the generated source uses at most two brackets per level.
+MAX_LENGTH = 10_000
+MAX_DEPTH = 50
+# Chains longer than this are balanced (depth log2 n rather than n); shorter ones keep the
+# left-to-right tree, so ordinary expressions evaluate exactly as they always have.
+_BALANCE_OVER = 8
 
 
 class ExpressionError(ValueError):
@@ -55,7 +69,20 @@ class Token:
     position: int
 
 
+def _check_length(text: str) -> None:
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression is longer than {MAX_LENGTH:,} characters (it has {len(text):,}); "
+            "split it, for example into a calculate question or a measure"
+        )
+
+
+def _too_deep() -> ExpressionError:
+    return ExpressionError(f"the expression is nested more than {MAX_DEPTH} levels deep")
+
+
 def tokenize(text: str) -> list[Token]:
+    _check_length(text)
     tokens: list[Token] = []
     position = 0
     while position < len(text):
@@ -130,11 +157,52 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
 }
 
 
+def _balanced(op: str, nodes: list[Node]) -> Node:
+    """`nodes` joined by an associative `op`: left to right when short, else balanced."""
+    if len(nodes) <= _BALANCE_OVER:
+        node = nodes[0]
+        for right in nodes[1:]:
+            node = BinOp(op, node, right)
+        return node
+    # Pairwise, level by level: a loop, so even this never recurses.
+    level = nodes
+    while len(level) > 1:
+        paired: list[Node] = [
+            BinOp(op, level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)
+        ]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def _depth(node: Node) -> int:
+    """Operators and calls on the longest path from the top to a value (values count 0)."""
+    deepest = 0
+    stack: list[tuple[Node, int]] = [(node, 0)]
+    while stack:
+        current, above = stack.pop()
+        if isinstance(current, Literal | Ref):
+            continue
+        here = above + 1
+        deepest = max(deepest, here)
+        if here > MAX_DEPTH:
+            return here
+        if isinstance(current, BinOp):
+            stack += [(current.left, here), (current.right, here)]
+        elif isinstance(current, Neg):
+            stack.append((current.operand, here))
+        else:
+            stack += [(arg, here) for arg in current.args]
+    return deepest
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
+        self.nesting = 0  # brackets and calls open around the current token
 
     def peek(self) -> Token:
         return self.tokens[self.index]
@@ -152,6 +220,13 @@ class _Parser:
                 f"expected '{value}' at position {token.position + 1}, found {found!r}"
             )
 
+    def open(self) -> None:
+        # Checked before descending, so 200 brackets are refused long before Python's
+        # recursion limit (each level is seven calls of this parser).
+        self.nesting += 1
+        if self.nesting > MAX_DEPTH:
+            raise _too_deep()
+
     def parse(self) -> Node:
         if self.peek().kind == "end":
             raise ExpressionError("the expression is empty")
@@ -159,6 +234,8 @@ class _Parser:
         token = self.peek()
         if token.kind != "end":
             raise ExpressionError(f"unexpected {token.value!r} at position {token.position + 1}")
+        if _depth(node) > MAX_DEPTH:
+            raise _too_deep()
         return node
 
     def _is_word(self, word: str) -> bool:
@@ -166,18 +243,18 @@ class _Parser:
         return token.kind == "name" and token.value == word
 
     def parse_or(self) -> Node:
-        node = self.parse_and()
+        nodes = [self.parse_and()]
         while self._is_word("or"):
             self.take()
-            node = BinOp("or", node, self.parse_and())
-        return node
+            nodes.append(self.parse_and())
+        return _balanced("or", nodes)
 
     def parse_and(self) -> Node:
-        node = self.parse_comparison()
+        nodes = [self.parse_comparison()]
         while self._is_word("and"):
             self.take()
-            node = BinOp("and", node, self.parse_comparison())
-        return node
+            nodes.append(self.parse_comparison())
+        return _balanced("and", nodes)
 
     def parse_comparison(self) -> Node:
         node = self.parse_additive()
@@ -193,34 +270,54 @@ class _Parser:
         return node
 
     def parse_additive(self) -> Node:
-        node = self.parse_multiplicative()
+        first = self.parse_multiplicative()
+        rest: list[tuple[str, Node]] = []
         while self.peek().kind == "op" and self.peek().value in {"+", "-"}:
             op = self.take().value
-            node = BinOp(op, node, self.parse_multiplicative())
-        return node
+            rest.append((op, self.parse_multiplicative()))
+        if len(rest) < _BALANCE_OVER:
+            node = first
+            for op, right in rest:
+                node = BinOp(op, node, right)
+            return node
+        # a - b + c is a + (-b) + c: one associative chain, which can be balanced.
+        return _balanced("+", [first, *(n if op == "+" else Neg(n) for op, n in rest)])
 
     def parse_multiplicative(self) -> Node:
-        node = self.parse_unary()
+        first = self.parse_unary()
+        rest: list[tuple[str, Node]] = []
         while (
             (self.peek().kind == "op" and self.peek().value == "*")
             or self._is_word("div")
             or self._is_word("mod")
         ):
             op = self.take().value
-            node = BinOp(op, node, self.parse_unary())
+            rest.append((op, self.parse_unary()))
+        if rest and all(op == "*" for op, _ in rest):
+            return _balanced("*", [first, *(n for _, n in rest)])
+        node = first  # div and mod do not reassociate; a long chain is refused as too deep
+        for op, right in rest:
+            node = BinOp(op, node, right)
         return node
 
     def parse_unary(self) -> Node:
-        token = self.peek()
-        if token.kind == "op" and token.value == "-":
+        signs = 0
+        while self.peek().kind == "op" and self.peek().value == "-":
             self.take()
-            return Neg(self.parse_unary())
-        return self.parse_primary()
+            signs += 1
+            if signs > MAX_DEPTH:
+                raise _too_deep()
+        node = self.parse_primary()
+        for _ in range(signs):
+            node = Neg(node)
+        return node
 
     def parse_primary(self) -> Node:
         token = self.take()
         if token.kind == "number":
             number = float(token.value)
+            if not math.isfinite(number):
+                raise ExpressionError(f"the number at position {token.position + 1} is too large")
             return Literal(
                 int(number) if number.is_integer() and "." not in token.value else number
             )
@@ -231,8 +328,10 @@ class _Parser:
         if token.kind == "self":
             return Ref(SELF)
         if token.kind == "op" and token.value == "(":
+            self.open()
             node = self.parse_or()
             self.expect(")")
+            self.nesting -= 1
             return node
         if token.kind == "name":
             following = self.peek()
@@ -251,6 +350,7 @@ class _Parser:
         if function not in FUNCTIONS:
             raise ExpressionError(f"the function {function}() is not supported")
         self.expect("(")
+        self.open()
         args: list[Node] = []
         if not (self.peek().kind == "op" and self.peek().value == ")"):
             args.append(self.parse_or())
@@ -258,33 +358,46 @@ class _Parser:
                 self.take()
                 args.append(self.parse_or())
         self.expect(")")
+        self.nesting -= 1
         low, high = FUNCTIONS[function]
         if len(args) < low or (high is not None and len(args) > high):
             expected = (
                 str(low) if low == high else f"{low} or more" if high is None else f"{low}-{high}"
             )
             raise ExpressionError(f"{function}() takes {expected} argument(s), got {len(args)}")
+        if function == "regex" and isinstance(args[1], Literal):
+            try:
+                re.compile(str(args[1].value))
+            except re.error as error:
+                raise ExpressionError(
+                    f"the pattern {args[1].value!r} of regex() is not a valid regular "
+                    f"expression ({error})"
+                ) from None
         return Call(function, tuple(args))
 
 
 def parse(text: str) -> Node:
-    return _Parser(text).parse()
+    try:
+        return _Parser(text).parse()
+    except RecursionError:  # only when called with the stack already nearly full
+        raise _too_deep() from None
 
 
 def references(node: Node) -> set[str]:
     """Every name an expression reads (`.` included when a constraint uses it)."""
-    if isinstance(node, Ref):
-        return {node.name}
-    if isinstance(node, BinOp):
-        return references(node.left) | references(node.right)
-    if isinstance(node, Neg):
-        return references(node.operand)
-    if isinstance(node, Call):
-        found: set[str] = set()
-        for arg in node.args:
-            found |= references(arg)
-        return found
-    return set()
+    found: set[str] = set()
+    stack: list[Node] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Ref):
+            found.add(current.name)
+        elif isinstance(current, BinOp):
+            stack += [current.left, current.right]
+        elif isinstance(current, Neg):
+            stack.append(current.operand)
+        elif isinstance(current, Call):
+            stack.extend(current.args)
+    return found
 
 
 # --- runtime helpers (XPath's loose typing, with None for "no value") ---------------------------
@@ -367,7 +480,10 @@ def _arith(op: str) -> Callable[[Any, Any], Any]:
             return na * nb
         if nb == 0:
             return None
-        return na / nb if op == "div" else math.fmod(na, nb)
+        try:
+            return na / nb if op == "div" else math.fmod(na, nb)
+        except (OverflowError, ValueError):  # a huge int, or fmod of infinity
+            return None
 
     return apply
 
@@ -398,7 +514,9 @@ def _count_selected(value: Any) -> int:
 
 def _int(value: Any) -> int | None:
     number = _num(value)
-    return None if number is None else int(number)
+    if number is None or (isinstance(number, float) and not math.isfinite(number)):
+        return None  # "inf" typed as an answer has no whole-number value
+    return int(number)
 
 
 def _string(value: Any) -> str:
@@ -413,7 +531,12 @@ def _string(value: Any) -> str:
 
 def _round(value: Any, digits: Any = 0) -> float | None:
     number, places = _num(value), _int(digits)
-    return None if number is None or places is None else round(number, places)
+    if number is None or places is None:
+        return None
+    try:
+        return round(number, places)
+    except OverflowError:
+        return None
 
 
 def _abs(value: Any) -> float | None:
@@ -437,9 +560,15 @@ _REGEX_CACHE: dict[str, re.Pattern[str]] = {}
 def _regex(value: Any, pattern: Any) -> bool:
     if value is None or pattern is None:
         return False
+    pattern = _string(pattern)
     compiled = _REGEX_CACHE.get(pattern)
     if compiled is None:
-        compiled = _REGEX_CACHE[pattern] = re.compile(str(pattern))
+        try:
+            compiled = re.compile(pattern)
+        except re.error:  # a pattern taken from an answer; the reader checks written ones
+            return False
+        if len(_REGEX_CACHE) < 1000:
+            _REGEX_CACHE[pattern] = compiled
     return compiled.search(_string(value)) is not None
 
 
@@ -586,7 +715,13 @@ def _source(node: Node, temps: list[int] | None = None) -> str:
 
 
 def compile_node(node: Node) -> Compiled:
-    code = compile(f"lambda v: {_source(node)}", "<expression>", "eval")
+    if _depth(node) > MAX_DEPTH + 2:  # compile_condition may add two levels of not()
+        raise _too_deep()
+    try:
+        source = _source(node)
+        code = compile(f"lambda v: {source}", "<expression>", "eval")
+    except (SyntaxError, RecursionError, MemoryError) as error:  # only if the limits are wrong
+        raise ExpressionError(f"the expression is too large to compile ({error})") from None
     return eval(code, dict(_RUNTIME))  # noqa: S307 - source generated from our own tree only
 
 
@@ -622,3 +757,203 @@ def to_json(node: Node) -> Any:
     if isinstance(node, BinOp):
         return ["op", node.op, to_json(node.left), to_json(node.right)]
     return ["call", node.function, *[to_json(arg) for arg in node.args]]
+
+
+# --- XPath syntax, for what the server does not evaluate ---------------------------------------
+
+_XPATH_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<ref>\$\{[^{}]*\})
+  | (?P<number>\d+\.\d*|\.\d+|\d+)
+  | (?P<string>'[^']*'|"[^"]*")
+  | (?P<op>//|/|\.\.|\.|@|::|<=|>=|!=|=|<|>|\+|-|\*|\(|\)|\[|\]|,|\|)
+  | (?P<var>\$[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)
+  | (?P<name>[A-Za-z_][\w.\-]*(?::[A-Za-z_*][\w.\-]*)?)
+    """,
+    re.VERBOSE,
+)
+_NODE_TYPES = {"node", "text", "comment", "processing-instruction"}
+# Binary operators. A recogniser needs no precedence: every level of XPath's grammar is
+# "operand (operator operand)*", so one flat loop accepts exactly the same texts.
+_XPATH_SYMBOLS = {"or", "and", "=", "!=", "<", "<=", ">", ">=", "+", "-", "*", "div", "mod"}
+
+
+class _XPathChecker:
+    """A recogniser for XPath 1.0 as XLSForm writes it (`${name}`, any function, paths,
+    predicates): it only says whether the text is well formed. ODK evaluates these columns;
+    the server does not, but a typo in them must still stop publishing."""
+
+    def __init__(self, text: str) -> None:
+        _check_length(text)
+        self.tokens: list[Token] = []
+        position = 0
+        while position < len(text):
+            match = _XPATH_TOKEN_RE.match(text, position)
+            if match is None:
+                raise ExpressionError(
+                    f"unexpected character {text[position]!r} at position {position + 1}"
+                )
+            if match.lastgroup != "ws":
+                self.tokens.append(Token(match.lastgroup or "", match.group(0), position))
+            position = match.end()
+        self.tokens.append(Token("end", "", len(text)))
+        self.index = 0
+        self.nesting = 0
+
+    def peek(self, ahead: int = 0) -> Token:
+        return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
+
+    def at(self, *values: str) -> bool:
+        token = self.peek()
+        return token.kind in {"op", "name"} and token.value in values
+
+    def take(self) -> Token:
+        token = self.peek()
+        self.index += 1
+        return token
+
+    def fail(self, token: Token | None = None) -> ExpressionError:
+        token = token or self.peek()
+        if token.kind == "end":
+            return ExpressionError("the expression ends too early; something is missing at the end")
+        return ExpressionError(f"unexpected {token.value!r} at position {token.position + 1}")
+
+    def expect(self, value: str) -> None:
+        if not (self.peek().kind == "op" and self.peek().value == value):
+            token = self.peek()
+            raise ExpressionError(
+                f"expected '{value}' at position {token.position + 1}, "
+                f"found {token.value or 'the end'!r}"
+            )
+        self.take()
+
+    def check(self) -> None:
+        if self.peek().kind == "end":
+            raise ExpressionError("the expression is empty")
+        self.expression()
+        if self.peek().kind != "end":
+            raise self.fail()
+
+    def nested(self, close: str) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_DEPTH:
+            raise _too_deep()
+        self.expression()
+        self.expect(close)
+        self.nesting -= 1
+
+    def expression(self) -> None:
+        self.unary()
+        while True:
+            token = self.peek()
+            is_operator = token.value in _XPATH_SYMBOLS and (
+                token.kind == "name" if token.value.isalpha() else token.kind == "op"
+            )
+            if not is_operator:
+                return
+            self.take()
+            self.unary()
+
+    def unary(self) -> None:
+        while self.at("-") and self.peek().kind == "op":
+            self.take()
+        self.path()
+        while self.peek().kind == "op" and self.peek().value == "|":
+            self.take()
+            self.path()
+
+    def starts_step(self) -> bool:
+        token = self.peek()
+        return (token.kind == "op" and token.value in {".", "..", "@", "*"}) or token.kind == "name"
+
+    def path(self) -> None:
+        token = self.peek()
+        if token.kind == "op" and token.value in {"/", "//"}:
+            self.take()
+            if token.value == "//" or self.starts_step():
+                self.relative_path()
+            return
+        if self.starts_filter():
+            self.primary()
+            while self.at("["):
+                self.take()
+                self.nested("]")
+            if self.peek().kind == "op" and self.peek().value in {"/", "//"}:
+                self.take()
+                self.relative_path()
+            return
+        self.relative_path()
+
+    def starts_filter(self) -> bool:
+        token = self.peek()
+        if token.kind in {"ref", "var", "number", "string"}:
+            return True
+        if token.kind == "op":
+            return token.value == "("
+        following = self.peek(1)
+        return (
+            token.kind == "name"
+            and following.kind == "op"
+            and following.value == "("
+            and token.value not in _NODE_TYPES
+        )
+
+    def primary(self) -> None:
+        token = self.take()
+        if token.kind == "op":  # "("
+            self.nested(")")
+        elif token.kind == "name":  # a function call
+            self.take()
+            self.nesting += 1
+            if self.nesting > MAX_DEPTH:
+                raise _too_deep()
+            if not self.at(")"):
+                self.expression()
+                while self.at(","):
+                    self.take()
+                    self.expression()
+            self.expect(")")
+            self.nesting -= 1
+
+    def relative_path(self) -> None:
+        self.step()
+        while self.peek().kind == "op" and self.peek().value in {"/", "//"}:
+            self.take()
+            self.step()
+
+    def step(self) -> None:
+        token = self.take()
+        if token.kind == "op" and token.value in {".", ".."}:
+            return
+        if token.kind == "name" and token.value in {"and", "or", "div", "mod"}:
+            # XPath would read a path to an element called "and"; in a form it is a typo.
+            raise ExpressionError(
+                f"'{token.value}' at position {token.position + 1} has nothing before it; "
+                "a value is missing"
+            )
+        if token.kind == "op" and token.value == "@":
+            token = self.take()
+        elif token.kind == "name" and self.at("::"):
+            self.take()
+            token = self.take()
+        if token.kind == "op" and token.value == "*":
+            pass
+        elif token.kind == "name" and token.value in _NODE_TYPES and self.at("("):
+            self.take()
+            if self.peek().kind == "string":
+                self.take()
+            self.expect(")")
+        elif token.kind != "name":
+            raise self.fail(token)
+        while self.at("["):
+            self.take()
+            self.nested("]")
+
+
+def check_xpath(text: str) -> None:
+    """Raise ExpressionError unless `text` is a well-formed XPath expression within the limits."""
+    try:
+        _XPathChecker(text).check()
+    except RecursionError:  # only when called with the stack already nearly full
+        raise _too_deep() from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +29,31 @@ from .definition import (
     Question,
     Rule,
 )
-from .expressions import SELF, ExpressionError, parse, references
+from .expressions import MAX_LENGTH, SELF, ExpressionError, check_xpath, parse, references
 from .measure_catalogue import MEASURE_KINDS, output_names
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".md")
 CWTT_COLUMNS = ("domain", "indicator", "respondent", "sensitivity")
+# Survey columns that hold XPath. The server evaluates `relevant` and `constraint` of the
+# questions it checks; the rest only ODK evaluates, but a syntax error in any of them is an
+# error, so that a form is never published without one of its checks.
+EXPRESSION_COLUMNS = (
+    "relevant",
+    "constraint",
+    "calculation",
+    "required",
+    "choice_filter",
+    "repeat_count",
+)
+_NOT_EXPRESSIONS = {"", "yes", "no", "true", "false", "true()", "false()", "1", "0"}
+
+# An instrument is a few hundred rows; these bound the work a hostile or broken file can cause
+# (a "zip bomb" workbook is a few kilobytes that unpack to gigabytes).
+MAX_FILE_BYTES = 5 * 1024 * 1024  # the default instrument is under 100 KB
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 20_000
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx
+_ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,24 +122,81 @@ def _sheet_from_rows(name: str, raw_rows: Iterable[tuple[int, list[str]]]) -> Sh
     return Sheet(name=name, headers=[h for h in headers if h], rows=rows)
 
 
+def _xlsx_refusal(data: bytes) -> str | None:
+    """Why these bytes are not a workbook we can open, in words an author can act on."""
+    if data.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_MARK in data:
+            return (
+                "the workbook is protected with a password; save a copy without the password "
+                "and upload that"
+            )
+        return (
+            "this is an old-style Excel file (.xls); open it in Excel or LibreOffice and save "
+            "it as an Excel Workbook (.xlsx)"
+        )
+    if not data.startswith(b"PK"):
+        return (
+            "the file is not an Excel workbook (.xlsx), although its name says so; it may be a "
+            "CSV or another kind of file renamed. Save it from Excel or LibreOffice as .xlsx"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return (
+            "the workbook is damaged or incomplete (perhaps the upload was cut short); "
+            "save it again from Excel or LibreOffice"
+        )
+    if unpacked > MAX_UNPACKED_BYTES:
+        return (
+            f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB; "
+            "an instrument is far smaller, so this file is not read"
+        )
+    return None
+
+
 def _read_xlsx(data: bytes) -> dict[str, Sheet]:
     from openpyxl import load_workbook
 
+    refusal = _xlsx_refusal(data)
+    if refusal:
+        raise InstrumentFileError(refusal)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InstrumentFileError(f"the file is not a readable Excel workbook ({error})") from None
+        raise InstrumentFileError(
+            "the workbook could not be opened; save it again from Excel or LibreOffice as "
+            f".xlsx ({error})"
+        ) from None
     sheets: dict[str, Sheet] = {}
-    for worksheet in workbook.worksheets:
-        raw = (
-            (number, [_cell_text(v) for v in values])
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
-        )
-        sheet = _sheet_from_rows(worksheet.title, raw)
-        if sheet is not None:
-            sheets[worksheet.title.strip().lower()] = sheet
-    workbook.close()
+    try:
+        for worksheet in workbook.worksheets:
+            # A read-only workbook parses each sheet as it is read, so a damaged sheet fails
+            # here rather than when the workbook is opened.
+            sheet = _sheet_from_rows(worksheet.title, _limited_rows(worksheet))
+            if sheet is not None:
+                sheets[worksheet.title.strip().lower()] = sheet
+    except InstrumentFileError:
+        raise
+    except Exception as error:
+        raise InstrumentFileError(
+            f"the workbook could not be read; a sheet in it is damaged ({error})"
+        ) from None
+    finally:
+        workbook.close()
+    if not sheets:
+        raise InstrumentFileError("the workbook is empty: no sheet has anything in it")
     return sheets
+
+
+def _limited_rows(worksheet: Any) -> Iterable[tuple[int, list[str]]]:
+    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        if number > MAX_ROWS:
+            raise InstrumentFileError(
+                f"the {worksheet.title} sheet has more than {MAX_ROWS:,} rows; "
+                "an instrument is far smaller, so this file is not read"
+            )
+        yield number, [_cell_text(v) for v in values]
 
 
 def _read_markdown(text: str) -> dict[str, Sheet]:
@@ -148,14 +226,34 @@ def _read_markdown(text: str) -> dict[str, Sheet]:
 
 
 def read_sheets(data: bytes, filename: str) -> dict[str, Sheet]:
+    """The file's sheets by lower-case name; InstrumentFileError says why it cannot be read."""
     suffix = Path(filename).suffix.lower()
+    if not data:
+        raise InstrumentFileError("the file is empty")
     if suffix in {".xlsx", ".xlsm"}:
         return _read_xlsx(data)
     if suffix == ".md":
         try:
-            return _read_markdown(data.decode("utf-8"))
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InstrumentFileError("the Markdown file is not UTF-8 text") from None
+            raise InstrumentFileError(
+                "the Markdown file is not UTF-8 text; save it with the UTF-8 encoding"
+            ) from None
+        if "\x00" in text:
+            raise InstrumentFileError("the Markdown file is not plain text (it holds NUL bytes)")
+        sheets = _read_markdown(text)
+        too_long = next((s for s in sheets.values() if len(s.rows) > MAX_ROWS), None)
+        if too_long is not None:
+            raise InstrumentFileError(
+                f"the {too_long.name} sheet has more than {MAX_ROWS:,} rows; "
+                "an instrument is far smaller, so this file is not read"
+            )
+        return sheets
+    if suffix == ".xls":
+        raise InstrumentFileError(
+            "this is an old-style Excel file (.xls); open it in Excel or LibreOffice and save "
+            "it as an Excel Workbook (.xlsx)"
+        )
     raise InstrumentFileError(
         f"{filename!r} is not an instrument file; use {', '.join(SUPPORTED_SUFFIXES)}"
     )
@@ -164,6 +262,21 @@ def read_sheets(data: bytes, filename: str) -> dict[str, Sheet]:
 # --- pyxform ----------------------------------------------------------------------------------
 
 _PYXFORM_ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
+_PYXFORM_SHEET = re.compile(r"On the '([\w-]+)' sheet")
+
+
+def _pyxform_sheet(message: str, row: int | None) -> str:
+    """The sheet a pyxform message is about. It names it ("On the 'choices' sheet") in most
+    row messages; a row message that does not is about a survey row, even when it mentions
+    another sheet ("List name not in choices sheet"); a sheet-wide one may name settings."""
+    named = _PYXFORM_SHEET.search(message)
+    if named:
+        return named.group(1)
+    if row is None:
+        for name in ("settings", "choices"):
+            if f"{name} sheet" in message:
+                return name
+    return "survey"
 
 
 def _pyxform_problems(data: bytes, filename: str) -> tuple[list[Problem], list[str]]:
@@ -176,13 +289,11 @@ def _pyxform_problems(data: bytes, filename: str) -> tuple[list[Problem], list[s
     except PyXFormError as error:
         message = str(error)
         match = _PYXFORM_ROW.search(message)
-        # pyxform names the sheet in its message; survey is its default subject.
-        sheet = next(
-            (name for name in ("settings", "choices") if f"{name} sheet" in message), "survey"
-        )
         row = int(match.group(1)) if match else None
         clean = _PYXFORM_ROW.sub("", message).strip()
-        return [Problem(sheet, row, None, f"XLSForm: {clean}")], []
+        return [Problem(_pyxform_sheet(message, row), row, None, f"XLSForm: {clean}")], []
+    except RecursionError:
+        return [Problem("survey", None, None, "XLSForm: an expression is nested too deeply")], []
     except Exception as error:  # pyxform can fail deep inside on odd input
         return [Problem("survey", None, None, f"XLSForm could not be converted: {error}")], []
     return [], [f"XLSForm: {w}" for w in result.warnings]
@@ -359,10 +470,17 @@ class _Reader:
         # Each open group: (name, inherited CWTT values, is a repeat)
         stack: list[tuple[str, dict[str, str | None], bool]] = []
         seen: set[str] = set()
+        broken: set[tuple[int, str]] = set()  # (row, column) whose XPath is not well formed
         for number, row in survey.rows:
             raw_type = row.get("type", "")
             if not raw_type:
                 continue
+            for column in EXPRESSION_COLUMNS:
+                text = row.get(column, "")
+                if text.strip().lower() in _NOT_EXPRESSIONS:
+                    continue
+                if not self.is_xpath("survey", number, column, text):
+                    broken.add((number, column))
             base, argument = _split_type(raw_type)
             inherited: dict[str, str | None] = dict(stack[-1][1]) if stack else {}
             own = {
@@ -421,7 +539,7 @@ class _Reader:
         for question in questions:
             for column in ("relevant", "constraint"):
                 text = getattr(question, column)
-                if text:
+                if text and (question.row, column) not in broken:
                     self.check_expression(
                         "survey", question.row, column, text, names | {SELF}, lenient=True
                     )
@@ -466,20 +584,21 @@ class _Reader:
     ) -> set[str] | None:
         """Parse `text`; report problems; return the names it reads (None if it failed).
 
-        `lenient` is for a plain XLSForm's own relevance and constraints: pyxform has already
-        accepted them, and a function we do not evaluate must not stop the form loading — the
-        server then skips that check, and says so.
+        `lenient` is for a plain XLSForm's own relevance and constraints: a function or a path
+        the server does not evaluate must not stop a well-formed form loading — the server then
+        skips that check, and says so. A syntax error is an error either way.
         """
         try:
             names = references(parse(text))
         except ExpressionError as error:
-            if lenient:
+            if lenient and self.is_xpath(sheet, row, column, text):
                 self.warnings.append(
                     f"{sheet} row {row}, column {column}: the server cannot evaluate "
-                    f"'{text}' ({error}); it will not check this on submission"
+                    f"'{_shown(text)}' ({error}); it will not check this on submission"
                 )
                 return None
-            self.problem(sheet, row, column, f"the expression '{text}' cannot be read: {error}")
+            if not lenient:
+                self.problem(sheet, row, column, _unreadable(text, error))
             return None
         unknown = sorted(names - known)
         if unknown:
@@ -487,6 +606,15 @@ class _Reader:
             self.problem(sheet, row, column, f"{listed} is not a question or value here")
             return None
         return names
+
+    def is_xpath(self, sheet: str, row: int, column: str, text: str) -> bool:
+        """Whether `text` is well-formed XPath; if not, report it as a problem."""
+        try:
+            check_xpath(text)
+        except ExpressionError as error:
+            self.problem(sheet, row, column, _unreadable(text, error))
+            return False
+        return True
 
     def read_indicator_labels(self) -> dict[str, str]:
         sheet = self.sheets.get("indicators")
@@ -670,12 +798,53 @@ class _Reader:
         return rules
 
 
+def _long_cells(sheets: dict[str, Sheet]) -> tuple[bool, list[Problem]]:
+    """Whether any cell is longer than an expression may be, and a problem for each such cell
+    that the reader does not report itself (it reports survey expressions in its own words)."""
+    found = False
+    problems: list[Problem] = []
+    for key, sheet in sheets.items():
+        for number, row in sheet.rows:
+            for column, text in row.items():
+                if len(text) <= MAX_LENGTH:
+                    continue
+                found = True
+                if not (key == "survey" and column in EXPRESSION_COLUMNS):
+                    problems.append(
+                        Problem(
+                            sheet.name,
+                            number,
+                            column,
+                            f"the cell is longer than {MAX_LENGTH:,} characters",
+                        )
+                    )
+    return found, problems
+
+
+def _too_big() -> str:
+    return (
+        f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; an instrument file is "
+        "far smaller, so it is not read"
+    )
+
+
+def _shown(text: str) -> str:
+    """An expression as quoted in a message: a huge one is cut short."""
+    return text if len(text) <= 80 else text[:60] + "…"
+
+
+def _unreadable(text: str, error: ExpressionError) -> str:
+    return f"the expression '{_shown(text)}' cannot be read: {error}"
+
+
 def read_instrument(source: str | Path | bytes, filename: str | None = None) -> ReadResult:
     """Read and check an instrument file. `source` is a path, or the file's bytes with its name."""
     if isinstance(source, str | Path):
         path = Path(source)
         filename = filename or path.name
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                return ReadResult(None, [Problem(path.name, None, None, _too_big())])
             data = path.read_bytes()
         except OSError as error:
             return ReadResult(
@@ -685,12 +854,21 @@ def read_instrument(source: str | Path | bytes, filename: str | None = None) -> 
         data = source
         if filename is None:
             raise ValueError("filename is needed to tell the file's type")
+    if len(data) > MAX_FILE_BYTES:
+        return ReadResult(None, [Problem(filename, None, None, _too_big())])
     try:
         sheets = read_sheets(data, filename)
     except InstrumentFileError as error:
         return ReadResult(None, [Problem(filename, None, None, str(error))])
-    problems, warnings = _pyxform_problems(data, filename)
+    # Without a survey sheet pyxform's message only repeats ours, less plainly; and pyxform
+    # takes minutes over a cell with tens of thousands of ${name} references, so a file with a
+    # cell beyond the limit is refused on that alone.
+    too_long, long_cells = _long_cells(sheets)
+    if "survey" in sheets and not too_long:
+        problems, warnings = _pyxform_problems(data, filename)
+    else:
+        problems, warnings = [], []
     reader = _Reader(sheets, filename)
     definition = reader.read()
-    problems = problems + reader.problems
+    problems = problems + long_cells + reader.problems
     return ReadResult(definition if not problems else None, problems, warnings + reader.warnings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -139,7 +140,10 @@ def _coerce(
         try:
             if isinstance(raw, bool):
                 raise ValueError
-            return float(str(raw).replace(",", ".")), None
+            number = float(str(raw).replace(",", "."))
+            if not math.isfinite(number):  # Python reads "inf" and "nan"; nobody means them
+                raise ValueError
+            return number, None
         except (TypeError, ValueError):
             return None, f"{raw!r} is not a number."
     if kind == "date":

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cwtt.instruments.actions import InstrumentRejected, instrument_publish
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, InstrumentDefinition
-from cwtt.instruments.engine.reader import read_instrument, read_sheets
+from cwtt.instruments.engine.reader import InstrumentFileError, read_instrument, read_sheets
 from cwtt.instruments.models import Instrument
 
 
@@ -91,7 +91,10 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: no such file")
         if not output.endswith(".xlsx"):
             raise CommandError("--output must end in .xlsx")
-        sheets = read_sheets(source.read_bytes(), source.name)
+        try:
+            sheets = read_sheets(source.read_bytes(), source.name)
+        except InstrumentFileError as error:
+            raise CommandError(f"{file}: {error}") from None
         workbook = Workbook()
         workbook.remove(workbook.active)
         for sheet in sheets.values():
