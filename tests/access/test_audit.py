@@ -184,3 +184,35 @@ def test_entries_cannot_be_changed_or_deleted_through_the_application(child, wav
         entry.save()
     with pytest.raises(RuntimeError, match="append-only"):
         entry.delete()
+
+
+def test_asking_for_another_schools_children_leaves_one_refusal_per_request(
+    client, people, child, other_child
+):
+    client.force_login(people["tumi"])
+    missing = other_child.pk + 1000
+    for child_id in (other_child.pk, missing, other_child.pk):
+        assert client.get(reverse("child", args=[child_id])).status_code == 404
+    refusals = list(AuditEntry.objects.filter(action="refused"))
+    assert [(e.actor, e.object_type, e.object_id) for e in refusals] == [
+        (people["tumi"], "child", str(other_child.pk)),
+        (people["tumi"], "child", str(missing)),
+        (people["tumi"], "child", str(other_child.pk)),
+    ]
+    # The id asked and the page, nothing about the child (who may not even exist).
+    for entry in refusals:
+        assert entry.child_id is None
+        assert entry.detail == {"page": "child", "status": 404}
+    assert other_child.first_name not in str(refusals[0].detail)
+    # A child in Tumi's school is seen as usual, with no refusal.
+    assert client.get(reverse("child", args=[child.pk])).status_code == 200
+    assert AuditEntry.objects.filter(action="refused").count() == 3
+
+
+def test_refusals_on_other_records_name_the_record_asked(client, people, other_child):
+    client.force_login(people["tumi"])
+    assert client.get(reverse("child_record", args=[other_child.pk])).status_code == 404
+    assert client.get(reverse("case", args=[987654])).status_code == 404
+    assert list(
+        AuditEntry.objects.filter(action="refused").values_list("object_type", "object_id")
+    ) == [("child", str(other_child.pk)), ("case", "987654")]
