@@ -20,7 +20,7 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,7 +118,7 @@ def legacy_hash(previous_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256((previous_hash + _content(entry)).encode()).hexdigest()
 
 
-def audit_record(
+def _new_entry(
     *,
     action: str,
     actor=None,
@@ -128,8 +128,6 @@ def audit_record(
     child_id: int | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry. Runs inside the caller's transaction, so a rolled-back change leaves no
-    entry, and a change is never committed without its entry. One INSERT, no shared lock."""
     user = actor if getattr(actor, "pk", None) else None
     entry = AuditEntry(
         at=timezone.now(),
@@ -145,8 +143,52 @@ def audit_record(
     )
     entry.detail_digest = detail_digest(entry.detail)
     entry.mac = entry_mac(entry)
+    return entry
+
+
+def audit_record(
+    *,
+    action: str,
+    actor=None,
+    actor_name: str = "",
+    object_type: str = "",
+    object_id: Any = "",
+    child_id: int | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. Runs inside the caller's transaction, so a rolled-back change leaves no
+    entry, and a change is never committed without its entry. One INSERT, no shared lock."""
+    entry = _new_entry(
+        action=action,
+        actor=actor,
+        actor_name=actor_name,
+        object_type=object_type,
+        object_id=object_id,
+        child_id=child_id,
+        detail=detail,
+    )
     entry.save()
     return entry
+
+
+def audit_record_many(
+    *,
+    action: str,
+    actor,
+    object_type: str,
+    child_ids: Iterable[int],
+    detail: Mapping[str, Any] | None = None,
+) -> int:
+    """One entry per child for one act that touches many (e.g. an offline pack taken to a
+    phone), written in one INSERT so a large read costs one statement. Returns the count."""
+    entries = [
+        _new_entry(
+            action=action, actor=actor, object_type=object_type, child_id=child_id, detail=detail
+        )
+        for child_id in child_ids
+    ]
+    AuditEntry.objects.bulk_create(entries, batch_size=SEAL_BATCH)
+    return len(entries)
 
 
 # --- checkpoints, outside the database

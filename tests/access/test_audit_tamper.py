@@ -19,6 +19,7 @@ from cwtt.access.audit import (
     _content,
     audit_erase_details,
     audit_record,
+    audit_record_many,
     audit_seal,
     audit_verify,
     detail_digest,
@@ -76,6 +77,16 @@ def test_a_clean_sealed_trail_verifies_with_its_checkpoint():
         4,
         5,
     ]
+
+
+def test_entries_written_in_one_insert_are_each_sealed_and_verify():
+    count = audit_record_many(
+        action=AuditEntry.Action.EXPORT, actor=None, object_type="offline_pack", child_ids=[4, 5]
+    )
+    assert count == 2 and problems() == []
+    assert audit_seal().sealed == 2 and problems() == []
+    AuditEntry.objects.filter(child_id=5).update(child_id=6)
+    assert ("entry 2", "its content was changed after it was written") in problems()
 
 
 def test_an_insider_who_changes_an_actor_and_rehashes_with_sha256_is_caught():
