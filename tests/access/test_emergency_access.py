@@ -171,7 +171,7 @@ def test_a_failed_lookup_is_audited_without_the_names_typed(people, other_child)
 
 
 def test_after_five_failed_lookups_further_lookups_are_refused_for_an_hour(
-    people, other_child, supervisor
+    clock, people, other_child, supervisor
 ):
     sam = people["sam"]
     for attempt in range(5):
@@ -190,9 +190,12 @@ def test_after_five_failed_lookups_further_lookups_are_refused_for_an_hour(
     assert outcomes == ["no_match"] * 5 + ["blocked"]
     # Another social worker is not held back by Sam's failures.
     assert open_for(_person("lwazi", "social_worker"), other_child).child == other_child
-    # An hour after the failures, Sam may look up again.
-    later = timezone.now() + timedelta(hours=1, minutes=1)
-    assert open_for(sam, other_child, now=later).child == other_child
+    # Still blocked 59 minutes on; an hour after the failures, Sam may look up again.
+    clock.shift(timedelta(minutes=59))
+    with pytest.raises(EmergencyRefused, match="try again at 10:00"):
+        open_for(sam, other_child)
+    clock.shift(timedelta(minutes=2))
+    assert open_for(sam, other_child).child == other_child
 
 
 def test_the_request_page_shows_the_lookup_limit_plainly(client, people, other_child):
