@@ -83,7 +83,7 @@ class Command(BaseCommand):
         else:
             against = f"no checkpoints yet in {report.path}"
         unsealed = (
-            f" {report.unsealed} newer entries are not sealed yet: each is checked on its own, "
+            f" {report.unsealed} entries are not sealed yet: each is checked on its own, "
             "and `cwtt audit seal` adds them to the chain."
             if report.unsealed
             else ""
