@@ -127,6 +127,8 @@ MIDDLEWARE = [
     "cwtt.access.idle.IdleSignOutMiddleware",
     # After OTPMiddleware: sends people who need a second factor to the code pages.
     "cwtt.access.middleware.SecondFactorMiddleware",
+    # Writes a refused request for a numbered record (404/403) to the audit trail.
+    "cwtt.access.middleware.RefusalAuditMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -369,6 +371,18 @@ def _encryption_keys() -> list[str]:
 
 
 CWTT_ENCRYPTION_KEYS = _encryption_keys()
+
+# The audit trail (cwtt/access/audit.py, decision 0026). Each entry is sealed with this key, which
+# the database does not hold: someone who can write the database but not read this key cannot
+# edit, forge or re-chain entries unseen. Generated once per data directory for the demo;
+# production sets CWTT_AUDIT_KEY (or CWTT_AUDIT_KEY_FILE) and keeps it with the other secrets,
+# never in the database or its backups. Losing it leaves the trail unverifiable.
+CWTT_AUDIT_KEY = envsecret("CWTT_AUDIT_KEY") or local_secret("audit_key")
+# Where `cwtt audit seal` appends signed checkpoints of the sealed chain: a file outside the
+# database, append-only. Keep a copy somewhere the database's administrators cannot write.
+CWTT_AUDIT_CHECKPOINTS = Path(
+    os.environ.get("CWTT_AUDIT_CHECKPOINTS") or DATA_DIR / "audit-checkpoints.jsonl"
+)
 
 # The retention rule: a child who has exited or transferred is anonymised this many years after
 # their last activity (cwtt/rights/retention.py; `cwtt retention apply`).

@@ -70,6 +70,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path):
+    # The checkpoint file lives outside the database, so it would outlive each test's database
+    # and disagree with the next one's audit trail. Each test gets its own.
+    settings.CWTT_AUDIT_CHECKPOINTS = tmp_path / "audit-checkpoints.jsonl"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_compiled_caches():
     # Version ids restart in every test database; cached compiled versions must not leak.
     caches = (scorer_for, validator_for, rule_sensitivities_for)

@@ -4,6 +4,11 @@ The person names the child they are looking for (school, names, date of birth) â
 browse other schools â€” and gives a reason. Access lasts CWTT_EMERGENCY_ACCESS_HOURS, is written
 to the audit trail, and the person's supervisor (or, with none on record, the data managers) is
 notified at once.
+
+A look-up that finds no child is refused and written to the audit trail (the school asked, never
+the names typed). After LOOKUP_FAILURES_ALLOWED such refusals within LOOKUP_WINDOW, the person
+may not look up any child until the oldest of them is an hour old, so the form cannot be used to
+search other schools by trying names.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from .models import AuditEntry, EmergencyAccess
 from .roles import Role
 
 MIN_REASON = 20
+LOOKUP_FAILURES_ALLOWED = 5
+LOOKUP_WINDOW = timedelta(hours=1)
 
 
 class EmergencyRefused(Exception):
@@ -42,7 +49,36 @@ def _supervisors(user) -> list:
     return list(get_user_model().objects.filter(staff__role=Role.DATA_MANAGER, is_active=True))
 
 
-@transaction.atomic
+def _refuse_lookup(user, school: School | None, outcome: str) -> None:
+    """Write a refused look-up to the audit trail. Outside the grant's transaction, so that the
+    refusal raised right after does not roll it back."""
+    audit_record(
+        action=AuditEntry.Action.REFUSED,
+        actor=user,
+        object_type="emergency_lookup",
+        object_id=school.pk if school is not None else "",
+        detail={"outcome": outcome},
+    )
+
+
+def lookups_blocked_until(user, now: dt.datetime) -> dt.datetime | None:
+    """When this person may look up a child again, or None if they may now."""
+    failed = list(
+        AuditEntry.objects.filter(
+            actor=user,
+            action=AuditEntry.Action.REFUSED,
+            object_type="emergency_lookup",
+            at__gt=now - LOOKUP_WINDOW,
+            detail__outcome="no_match",
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)[:LOOKUP_FAILURES_ALLOWED]
+    )
+    if len(failed) < LOOKUP_FAILURES_ALLOWED:
+        return None
+    return failed[-1] + LOOKUP_WINDOW
+
+
 def emergency_open(
     *,
     user,
@@ -72,6 +108,22 @@ def emergency_open(
         ) % {"least": MIN_REASON}
     if errors:
         raise EmergencyRefused(errors)
+    blocked_until = lookups_blocked_until(user, now)
+    if blocked_until is not None:
+        _refuse_lookup(user, school, "blocked")
+        raise EmergencyRefused(
+            {
+                "name": _(
+                    "You have made %(count)s look-ups that found no child in the last hour. To "
+                    "protect children's records you can try again at %(time)s. If a child is in "
+                    "danger now, call your supervisor."
+                )
+                % {
+                    "count": LOOKUP_FAILURES_ALLOWED,
+                    "time": timezone.localtime(blocked_until).strftime("%H:%M"),
+                }
+            }
+        )
     matches = list(
         Child.objects.filter(
             school=school,
@@ -81,6 +133,7 @@ def emergency_open(
         )[:2]
     )
     if len(matches) != 1:
+        _refuse_lookup(user, school, "no_match")
         raise EmergencyRefused(
             {
                 "name": _(
@@ -94,6 +147,11 @@ def emergency_open(
         raise EmergencyRefused(
             {"name": _("This child is at one of your schools: open their page as usual.")}
         )
+    return _grant(user=user, child=child, reason=reason, now=now)
+
+
+@transaction.atomic
+def _grant(*, user, child: Child, reason: str, now: dt.datetime) -> EmergencyAccess:
     hours = settings.CWTT_EMERGENCY_ACCESS_HOURS
     supervisors = _supervisors(user)
     grant = EmergencyAccess.objects.create(

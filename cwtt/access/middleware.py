@@ -14,6 +14,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
+from .audit import audit_record
+from .models import AuditEntry
 from .two_factor import confirmed_device, needs_second_factor
 
 # Pages open to someone signed in with a password only: the code pages and the way out.
@@ -62,3 +64,57 @@ class PrivatePagesMiddleware:
         if signed_in or request.user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+# Address parts that name one record; "pk" is named by the page (e.g. "referral").
+RECORD_PARAMETERS = (
+    "child_id",
+    "assessment_uuid",
+    "case_id",
+    "referral_id",
+    "meeting_id",
+    "class_id",
+    "school_id",
+)
+
+
+class RefusalAuditMiddleware:
+    """Writes to the audit trail each time a signed-in person is refused a numbered record (the
+    page answers 404 or 403 on an address naming a child, case, school ...), so that trying one
+    id after another shows in the trail. One entry per refused request, holding the id asked and
+    the page, never anything about the record (it may not exist). Done here rather than in
+    `policy.child_for`, which is also asked "may they?" where a "no" is not a refusal."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        if response.status_code in (403, 404):
+            record_refusal(request, response.status_code)
+        return response
+
+
+def record_refusal(request: HttpRequest, status: int) -> None:
+    match = getattr(request, "resolver_match", None)
+    user = getattr(request, "user", None)
+    if match is None or not getattr(user, "is_authenticated", False):
+        return
+    # The most specific record named: a child before their school.
+    named = [
+        (name.removesuffix("_id"), match.kwargs[name])
+        for name in RECORD_PARAMETERS
+        if name in match.kwargs
+    ]
+    if "pk" in match.kwargs:  # e.g. "referral" for referral and referral_letter
+        named.append(((match.url_name or "record").split("_")[0], match.kwargs["pk"]))
+    if not named:
+        return
+    kind, value = named[0]
+    audit_record(
+        action=AuditEntry.Action.REFUSED,
+        actor=user,
+        object_type=kind,
+        object_id=value,
+        detail={"page": match.url_name or "", "status": status},
+    )

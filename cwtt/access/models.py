@@ -1,4 +1,6 @@
-"""The audit trail: append-only and hash-chained, so an edited or deleted entry is detectable."""
+"""The audit trail: append-only, each entry sealed with a key the database does not hold, and
+chained in batches by `audit_seal` (decision 0026), so an edited, forged or deleted entry is
+detectable."""
 
 from __future__ import annotations
 
@@ -19,9 +21,11 @@ class AuditEntry(models.Model):
         SIGN_OUT = "sign_out", _("Signed out")
         EMERGENCY_ACCESS = "emergency_access", _("Opened in an emergency")
         LEGAL_DUTY = "legal_duty", _("Shared under a legal duty")
+        REFUSED = "refused", _("Refused")
 
-    # Position in the chain: 1, 2, 3 ... with no gaps, so a deleted entry leaves a hole.
-    sequence = models.PositiveBigIntegerField(unique=True)
+    # Position in the sealed chain: 1, 2, 3 ... with no gaps, given by `audit_seal` (None until
+    # then), so that writers never wait on each other for a number. Insertion order is the id.
+    sequence = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
     at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -33,19 +37,29 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     child_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     detail = models.JSONField(default=dict)  # before/after, purpose, file name ...
-    # SHA-256 of the detail; the chain hashes this digest, not the detail itself, so that the
-    # detail can be erased under the child's right to erasure without breaking the chain.
+    # SHA-256 of the detail; the seal covers this digest, not the detail itself, so that the
+    # detail can be erased under the child's right to erasure without breaking the seal.
     detail_digest = models.CharField(max_length=64, blank=True)
     detail_erased_at = models.DateTimeField(null=True, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    # Random, so that a copy of an entry is told apart from two alike entries.
+    nonce = models.CharField(max_length=32, blank=True)
+    # HMAC-SHA256 of the entry's content under CWTT_AUDIT_KEY, written with the entry.
+    mac = models.CharField(max_length=64, blank=True)
+    # HMAC of the previous entry's chain_hash and this entry's mac, written by `audit_seal`.
+    chain_hash = models.CharField(max_length=64, blank=True)
+    # The unkeyed SHA-256 chain of entries written before decision 0026 (kept as written; the
+    # first seal checks it, then seals those entries like any other).
+    previous_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["sequence"]
+        ordering = ["id"]
         verbose_name_plural = "audit entries"
+        # For the break-the-glass throttle: one person's recent refusals.
+        indexes = [models.Index(fields=["actor", "action", "at"], name="audit_actor_action_at")]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.action} {self.object_type} {self.object_id}"
+        return f"#{self.sequence or '-'} {self.action} {self.object_type} {self.object_id}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
@@ -57,11 +71,15 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """One row: the chain's last hash and length. Locked while appending, so two writers
-    never link to the same predecessor."""
+    """One row: the sealed chain's length and last chain hash. Only `audit_seal` locks it, so
+    audited writes never wait on it (decision 0026). The checkpoint file outside the database,
+    not this row, is the authority on how long the chain was."""
 
     last_hash = models.CharField(max_length=64, default="0" * 64)
     length = models.PositiveBigIntegerField(default=0)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+    # Which key sealed the chain (a short HMAC, not the key); empty before the first seal.
+    key_id = models.CharField(max_length=16, blank=True)
 
     def __str__(self) -> str:
         return f"audit chain of {self.length}"

@@ -159,6 +159,18 @@ def _normalised(assessment: Assessment, respondent: str, answers: dict[str, Any]
     )
 
 
+def _refused(user, kind: str, asked: Any, status: int) -> None:
+    """A refusal through the API is audited like one on a page (cwtt/access/middleware.py), so
+    trying one id after another shows in the trail; nothing about the record is written."""
+    audit_record(
+        action=AuditEntry.Action.REFUSED,
+        actor=user,
+        object_type=kind,
+        object_id=asked,
+        detail={"page": "offline_sync", "status": status},
+    )
+
+
 def sync_record(user, data: Any) -> SyncAnswer:
     """Check one record against the server's and save it, all in one transaction, so that a
     change made on the server between the check and the write cannot be overwritten."""
@@ -172,6 +184,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
         return SyncAnswer(400, {"errors": problems})
     child = policy.child_for(user, data["child"])
     if child is None:
+        _refused(user, "child", data["child"], 404)
         return SyncAnswer(
             404, {"errors": {"child": _("This child is not at one of your schools.")}}
         )
@@ -201,6 +214,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
             )
         refused = ownership_problems(existing, respondent=respondent, status=status, assessor=user)
         if refused:
+            _refused(user, "assessment", record_id, 403)
             return SyncAnswer(403, {"errors": refused})
         same = (
             existing.status == status
@@ -234,6 +248,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
     except AssessmentConflict as conflict:
         return _conflict(user, child, "also_done", conflict.other)
     except AssessmentRefused as refused:
+        _refused(user, "assessment", record_id, 403)
         return SyncAnswer(403, {"errors": refused.errors})
     except AssessmentInvalid as invalid:
         return SyncAnswer(422, {"errors": invalid.errors})

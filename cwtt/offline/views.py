@@ -6,7 +6,6 @@ import json
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -17,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cwtt.access import policy
-from cwtt.access.audit import audit_record
+from cwtt.access.audit import audit_record_many
 from cwtt.access.models import AuditEntry
 
 from .pack import offline_pack
@@ -89,15 +88,13 @@ def pack(request: HttpRequest) -> JsonResponse:
         for child in group["children"]
     )
     # One entry per child, so each child's audit report shows the copy taken to a phone.
-    with transaction.atomic():
-        for child_id in child_ids:
-            audit_record(
-                action=AuditEntry.Action.EXPORT,
-                actor=request.user,
-                object_type="offline_pack",
-                child_id=child_id,
-                detail={"purpose": "offline work on a phone"},
-            )
+    audit_record_many(
+        action=AuditEntry.Action.EXPORT,
+        actor=request.user,
+        object_type="offline_pack",
+        child_ids=child_ids,
+        detail={"purpose": "offline work on a phone"},
+    )
     return JsonResponse(data)
 
 

@@ -252,7 +252,7 @@ def _audit_records(child: Child) -> list[Record]:
 
     anonymised = Anonymisation.objects.filter(child=child).exists()
     records = []
-    for entry in AuditEntry.objects.filter(child_id=child.pk).order_by("sequence"):
+    for entry in AuditEntry.objects.filter(child_id=child.pk).order_by("id"):
         record: Record = {
             "fields": {
                 "When": plain(entry.at),

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from cwtt.access.audit import verify_chain
+from cwtt.access.audit import audit_record, audit_seal, verify_chain
 from cwtt.access.models import AuditEntry
 from cwtt.assessments.actions import assessment_save
 
@@ -83,7 +83,8 @@ def test_assessment_changes_are_recorded_with_before_and_after(child, wave, peop
 
 
 def make_trail(child, wave):
-    """Three entries: one questionnaire created, then changed twice."""
+    """Three entries (one questionnaire created, then changed twice), sealed: numbered 1 to 3
+    and checkpointed outside the database."""
     record = uuid.uuid4()
     for meals in (3, 4, 5):
         assessment_save(
@@ -94,12 +95,23 @@ def make_trail(child, wave):
             assessed_on=dt.date(2026, 3, 1),
             uuid=record,
         )
+    assert audit_seal().sealed == 3
 
 
 def test_an_intact_trail_verifies(child, wave):
     make_trail(child, wave)
     output, code = run("audit", "verify")
-    assert code == 0 and "intact: 3 entries" in output
+    assert code == 0 and "intact: 3 entries, 3 sealed; 1 checkpoint(s)" in output
+
+
+def test_entries_not_yet_sealed_verify_and_are_counted(child, wave):
+    make_trail(child, wave)
+    audit_record(action=AuditEntry.Action.EXPORT, object_type="report", child_id=child.pk)
+    output, code = run("audit", "verify")
+    assert code == 0 and "intact: 4 entries, 3 sealed" in output
+    assert "1 entries are not sealed yet" in output
+    output, code = run("audit", "seal")
+    assert code == 0 and "Sealed 1 entries; the chain has 4; checkpoint written" in output
 
 
 def test_an_edited_entry_is_detected(child, wave):
@@ -115,9 +127,9 @@ def test_an_edited_digest_or_field_is_detected(child, wave):
     make_trail(child, wave)
     AuditEntry.objects.filter(sequence=2).update(detail_digest="0" * 64)
     AuditEntry.objects.filter(sequence=3).update(actor_name="someone else")
-    problems = {(p.sequence, p.message) for p in verify_chain()}
-    assert (2, "its content was changed after it was written") in problems
-    assert (3, "its content was changed after it was written") in problems
+    problems = {(p.where, p.message) for p in verify_chain()}
+    assert ("entry 2", "its content was changed after it was written") in problems
+    assert ("entry 3", "its content was changed after it was written") in problems
 
 
 def test_erasing_a_childs_details_keeps_the_chain_verifiable(child, other_child, wave):
@@ -146,23 +158,25 @@ def test_blanking_details_without_a_recorded_erasure_is_detected(child, wave):
 
     make_trail(child, wave)
     AuditEntry.objects.filter(sequence=2).update(detail={}, detail_erased_at=timezone.now())
-    problems = [(p.sequence, p.message) for p in verify_chain()]
-    assert problems == [(2, "its detail was blanked without a recorded erasure")]
+    problems = [(p.where, p.message) for p in verify_chain()]
+    assert problems == [("entry 2", "its detail was blanked without a recorded erasure")]
 
 
 def test_a_deleted_entry_is_detected(child, wave):
     make_trail(child, wave)
     AuditEntry.objects.filter(sequence=2).delete()  # a queryset delete bypasses the model's guard
-    problems = [p.message for p in verify_chain()]
-    assert "entries 2 to 2 are missing" in problems
-    assert "does not link to the entry before it" in problems
+    problems = [(p.where, p.message) for p in verify_chain()]
+    assert ("entry 2", "entries 2 to 2 are missing") in problems
+    assert ("entry 3", "does not link to the entry before it") in problems
 
 
 def test_removing_the_newest_entries_is_detected(child, wave):
     make_trail(child, wave)
     AuditEntry.objects.filter(sequence=3).delete()
     output, code = run("audit", "verify")
-    assert code == 1 and "last entries were removed" in output
+    assert code == 1
+    assert "the chain had 3 sealed entries then, but the database has 2" in output
+    assert "chain head: does not match the sealed entries" in output
 
 
 def test_entries_cannot_be_changed_or_deleted_through_the_application(child, wave):
@@ -173,3 +187,35 @@ def test_entries_cannot_be_changed_or_deleted_through_the_application(child, wav
         entry.save()
     with pytest.raises(RuntimeError, match="append-only"):
         entry.delete()
+
+
+def test_asking_for_another_schools_children_leaves_one_refusal_per_request(
+    client, people, child, other_child
+):
+    client.force_login(people["tumi"])
+    missing = other_child.pk + 1000
+    for child_id in (other_child.pk, missing, other_child.pk):
+        assert client.get(reverse("child", args=[child_id])).status_code == 404
+    refusals = list(AuditEntry.objects.filter(action="refused"))
+    assert [(e.actor, e.object_type, e.object_id) for e in refusals] == [
+        (people["tumi"], "child", str(other_child.pk)),
+        (people["tumi"], "child", str(missing)),
+        (people["tumi"], "child", str(other_child.pk)),
+    ]
+    # The id asked and the page, nothing about the child (who may not even exist).
+    for entry in refusals:
+        assert entry.child_id is None
+        assert entry.detail == {"page": "child", "status": 404}
+    assert other_child.first_name not in str(refusals[0].detail)
+    # A child in Tumi's school is seen as usual, with no refusal.
+    assert client.get(reverse("child", args=[child.pk])).status_code == 200
+    assert AuditEntry.objects.filter(action="refused").count() == 3
+
+
+def test_refusals_on_other_records_name_the_record_asked(client, people, other_child):
+    client.force_login(people["tumi"])
+    assert client.get(reverse("child_record", args=[other_child.pk])).status_code == 404
+    assert client.get(reverse("case", args=[987654])).status_code == 404
+    assert list(
+        AuditEntry.objects.filter(action="refused").values_list("object_type", "object_id")
+    ) == [("child", str(other_child.pk)), ("case", "987654")]

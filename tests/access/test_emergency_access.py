@@ -155,3 +155,61 @@ def test_someone_else_cannot_read_the_review_page(client, people, other_child, s
     grant = open_for(people["sam"], other_child)
     sign_in(client, people["tumi"])
     assert client.get(reverse("emergency_review", args=[grant.pk])).status_code == 404
+
+
+def test_a_failed_lookup_is_audited_without_the_names_typed(people, other_child):
+    with pytest.raises(EmergencyRefused, match="No single child"):
+        open_for(people["sam"], other_child, first_name="Nosuch")
+    entry = AuditEntry.objects.get(action="refused")
+    assert (entry.actor, entry.object_type, entry.object_id) == (
+        people["sam"],
+        "emergency_lookup",
+        str(other_child.school_id),
+    )
+    assert entry.detail == {"outcome": "no_match"} and entry.child_id is None
+    assert "Nosuch" not in str(entry.detail) + entry.object_id
+
+
+def test_after_five_failed_lookups_further_lookups_are_refused_for_an_hour(
+    clock, people, other_child, supervisor
+):
+    sam = people["sam"]
+    for attempt in range(5):
+        with pytest.raises(EmergencyRefused, match="No single child"):
+            open_for(sam, other_child, first_name=f"Guess{attempt}")
+    # Even the right details are refused now, and nothing is opened.
+    with pytest.raises(EmergencyRefused) as refused:
+        open_for(sam, other_child)
+    assert "5 look-ups that found no child in the last hour" in refused.value.errors["name"]
+    assert "try again at" in refused.value.errors["name"]
+    assert not EmergencyAccess.objects.exists()
+    assert policy.child_access(sam, other_child.pk) is None
+    outcomes = list(
+        AuditEntry.objects.filter(action="refused").values_list("detail__outcome", flat=True)
+    )
+    assert outcomes == ["no_match"] * 5 + ["blocked"]
+    # Another social worker is not held back by Sam's failures.
+    assert open_for(_person("lwazi", "social_worker"), other_child).child == other_child
+    # Still blocked 59 minutes on; an hour after the failures, Sam may look up again.
+    clock.shift(timedelta(minutes=59))
+    with pytest.raises(EmergencyRefused, match="try again at 10:00"):
+        open_for(sam, other_child)
+    clock.shift(timedelta(minutes=2))
+    assert open_for(sam, other_child).child == other_child
+
+
+def test_the_request_page_shows_the_lookup_limit_plainly(client, people, other_child):
+    sign_in(client, people["sam"])
+    form = {
+        "school": other_child.school_id,
+        "first_name": "Nosuch",
+        "last_name": other_child.last_name,
+        "date_of_birth": other_child.date_of_birth.isoformat(),
+        "reason": REASON,
+    }
+    for _ in range(5):
+        client.post(reverse("emergency_request"), form)
+    page = client.post(reverse("emergency_request"), {**form, "first_name": other_child.first_name})
+    assert page.status_code == 200
+    assert "found no child in the last hour" in page.content.decode()
+    assert not EmergencyAccess.objects.exists()

@@ -140,7 +140,7 @@ def test_requests_and_decisions_are_audited(sam_case, people):
     case = sam_case("case_plan")
     approval = approval_request(case=case, kind="plan", by=people["sam"])
     approval_decide(approval=approval, decision="reject", by=people["sue"], comment="Secret")
-    entries = AuditEntry.objects.filter(object_type="case_approval").order_by("sequence")
+    entries = AuditEntry.objects.filter(object_type="case_approval").order_by("id")
     assert [(e.action, e.actor.username) for e in entries] == [
         ("create", "sam"),
         ("change", "sue"),

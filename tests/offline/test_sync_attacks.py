@@ -109,6 +109,9 @@ def test_someone_elses_record_cannot_be_overwritten_with_its_id_and_revision(
     )
     status, body = send(client, attack)
     assert status == 403 and "someone else" in body["errors"]["uuid"]
+    assert AuditEntry.objects.filter(
+        action="refused", object_type="assessment", object_id=str(disclosed.uuid)
+    ).exists()
     assert "cg_hit" not in json.dumps(body)
     # The same with the questionnaire submitted and new answers: refused as well.
     status, _ = send(client, dict(attack, status="submitted", answers={"cg_meals": 3}))
@@ -182,6 +185,9 @@ def test_another_schools_wave_or_child_is_refused(client, people, child, other_c
     sign_in(client, people["fiona"])
     before = snapshot()
     assert send(client, record(other_child, wave))[0] == 404
+    assert AuditEntry.objects.filter(
+        action="refused", object_type="child", object_id=str(other_child.pk)
+    ).exists()
     elsewhere = record(child, wave)
     elsewhere["wave"] = wave.pk + 999
     assert send(client, elsewhere)[0] == 422
