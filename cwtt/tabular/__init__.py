@@ -10,7 +10,14 @@ file it will not read: the wrong encoding, an oversized cell, a NUL character, a
 encrypted or oversized workbook, an empty file, or more rows than the limit.
 """
 
-from .cells import csv_writer, safe_cell, safe_row, xlsx_row, xlsx_text_cell
+from .cells import (
+    csv_writer,
+    needs_neutralising,
+    safe_cell,
+    safe_row,
+    xlsx_row,
+    xlsx_text_cell,
+)
 from .reading import (
     MAX_CELL_CHARACTERS,
     MAX_COLUMNS,
@@ -29,6 +36,7 @@ __all__ = [
     "TableError",
     "csv_rows",
     "csv_writer",
+    "needs_neutralising",
     "read_grid",
     "safe_cell",
     "safe_row",

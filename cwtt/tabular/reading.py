@@ -186,7 +186,7 @@ def _csv_problem(number: int, error: csv.Error) -> str:
     if "field larger than field limit" in str(error):
         return (
             f"row {number} has a cell longer than {MAX_CELL_CHARACTERS:,} characters, the most "
-            "CWTT reads. This is most often a quote mark (\") that opens a cell and is never "
+            'CWTT reads. This is most often a quote mark (") that opens a cell and is never '
             "closed, so the rest of the file runs into one cell: check that row."
         )
     if "NUL" in str(error):
@@ -199,9 +199,7 @@ def _decoding_problem(path: Path) -> str:
     with path.open("rb") as raw:
         start = raw.read(2)
         if start in (b"\xff\xfe", b"\xfe\xff"):
-            return (
-                "the file is saved as UTF-16 ('Unicode Text'), not UTF-8. " + SAVE_AS_UTF8
-            )
+            return "the file is saved as UTF-16 ('Unicode Text'), not UTF-8. " + SAVE_AS_UTF8
         raw.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         line = 1
