@@ -32,8 +32,13 @@ class Command(BaseCommand):
             summary = score_rows(measure, csv_rows(input, delimiter=","), buffer)
         except (CsvColumnError, TableError) as error:
             raise CommandError(f"{input}: {error}") from None
-        with open(output, "w", newline="", encoding="utf-8") as target:
-            target.write(buffer.getvalue())
+        except OSError as error:
+            raise CommandError(f"{input}: cannot be read ({error.strerror or error})") from None
+        try:
+            with open(output, "w", newline="", encoding="utf-8") as target:
+                target.write(buffer.getvalue())
+        except OSError as error:
+            raise CommandError(f"{output}: cannot be written ({error.strerror or error})") from None
         self.stdout.write(
             f"{measure}: {summary.rows} rows read, {summary.scored} scored, "
             f"{summary.errors} with errors (see the 'error' column) → {output}"
