@@ -14,9 +14,9 @@ it will not read (decision 0029):
   with more than `max_rows` rows below the first (the reader stops there and says so).
 
 A workbook's first sheet is streamed (openpyxl's read-only mode), so a sheet of 300,000 rows is
-never held in memory: reading stops at the first filled row past the limit. The size a sheet
-claims for itself is ignored (a file can claim a million columns); each row is read only as
-wide as its row of column names. Blank rows between filled ones are kept so that row numbers
+never held in memory: reading stops at the first filled row past the limit. Only the first sheet
+is opened, and the size it claims for itself is ignored (a file can claim a million columns);
+each row is read only as wide as its row of column names. Blank rows between filled ones are kept so that row numbers
 stay the spreadsheet's (the column names are row 1); blank rows at the end are dropped.
 """
 
@@ -34,8 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import openpyxl
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 # The csv module's own limit (131,072 characters); Excel's cells hold at most 32,767.
 MAX_CELL_CHARACTERS = csv.field_size_limit()
@@ -225,16 +226,15 @@ def _decoding_problem(path: Path) -> str:
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     _check_workbook_file(path)
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        reader = _FirstSheetReader(path, read_only=True, data_only=True)
+        reader.read()
+        workbook = reader.wb
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged workbook
         raise TableError(_NOT_A_WORKBOOK) from None
     try:
         if not workbook.worksheets:
             raise TableError("the workbook has no sheet of rows and columns.")
         sheet = workbook.worksheets[0]
-        # The size the sheet states is the file's word only: a hostile one states a million
-        # columns, and openpyxl pads every row to it. Read the rows that are there instead.
-        sheet.reset_dimensions()
         header = [_cell_text(v) for v in next(sheet.iter_rows(max_row=1, values_only=True), ())]
         header = _trimmed(header)
         yield header
@@ -247,6 +247,30 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
         raise TableError(_NOT_A_WORKBOOK) from None
     finally:
         workbook.close()
+
+
+class _SheetAsItComes(ReadOnlyWorksheet):
+    """openpyxl's streamed sheet, without the size the sheet states for itself.
+
+    That size is the file's word only: a hostile sheet states a million columns, and openpyxl
+    pads every row to it; and where a sheet states none (openpyxl's own write-only mode writes
+    none), openpyxl parses the whole sheet once just to look for it, which for 300,000 rows
+    costs as much as reading them. Without it each row is read as it is in the file."""
+
+    def _get_size(self) -> None:
+        pass
+
+
+class _FirstSheetReader(ExcelReader):
+    """openpyxl's read-only workbook reader, opening only the first sheet, as _SheetAsItComes
+    (ExcelReader.read_worksheets opens every sheet, reading each one's size)."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                worksheet = _SheetAsItComes(self.wb, sheet.name, rel.target, self.shared_strings)
+                self.wb._sheets.append(worksheet)
+                return
 
 
 _NOT_A_WORKBOOK = (
