@@ -121,8 +121,10 @@ def broken_xlsx(draw, kind: str) -> tuple[str, bytes]:
 
 
 def broken(kind: str):
-    return broken_csv(kind) | broken_xlsx(kind) | st.tuples(
-        st.sampled_from(["file.csv", "file.xlsx"]), st.binary(max_size=512)
+    return (
+        broken_csv(kind)
+        | broken_xlsx(kind)
+        | st.tuples(st.sampled_from(["file.csv", "file.xlsx"]), st.binary(max_size=512))
     )
 
 
