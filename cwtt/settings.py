@@ -406,3 +406,8 @@ CWTT_REFERRAL_RULES = os.environ.get("CWTT_REFERRAL_RULES", "")
 CWTT_DOUBLE_DIPPING_DAYS = envint("CWTT_DOUBLE_DIPPING_DAYS", 30)
 # Data quality (docs/quality.md): more assessments than this by one person in one day is flagged.
 CWTT_QUALITY_MAX_PER_DAY = envint("CWTT_QUALITY_MAX_PER_DAY", 25)
+# Imports (decision 0029): a file with more rows than this below its column names is refused
+# whole, before anything is checked, so a 300,000-row sheet is never loaded into memory.
+CWTT_IMPORT_MAX_ROWS = envint("CWTT_IMPORT_MAX_ROWS", 100_000)
+if CWTT_IMPORT_MAX_ROWS < 1:
+    raise ValueError(f"CWTT_IMPORT_MAX_ROWS={CWTT_IMPORT_MAX_ROWS} must be at least 1.")

@@ -12,7 +12,6 @@ research exports", says why each choice was made.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
@@ -33,6 +32,7 @@ from cwtt.consent.models import Purpose
 from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import DOMAINS, RESPONDENTS, Question
 from cwtt.registry.models import Location
+from cwtt.tabular import csv_writer
 
 from .models import Assessment, RiskProfile, Wave
 
@@ -220,7 +220,7 @@ def research_export(*, output: str | Path, wave: Wave | None = None, key: str | 
     count = 0
     try:
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
-            writer = csv.writer(file)
+            writer = csv_writer(file)  # text that could run as a formula is quoted
             writer.writerow(header)
             for row in rows:
                 writer.writerow(row)

@@ -285,6 +285,9 @@ def read_rules_file(path: str | Path) -> RulesResult:
         return RulesResult(problems=[RuleProblem(None, None, f"{path}: no such file")])
     except UnicodeDecodeError:
         return RulesResult(problems=[RuleProblem(None, None, f"{path}: not UTF-8 text")])
+    except OSError as error:  # a folder, no permission: say so rather than fail with a traceback
+        problem = f"{path}: cannot be read ({error.strerror or error})"
+        return RulesResult(problems=[RuleProblem(None, None, problem)])
     return read_rules_text(text)
 
 

@@ -1,10 +1,13 @@
 """Bulk imports of the registry from CSV or XLSX: a district's schools and its class lists.
 
 `read_table(path)` turns a .csv (UTF-8 with or without a byte-order mark; comma, semicolon or
-tab separated) or an .xlsx (first sheet) into one dict per data row, keyed by the header names
-in lower_snake_case ("Date of Birth" -> "date_of_birth"). Blank rows inside the table are kept
-as all-blank dicts so row numbers stay those of the spreadsheet (header = row 1, first data
-row = row 2); the importers skip them.
+tab separated) or an .xlsx (first sheet, streamed) into one dict per data row, keyed by the
+header names in lower_snake_case ("Date of Birth" -> "date_of_birth"). Blank rows inside the
+table are kept as all-blank dicts so row numbers stay those of the spreadsheet (header = row 1,
+first data row = row 2); the importers skip them. A file that cannot be read safely (wrong
+encoding, damaged or encrypted workbook, more than CWTT_IMPORT_MAX_ROWS rows, ...) raises
+TableError with a plain message: cwtt/tabular/reading.py, decision 0029. So does a file whose
+first row lacks a required column, or that has no rows below it.
 
 `import_schools(rows, dry_run=...)` and `import_children(rows, dry_run=...)` check every row
 first and write only when no row has an error, in one transaction: a file is imported whole or
@@ -26,25 +29,23 @@ are written, so a re-import of an unchanged list leaves each child's `updated_at
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openpyxl
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
+from cwtt.tabular import Grid, TableError, read_grid
+from cwtt.tabular.reading import cell_text as _cell_text
 
 from . import validation
 from .models import Caregiver, Child, ChildCaregiver, Household, Location, School, SchoolClass
@@ -166,10 +167,6 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}es" if noun.endswith("s") else f"{n} {noun}s"
 
 
-class TableError(ValueError):
-    """The file as a whole cannot be imported: unreadable, the wrong kind, or a bad header."""
-
-
 class MissingColumnsError(TableError):
     def __init__(self, missing: Sequence[str], required: Sequence[str]) -> None:
         self.missing = list(missing)
@@ -180,23 +177,34 @@ class MissingColumnsError(TableError):
         )
 
 
+class NoRowsError(TableError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the file has column names but no rows below them; there is nothing to import."
+        )
+
+
 # --- Reading files ------------------------------------------------------------------------
 
 
-def read_table(path: str | Path) -> list[dict[str, str]]:
+class Table(list):
+    """The rows of a file as dicts, and `columns`: the names in its first row, so that a file
+    with a header and no rows is still checked for missing columns."""
+
+    def __init__(self, rows: Iterable[dict[str, str]], columns: Sequence[str]) -> None:
+        super().__init__(rows)
+        self.columns = tuple(columns)
+
+
+def read_table(path: str | Path, *, max_rows: int | None = None) -> Table:
     """The rows of a .csv or .xlsx file as dicts keyed by lower_snake_case header names.
 
-    Raises FileNotFoundError for a missing file and TableError for one that cannot be read.
+    Reads at most `max_rows` rows (default: the CWTT_IMPORT_MAX_ROWS setting) and refuses a
+    longer file. Raises FileNotFoundError for a missing file and TableError, with a plain
+    message, for one that cannot be read (cwtt/tabular/reading.py lists the reasons).
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        grid = _read_csv(path)
-    elif suffix in {".xlsx", ".xlsm"}:
-        grid = _read_xlsx(path)
-    else:
-        raise TableError(f"CWTT reads .csv and .xlsx files, not '{suffix or path.name}'.")
-    return _grid_to_rows(grid)
+    limit = settings.CWTT_IMPORT_MAX_ROWS if max_rows is None else max_rows
+    return _grid_to_rows(read_grid(path, max_rows=limit))
 
 
 def normalise_header(name: str) -> str:
@@ -205,54 +213,9 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
 
 
-def _read_csv(path: Path) -> list[list[str]]:
-    try:
-        # utf-8-sig drops the byte-order mark Excel writes with "CSV UTF-8", and reads plain UTF-8.
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise TableError(
-            "the file is not UTF-8 text; in Excel use Save As > 'CSV UTF-8 (Comma delimited)'."
-        ) from None
-    # Excel in a locale with a decimal comma writes semicolons; pick what the header uses.
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
-def _read_xlsx(path: Path) -> list[list[str]]:
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError):
-        raise TableError("the file is not an .xlsx workbook that CWTT can open.") from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        # A spreadsheet stores 700111111 or 2026 as a float; "700111111.0" is no EMIS number.
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _grid_to_rows(grid: list[list[str]]) -> list[dict[str, str]]:
-    while grid and not any(cell.strip() for cell in grid[-1]):
-        grid.pop()
-    if not grid:
-        return []
+def _grid_to_rows(grid: Grid) -> Table:
     columns: dict[str, int] = {}
-    for index, cell in enumerate(grid[0]):
+    for index, cell in enumerate(grid.header):
         name = normalise_header(cell)
         if not name:
             continue  # an unnamed column (often a stray empty one in a spreadsheet)
@@ -262,13 +225,14 @@ def _grid_to_rows(grid: list[list[str]]) -> list[dict[str, str]]:
                 f"{get_column_letter(index + 1)} are both named {name}; rename or remove one."
             )
         columns[name] = index
-    return [
+    rows = (
         {
             name: (cells[index].strip() if index < len(cells) else "")
             for name, index in columns.items()
         }
-        for cells in grid[1:]
-    ]
+        for cells in grid.rows
+    )
+    return Table(rows, columns)
 
 
 # --- Shared row checks --------------------------------------------------------------------
@@ -316,13 +280,16 @@ def _numbered_rows(
     optional: Sequence[str],
     report: ImportReport,
 ) -> list[_Row]:
+    given = rows
     rows = [
         {normalise_header(key): _cell_text(value).strip() for key, value in row.items() if key}
         for row in rows
     ]
-    header = list(dict.fromkeys(key for row in rows for key in row))
+    columns = getattr(given, "columns", None)  # a Table knows its header even with no rows
+    header = [normalise_header(name) for name in columns] if columns is not None else []
+    header = list(dict.fromkeys([*header, *(key for row in rows for key in row)]))
     missing = [column for column in required if column not in header]
-    if rows and missing:
+    if missing:
         raise MissingColumnsError(missing, required)
     for column in header:
         if column not in required and column not in optional:
@@ -330,6 +297,8 @@ def _numbered_rows(
                 RowError(1, column, f"CWTT does not read a column named {column}; it was ignored.")
             )
     numbered = [_Row(index + 2, row, report) for index, row in enumerate(rows) if any(row.values())]
+    if not numbered:
+        raise NoRowsError()
     report.rows = len(numbered)
     return numbered
 

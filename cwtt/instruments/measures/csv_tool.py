@@ -30,7 +30,10 @@ module asks.
 """
 
 import csv
+from collections.abc import Iterable
 from typing import NamedTuple, TextIO
+
+from cwtt.tabular import csv_writer
 
 from .errors import MeasureInputError
 from .registry import MEASURES, Measure, UnknownMeasureError, compute, get_measure
@@ -43,6 +46,7 @@ __all__ = [
     "UnknownMeasureError",
     "compute",
     "score_csv",
+    "score_rows",
 ]
 
 ERROR_COLUMN = "error"
@@ -110,8 +114,14 @@ def score_csv(measure: str, input_file: TextIO, output_file: TextIO) -> CsvSumma
     Raises UnknownMeasureError for an unknown measure and CsvColumnError for an empty file or
     a header lacking a required column; in both cases nothing has been written.
     """
+    return score_rows(measure, csv.reader(input_file), output_file)
+
+
+def score_rows(measure: str, records: Iterable[list[str]], output_file: TextIO) -> CsvSummary:
+    """`score_csv` for records already split into cells (such as cwtt.tabular.csv_rows gives),
+    so the caller decides how the file is read and what a file it cannot read means."""
     spec = get_measure(measure)
-    reader = csv.reader(input_file)
+    reader = iter(records)
     header = next(reader, None)
     if header is None:
         raise CsvColumnError(
@@ -123,7 +133,7 @@ def score_csv(measure: str, input_file: TextIO, output_file: TextIO) -> CsvSumma
     width = len(header)
     blank_results = [""] * len(spec.output_columns)
 
-    writer = csv.writer(output_file)
+    writer = csv_writer(output_file)  # copied cells that could run as formulas are quoted
     writer.writerow([*header, *spec.output_columns, ERROR_COLUMN])
     rows = errors = 0
     for row in reader:

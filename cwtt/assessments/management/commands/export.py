@@ -4,8 +4,6 @@ risk-profiles is for the data manager (child ids and school EMIS numbers); resea
 de-identified for researchers (cwtt/assessments/research_export.py).
 """
 
-import csv
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cwtt.access.audit import audit_record
@@ -13,6 +11,7 @@ from cwtt.access.models import AuditEntry
 from cwtt.assessments.models import RiskProfile, Wave
 from cwtt.assessments.research_export import ExportRefused, research_export
 from cwtt.instruments.engine.definition import DOMAINS
+from cwtt.tabular import csv_writer
 
 COLUMNS = ["child_id", "school", "wave", *DOMAINS, "overall", "urgent", "discordant"]
 
@@ -51,7 +50,7 @@ class Command(BaseCommand):
         )
         count = 0
         with open(output, "w", newline="", encoding="utf-8") as target:
-            writer = csv.writer(target)
+            writer = csv_writer(target)  # text that could run as a formula is quoted
             writer.writerow(COLUMNS)
             for row in rows.iterator(chunk_size=2000):
                 *values, urgent, discordant = row

@@ -10,6 +10,7 @@ from cwtt.instruments.actions import InstrumentRejected, instrument_publish
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, InstrumentDefinition
 from cwtt.instruments.engine.reader import InstrumentFileError, read_instrument, read_sheets
 from cwtt.instruments.models import Instrument
+from cwtt.tabular import xlsx_row
 
 
 class Command(BaseCommand):
@@ -99,9 +100,10 @@ class Command(BaseCommand):
         workbook.remove(workbook.active)
         for sheet in sheets.values():
             worksheet = workbook.create_sheet(sheet.name)
-            worksheet.append(sheet.headers)
+            # Text is kept exactly (it is the instrument) but stored as text, never a formula.
+            worksheet.append(xlsx_row(worksheet, sheet.headers))
             for _, row in sheet.rows:
-                worksheet.append([row.get(h, "") for h in sheet.headers])
+                worksheet.append(xlsx_row(worksheet, [row.get(h, "") for h in sheet.headers]))
         workbook.save(output)
         self.stdout.write(
             f"Wrote {output} with sheets {', '.join(s.name for s in sheets.values())}."

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cwtt.instruments.measures.csv_tool import CsvColumnError, score_csv
+from cwtt.instruments.measures.csv_tool import CsvColumnError, score_rows
 from cwtt.instruments.measures.registry import MEASURES
+from cwtt.tabular import TableError, csv_rows
 
 
 class Command(BaseCommand):
@@ -22,19 +24,21 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="CSV file to write")
 
     def handle(self, *args, measure: str, input: str, output: str, **options) -> None:
+        if not Path(input).is_file():
+            raise CommandError(f"{input}: no such file")
         try:
-            with open(input, newline="", encoding="utf-8-sig") as source:
-                # Score into memory first, so a file that is refused leaves no half-written output.
-                buffer = io.StringIO()
-                summary = score_csv(measure, source, buffer)
-        except FileNotFoundError:
-            raise CommandError(f"{input}: no such file") from None
-        except UnicodeDecodeError:
-            raise CommandError(f"{input}: not a UTF-8 text file") from None
-        except CsvColumnError as error:
+            # Score into memory first, so a file that is refused leaves no half-written output.
+            buffer = io.StringIO()
+            summary = score_rows(measure, csv_rows(input, delimiter=","), buffer)
+        except (CsvColumnError, TableError) as error:
             raise CommandError(f"{input}: {error}") from None
-        with open(output, "w", newline="", encoding="utf-8") as target:
-            target.write(buffer.getvalue())
+        except OSError as error:
+            raise CommandError(f"{input}: cannot be read ({error.strerror or error})") from None
+        try:
+            with open(output, "w", newline="", encoding="utf-8") as target:
+                target.write(buffer.getvalue())
+        except OSError as error:
+            raise CommandError(f"{output}: cannot be written ({error.strerror or error})") from None
         self.stdout.write(
             f"{measure}: {summary.rows} rows read, {summary.scored} scored, "
             f"{summary.errors} with errors (see the 'error' column) → {output}"

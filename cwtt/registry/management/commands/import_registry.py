@@ -43,6 +43,8 @@ class Command(BaseCommand):
             report = IMPORTERS[what](read_table(path), dry_run=dry_run)
         except TableError as error:
             raise CommandError(f"{file}: {error}") from None
+        except OSError as error:  # unreadable: permissions, a device, a file that vanished
+            raise CommandError(f"{file}: cannot be read ({error.strerror or error})") from None
         for line in report.report_lines():
             self.stdout.write(line)
         if report.errors:
