@@ -1,8 +1,11 @@
 """Django settings for CWTT, read from the environment.
 
-Every setting has a safe embedded default (SQLite under the data directory, in-process work),
-so `cwtt runserver` works on a fresh clone; production sets DATABASE_URL, SECRET_KEY and
-ALLOWED_HOSTS. The helpers fail loudly on a bad value rather than guessing.
+Two ways to run (decision 0034). Embedded, the default: SQLite under the data directory,
+in-process work, and secrets generated once in the data directory, so `cwtt runserver`,
+`scripts/demo` and the tests need nothing. Production (`CWTT_ENV=production`, docs/deploy.md):
+every secret, the database and the host names come from the environment, and start-up stops
+with one message naming each one missing. The helpers fail loudly on a bad value rather than
+guessing.
 """
 
 import os
@@ -12,6 +15,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -48,18 +52,68 @@ def envsecret(name: str) -> str | None:
         return os.environ[name]
     path = os.environ.get(f"{name}_FILE")
     if path:
-        return Path(path).read_text().strip()
+        try:
+            return Path(path).read_text().strip() or None
+        except OSError as error:
+            # Name the variable and the file, never the content.
+            raise ImproperlyConfigured(
+                f"{name}_FILE names {path}, which cannot be read: {error.strerror}."
+            ) from None
     return None
 
 
 DATA_DIR = Path(os.environ.get("CWTT_DATA_DIR", PROJECT_DIR / "data"))
 DEBUG = envbool("CWTT_DEBUG", False)
 
+# Embedded or production (decision 0034, docs/deploy.md). Production is asked for by name rather
+# than guessed from the database: the tests run on PostgreSQL too, and need nothing set.
+CWTT_ENV = (os.environ.get("CWTT_ENV") or "embedded").strip().lower()
+if CWTT_ENV not in {"embedded", "production"}:
+    raise ImproperlyConfigured(f"CWTT_ENV={CWTT_ENV!r} must be embedded or production.")
+PRODUCTION = CWTT_ENV == "production"
 
-def local_secret(name: str, make=lambda: secrets.token_urlsafe(50)) -> str:
+# Secrets every web process and worker must share. Generated per data directory they would differ
+# between two machines: notes encrypted on one could not be read on the other, the audit trail
+# sealed by one would fail on the other, and research pseudonyms would change.
+SHARED_SECRETS = ("SECRET_KEY", "CWTT_ENCRYPTION_KEYS", "CWTT_PSEUDONYM_KEY", "CWTT_AUDIT_KEY")
+# Settings production must name itself; their embedded defaults only fit one machine.
+PRODUCTION_SETTINGS = ("DATABASE_URL", "ALLOWED_HOSTS")
+
+
+def missing_for_production() -> list[str]:
+    """The secrets and settings production needs that the environment does not give."""
+    missing = [name for name in SHARED_SECRETS if not envsecret(name)]
+    return missing + [name for name in PRODUCTION_SETTINGS if not os.environ.get(name, "").strip()]
+
+
+if PRODUCTION:
+    # One message naming everything, so a deployer fixes all of it in one go.
+    problems = []
+    if missing := missing_for_production():
+        problems.append(
+            "these are not set: "
+            + ", ".join(missing)
+            + ". Set each in the environment (a secret may instead be in the file named by "
+            "NAME_FILE); docs/deploy.md says how to make each secret, and every machine must "
+            "have the same ones."
+        )
+    if DEBUG:
+        problems.append("CWTT_DEBUG must be false: debug pages show settings and data.")
+    if problems:
+        raise ImproperlyConfigured("CWTT_ENV=production, but " + " And ".join(problems))
+
+# The names of secrets taken from files in the data directory (embedded only), which
+# `cwtt check --deploy` lists (cwtt/operations/checks.py).
+GENERATED_SECRETS: list[str] = []
+
+
+def local_secret(name: str, make=lambda: secrets.token_urlsafe(50), *, setting: str = "") -> str:
     """A secret generated once per data directory (readable by its owner only), so the demo
-    works on a fresh clone and survives restarts. Production sets each secret in the
-    environment instead. Created with O_EXCL, so two processes starting at once agree."""
+    works on a fresh clone and survives restarts. Never in production: start-up stops above
+    first. Created with O_EXCL, so two processes starting at once agree."""
+    assert not PRODUCTION, "production secrets come from the environment"
+    if setting:
+        GENERATED_SECRETS.append(setting)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     key_file = DATA_DIR / name
     try:
@@ -72,7 +126,7 @@ def local_secret(name: str, make=lambda: secrets.token_urlsafe(50)) -> str:
     return key_file.read_text().strip()
 
 
-SECRET_KEY = envsecret("SECRET_KEY") or local_secret("secret_key")
+SECRET_KEY = envsecret("SECRET_KEY") or local_secret("secret_key", setting="SECRET_KEY")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 INSTALLED_APPS = [
@@ -105,6 +159,7 @@ INSTALLED_APPS = [
     "cwtt.dashboards",
     "cwtt.administration",
     "cwtt.offline",
+    "cwtt.operations",
     "cwtt.web",
 ]
 
@@ -204,14 +259,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("CWTT_STATIC_ROOT") or DATA_DIR / "static")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even when empty
-# Serve static files straight from the apps (no collectstatic step on a fresh clone).
+# Serve static files straight from the installed package (no collectstatic step on a fresh
+# clone or after `pip install`); `cwtt collectstatic` is only for a proxy that serves them.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-# Browser libraries installed from npm at the versions package-lock.json pins (scripts/_setup.sh
-# runs `npm ci`) and served by the app itself, so no page needs the internet (decision 0022).
-STATICFILES_DIRS = [("vendor/chartjs", PROJECT_DIR / "node_modules" / "chart.js" / "dist")]
+# Chart.js is a file of the package (cwtt/dashboards/static/vendor/chartjs/), a byte-for-byte
+# copy of what package-lock.json pins, so a `pip install` serves charts with no npm (decision
+# 0034, amending 0022); tests/dashboards/test_chart_files.py compares it with node_modules.
 
 # --- Signing in and security headers (docs/access.md, "Signing in"; decision 0011)
 
@@ -241,6 +297,8 @@ def security_settings(*, tls: bool, secure_cookies: bool = False) -> dict[str, o
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": tls,
     }
     if tls:
+        # A load balancer's health check often comes over plain HTTP, inside the network.
+        values["SECURE_REDIRECT_EXEMPT"] = [r"^health/$"]
         # TLS usually ends at a reverse proxy, which must set X-Forwarded-Proto (and drop a
         # client's own) so that Django knows the request came in over HTTPS.
         values["SECURE_PROXY_SSL_HEADER"] = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -341,7 +399,9 @@ if CWTT_ROUNDING_BASE < 1:
 # The key behind research-export pseudonyms (HMAC-SHA256 of a child's id). Whoever holds it
 # can link a pseudonym back to a child: never give it to researchers.
 # Research exports from the same installation keep each child's pseudonym.
-CWTT_PSEUDONYM_KEY = envsecret("CWTT_PSEUDONYM_KEY") or local_secret("pseudonym_key")
+CWTT_PSEUDONYM_KEY = envsecret("CWTT_PSEUDONYM_KEY") or local_secret(
+    "pseudonym_key", setting="CWTT_PSEUDONYM_KEY"
+)
 
 
 def _encryption_keys() -> list[str]:
@@ -354,7 +414,11 @@ def _encryption_keys() -> list[str]:
     if value is None:
         # Generated once per data directory so the demo works on a fresh clone. Production sets
         # the variable and keeps the key safe: without it the encrypted notes are lost.
-        value = local_secret("encryption_key", lambda: Fernet.generate_key().decode())
+        value = local_secret(
+            "encryption_key",
+            lambda: Fernet.generate_key().decode(),
+            setting="CWTT_ENCRYPTION_KEYS",
+        )
     keys = [key for key in value.replace("\n", ",").split(",") if key.strip()]
     for number, key in enumerate(keys, start=1):
         try:
@@ -377,7 +441,7 @@ CWTT_ENCRYPTION_KEYS = _encryption_keys()
 # edit, forge or re-chain entries unseen. Generated once per data directory for the demo;
 # production sets CWTT_AUDIT_KEY (or CWTT_AUDIT_KEY_FILE) and keeps it with the other secrets,
 # never in the database or its backups. Losing it leaves the trail unverifiable.
-CWTT_AUDIT_KEY = envsecret("CWTT_AUDIT_KEY") or local_secret("audit_key")
+CWTT_AUDIT_KEY = envsecret("CWTT_AUDIT_KEY") or local_secret("audit_key", setting="CWTT_AUDIT_KEY")
 # Where `cwtt audit seal` appends signed checkpoints of the sealed chain: a file outside the
 # database, append-only. Keep a copy somewhere the database's administrators cannot write.
 CWTT_AUDIT_CHECKPOINTS = Path(

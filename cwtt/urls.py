@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("cwtt.quality.urls")),
     path("", include("cwtt.offline.urls")),
     path("", include("cwtt.administration.urls")),
+    path("", include("cwtt.operations.urls")),
 ]

@@ -12,15 +12,16 @@ class DashboardsConfig(AppConfig):
 
 
 def chart_library_installed(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """The dashboards draw their charts with Chart.js from node_modules (decision 0022)."""
+    """The dashboards draw their charts with Chart.js, a file of the package (decision 0034)."""
     from django.contrib.staticfiles import finders
 
     if finders.find("vendor/chartjs/chart.umd.min.js"):
         return []
     return [
         checks.Warning(
-            "Chart.js is not installed, so the dashboards show their tables without charts.",
-            hint="Run 'npm ci' in the project folder (scripts/demo and scripts/test do it).",
+            "Chart.js is missing from the package, so the dashboards show their tables without "
+            "charts.",
+            hint="Run 'npm ci' and then 'scripts/vendor-chartjs' in the project folder.",
             id="dashboards.W001",
         )
     ]

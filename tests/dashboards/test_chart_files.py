@@ -1,5 +1,6 @@
 """Chart.js is served by the app itself (no CDN: the app works with no internet), at the version
-package-lock.json pins, and the dashboards need no inline script or eval (decision 0022)."""
+package-lock.json pins, from a copy in the package (so a `pip install` has it, decision 0034),
+and the dashboards need no inline script or eval (decision 0022)."""
 
 from __future__ import annotations
 
@@ -17,19 +18,38 @@ from ..conftest import sign_in  # noqa: TID252 - shared test helper
 ROOT = Path(settings.PROJECT_DIR)
 
 
-def test_the_finders_find_chart_js_from_node_modules():
-    found = finders.find("vendor/chartjs/chart.umd.min.js")
-    assert found, "Chart.js is missing: run 'npm ci' (scripts/test does)"
-    assert Path(found).is_relative_to(ROOT / "node_modules" / "chart.js")
+PACKAGED = ROOT / "cwtt" / "dashboards" / "static" / "vendor" / "chartjs" / "chart.umd.min.js"
+NPM_COPY = ROOT / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"
 
 
-def test_the_installed_chart_js_is_the_locked_version():
+def locked_chart_js_version() -> str:
     lock = json.loads((ROOT / "package-lock.json").read_text())
     locked = lock["packages"]["node_modules/chart.js"]["version"]
     wanted = json.loads((ROOT / "package.json").read_text())["dependencies"]["chart.js"]
-    installed = json.loads((ROOT / "node_modules/chart.js/package.json").read_text())["version"]
-    assert locked == wanted == installed  # pinned exactly, and what npm ci installed
+    assert locked == wanted  # pinned exactly
+    return locked
+
+
+def test_the_finders_find_chart_js_in_the_package_not_in_node_modules():
+    # A `pip install` has no node_modules: the file must be one of the package's own.
+    found = finders.find("vendor/chartjs/chart.umd.min.js")
+    assert found, "Chart.js is missing from the package: run scripts/vendor-chartjs"
+    assert Path(found) == PACKAGED
+
+
+def test_the_packaged_chart_js_is_the_version_package_lock_pins():
+    locked = locked_chart_js_version()
     assert locked.startswith("4.")
+    assert f"Chart.js v{locked}\n".encode() in PACKAGED.read_bytes()[:100]
+
+
+@pytest.mark.skipif(not NPM_COPY.exists(), reason="node_modules is not installed (npm ci)")
+def test_the_packaged_chart_js_is_byte_for_byte_what_npm_installed():
+    installed = json.loads((ROOT / "node_modules/chart.js/package.json").read_text())["version"]
+    assert installed == locked_chart_js_version(), "run npm ci"
+    assert PACKAGED.read_bytes() == NPM_COPY.read_bytes(), (
+        "the copy in the package differs from node_modules: run scripts/vendor-chartjs"
+    )
 
 
 @pytest.mark.django_db

@@ -1,7 +1,7 @@
-/* The dashboards' charts, drawn with Chart.js (served by the app from node_modules; decision
- * 0022). Each <canvas data-chart="ID"> is drawn from the JSON in <script id="ID"> that the page
- * writes with Django's json_script (cwtt/dashboards/charts.py says what it holds). No inline
- * script and no eval, so the page's Content-Security-Policy (script-src 'self') holds.
+/* The dashboards' charts, drawn with Chart.js (a copy in the package of the version npm pins;
+ * decisions 0022, 0034). Each <canvas data-chart="ID"> is drawn from the JSON in <script id="ID">
+ * that the page writes with Django's json_script (cwtt/dashboards/charts.py says what it holds).
+ * No inline script and no eval, so the page's Content-Security-Policy (script-src 'self') holds.
  *
  * The table next to each chart has the same numbers and is the page's real content; a hidden
  * number is null here and Chart.js leaves its bar out. */
