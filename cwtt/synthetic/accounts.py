@@ -63,13 +63,26 @@ _ORGANISATIONS = {
 
 @transaction.atomic
 def ensure_demo_accounts() -> list[DemoAccount]:
-    """Create (or reset) the demo accounts, assigned to the first school(s) of the district."""
+    """Create the demo accounts, or reset the ones the demo made before, assigned to the first
+    school(s) of the district. An account of the same name that the demo did not make is left
+    exactly as it is (its password and authenticator belong to someone). Returns the accounts
+    ready to use with the demo password."""
+    from .models import DemoDatabase
+
     User = get_user_model()
+    mark, _ = DemoDatabase.objects.get_or_create(pk=1)
+    made_by_demo = set(mark.accounts.values_list("username", flat=True))
     schools = list(School.objects.order_by("pk")[:2])
     district = Location.objects.filter(level=Location.Level.DISTRICT).order_by("pk").first()
     province = Location.objects.filter(level=Location.Level.PROVINCE).order_by("pk").first()
+    ready = []
     for account in DEMO_ACCOUNTS:
-        user, _ = User.objects.get_or_create(username=account.username)
+        user = User.objects.filter(username=account.username).first()
+        if user is None:
+            user = User.objects.create(username=account.username)
+            mark.accounts.add(user)
+        elif account.username not in made_by_demo:
+            continue
         user.first_name, user.last_name = account.first_name, account.last_name
         user.set_password(DEMO_PASSWORD)
         user.is_active = True
@@ -94,7 +107,8 @@ def ensure_demo_accounts() -> list[DemoAccount]:
             staff.schools.clear()
         if role_needs_second_factor(account.role):
             _ensure_demo_device(user)
-    return list(DEMO_ACCOUNTS)
+        ready.append(account)
+    return ready
 
 
 def _ensure_demo_device(user) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cwtt.instruments.actions import instrument_publish
 from cwtt.registry.models import Child
@@ -16,7 +16,8 @@ from cwtt.registry.models import Child
 class Command(BaseCommand):
     help = (
         "Migrate the database, publish the default instrument, generate a demo district if the "
-        "database is empty, create one demo account per role, and serve the web app."
+        "database is empty, create one demo account per role, and serve the web app. Only on a "
+        "database the demo made itself: any other is refused untouched."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,10 +31,32 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         from cwtt.access.two_factor import role_needs_second_factor
         from cwtt.services.demo import ensure_demo_providers
-        from cwtt.synthetic.accounts import DEMO_PASSWORD, ensure_demo_accounts
+        from cwtt.synthetic.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_accounts
+        from cwtt.synthetic.demo_database import (
+            DemoDatabaseState,
+            demo_database_state,
+            mark_as_demo_database,
+        )
 
+        beside = (
+            "To try the demo beside it, give the demo its own folder and database: "
+            "CWTT_ENV=embedded DATABASE_URL= CWTT_DATA_DIR=./demo-data cwtt demo"
+        )
+        if settings.PRODUCTION:
+            raise CommandError(
+                "This is a production installation (CWTT_ENV=production): the demo, with its "
+                f"published password, never runs here. {beside}"
+            )
+        state = demo_database_state()
+        if state is DemoDatabaseState.OTHER:
+            raise CommandError(
+                "This database was not made by `cwtt demo` (it holds accounts, schools, children "
+                f"or an audit trail), so the demo leaves it untouched. {beside}"
+            )
         started = time.monotonic()
         call_command("migrate", verbosity=0)
+        if state is DemoDatabaseState.NEW:
+            mark_as_demo_database()
         path = Path(settings.CWTT_DEFAULT_INSTRUMENT)
         outcome = instrument_publish(data=path.read_bytes(), filename=path.name)
         if outcome.created:
@@ -57,7 +80,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Ready in {time.monotonic() - started:.0f} s."))
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
-        for account in accounts:
+        for account in DEMO_ACCOUNTS:
+            if account not in accounts:
+                self.stdout.write(
+                    f"  {account.username:<14} left as it is: this account was not made by the "
+                    "demo, so its password is not the demo's"
+                )
+                continue
             code = (
                 "  (also a 6-digit code: run `.venv/bin/cwtt demo_code "
                 f"{account.username}` in another terminal)"
