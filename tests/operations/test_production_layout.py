@@ -1,0 +1,161 @@
+"""The production layout, for real (docs/deploy.md): gunicorn with two worker processes, started
+with CWTT_ENV=production and its secrets from the environment, on this machine's PostgreSQL.
+It waits for `/health/`, serves the sign-in page and the charts' script from the package, and
+keeps a person signed in whichever process answers (sessions in the database, one SECRET_KEY).
+
+PostgreSQL only: production is PostgreSQL, and two processes writing one SQLite file is not a
+layout CWTT offers.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "a-long-test-password-42"
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the production layout runs on PostgreSQL (set DATABASE_URL to a PostgreSQL one)",
+    ),
+    pytest.mark.django_db(transaction=True),  # committed, so gunicorn's processes see it
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url_of_the_test_database() -> str:
+    db = settings.DATABASES["default"]  # the test database pytest made
+    user = urllib.parse.quote(db["USER"] or "")
+    password = f":{urllib.parse.quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def production_env(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    env.update(
+        CWTT_ENV="production",
+        DATABASE_URL=database_url_of_the_test_database(),
+        ALLOWED_HOSTS="127.0.0.1",
+        CWTT_DATA_DIR=str(tmp_path / "data"),
+        SECRET_KEY="production-layout-" * 4,
+        CWTT_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        CWTT_PSEUDONYM_KEY="pseudonyms-" * 5,
+        CWTT_AUDIT_KEY=settings.CWTT_AUDIT_KEY,
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+@pytest.fixture
+def web(production_env, tmp_path):
+    """gunicorn, two worker processes, as docs/deploy.md starts it. Yields its base URL."""
+    port = free_port()
+    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "cwtt.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=production_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/health/", timeout=5) as answer:
+                    assert answer.status == 200
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail(
+                        "gunicorn did not answer /health/:\n"
+                        + (tmp_path / "gunicorn.log").read_text()[-3000:]
+                    )
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def worker(production_env):
+    """TODO(lead, after merging the task engine): start `cwtt worker` here with production_env
+    (and the broker's Redis URL), yield once it is ready, stop it afterwards; then add a test
+    that a job queued through the web process is done by the worker."""
+    yield None
+
+
+def test_gunicorn_serves_health_sign_in_and_charts_and_keeps_a_sign_in_across_processes(
+    web, worker, people
+):
+    teacher = people["tumi"]
+    # The test database's hasher is the fast test one; gunicorn's processes use production's.
+    teacher.password = PBKDF2PasswordHasher().encode(PASSWORD, "productionsalt")
+    teacher.save(update_fields=["password"])
+
+    with urllib.request.urlopen(f"{web}/health/", timeout=10) as answer:
+        assert answer.read() == b'{"status": "ok", "database": "ok"}'
+    with urllib.request.urlopen(f"{web}/static/vendor/chartjs/chart.umd.min.js") as answer:
+        assert answer.status == 200 and b"Chart.js v4" in answer.read()[:200]
+    with urllib.request.urlopen(f"{web}/static/dashboards/charts.js") as answer:
+        assert b"canvas[data-chart]" in answer.read()
+
+    cookies = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+    with browser.open(f"{web}/sign-in/", timeout=10) as answer:
+        page = answer.read().decode()
+    assert answer.status == 200 and 'name="username"' in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {"username": "tumi", "password": PASSWORD, "csrfmiddlewaretoken": token}
+    ).encode()
+    with browser.open(f"{web}/sign-in/", data=form, timeout=30) as answer:
+        assert answer.status == 200 and urllib.parse.urlparse(answer.url).path == "/"
+    # Ten requests spread over both processes: each knows the sign-in.
+    for _ in range(10):
+        with browser.open(f"{web}/", timeout=10) as answer:
+            assert answer.status == 200
+            assert urllib.parse.urlparse(answer.url).path == "/"
+            assert "Tumi" in answer.read().decode()
