@@ -48,13 +48,14 @@ if ! "$VENV/bin/python" -c 'import weasyprint' >/dev/null 2>&1; then
   fi
 fi
 
-# Chart.js for the dashboards comes from npm at the version package-lock.json pins, and the app
-# serves it itself (decision 0022): pages never load a script from the internet.
+# npm installs what package-lock.json pins: axe-core for the accessibility tests, and Chart.js,
+# which the tests compare byte for byte with the copy the package carries and serves itself
+# (decisions 0022, 0034): pages never load a script from the internet.
 NODE_STAMP="$ROOT/node_modules/.cwtt-installed"
 NODE_WANT="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ "$(cat "$NODE_STAMP" 2>/dev/null)" != "$NODE_WANT" ]; then
   if ! command -v npm >/dev/null 2>&1; then
-    echo "The dashboards' charts come from npm, which was not found: install Node.js 18 or newer" >&2
+    echo "The tests need npm, which was not found: install Node.js 18 or newer" >&2
     echo "with npm (Debian: 'sudo apt-get install nodejs npm'), then run this again." >&2
     exit 1
   fi
