@@ -172,6 +172,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": envint("CWTT_SQLITE_TIMEOUT", 20),
         }
     )
+    # Tests run on a file beside the database, not in memory, so that they meet SQLite's real
+    # locking (tests/offline/test_sync_attacks.py sends from many phones at once).
+    _sqlite_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(_sqlite_file.with_name(f"{_sqlite_file.stem}-test.sqlite3"))
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
