@@ -37,9 +37,11 @@ DOMAIN_APPS = (
     "rights",
     "instruments",
 )
-# Audit entries of these kinds are written by merely looking or failing to sign in.
+# Audit entries of these kinds are written by merely looking, being refused (an attack leaves
+# its trace: cwtt/access/middleware.py) or failing to sign in.
 NOT_CHANGES = {
     AuditEntry.Action.VIEW,
+    AuditEntry.Action.REFUSED,
     AuditEntry.Action.SIGN_IN,
     AuditEntry.Action.SIGN_IN_FAILED,
     AuditEntry.Action.SIGN_OUT,
@@ -68,7 +70,7 @@ def snapshot() -> dict[str, tuple[int, str]]:
             found[through._meta.db_table] = (len(rows), digest)
     changes = list(
         AuditEntry.objects.exclude(action__in=NOT_CHANGES)
-        .order_by("sequence")
+        .order_by("id")
         .values_list("action", "object_type", "object_id", "detail")
     )
     found["audit changes"] = (len(changes), hashlib.sha256(repr(changes).encode()).hexdigest())
