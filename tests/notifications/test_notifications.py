@@ -33,7 +33,9 @@ def test_a_notification_is_kept_in_the_app_and_mailed_when_there_is_an_address(
     cora.email = "cora@example.org"
     cora.save()
     with django_capture_on_commit_callbacks(execute=True):
-        notify(cora, "A referral was accepted", "The clinic accepted a referral.", "/notifications/")
+        notify(
+            cora, "A referral was accepted", "The clinic accepted a referral.", "/notifications/"
+        )
     run_queued()  # the worker sends it (tests/notifications/test_delivery.py)
     assert Notification.objects.get(user=cora).subject == "A referral was accepted"
     assert mail.outbox[0].to == ["cora@example.org"]
