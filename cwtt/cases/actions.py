@@ -41,7 +41,7 @@ from .models import (
     Review,
     ServiceDelivered,
 )
-from .reviews import review_interval_days
+from .reviews import SCHEDULED, review_due_on, review_interval_days
 from .workflow import approval_needed, comment_needed, next_steps, refusal, status_label
 
 S = Case.Status
@@ -882,3 +882,39 @@ def case_transfer(*, case: Case, to_school: School, by) -> Case:
                 _case_link(case),
             )
     return case
+
+
+# --- reminders (run by the worker, cwtt/jobs)
+
+
+def reviews_due_notify(today: dt.date | None = None) -> int:
+    """Remind the lead of each case whose review has fallen due (the school's coordinators when
+    it has no lead), once per due date: recording a review moves the date, and the next one is
+    reminded again. Safe to run twice, or in two workers at once: the case is claimed by one
+    conditional update first. Returns how many cases were reminded."""
+    today = today or timezone.localdate()
+    reminded = 0
+    cases = Case.objects.filter(status__in=SCHEDULED).select_related("school", "plan", "lead__user")
+    for case in cases.iterator(chunk_size=200):
+        due = review_due_on(case)
+        if due is None or due > today or case.review_reminded_for == due:
+            continue
+        with transaction.atomic():
+            claimed = Case.objects.filter(
+                pk=case.pk, review_reminded_for=case.review_reminded_for
+            ).update(review_reminded_for=due)
+            if not claimed:
+                continue
+            people = (
+                [case.lead] if case.lead_id else list(permissions.coordinators_of(case.school_id))
+            )
+            for staff in people:
+                notify(
+                    staff.user,
+                    f"A case review is due at {case.school.name}",
+                    f"The review of case {case.pk} was due on {due.day} {due:%B %Y}. Open the "
+                    "case to record the review with the team.",
+                    _case_link(case),
+                )
+        reminded += 1
+    return reminded

@@ -7,12 +7,14 @@ import datetime as dt
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
+from cwtt.notifications.actions import notify
 from cwtt.registry.models import School, Staff
 
 from .agenda import topics_for
@@ -229,3 +231,33 @@ def meeting_mark_held(*, meeting: Meeting, by) -> Meeting:
 def open_actions_for(staff: Staff):
     """The person's action items not yet done, overdue first (for worklists)."""
     return ActionItem.objects.filter(owner=staff, done_on__isnull=True).order_by("due_on")
+
+
+def action_items_due_notify(today: dt.date | None = None) -> int:
+    """Remind the owner of each action item not done by its due date, once per due date. Run by
+    the worker (cwtt/jobs). Safe to run twice, or in two workers at once: each item is claimed by
+    one conditional update first. Returns how many items were reminded."""
+    today = today or timezone.localdate()
+    due = (
+        ActionItem.objects.filter(done_on__isnull=True, due_on__lte=today)
+        .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("due_on")))
+        .select_related("owner__user", "meeting__school")
+    )
+    reminded = 0
+    for action in due.iterator(chunk_size=200):
+        with transaction.atomic():
+            claimed = ActionItem.objects.filter(
+                pk=action.pk, reminded_for=action.reminded_for
+            ).update(reminded_for=action.due_on)
+            if not claimed:
+                continue
+            # The description is the team's own words about the work; it stays inside the app.
+            notify(
+                action.owner.user,
+                f"An action from a meeting at {action.meeting.school.name} is due",
+                f"It was due on {action.due_on.day} {action.due_on:%B %Y}. Open the meeting to "
+                "see it and mark it done.",
+                reverse("meeting", args=[action.meeting_id]),
+            )
+        reminded += 1
+    return reminded

@@ -454,6 +454,62 @@ def overdue_referrals(now: dt.datetime | None = None) -> QuerySet[Referral]:
     return Referral.objects.filter(status__in=OPEN_STATES, due_by__lt=now or timezone.now())
 
 
+def overdue_referrals_notify(now: dt.datetime | None = None) -> int:
+    """Tell the sender of each newly overdue referral, and their supervisor, once per referral;
+    an urgent one by text message too. Run by the worker (cwtt/jobs), so it happens with nobody
+    at a screen. Safe to run twice, or in two workers at once: each referral is claimed by one
+    conditional update before anyone is told. Returns how many referrals were notified."""
+    now = now or timezone.now()
+    waiting = (
+        overdue_referrals(now)
+        .filter(overdue_notified_at__isnull=True)
+        .select_related("service_type", "created_by__staff__supervisor__user")
+    )
+    told = 0
+    for referral in waiting.iterator(chunk_size=200):
+        with transaction.atomic():
+            claimed = Referral.objects.filter(
+                pk=referral.pk, overdue_notified_at__isnull=True
+            ).update(overdue_notified_at=now)
+            if not claimed:
+                continue  # another worker told them
+            _tell_overdue(referral)
+            told += 1
+    return told
+
+
+def _tell_overdue(referral: Referral) -> None:
+    from cwtt.notifications.actions import notify
+
+    sender = referral.created_by
+    due_by = timezone.localtime(referral.due_by)
+    due = f"{due_by.day} {due_by:%B %Y}"
+    link = reverse("referral", args=[referral.pk])
+    urgent = referral.urgency == Urgency.URGENT
+    # No child name: these may leave the app by e-mail or text message.
+    subject = f"Referral {referral.pk} to {referral.service_type} is overdue"
+    notify(
+        sender,
+        subject,
+        f"It was due by {due} and the service has not reached the child yet. "
+        "Open the referral to follow it up with the provider.",
+        link,
+        sms=urgent,
+    )
+    staff = getattr(sender, "staff", None)
+    supervisor = staff.supervisor.user if staff and staff.supervisor_id else None
+    if supervisor is not None and supervisor != sender:
+        who = sender.get_full_name() or sender.get_username()
+        notify(
+            supervisor,
+            subject,
+            f"{who} sent this referral; it was due by {due} and the service has not reached "
+            "the child yet.",
+            link,
+            sms=urgent,
+        )
+
+
 # --- feedback links ---------------------------------------------------------------------------
 
 
