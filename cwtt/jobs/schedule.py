@@ -4,8 +4,9 @@ A job runs either every `every` (counted from its last run) or once a day at `at
 (the first time the worker is running at or after that time on a day). Its last run is stored in
 `ScheduledRun`, so a worker that was stopped catches up with one run, not one per missed slot.
 
-There is no "refresh the summaries" job: the dashboards and worklists are counted when a page
-opens (cwtt/dashboards/figures.py) and nothing is precomputed, so there is nothing to refresh.
+The one summary refreshed is the area dashboard's figures (cwtt/dashboards/snapshots.py): they
+change once a day so that two looks cannot isolate one child's assessment. The school pages,
+dashboards and worklists of a school's own team are counted when the page opens.
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ SCHEDULE: tuple[Job, ...] = (
         tasks.retention,
         "anonymise the children the retention rule makes due",
         at=dt.time(2, 0),
+    ),
+    Job(
+        "area_figures",
+        tasks.area_figures,
+        "work out the area dashboards' figures for the day",
+        at=dt.time(5, 0),
     ),
     Job(
         "audit_checkpoint",

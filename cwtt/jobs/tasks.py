@@ -8,6 +8,7 @@ from django_tasks import task
 
 from cwtt.access.audit import audit_seal
 from cwtt.cases.actions import reviews_due_notify
+from cwtt.dashboards.snapshots import refresh_all
 from cwtt.meetings.actions import action_items_due_notify
 from cwtt.referrals.actions import overdue_referrals_notify
 from cwtt.rights.retention import retention_apply
@@ -38,3 +39,8 @@ def audit_checkpoint() -> str:
     result = audit_seal()
     written = "a checkpoint written" if result.checkpoint_written else "no new checkpoint"
     return f"{result.sealed} audit entries sealed, {written}"
+
+
+@task()
+def area_figures() -> str:
+    return f"area figures worked out for {refresh_all()} places"
