@@ -141,6 +141,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "cwtt.access",
     "cwtt.registry",
     "cwtt.instruments",
@@ -159,6 +161,7 @@ INSTALLED_APPS = [
     "cwtt.dashboards",
     "cwtt.administration",
     "cwtt.offline",
+    "cwtt.jobs",
     "cwtt.operations",
     "cwtt.web",
 ]
@@ -226,6 +229,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
             "timeout": envint("CWTT_SQLITE_TIMEOUT", 20),
         }
+    )
+    # Tests run on a file beside the database, not in memory, so that they meet SQLite's real
+    # locking (tests/offline/test_sync_attacks.py sends from many phones at once).
+    _sqlite_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(_sqlite_file.with_name(f"{_sqlite_file.stem}-test.sqlite3"))
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -361,6 +370,9 @@ LOGGING = {
     "loggers": {
         # Request logs carry URLs; ours never hold personal data, but keep them at warning.
         "django.request": {"level": "WARNING"},
+        # One line per task started and finished is noise; failures are still logged.
+        "django_tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
     },
 }
 
@@ -373,6 +385,20 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cwtt@localhost")
 # Text messages for what cannot wait: printed to the console unless a gateway class is named
 # (cwtt/notifications/sms.py).
 CWTT_SMS_BACKEND = os.environ.get("CWTT_SMS_BACKEND", "cwtt.notifications.sms.ConsoleSMSBackend")
+
+# Background work (cwtt/jobs, decision 0033): Django's Tasks framework (the django-tasks backport).
+# By default tasks wait in this database and `cwtt worker` runs them (django-tasks-db), so the
+# embedded install needs nothing else. With CWTT_REDIS_URL set they go to Redis instead and RQ
+# runs them (django-tasks-rq): several `cwtt worker` processes on several machines share the queue.
+CWTT_REDIS_URL = os.environ.get("CWTT_REDIS_URL", "")
+if CWTT_REDIS_URL:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db") + 1, "django_rq")
+    RQ_QUEUES = {"default": {"URL": CWTT_REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# How long `cwtt worker` sleeps when there is nothing to do, in seconds.
+CWTT_WORKER_SLEEP = envint("CWTT_WORKER_SLEEP", 5)
 
 # Break the glass: how long emergency access to a child outside one's schools lasts.
 CWTT_EMERGENCY_ACCESS_HOURS = envint("CWTT_EMERGENCY_ACCESS_HOURS", 3)

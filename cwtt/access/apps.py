@@ -9,10 +9,16 @@ class AccessConfig(AppConfig):
         from django.contrib.auth import signals
 
         from .audit import audit_record
+        from .idle import LAST_ACTIVITY, now
         from .models import AuditEntry
 
         def signed_in(sender, request, user, **kwargs):
             audit_record(action=AuditEntry.Action.SIGN_IN, actor=user)
+            # Signing in is activity: the idle count starts again, even when the session
+            # carried over from an earlier sign-in of the same person.
+            session = getattr(request, "session", None)
+            if session is not None:
+                session[LAST_ACTIVITY] = now()
 
         def signed_out(sender, request, user, **kwargs):
             if user is not None:

@@ -41,7 +41,7 @@ from .models import (
     Review,
     ServiceDelivered,
 )
-from .reviews import review_interval_days
+from .reviews import SCHEDULED, review_due_on, review_interval_days
 from .workflow import approval_needed, comment_needed, next_steps, refusal, status_label
 
 S = Case.Status
@@ -343,14 +343,20 @@ def approval_request(*, case: Case, kind: str, by, closure_reason: str = "") -> 
             }
         if closure_reason not in Case.ClosureReason.values:
             errors["closure_reason"] = _("Choose why the case is closing.")
-    waiting = case.approvals.filter(kind=kind, decision="").first()
-    if waiting is not None:
-        errors["kind"] = _(
-            "A request for approval of the %(kind)s is already waiting for a decision (asked on "
-            "%(day)s)."
-        ) % {"kind": waiting.get_kind_display().lower(), "day": _day(waiting.requested_at)}
     _refuse_if(errors)
     with transaction.atomic():
+        # Lock the case: two requests sent at once (a double click, two team members) must
+        # not both find nothing waiting.
+        Case.objects.select_for_update().filter(pk=case.pk).first()
+        waiting = case.approvals.filter(kind=kind, decision="").first()
+        if waiting is not None:
+            raise CaseRefused(
+                _(
+                    "A request for approval of the %(kind)s is already waiting for a decision "
+                    "(asked on %(day)s)."
+                )
+                % {"kind": waiting.get_kind_display().lower(), "day": _day(waiting.requested_at)}
+            )
         approval = Approval.objects.create(
             case=case, kind=kind, closure_reason=closure_reason, requested_by=by
         )
@@ -407,6 +413,10 @@ def approval_decide(*, approval: Approval, decision: str, by, comment: str = "")
     _refuse_if(errors)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
+        # Read the request again under the case's lock: another decision may have been
+        # recorded since this one was loaded (two deciders at once, or a replayed send).
+        if Approval.objects.filter(pk=approval.pk).exclude(decision="").exists():
+            raise CaseRefused(_("This request has already been decided."))
         to = S.IMPLEMENTATION if approval.kind == Approval.Kind.PLAN else S.CLOSED
         if decision == Approval.Decision.APPROVE and (
             to not in next_steps(case.status) or approval_needed(case.status, to) is None
@@ -528,6 +538,10 @@ def plan_action_add(
         errors["description"] = _("Keep the action to %(limit)s characters.") % {"limit": MAX_LINE}
     if organisation is None:
         errors["organisation"] = _("Choose the organisation responsible.")
+    if person is not None and not person.schools.filter(pk=case.school_id).exists():
+        errors["person"] = _(
+            "%(person)s does not work at %(school)s; choose someone of the school's staff."
+        ) % {"person": person, "school": case.school.name}
     if due_on is None:
         errors["due_on"] = _("Enter the date it is due.")
     elif due_on < timezone.localdate():
@@ -654,6 +668,18 @@ def review_record(
     _refuse_if(errors)
     assert held_on is not None
     with transaction.atomic():
+        # Lock the case: a send repeated (a double click, a retry on a slow line) must find
+        # the review the first one wrote.
+        Case.objects.select_for_update().filter(pk=case.pk).first()
+        if Review.objects.filter(case=case, held_on=held_on).exists():
+            raise CaseRefused(
+                _(
+                    "A review of this case held on %(day)s is already recorded; open it on the "
+                    "case page rather than recording it again."
+                )
+                % {"day": f"{held_on.day} {held_on:%B %Y}"},
+                {"held_on": _("Already recorded for this day.")},
+            )
         review = Review.objects.create(
             case=case,
             held_on=held_on,
@@ -743,6 +769,24 @@ def service_record(
     _refuse_if(errors)
     assert service_type is not None
     with transaction.atomic():
+        # Lock the child: a repeated send must find the service the first one recorded.
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        same = ServiceDelivered.objects.filter(
+            child=child, service_type=service_type, delivered_on=delivered_on
+        )
+        same = (
+            same.filter(provider=provider)
+            if provider
+            else same.filter(provider__isnull=True, provider_name=provider_name)
+        )
+        if same.exists():
+            raise CaseRefused(
+                _(
+                    "This service, from this provider on this day, is already recorded for the "
+                    "child."
+                ),
+                {"service_type": _("Already recorded.")},
+            )
         service = ServiceDelivered.objects.create(
             case=case,
             child=child,
@@ -838,3 +882,39 @@ def case_transfer(*, case: Case, to_school: School, by) -> Case:
                 _case_link(case),
             )
     return case
+
+
+# --- reminders (run by the worker, cwtt/jobs)
+
+
+def reviews_due_notify(today: dt.date | None = None) -> int:
+    """Remind the lead of each case whose review has fallen due (the school's coordinators when
+    it has no lead), once per due date: recording a review moves the date, and the next one is
+    reminded again. Safe to run twice, or in two workers at once: the case is claimed by one
+    conditional update first. Returns how many cases were reminded."""
+    today = today or timezone.localdate()
+    reminded = 0
+    cases = Case.objects.filter(status__in=SCHEDULED).select_related("school", "plan", "lead__user")
+    for case in cases.iterator(chunk_size=200):
+        due = review_due_on(case)
+        if due is None or due > today or case.review_reminded_for == due:
+            continue
+        with transaction.atomic():
+            claimed = Case.objects.filter(
+                pk=case.pk, review_reminded_for=case.review_reminded_for
+            ).update(review_reminded_for=due)
+            if not claimed:
+                continue
+            people = (
+                [case.lead] if case.lead_id else list(permissions.coordinators_of(case.school_id))
+            )
+            for staff in people:
+                notify(
+                    staff.user,
+                    f"A case review is due at {case.school.name}",
+                    f"The review of case {case.pk} was due on {due.day} {due:%B %Y}. Open the "
+                    "case to record the review with the team.",
+                    _case_link(case),
+                )
+        reminded += 1
+    return reminded

@@ -78,6 +78,8 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(max_length=16, choices=ClosureReason.choices, blank=True)
     dismissed_reason = models.TextField(blank=True)
+    # The review due date the lead was last reminded of (cwtt/jobs): one reminder per due date.
+    review_reminded_for = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -202,18 +202,24 @@ def case_move_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_team_view(request: HttpRequest, case_id: int) -> HttpResponse:
     case, _access = _case_or_404(request, case_id)
-    staff = Staff.objects.filter(schools=case.school)
     lead_id = request.POST.get("lead", "")
-    lead = staff.filter(pk=lead_id).first() if lead_id.isdigit() else None
-    ids = [v for v in request.POST.getlist("team") if v.isdigit()]
-    return _done(
-        request,
-        case,
-        _("The lead and team are saved."),
-        lambda: actions.case_team_set(
-            case=case, by=request.user, lead=lead, team=staff.filter(pk__in=ids)
-        ),
-    )
+    ids = request.POST.getlist("team")
+
+    def save() -> None:
+        # Ids that are not numbers, or of nobody, are refused rather than read as "no lead"
+        # or dropped from the team; people of another school reach the action, which refuses
+        # them by name.
+        if lead_id and not lead_id.isdigit():
+            raise actions.CaseRefused(_("Choose the lead from the list."))
+        if not all(v.isdigit() for v in ids):
+            raise actions.CaseRefused(_("Choose the team from the list."))
+        lead = Staff.objects.filter(pk=lead_id).first() if lead_id else None
+        team = list(Staff.objects.filter(pk__in=ids))
+        if (lead_id and lead is None) or len(team) != len(set(ids)):
+            raise actions.CaseRefused(_("Choose the lead and the team from the list."))
+        actions.case_team_set(case=case, by=request.user, lead=lead, team=team)
+
+    return _done(request, case, _("The lead and team are saved."), save)
 
 
 @policy.guarded
@@ -277,23 +283,23 @@ def plan_action_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
     case, _access = _case_or_404(request, case_id)
     organisation_id = request.POST.get("organisation", "")
     person_id = request.POST.get("person", "")
-    return _done(
-        request,
-        case,
-        _("The action is added to the plan."),
-        lambda: actions.plan_action_add(
+
+    def add() -> None:
+        person = Staff.objects.filter(pk=person_id).first() if person_id.isdigit() else None
+        if person_id and person is None:  # not a number, or nobody: never read as "no one"
+            raise actions.CaseRefused(_("Choose the person from the list."))
+        actions.plan_action_add(
             case=case,
             by=request.user,
             description=request.POST.get("description", ""),
             organisation=Organisation.objects.filter(pk=organisation_id).first()
             if organisation_id.isdigit()
             else None,
-            person=Staff.objects.filter(schools=case.school, pk=person_id).first()
-            if person_id.isdigit()
-            else None,
+            person=person,
             due_on=_date(request.POST.get("due_on", "")),
-        ),
-    )
+        )
+
+    return _done(request, case, _("The action is added to the plan."), add)
 
 
 @policy.guarded

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,7 +83,7 @@ def consent_record(
     errors: dict[str, str] = {}
     if purpose not in Purpose.values:
         errors["purpose"] = _("'%(purpose)s' is not a purpose; use one of %(purposes)s.") % {
-            "purpose": purpose,
+            "purpose": purpose[:40],  # what was sent may be anything, of any length
             "purposes": ", ".join(Purpose.values),
         }
     if decision not in ConsentDecision.Decision.values:
@@ -107,6 +108,25 @@ def consent_record(
             errors["text"] = _("No consent text is in use for this purpose on that date.")
     elif text is not None and text.purpose != purpose:
         errors["text"] = _("That consent text is for another purpose.")
+    if not errors:
+        # Lock the child: a send repeated (a double click, a retry) must find the decision
+        # the first one recorded rather than record it twice (decision 0031).
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        latest = (
+            ConsentDecision.objects.filter(child=child, purpose=purpose)
+            .order_by("-decided_on", "-recorded_at", "-pk")
+            .first()
+        )
+        if latest is not None and (
+            latest.decision,
+            latest.decided_on,
+            latest.caregiver_id,
+            latest.text_id,
+        ) == (decision, decided_on, getattr(caregiver, "pk", None), getattr(text, "pk", None)):
+            errors["decision"] = _(
+                "This decision is already recorded (the same decision, by the same person, on "
+                "the same day); it was not recorded a second time."
+            )
     if errors:
         raise ConsentInvalid(errors)
     record = ConsentDecision.objects.create(
@@ -132,4 +152,41 @@ def consent_record(
             "text_version": text.version,
         },
     )
+    _tell_coordinators(record)
     return record
+
+
+# Agreeing to share widens who reads the child's details at once (cwtt/access/policy.py).
+WIDENING = {Purpose.SHARE_HEALTH, Purpose.SHARE_SOCIAL_DEVELOPMENT}
+
+
+def _tell_coordinators(record: ConsentDecision) -> None:
+    """When someone other than the school's coordinator records an agreement to share (a
+    nurse agreeing sharing with health lets health staff, herself included, read the child's
+    details at once), the coordinators are told who recorded it and for which day, so a
+    consent taken in the field is never used unseen. The message holds no child's name: it
+    may leave the app by e-mail."""
+    from cwtt.access.roles import Role
+    from cwtt.notifications.actions import notify
+    from cwtt.registry.models import Staff
+
+    by = record.recorded_by
+    if by is None or record.decision != ConsentDecision.Decision.GIVEN:
+        return
+    if record.purpose not in WIDENING:
+        return
+    coordinators = Staff.objects.filter(
+        role=Role.COORDINATOR, schools=record.child.school_id, user__is_active=True
+    ).select_related("user")
+    day = record.decided_on
+    for staff in coordinators:
+        if staff.user_id == by.pk:
+            continue
+        notify(
+            staff.user,
+            "A caregiver's agreement to share was recorded",
+            f"{by.get_full_name() or by.get_username()} recorded an agreement to "
+            f"{record.get_purpose_display().lower()}, dated {day.day} {day:%B %Y}, for a "
+            f"child at {record.child.school.name}. Open the child's consent page to check it.",
+            reverse("consent", args=[record.child_id]),
+        )

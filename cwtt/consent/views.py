@@ -35,7 +35,8 @@ def child_consent(request: HttpRequest, child_id: int) -> HttpResponse:
         }
         caregiver = None
         if form["caregiver"]:
-            caregiver = child.caregivers.filter(pk=form["caregiver"]).first()
+            if form["caregiver"].isdigit():  # anything else is no caregiver of the list
+                caregiver = child.caregivers.filter(pk=form["caregiver"]).first()
             if caregiver is None:
                 errors["caregiver"] = _("Choose one of the child's caregivers.")
         try:
@@ -58,6 +59,8 @@ def child_consent(request: HttpRequest, child_id: int) -> HttpResponse:
                 messages.success(request, _("The decision has been recorded."))
                 return redirect("consent", child_id=child.pk)
         messages.error(request, _("The decision was not recorded; see the notes below."))
+        # What was sent may be of any size: show back no more than a field can hold.
+        form = {k: v[:40] for k, v in form.items()}
     history = (
         ConsentDecision.objects.filter(child=child)
         .select_related("caregiver", "recorded_by", "text")

@@ -189,9 +189,24 @@ def area_of(user) -> Area:
     return Area(schools=schools, place=place, whole=whole, split=split_for(location, schools))
 
 
+def area_at(location: Location | None) -> Area:
+    """The area of a place (None: every school), as `area_of` gives it to a reader there."""
+    if location is None:
+        schools = School.objects.all()
+        place = whole = _("All schools")
+    else:
+        schools = School.objects.filter(location_id__in=location.descendant_ids())
+        place, whole = location.name, _("Whole %(place)s") % {"place": location.name}
+    return Area(schools=schools, place=place, whole=whole, split=split_for(location, schools))
+
+
 def area_page(user) -> dict[str, Any]:
     """Everything the area dashboard shows, for one reader."""
-    area = area_of(user)
+    return area_figures(area_of(user))
+
+
+def area_figures(area: Area) -> dict[str, Any]:
+    """Everything the area dashboard shows, for one area."""
     profiles = RiskProfile.objects.filter(child__school__in=area.schools)
     waves = figures.risk_by_wave(profiles)
     risk = risk_section(area, profiles, waves)

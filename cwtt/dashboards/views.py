@@ -1,19 +1,20 @@
 """The dashboards: a school's, for its team, and an area's, for district, provincial and research
-roles (docs/dashboards.md). Thin: ask the access policy, count, render. Never cached: the
-figures are read from the live records on every request."""
+roles (docs/dashboards.md). Thin: ask the access policy, count, render. The school's are read
+from the live records on every request; an area's are the day's (snapshots.py)."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from cwtt.access import policy
 from cwtt.access.roles import Role
 
-from .area import area_page
 from .school import school_page
+from .snapshots import figures_for
 
 
 @policy.guarded
@@ -40,7 +41,17 @@ def may_see_every_area(user) -> bool:
 
 def area_response(request: HttpRequest) -> HttpResponse:
     """The area dashboard, also shown as the home page of district, provincial and research
-    roles (cwtt/web/views.py `home`). The caller has checked the reader's role."""
-    response = render(request, "dashboards/area.html", area_page(request.user))
+    roles (cwtt/web/views.py `home`). The caller has checked the reader's role. The figures are
+    the day's (cwtt/dashboards/snapshots.py), not the live records'."""
+    staff = policy.staff_of(request.user)
+    location = staff.location if staff is not None else None
+    response = render(
+        request,
+        "dashboards/area.html",
+        {
+            "place": location.name if location is not None else _("All schools"),
+            "figures": figures_for(request.user),
+        },
+    )
     add_never_cache_headers(response)
     return response

@@ -95,6 +95,8 @@ class ActionItem(models.Model):
     owner = models.ForeignKey("registry.Staff", on_delete=models.PROTECT, related_name="actions")
     due_on = models.DateField()
     done_on = models.DateField(null=True, blank=True)
+    # The due date the owner was last reminded of (cwtt/jobs): one reminder per due date.
+    reminded_for = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_on", "pk"]

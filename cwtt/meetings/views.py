@@ -41,6 +41,11 @@ def _meeting_for(user, meeting_id: int) -> Meeting:
     return meeting
 
 
+def _pk(value: str | None) -> int:
+    """An id sent by the page; anything that is not a number finds nothing (0)."""
+    return int(value) if value and value.isdigit() else 0
+
+
 def _may_chair(user) -> bool:
     return policy.role_of(user) in CHAIRS
 
@@ -102,7 +107,7 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 return redirect("meeting", meeting_id=found.pk)
             # htmx saves a decision in place: the page is rendered at once and only the
             # item's card is swapped in, so the chair keeps their place in a long agenda.
-            saved_item = int(request.POST.get("item") or 0)
+            saved_item = _pk(request.POST.get("item"))
     staff = found.school.staff.select_related("user", "organisation").order_by("user__first_name")
     return render(
         request,
@@ -124,31 +129,38 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def _apply(request: HttpRequest, found: Meeting, step: str) -> None:
     post = request.POST
     if step == "attendee":
-        member = found.school.staff.filter(pk=post.get("staff") or 0).first()
+        member = found.school.staff.filter(pk=_pk(post.get("staff"))).first()
+        if post.get("staff") and member is None:
+            raise actions.MeetingInvalid({"staff": _("Choose a colleague from the list.")})
         actions.attendee_add(
             meeting=found, staff=member, name=post.get("name", ""), sector=post.get("sector", "")
         )
     elif step == "decision":
-        item = found.items.filter(pk=post.get("item") or 0).first()
+        item = found.items.filter(pk=_pk(post.get("item"))).first()
         if item is None:
             raise actions.MeetingInvalid(
                 {"item": _("That agenda item is not part of this meeting.")}
             )
         actions.item_decide(item=item, decision=post.get("decision", ""), by=request.user)
     elif step == "action":
-        item = found.items.filter(pk=post.get("item") or 0).first()
+        item = found.items.filter(pk=_pk(post.get("item"))).first()
+        if post.get("item") and item is None:
+            raise actions.MeetingInvalid(
+                {"item": _("That agenda item is not part of this meeting.")}
+            )
         actions.action_add(
             meeting=found,
             item=item,
             description=post.get("description", ""),
-            owner=found.school.staff.filter(pk=post.get("owner") or 0).first(),
+            owner=found.school.staff.filter(pk=_pk(post.get("owner"))).first(),
             due_on=_date(post.get("due_on", "")),
             by=request.user,
         )
     elif step == "done":
-        action = found.actions.filter(pk=post.get("action") or 0).first()
-        if action is not None:
-            actions.action_done(action=action)
+        action = found.actions.filter(pk=_pk(post.get("action"))).first()
+        if action is None:
+            raise actions.MeetingInvalid({"action": _("That action is not part of this meeting.")})
+        actions.action_done(action=action, by=request.user)
     elif step == "refresh":
         added = actions.agenda_refresh(found)
         messages.success(

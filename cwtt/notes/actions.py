@@ -7,8 +7,11 @@ share with their sector). A person may write a note of a class they may read.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cwtt.access import policy
@@ -19,6 +22,8 @@ from cwtt.registry.models import Child
 from .models import ChildNote
 
 MAX_NOTE_LENGTH = 5000
+# The same note by the same person this soon after is the same send repeated, not a new note.
+REPEAT_WITHIN = dt.timedelta(minutes=10)
 
 
 class NoteInvalid(Exception):
@@ -79,6 +84,16 @@ def note_add(*, user, child: Child, text: str, sensitivity: str) -> ChildNote:
             % {"limit": f"{MAX_NOTE_LENGTH:,}", "length": f"{len(text):,}"}
         )
     with transaction.atomic():
+        # Lock the child: a send repeated (a double click, a retry on a slow line) must find
+        # the note the first one saved rather than save it twice (decision 0031).
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        since = timezone.now() - REPEAT_WITHIN
+        recent = ChildNote.objects.filter(
+            child=child, author=user, sensitivity=sensitivity, written_at__gte=since
+        )
+        # The text is encrypted at rest, so it is compared here rather than in the query.
+        if any(earlier.text == text for earlier in recent):
+            raise NoteInvalid(_("This note is already saved; it was not saved a second time."))
         note = ChildNote.objects.create(
             child=child, author=user, sensitivity=sensitivity, text=text
         )

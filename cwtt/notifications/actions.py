@@ -1,14 +1,16 @@
-"""Telling people things: in the app always, and by e-mail through Django's configured backend
-(the console in the demo). Messages that leave the app never carry a child's name: they say
-what happened and link back, so the details stay behind the sign-in."""
+"""Telling people things: in the app always, and by e-mail and text message through the task
+queue once the action has committed (cwtt/notifications/tasks.py). Messages that leave the app
+never carry a child's name: they say what happened and link back, so the details stay behind the
+sign-in."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
+from functools import partial
 
-from .models import Notification
-from .sms import send_sms
+from django.db import transaction
+
+from .models import Delivery, Notification
+from .tasks import deliver
 
 
 def _phone_of(user) -> str:
@@ -22,19 +24,21 @@ def notify(
     user, subject: str, body: str = "", link: str = "", *, sms: bool = False
 ) -> Notification:
     """Tell a person something: always in the app; by e-mail when they have an address; by SMS
-    too when `sms` (for what cannot wait) and their staff record has a phone number."""
+    too when `sms` (for what cannot wait) and their staff record has a phone number.
+
+    The notification is written in the caller's transaction, so it exists exactly when the action
+    does. The e-mail and text message are queued only after that transaction commits: a mail
+    server or SMS gateway that fails never rolls the action back."""
     note = Notification.objects.create(user=user, subject=subject, body=body, link=link)
-    phone = _phone_of(user) if sms else ""
-    if phone:
-        send_sms(phone, f"CWTT: {subject}. Sign in to see more.")
+    channels = []
+    if sms and _phone_of(user):
+        channels.append(Delivery.Channel.SMS)
     if user.email:
-        send_mail(
-            subject=f"CWTT: {subject}",
-            message=f"{body}\n\nSign in to CWTT to see more.".strip(),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[user.email],
-            fail_silently=True,  # the in-app notification is the record; mail is a courtesy
-        )
+        channels.append(Delivery.Channel.EMAIL)
+    for channel in channels:
+        delivery = Delivery.objects.create(notification=note, channel=channel)
+        # robust: a queue that cannot be reached is logged, not raised into a committed action.
+        transaction.on_commit(partial(deliver.enqueue, delivery.pk), robust=True)
     return note
 
 

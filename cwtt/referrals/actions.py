@@ -57,6 +57,12 @@ DOMAIN_CLASSES = {
 }
 
 
+# The longest free texts a referral keeps (a reason, a comment, an outcome); the typed name of a
+# provider fits its column.
+MAX_TEXT = 5000
+MAX_NAME = 200
+
+
 class ReferralRefused(Exception):
     """A referral cannot be made or moved; the message says why in plain words."""
 
@@ -116,8 +122,23 @@ def referral_create(
         problems.append(_("Choose a provider from the directory, or type the provider's name."))
     if sector not in Organisation.Sector.values:
         problems.append(_("Choose the sector of the provider (health, social development ...)."))
+    if len(reason.strip()) > MAX_TEXT:
+        problems.append(_("Keep the reason to %(limit)s characters.") % {"limit": f"{MAX_TEXT:,}"})
+    if len(provider_name.strip()) > MAX_NAME:
+        problems.append(
+            _("Keep the provider's name to %(limit)s characters.") % {"limit": MAX_NAME}
+        )
     if problems:
         raise ReferralRefused(" ".join(problems))
+    _refuse_a_repeat(
+        child=child,
+        service_type=service_type,
+        by=by,
+        rule=rule,
+        reason=reason.strip(),
+        provider=provider,
+        provider_name=provider_name.strip(),
+    )
     if reason_classes is None:
         reason_classes = [DOMAIN_CLASSES.get(service_type.domain, "general")]
     referral = Referral.objects.create(
@@ -146,6 +167,37 @@ def referral_create(
         rule=rule,
     )
     return referral
+
+
+def _refuse_a_repeat(
+    *, child: Child, service_type, by, rule: str, reason: str, provider, provider_name: str
+) -> None:
+    """A referral is not made twice (decision 0031): from a proposal, while the child has an
+    open referral from the same rule (two colleagues acting on one proposal); typed by hand,
+    while the same person's identical draft is waiting to be sent (a send repeated by a double
+    click or a retry). The child's row is locked so two sends at once see each other."""
+    Child.objects.select_for_update().filter(pk=child.pk).first()
+    if rule:
+        earlier = Referral.objects.filter(child=child, rule=rule, status__in=OPEN_STATES)
+    else:
+        earlier = Referral.objects.filter(
+            child=child,
+            service_type=service_type,
+            created_by=by,
+            status=Status.DRAFT,
+            reason=reason,
+            provider=provider,
+            provider_name="" if provider is not None else provider_name,
+        )
+    found = earlier.first()
+    if found is not None:
+        raise ReferralRefused(
+            _(
+                "This referral is already made (referral %(number)s, %(status)s); follow that "
+                "one instead of making it again."
+            )
+            % {"number": found.pk, "status": status_label(found.status).lower()}
+        )
 
 
 def referral_from_proposal(
@@ -210,8 +262,20 @@ def _consent_or_duty(referral: Referral):
     )
 
 
+def _refuse_long_texts(details: dict[str, Any]) -> None:
+    """Free texts of a move (a reason, an outcome, the provider's feedback, a comment) are
+    refused past MAX_TEXT characters rather than stored whatever their size."""
+    for name in ("reason", "outcome", "feedback", "comment"):
+        if len(str(details.get(name, "")).strip()) > MAX_TEXT:
+            raise ReferralRefused(
+                _("Keep each text to %(limit)s characters; a longer one is not saved.")
+                % {"limit": f"{MAX_TEXT:,}"}
+            )
+
+
 def _required(to: str, details: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     """The details a move needs, checked; what is stored on the referral."""
+    _refuse_long_texts(details)
     if to == Status.DECLINED:
         if not str(details.get("reason", "")).strip():
             raise ReferralRefused(_("Say why the referral is declined."))
@@ -388,6 +452,62 @@ def provider_answer(
 def overdue_referrals(now: dt.datetime | None = None) -> QuerySet[Referral]:
     """Open referrals (not yet delivered, declined, closed or cancelled) past their deadline."""
     return Referral.objects.filter(status__in=OPEN_STATES, due_by__lt=now or timezone.now())
+
+
+def overdue_referrals_notify(now: dt.datetime | None = None) -> int:
+    """Tell the sender of each newly overdue referral, and their supervisor, once per referral;
+    an urgent one by text message too. Run by the worker (cwtt/jobs), so it happens with nobody
+    at a screen. Safe to run twice, or in two workers at once: each referral is claimed by one
+    conditional update before anyone is told. Returns how many referrals were notified."""
+    now = now or timezone.now()
+    waiting = (
+        overdue_referrals(now)
+        .filter(overdue_notified_at__isnull=True)
+        .select_related("service_type", "created_by__staff__supervisor__user")
+    )
+    told = 0
+    for referral in waiting.iterator(chunk_size=200):
+        with transaction.atomic():
+            claimed = Referral.objects.filter(
+                pk=referral.pk, overdue_notified_at__isnull=True
+            ).update(overdue_notified_at=now)
+            if not claimed:
+                continue  # another worker told them
+            _tell_overdue(referral)
+            told += 1
+    return told
+
+
+def _tell_overdue(referral: Referral) -> None:
+    from cwtt.notifications.actions import notify
+
+    sender = referral.created_by
+    due_by = timezone.localtime(referral.due_by)
+    due = f"{due_by.day} {due_by:%B %Y}"
+    link = reverse("referral", args=[referral.pk])
+    urgent = referral.urgency == Urgency.URGENT
+    # No child name: these may leave the app by e-mail or text message.
+    subject = f"Referral {referral.pk} to {referral.service_type} is overdue"
+    notify(
+        sender,
+        subject,
+        f"It was due by {due} and the service has not reached the child yet. "
+        "Open the referral to follow it up with the provider.",
+        link,
+        sms=urgent,
+    )
+    staff = getattr(sender, "staff", None)
+    supervisor = staff.supervisor.user if staff and staff.supervisor_id else None
+    if supervisor is not None and supervisor != sender:
+        who = sender.get_full_name() or sender.get_username()
+        notify(
+            supervisor,
+            subject,
+            f"{who} sent this referral; it was due by {due} and the service has not reached "
+            "the child yet.",
+            link,
+            sms=urgent,
+        )
 
 
 # --- feedback links ---------------------------------------------------------------------------

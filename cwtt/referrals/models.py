@@ -87,6 +87,8 @@ class Referral(models.Model):
     delivered_on = models.DateField(null=True, blank=True)
     outcome = models.TextField(blank=True)
     feedback = models.TextField(blank=True)
+    # When the sender and their supervisor were told it is overdue (cwtt/jobs): once per referral.
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_by", "pk"]

@@ -154,7 +154,7 @@ def referral_new(request: HttpRequest, child_id: int) -> HttpResponse:
     }
     if request.method == "POST":
         provider = None
-        if form["provider"]:
+        if form["provider"].isdigit():  # anything else is no provider of the list: refused
             provider = providers.filter(pk=form["provider"]).first()
         try:
             if service_type is None:

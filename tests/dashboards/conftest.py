@@ -11,6 +11,7 @@ manager) sees every dashboard.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.utils import timezone
@@ -60,6 +61,9 @@ def food():
     return ServiceType.objects.get(code="food_support")
 
 
+MADE = itertools.count(1)
+
+
 def make_referral(child, by, service_type, path=(), now=None, **details):
     """A referral moved along `path` (statuses); provider answers pass through their steps."""
     referral = referral_create(
@@ -67,7 +71,8 @@ def make_referral(child, by, service_type, path=(), now=None, **details):
         service_type=service_type,
         by=by,
         urgency="routine",
-        reason="Went to bed hungry",
+        # Each its own referral: an identical draft by the same person is a repeat (0031).
+        reason=f"Went to bed hungry ({next(MADE)})",
         provider_name="Community Food Garden",
         sector="ngo",
         now=now,

@@ -8,6 +8,7 @@ base; a school's own team still sees its school's exact numbers.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import uuid
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from cwtt.assessments.actions import assessment_save
 from cwtt.assessments.models import Assessment, RiskProfile
 from cwtt.dashboards import figures
+from cwtt.dashboards.snapshots import refresh_all
 from cwtt.instruments.engine.definition import DOMAINS
 
 from ..conftest import sign_in  # noqa: TID252 - shared test helper
@@ -128,6 +130,7 @@ def test_one_childs_assessment_never_moves_a_published_count_by_one(
         answers={"tc_abuse": "yes"},
         assessed_on=timezone.localdate(),
     )
+    refresh_all()  # the figures are worked out again (the worker does it once a day)
     after = published_counts(dashboard(client, people["dumi"]))
     true_after = figures.moves_between(profiles, wave_1.pk, second_wave.pk)
 
@@ -179,10 +182,12 @@ def test_rounding_follows_the_setting_and_one_shows_exact_numbers(
     client, people, watched_district, settings
 ):
     settings.CWTT_ROUNDING_BASE = 10
+    refresh_all()
     counts = published_counts(dashboard(client, people["dumi"]))
     assert counts["by-wave/Wave 1/n"] == 80 and counts["by-circuit/Circuit 1/n"] == 40
     assert "rounded to the nearest 10" in dashboard(client, people["dumi"])
     settings.CWTT_ROUNDING_BASE = 1
+    refresh_all()
     page = dashboard(client, people["dumi"])
     counts = published_counts(page)
     assert counts["by-wave/Wave 1/n"] == 81
@@ -197,3 +202,34 @@ def test_the_schools_own_team_still_sees_exact_numbers(client, people, watched_d
     risk = chart_data(page, "chart-by-wave")
     assert [s["label"] for s in risk["series"]] == ["Wave 1 (n = 22)", "Wave 2 (n = 22)"]
     assert "rounded" not in page
+
+
+def test_the_area_figures_change_once_a_day_not_with_each_assessment(
+    client, people, watched_district, second_wave, clock
+):
+    """Between two looks on the same day nothing moves, whatever was assessed; the worker works
+    the figures out again the next morning, when a whole day's assessments have arrived."""
+    from django.core.management import call_command
+
+    thandi = watched_district
+    before_page = dashboard(client, people["dumi"])
+    assessment_save(
+        child=thandi,
+        wave=second_wave,
+        respondent="teacher",
+        answers={"tc_abuse": "yes"},
+        assessed_on=timezone.localdate(),
+    )
+    same_day = dashboard(client, people["dumi"])
+    assert published_counts(same_day) == published_counts(before_page)
+    assert "Worked out on 23 November 2026" in text_of(same_day)
+    assert "worked out again once a day" in text_of(same_day)
+
+    clock.move_to(dt.datetime(2026, 11, 24, 5, 1, tzinfo=timezone.get_current_timezone()))
+    call_command("worker", "--once", stdout=io.StringIO())
+    next_day = dashboard(client, people["dumi"])
+    assert "Worked out on 24 November 2026" in text_of(next_day)
+    # The day's figures now count Thandi: 27 children moved into high risk, now 28 (rounded).
+    target = "change/Protection and care/into"
+    assert published_counts(before_page)[target] == 25
+    assert published_counts(next_day)[target] == 30

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from cwtt.jobs.worker import run_queued
 from cwtt.notifications.actions import notify, unread_count
 from cwtt.notifications.models import Notification
 from cwtt.notifications.sms import ConsoleSMSBackend, MemorySMSBackend
@@ -25,24 +26,34 @@ def outbox(settings):
     MemorySMSBackend.outbox.clear()
 
 
-def test_a_notification_is_kept_in_the_app_and_mailed_when_there_is_an_address(people, outbox):
+def test_a_notification_is_kept_in_the_app_and_mailed_when_there_is_an_address(
+    people, outbox, django_capture_on_commit_callbacks
+):
     cora = people["cora"]
     cora.email = "cora@example.org"
     cora.save()
-    notify(cora, "A referral was accepted", "The clinic accepted a referral.", "/notifications/")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            cora, "A referral was accepted", "The clinic accepted a referral.", "/notifications/"
+        )
+    run_queued()  # the worker sends it (tests/notifications/test_delivery.py)
     assert Notification.objects.get(user=cora).subject == "A referral was accepted"
     assert mail.outbox[0].to == ["cora@example.org"]
     assert mail.outbox[0].subject == "CWTT: A referral was accepted"
     assert outbox == []  # no text message unless asked for
 
 
-def test_an_urgent_notification_is_also_sent_by_text_message(people, outbox):
+def test_an_urgent_notification_is_also_sent_by_text_message(
+    people, outbox, django_capture_on_commit_callbacks
+):
     sam = people["sam"].staff
     sam.phone = "+27 82 555 0100"
     sam.save()
-    notify(people["sam"], "Emergency access opened", sms=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(people["sam"], "Emergency access opened", sms=True)
+        notify(people["tumi"], "No phone on record", sms=True)  # nothing to send to
+    run_queued()
     assert outbox == [("+27 82 555 0100", "CWTT: Emergency access opened. Sign in to see more.")]
-    notify(people["tumi"], "No phone on record", sms=True)  # nothing to send to
     assert len(outbox) == 1
 
 

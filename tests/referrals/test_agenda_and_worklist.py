@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.utils import timezone
@@ -14,13 +15,16 @@ from cwtt.referrals.worklist import referral_tasks
 pytestmark = pytest.mark.django_db
 
 
+MADE = itertools.count(1)
+
+
 def make(child, people, provider, code, when):
     return referral_create(
         child=child,
         service_type=provider.service_types.get(code=code),
         by=people["sam"],
         urgency="routine",
-        reason="x",
+        reason=f"x {next(MADE)}",  # each its own referral, not a repeat (decision 0031)
         provider=provider,
         now=when,
     )

@@ -193,7 +193,8 @@ def test_my_referrals_lists_overdue_first(client, child, people, providers):
         provider=providers["soup"],
     )
     referral_create(**make, urgency="urgent")
-    late = referral_create(**make, urgency="routine", now=old)
+    # A second referral, not a repeat of the first (those are refused: decision 0031).
+    late = referral_create(**{**make, "reason": "y"}, urgency="routine", now=old)
     sign_in(client, people["sam"])
     page = client.get(reverse("my_referrals"))
     assert [r.pk for r in page.context["referrals"]][0] == late.pk

@@ -5,6 +5,7 @@ that overrides it), notifications to the sender and audit entries (issue #4, ite
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.utils import timezone
@@ -36,13 +37,18 @@ DETAILS = {
 }
 
 
+MADE = itertools.count(1)
+
+
 def make(child, people, providers, service="food_support", provider="soup", **extra):
+    # Each a referral of its own: an identical draft by the same person is refused as a
+    # repeat (decision 0031).
     return referral_create(
         child=child,
         service_type=providers[provider].service_types.get(code=service),
         by=people["sam"],
         urgency=extra.pop("urgency", "high"),
-        reason="The child goes hungry",
+        reason=f"The child goes hungry ({next(MADE)})",
         provider=providers[provider],
         now=extra.pop("now", NOW),
         **extra,

@@ -27,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--waves", type=int, default=2)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--no-serve", action="store_true", help="Set up only; do not serve")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not run background work beside the server (run `cwtt worker` yourself)",
+        )
 
     def handle(self, *args, **options) -> None:
         from cwtt.access.two_factor import role_needs_second_factor
@@ -97,4 +102,11 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Open http://{options['addrport']}/ in a browser. Press Ctrl+C to stop.")
         if not options["no_serve"]:
+            if not options["no_worker"]:
+                # Background work (overdue referrals, reminders, e-mails and text messages) runs
+                # in a thread of this process, so the demo needs no second terminal.
+                from cwtt.jobs.worker import start_in_thread
+
+                start_in_thread(sleep=settings.CWTT_WORKER_SLEEP)
+                self.stdout.write("Background work runs beside the server (`cwtt worker`).")
             call_command("runserver", options["addrport"], use_reloader=False)

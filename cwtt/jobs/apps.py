@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class JobsConfig(AppConfig):
+    name = "cwtt.jobs"
+    label = "jobs"
+    verbose_name = "Background work"
