@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +44,25 @@ DERIVED = [
     "discordant",
     "details",
     "assessment_count",
+]
+# What scoring reads (`actions.risk_profile_fields`, `child_facts`, `informant_label`) and a
+# case proposal reads of the child; the other columns cost time to convert and are left.
+SCORING_READS = [
+    "uuid",
+    "child__date_of_birth",
+    "child__sex",
+    "child__grant_status",
+    "child__status",
+    "child__school",
+    "wave",
+    "respondent",
+    "assessed_on",
+    "instrument_version",
+    "answers",
+    "informant_caregiver__first_name",
+    "informant_caregiver__last_name",
+    "informant_staff__user__first_name",
+    "informant_staff__user__last_name",
 ]
 # A change in these is what other parts react to (cases: a profile turning high or urgent).
 LEVELS = [*DOMAINS, "overall", "urgent"]
@@ -190,6 +209,7 @@ def rescore_batch(
             Assessment.objects.order_by()
             .filter(child_id__in=child_ids, wave_id__in=wave_ids, status__in=COUNTING)
             .select_related("child", "informant_caregiver", "informant_staff__user")
+            .only(*SCORING_READS)
         )
         for assessment in assessments:
             pair = (assessment.child_id, assessment.wave_id)
@@ -210,7 +230,7 @@ def rescore_batch(
             now = timezone.now()
             for profile in plan.updated:
                 profile.computed_at = now
-            RiskProfile.objects.bulk_update(plan.updated, [*DERIVED, "computed_at"])
+            _update_profiles(plan.updated, [*DERIVED, "computed_at"])
         if plan.deleted:
             RiskProfile.objects.filter(pk__in=plan.deleted).delete()
         run.last_child_id, run.last_wave_id = pairs[-1]
@@ -223,6 +243,24 @@ def rescore_batch(
         for profile in plan.announce:
             profile_scored.send(sender=RiskProfile, profile=profile)
     return BatchOutcome(len(pairs), len(plan.created) + len(plan.updated), len(plan.deleted))
+
+
+def _update_profiles(profiles: Sequence[RiskProfile], names: Sequence[str]) -> None:
+    """Write these fields of the profiles back: one UPDATE statement sent once per profile in
+    a single executemany call. Django's bulk_update builds a CASE WHEN per field holding every
+    profile, which took three quarters of a rescore's time and, on SQLite, 8 statements per
+    batch of 500; this is one call, and the database reuses the prepared statement."""
+    fields = [RiskProfile._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    pk_column = quote(RiskProfile._meta.pk.column)
+    sql = f"UPDATE {quote(RiskProfile._meta.db_table)} SET {assignments} WHERE {pk_column} = %s"
+    rows = [
+        [f.get_db_prep_save(getattr(p, f.attname), connection) for f in fields] + [p.pk]
+        for p in profiles
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 @dataclass

@@ -101,10 +101,16 @@ def profile_rows():
 
 
 def test_a_batch_takes_the_same_number_of_queries_whatever_it_holds(
-    child_factory, sunrise, wave, django_assert_num_queries
+    child_factory, sunrise, wave, people, django_assert_num_queries
 ):
     # Well fed: no profile is high, so no case is proposed (those queries are per case).
     children = children_with_two_questionnaires(child_factory, sunrise, wave, 12, well_fed=True)
+    # Named informants: their names go into the findings, so they are read with the batch.
+    for child in children:
+        Assessment.objects.filter(child=child, respondent="caregiver").update(
+            informant_caregiver=child.caregivers.get()
+        )
+    Assessment.objects.filter(respondent="teacher").update(informant_staff=people["tumi"].staff)
     # Each run of three children holds one of each kind of work: a missing profile to create,
     # a stale one to update and one whose questionnaires no longer count, to delete.
     for number, child in enumerate(children):
@@ -124,6 +130,9 @@ def test_a_batch_takes_the_same_number_of_queries_whatever_it_holds(
     assert RiskProfile.objects.count() == 8
     assert not RiskProfile.objects.filter(child__in=children[2::3]).exists()
     assert all(p.details for p in RiskProfile.objects.all())
+    informants = RiskProfile.objects.filter(child=children[1]).get().details["domains"]
+    assert informants["education"]["informant_levels"] == {"Teacher (Tumi)": "low"}
+    assert "Caregiver (Grace Family1)" in informants["nutrition"]["informant_levels"]
 
 
 def test_rescoring_applies_a_new_threshold_to_every_profile_in_batches(
