@@ -297,3 +297,23 @@ def test_the_command_refuses_other_waves_while_a_run_is_unfinished(child, wave):
     run.refresh_from_db()
     assert (run.status, run.done) == ("running", 0)
     assert RescoreRun.objects.count() == 1
+
+
+def test_ctrl_c_stops_the_command_with_a_way_to_continue(child_factory, sunrise, wave):
+    children_with_two_questionnaires(child_factory, sunrise, wave, 5)
+    real_plan = rescoring._plan
+    batches = []
+
+    def interrupted_on_the_second_batch(*args, **kwargs):
+        batches.append(1)
+        if len(batches) == 2:
+            raise KeyboardInterrupt
+        return real_plan(*args, **kwargs)
+
+    with mock.patch.object(rescoring, "_plan", side_effect=interrupted_on_the_second_batch):
+        with pytest.raises(CommandError) as stopped:
+            call_command("rescore", batch_size=2, stdout=io.StringIO())
+    assert str(stopped.value) == (
+        "Stopped after 2 of 5 profiles. Run `cwtt rescore` again to continue from there."
+    )
+    assert RescoreRun.objects.get().done == 2

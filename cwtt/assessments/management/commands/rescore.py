@@ -91,7 +91,15 @@ class Command(BaseCommand):
             )
         progress = Progress(self.stdout, resumed_from=run.done)
         started = time.monotonic()
-        run = rescore_run(run.pk, batch_size=batch_size, progress=progress)
+        try:
+            run = rescore_run(run.pk, batch_size=batch_size, progress=progress)
+        except KeyboardInterrupt:
+            progress.end()
+            run.refresh_from_db()
+            raise CommandError(
+                f"Stopped after {run.done:,} of {run.total:,} profiles. Run `cwtt rescore` "
+                "again to continue from there."
+            ) from None
         progress.end()
         elapsed = time.monotonic() - started
         self.stdout.write(
