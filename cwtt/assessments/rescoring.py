@@ -7,8 +7,10 @@ bulk_update; a profile whose assessments are all gone is deleted) and moves the 
 all in one transaction. So the queries per batch do not grow with the batch, every profile is
 computed once, and after a crash the next run continues after the last committed batch.
 
-The batch function takes only a run id, so a background worker can call it
-(`rescore_run(run_id)`); the command line calls the same function. See
+Everything takes only a run id, so a background worker can do the work: a task calls
+`rescore_run(run_id)` (the whole run; the command line calls the same), or does one
+`rescore_batch` and queues itself again until it returns no pairs, then `rescore_finish`.
+A task that dies is simply queued again with the same id. See
 docs/decisions/0037-batched-resumable-rescoring.md.
 """
 
@@ -18,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -160,7 +162,15 @@ def rescore_start(*, waves: Iterable[Wave] | None = None, restart: bool = False)
                 unfinished.save(update_fields=["status", "finished_at"])
             else:
                 return unfinished
-        return RescoreRun.objects.create(wave_ids=wave_ids, total=pairs_to_rescore(wave_ids))
+        try:
+            with transaction.atomic():
+                return RescoreRun.objects.create(
+                    wave_ids=wave_ids, total=pairs_to_rescore(wave_ids)
+                )
+        except IntegrityError:  # another one started at the same moment
+            raise RescoreRefused(
+                _("Another rescore has just started. Wait for it to finish. Nothing was changed.")
+            ) from None
 
 
 def _wave_names(wave_ids: Sequence[int]) -> str:
@@ -328,6 +338,12 @@ def rescore_run(
     while rescore_batch(run_id, rules=rules, batch_size=batch_size).pairs:
         if progress is not None:
             progress(RescoreRun.objects.get(pk=run_id))
+    return rescore_finish(run_id)
+
+
+def rescore_finish(run_id: int) -> RescoreRun:
+    """Mark a run whose batches are all done as finished, with one audit entry (once: a run
+    already finished or abandoned is returned as it is)."""
     with transaction.atomic():
         run = RescoreRun.objects.select_for_update().get(pk=run_id)
         if run.status == RescoreRun.Status.RUNNING:

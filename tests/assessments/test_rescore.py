@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cwtt.access.models import AuditEntry
@@ -317,3 +317,12 @@ def test_ctrl_c_stops_the_command_with_a_way_to_continue(child_factory, sunrise,
         "Stopped after 2 of 5 profiles. Run `cwtt rescore` again to continue from there."
     )
     assert RescoreRun.objects.get().done == 2
+
+
+def test_the_database_allows_one_running_rescore_at_a_time(db):
+    RescoreRun.objects.create()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RescoreRun.objects.create()
+    RescoreRun.objects.update(status=RescoreRun.Status.FINISHED)
+    RescoreRun.objects.create()
+    assert RescoreRun.objects.filter(status="running").count() == 1
