@@ -395,27 +395,6 @@ def risk_profile_recompute(*, child: Child, wave: Wave) -> RiskProfile | None:
     return profile
 
 
-def rescore(*, waves: Iterable[Wave] | None = None) -> int:
-    """Recompute every profile (after an instrument change); returns how many were written."""
-    pairs = (
-        Assessment.objects.filter(
-            status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED]
-        )
-        .values_list("child_id", "wave_id")
-        .distinct()
-    )
-    if waves is not None:
-        pairs = pairs.filter(wave__in=list(waves))
-    count = 0
-    children = {c.pk: c for c in Child.objects.filter(pk__in={c for c, _ in pairs})}
-    wave_objects = {w.pk: w for w in Wave.objects.all()}
-    for child_id, wave_id in pairs:
-        with transaction.atomic():
-            if risk_profile_recompute(child=children[child_id], wave=wave_objects[wave_id]):
-                count += 1
-    return count
-
-
 def wave_create(
     *,
     name: str,
