@@ -326,3 +326,15 @@ def test_the_database_allows_one_running_rescore_at_a_time(db):
     RescoreRun.objects.update(status=RescoreRun.Status.FINISHED)
     RescoreRun.objects.create()
     assert RescoreRun.objects.filter(status="running").count() == 1
+
+
+def test_a_rescore_queued_for_the_worker_is_carried_out_by_it(child_factory, sunrise, wave):
+    children_with_two_questionnaires(child_factory, sunrise, wave, 5)
+    stricter_meals_threshold()
+    out = io.StringIO()
+    call_command("rescore", "--on-worker", stdout=out)
+    assert "queued for the worker" in out.getvalue()
+    assert RiskProfile.objects.filter(nutrition="high").count() == 3  # nothing done yet
+    call_command("worker", "--once", stdout=io.StringIO())
+    assert RiskProfile.objects.filter(nutrition="high").count() == 5
+    assert RescoreRun.objects.get().status == "finished"

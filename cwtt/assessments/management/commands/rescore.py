@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cwtt.assessments.models import RescoreRun, Wave
 from cwtt.assessments.rescoring import BATCH_SIZE, RescoreRefused, rescore_run, rescore_start
+from cwtt.assessments.tasks import rescore
 
 # Without a terminal (a log file, cron), one line at most this often.
 LOG_EVERY_SECONDS = 10.0
@@ -63,6 +64,11 @@ class Command(BaseCommand):
             "--restart", action="store_true", help="Start over instead of continuing a run"
         )
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="Pairs per batch")
+        parser.add_argument(
+            "--on-worker",
+            action="store_true",
+            help="Queue the rescore for the background worker (`cwtt worker`) and return",
+        )
 
     def handle(
         self,
@@ -70,6 +76,7 @@ class Command(BaseCommand):
         wave: list[str] | None = None,
         restart: bool = False,
         batch_size: int = BATCH_SIZE,
+        on_worker: bool = False,
         **options,
     ) -> None:
         if batch_size < 1:
@@ -84,6 +91,13 @@ class Command(BaseCommand):
             run = rescore_start(waves=waves, restart=restart)
         except RescoreRefused as refused:
             raise CommandError(str(refused)) from None
+        if on_worker:
+            rescore.enqueue(run.pk)
+            self.stdout.write(
+                f"Rescore of {run.total:,} profiles queued for the worker (run {run.pk}); "
+                "`cwtt worker` carries it out batch by batch."
+            )
+            return
         if run.done:
             self.stdout.write(
                 f"Continuing the rescore started {timezone.localtime(run.started_at):%Y-%m-%d %H:%M}: "
