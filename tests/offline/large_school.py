@@ -18,13 +18,15 @@ CLASS_SIZE = 40
 FAMILY = (("Grace", "mother"), ("Themba", "father"), ("Gogo", "grandparent"))
 
 
-def enrol_learners(school, learners: int, *, without_consent_every: int = 10) -> list[Child]:
+def enrol_learners(
+    school, learners: int, *, grade: str = "3", without_consent_every: int = 10
+) -> list[Child]:
     """`learners` active children at `school`, in classes "3A", "3B", ... of CLASS_SIZE. Every
     `without_consent_every`-th family has recorded no consent, as happens at a real school; the
     others have agreed to every purpose and the child has assented."""
     classes = SchoolClass.objects.bulk_create(
         [
-            SchoolClass(school=school, name=f"3{chr(ord('A') + n)}", year=2026, grade="3")
+            SchoolClass(school=school, name=f"{grade}{chr(ord('A') + n)}", year=2026, grade=grade)
             for n in range(-(-learners // CLASS_SIZE))
         ]
     )
