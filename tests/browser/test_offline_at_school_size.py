@@ -8,7 +8,7 @@ their caregivers and consent, and last term's wave answered. A follow-up wave on
 instrument is under way, and each person is part-way through it: their own unfinished
 questionnaires (drafts) for the children, which the pack carries so they can finish them
 offline. With the caregiver's long questionnaire that takes the pack of the field worker, the
-social worker and the coordinator well over a megabyte; the teacher's and the nurse's are
+social worker and the coordinator over a megabyte; the teacher's and the nurse's are
 shorter. Before the fix the store failed from about 190 KB ("Maximum call stack size
 exceeded"), and the pack endpoint itself failed on SQLite for a school of this size."""
 
