@@ -9,7 +9,7 @@ gives the demo accounts (one per role) the first school, and puts every proposed
 under way through the real actions (`casework_for_every_case`): cases in every state with teams,
 plans, approvals and reviews; referrals in every state (one overdue) with feedback links;
 services delivered (help given twice); a held meeting with decisions and action items and a
-planned one with its generated agenda; notes. One child (`World.child`) also gets more of
+planned one with its generated agenda; notes; a child registered twice. One child (`World.child`) also gets more of
 everything as the school grows, so the child's pages grow with it.
 
 Who signs in where: each page names the demo account that uses it (the coordinator for the
@@ -39,7 +39,7 @@ from cwtt.meetings.models import Meeting
 from cwtt.notes.actions import note_add
 from cwtt.referrals.actions import referral_create, referral_move
 from cwtt.referrals.models import Referral
-from cwtt.registry.models import SchoolClass
+from cwtt.registry.models import Child, SchoolClass
 from cwtt.services.models import ServiceType
 from cwtt.synthetic.accounts import ensure_demo_accounts
 from cwtt.synthetic.casework import casework_for_every_case, demo_school
@@ -80,6 +80,7 @@ def build_school(learners: int) -> World:
     )
     child = reviewed.child
     _more_for(child, reviewed, users, extra=max(2, learners // 8))
+    _register_twice(child)
     school_class = (
         SchoolClass.objects.filter(school=school, year=timezone.localdate().year)
         .order_by("grade", "name")
@@ -129,6 +130,20 @@ def _more_for(child, case: Case, users: dict, *, extra: int) -> None:
         )
         note_add(user=social, child=child, text="Phoned the caregiver.", sensitivity="case_notes")
         note_add(user=nurse, child=child, text="Weighed at the clinic.", sensitivity="health")
+
+
+def _register_twice(child) -> None:
+    """The child registered a second time by mistake (same name and birth date), so the data
+    quality pages have a finding to show at every size."""
+    Child.objects.create(
+        first_name=child.first_name,
+        last_name=child.last_name,
+        date_of_birth=child.date_of_birth,
+        sex=child.sex,
+        school=child.school,
+        school_class=child.school_class,
+        household=child.household,
+    )
 
 
 def sign_in(client: Client, user) -> Client:
