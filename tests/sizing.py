@@ -239,5 +239,3 @@ def measure_page(world: World, name: str, clients: dict[str, Client]) -> Measure
         seconds=seconds,
         sql=tuple(q["sql"] for q in queries.captured_queries),
     )
-
-

@@ -13,8 +13,12 @@ import time_machine
 from django.db import transaction
 from django.test.utils import override_settings
 
-from cwtt.instruments.actions import rule_sensitivities_for, scorer_for, validator_for
-from cwtt.instruments.actions import instrument_publish
+from cwtt.instruments.actions import (
+    instrument_publish,
+    rule_sensitivities_for,
+    scorer_for,
+    validator_for,
+)
 from cwtt.instruments.models import Instrument
 
 from ..conftest import NOW  # noqa: TID252 - shared test helpers
