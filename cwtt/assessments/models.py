@@ -166,7 +166,9 @@ class AssessmentCorrection(models.Model):
         APPLIED = "applied", _("Approved and applied")
         REJECTED = "rejected", _("Rejected")
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="corrections")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="corrections"
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
