@@ -35,7 +35,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cwtt.access.two_factor import needs_second_factor
 from cwtt.cases.actions import service_record
 from cwtt.cases.models import Case, ServiceDelivered
-from cwtt.meetings.models import Meeting
+from cwtt.meetings.actions import action_add
+from cwtt.meetings.models import AgendaItem, Meeting
 from cwtt.notes.actions import note_add
 from cwtt.referrals.actions import referral_create, referral_move
 from cwtt.referrals.models import Referral
@@ -61,6 +62,7 @@ class World:
     cases: int = 0
     referrals: int = 0
     summary: str = ""
+    child_rows: dict = field(default_factory=dict)  # rows about `child`, by model
     users: dict = field(default_factory=dict)
 
 
@@ -98,13 +100,15 @@ def build_school(learners: int) -> World:
         cases=Case.objects.filter(school=school).count(),
         referrals=Referral.objects.filter(child__school=school).count(),
         summary=str(summary),
+        child_rows=_rows_about(child),
         users=users,
     )
 
 
 def _more_for(child, case: Case, users: dict, *, extra: int) -> None:
-    """More referrals, services and notes for one child, `extra` of each."""
+    """More referrals, services, notes and agenda items for one child, `extra` of each."""
     social, nurse = users["socialworker"], users["nurse"]
+    held = Meeting.objects.get(school=child.school, status=Meeting.Status.HELD)
     food = ServiceType.objects.get(code="food_support")
     for number in range(extra):
         referral = referral_create(
@@ -130,6 +134,31 @@ def _more_for(child, case: Case, users: dict, *, extra: int) -> None:
         )
         note_add(user=social, child=child, text="Phoned the caregiver.", sensitivity="case_notes")
         note_add(user=nurse, child=child, text="Weighed at the clinic.", sensitivity="health")
+        # Raised at the last meeting (under other business), with an action for the nurse.
+        item = AgendaItem.objects.create(
+            meeting=held,
+            kind=AgendaItem.Kind.OTHER,
+            position=1000 + number,
+            child=child,
+            text="The caregiver asked the school for help with transport to the clinic.",
+        )
+        action_add(
+            meeting=held,
+            item=item,
+            description="Phone the caregiver about transport",
+            owner=nurse.staff,
+            due_on=held.held_on + dt.timedelta(days=7),
+            by=users["coordinator"],
+        )
+
+
+def _rows_about(child) -> dict[str, int]:
+    from cwtt.rights.subject_access import reverse_relations, rows_pointing_at
+
+    return {
+        rel.related_model._meta.label_lower: rows_pointing_at(rel, child).count()
+        for rel in reverse_relations(type(child))
+    }
 
 
 def _register_twice(child) -> None:

@@ -70,6 +70,10 @@ def test_the_larger_school_really_has_more_casework(measured):
     small, large = measured[SMALL]["world"], measured[LARGE]["world"]
     assert large.cases >= 2 * small.cases, (small.summary, large.summary)
     assert large.referrals >= 2 * small.referrals, (small.summary, large.summary)
+    # The child whose pages are measured has more of every kind of row, and no kind less.
+    grown = {kind for kind, rows in small.child_rows.items() if large.child_rows[kind] > rows}
+    assert {"assessments.assessment", "referrals.referral", "meetings.agendaitem"} <= grown
+    assert all(large.child_rows[kind] >= rows for kind, rows in small.child_rows.items())
 
 
 @pytest.mark.parametrize("page", list(PAGES))
