@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
-from cwtt.consent.actions import has_consent
+from cwtt.consent.actions import children_with_consent, has_consent
 from cwtt.consent.models import Purpose
 from cwtt.instruments.actions import scorer_for, validator_for
 from cwtt.instruments.engine.definition import DOMAINS
@@ -72,13 +72,42 @@ def consent_missing_for(child: Child, respondent: str) -> str | None:
     consent for assessment is needed for every questionnaire; the child's own questionnaire
     needs the child's assent too. A draft may be saved meanwhile."""
     if not has_consent(child, Purpose.ASSESSMENT):
-        return _(
-            "The caregiver's consent for assessment is not on record (or was withdrawn). Record "
-            "it on the child's consent page first; you can save a draft meanwhile."
-        )
+        return _no_consent_for_assessment()
     if respondent == "child" and not has_consent(child, Purpose.ASSENT):
-        return _("The child's own agreement (assent) is not on record. Record it first.")
+        return _no_assent()
     return None
+
+
+def consent_missing_for_many(
+    child_ids: Collection[int], respondents: Sequence[str]
+) -> dict[int, dict[str, str]]:
+    """`consent_missing_for` for a whole class list (the offline pack): for each child, the
+    questionnaires among `respondents` that cannot be submitted, and why. One query per
+    consent asked about, whatever the number of children."""
+    assessed = children_with_consent(Purpose.ASSESSMENT, among=child_ids)
+    assenting = (
+        children_with_consent(Purpose.ASSENT, among=child_ids) if "child" in respondents else set()
+    )
+    problems: dict[int, dict[str, str]] = {}
+    for child_id in child_ids:
+        if child_id not in assessed:
+            problems[child_id] = dict.fromkeys(respondents, _no_consent_for_assessment())
+        elif "child" in respondents and child_id not in assenting:
+            problems[child_id] = {"child": _no_assent()}
+        else:
+            problems[child_id] = {}
+    return problems
+
+
+def _no_consent_for_assessment() -> str:
+    return _(
+        "The caregiver's consent for assessment is not on record (or was withdrawn). Record "
+        "it on the child's consent page first; you can save a draft meanwhile."
+    )
+
+
+def _no_assent() -> str:
+    return _("The child's own agreement (assent) is not on record. Record it first.")
 
 
 def wave_dates_problem(wave: Wave, day: dt.date) -> str | None:
@@ -393,27 +422,6 @@ def risk_profile_recompute(*, child: Child, wave: Wave) -> RiskProfile | None:
     )
     profile_scored.send(sender=RiskProfile, profile=profile)
     return profile
-
-
-def rescore(*, waves: Iterable[Wave] | None = None) -> int:
-    """Recompute every profile (after an instrument change); returns how many were written."""
-    pairs = (
-        Assessment.objects.filter(
-            status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED]
-        )
-        .values_list("child_id", "wave_id")
-        .distinct()
-    )
-    if waves is not None:
-        pairs = pairs.filter(wave__in=list(waves))
-    count = 0
-    children = {c.pk: c for c in Child.objects.filter(pk__in={c for c, _ in pairs})}
-    wave_objects = {w.pk: w for w in Wave.objects.all()}
-    for child_id, wave_id in pairs:
-        with transaction.atomic():
-            if risk_profile_recompute(child=children[child_id], wave=wave_objects[wave_id]):
-                count += 1
-    return count
 
 
 def wave_create(

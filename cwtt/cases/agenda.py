@@ -13,14 +13,14 @@ from cwtt.meetings.agenda import Kind, Topic
 from cwtt.registry.models import School
 
 from .models import Case
-from .reviews import review_due_on
+from .reviews import review_due_on, with_review_schedule
 
 S = Case.Status
 
 
 def reviews_due(school: School, since: dt.datetime) -> Iterable[Topic]:
     today = timezone.localdate()
-    cases = (
+    cases = with_review_schedule(
         Case.objects.filter(school=school, status__in=[S.IMPLEMENTATION, S.REVIEW])
         .select_related("child", "lead__user")
         .order_by("child__last_name")

@@ -21,7 +21,7 @@ from cwtt.services.models import Provider, ServiceType
 
 from . import actions, permissions
 from .models import Approval, Case, Goal, GoalProgress, PlanAction, ServiceDelivered
-from .reviews import review_due_on, review_interval_days
+from .reviews import review_due_on, review_interval_days, with_review_schedule
 from .workflow import approval_needed, comment_needed, next_steps
 
 S = Case.Status
@@ -70,7 +70,7 @@ def school_cases(request: HttpRequest, school_id: int) -> HttpResponse:
     if school is None:
         raise Http404("No such school")
     cases = list(
-        permissions.cases_for_school(request.user, school)
+        with_review_schedule(permissions.cases_for_school(request.user, school))
         .select_related("child", "child__school_class", "lead__user")
         .order_by("child__last_name", "child__first_name")
     )

@@ -16,7 +16,7 @@ from cwtt.registry.models import Staff
 from cwtt.worklists.tasks import Task
 
 from .models import Approval, Case
-from .reviews import review_due_on
+from .reviews import review_due_on, with_review_schedule
 
 S = Case.Status
 
@@ -69,7 +69,7 @@ def case_tasks(staff: Staff, today: dt.date) -> Iterable[Task]:
             due_on=None,
             link=reverse("case", args=[approval.case_id]),
         )
-    mine = (
+    mine = with_review_schedule(
         Case.objects.filter(Q(lead=staff) | Q(team=staff))
         .filter(status__in=[S.IMPLEMENTATION, S.REVIEW])
         .select_related("child")

@@ -44,3 +44,4 @@ def audit_checkpoint() -> str:
 @task()
 def area_figures() -> str:
     return f"area figures worked out for {refresh_all()} places"
+

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cwtt.access import policy
-from cwtt.assessments.actions import consent_missing_for
+from cwtt.assessments.actions import consent_missing_for_many
 from cwtt.assessments.models import Assessment, Respondent, Wave
 from cwtt.instruments.actions import validator_for
-from cwtt.registry.models import SchoolClass
+from cwtt.registry.models import ChildCaregiver, SchoolClass
 from cwtt.web.capture_form import question_groups
 
 
@@ -66,19 +67,29 @@ def _languages(waves: list[Wave]) -> list[list[str]]:
 
 
 def offline_pack(user) -> dict[str, Any]:
+    """Everything above for this person. A fixed number of queries, whatever the number of
+    children (tests/offline/test_pack.py counts them)."""
     schools = list(policy.schools_for(user).order_by("name"))
     school_ids = [s.pk for s in schools]
     waves = current_waves(school_ids)
     # The questionnaires this person fills in that the waves' instruments actually ask.
     asked = {r for w in waves for r in w.instrument_version.parsed().respondents()}
     respondents = tuple(r for r in policy.respondents_for(user) if r in asked)
+    in_scope = policy.children_for(user).filter(school_id__in=school_ids, status="active")
     children = list(
-        policy.children_for(user)
-        .filter(school_id__in=school_ids, status="active")
-        .select_related("school_class")
-        .prefetch_related("caregiver_links__caregiver")
+        in_scope.select_related("school_class")
+        # The caregivers come in the same query as the links. Prefetching them separately
+        # ("caregiver_links__caregiver") asks for them one OR term each on SQLite, which
+        # refuses more than 1,000: a 400-learner school has more caregivers than that.
+        .prefetch_related(
+            Prefetch(
+                "caregiver_links",
+                queryset=ChildCaregiver.objects.select_related("caregiver").order_by("pk"),
+            )
+        )
         .order_by("last_name", "first_name")
     )
+    cannot_submit = consent_missing_for_many([c.pk for c in children], respondents)
     by_class: dict[int | None, list[dict[str, Any]]] = {}
     for child in children:
         by_class.setdefault(child.school_class_id, []).append(
@@ -88,9 +99,7 @@ def offline_pack(user) -> dict[str, Any]:
                 "first_name": child.first_name,
                 "school": child.school_id,
                 "date_of_birth": child.date_of_birth.isoformat(),
-                "cannot_submit": {
-                    r: message for r in respondents if (message := consent_missing_for(child, r))
-                },
+                "cannot_submit": cannot_submit[child.pk],
                 "caregivers": [
                     {
                         "id": link.caregiver_id,
@@ -112,7 +121,7 @@ def offline_pack(user) -> dict[str, Any]:
         )
     done = (
         Assessment.objects.filter(
-            child__in=children,
+            child__in=in_scope,
             wave__in=waves,
             status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED],
         )
@@ -120,7 +129,7 @@ def offline_pack(user) -> dict[str, Any]:
         .distinct()
     )
     drafts = Assessment.objects.filter(
-        child__in=children, wave__in=waves, assessor=user, status=Assessment.Status.DRAFT
+        child__in=in_scope, wave__in=waves, assessor=user, status=Assessment.Status.DRAFT
     )
     return {
         "generated_at": timezone.now().isoformat(),

@@ -225,6 +225,14 @@ def _sync_record(user, data: Any) -> SyncAnswer:
             return SyncAnswer(200, {"saved": record_id, "revision": revision_of(existing)})
         if data.get("base_revision") != revision_of(existing):
             return _conflict(user, child, "changed", existing)
+    answers = data["answers"]
+    if existing is not None:
+        # The sender was never shown the answers they may not read (a conflict withholds them),
+        # so a record sent back without one of them keeps the server's answer.
+        access = policy.child_access(user, child.pk)
+        readable = _readable_questions(existing, access.classes if access else frozenset())
+        kept = {k: v for k, v in existing.answers.items() if k not in readable}
+        answers = {**kept, **answers}
     caregiver = (
         child.caregivers.filter(pk=data["informant_caregiver"]).first()
         if data.get("informant_caregiver")
@@ -236,7 +244,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
             child=child,
             wave=wave,
             respondent=respondent,
-            answers=data["answers"],
+            answers=answers,
             assessed_on=assessed_on,
             status=status,
             uuid=record_id,

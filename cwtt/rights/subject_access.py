@@ -93,9 +93,38 @@ def reverse_relations(model: type[models.Model]) -> list[ForeignObjectRel]:
 
 
 def rows_pointing_at(rel: ForeignObjectRel, obj: models.Model) -> models.QuerySet:
-    model = rel.related_model
-    rows = model._default_manager.filter(**{rel.field.name: obj})
-    return rows if model._meta.ordering else rows.order_by("pk")
+    return _ordered(rel.related_model._default_manager.filter(**{rel.field.name: obj}))
+
+
+def _ordered(rows: models.QuerySet) -> models.QuerySet:
+    return rows if rows.model._meta.ordering else rows.order_by("pk")
+
+
+# What a model's name (`__str__`) reads from the rows it points at. A row pointing at one of
+# these reads them along with its target, so a long record does not ask once per row.
+NAMED_THROUGH: dict[str, tuple[str, ...]] = {
+    "registry.staff": ("user",),
+    "instruments.instrumentversion": ("instrument",),
+}
+
+
+def _read_targets(rows: list[models.Model], child: Child) -> None:
+    """Read the rows these rows point at (and what their names need) in one query per field,
+    not one per row: a child followed for years has hundreds of rows in the record."""
+    if not rows:
+        return
+    lookups = []
+    for field in [*rows[0]._meta.concrete_fields, *rows[0]._meta.many_to_many]:
+        if not field.is_relation or field.related_model is None:
+            continue
+        if field.related_model is Child and field.concrete:
+            # The link back to this child is left out of the record; read only other children.
+            if all(getattr(row, field.attname) in (None, child.pk) for row in rows):
+                continue
+        lookups.append(field.name)
+        named = NAMED_THROUGH.get(field.related_model._meta.label_lower, ())
+        lookups.extend(f"{field.name}__{inner}" for inner in named)
+    models.prefetch_related_objects(rows, *lookups)
 
 
 def label_of(field: models.Field) -> str:
@@ -295,10 +324,12 @@ def child_record(child: Child) -> dict[str, Any]:
     for rel, rows in related:
         meta = rel.related_model._meta
         present = PRESENTERS.get(meta.label_lower, _generic)
+        _read_targets(rows, child)
+        nested = _nested_tables(rows, child, seen)
         records = []
         for row in rows:
             record = present(row, child, definitions)
-            record["tables"].update(_nested_tables(row, child, seen))
+            record["tables"].update(nested.get(row.pk, {}))
             records.append(record)
         title = SECTION_TITLES.get(meta.label_lower) or str(capfirst(meta.verbose_name_plural))
         sections.append(_section(meta.label_lower, title, records))
@@ -314,17 +345,34 @@ def child_record(child: Child) -> dict[str, Any]:
 
 
 def _nested_tables(
-    row: models.Model, child: Child, seen: set[tuple[type, Any]]
-) -> dict[str, list[dict[str, Any]]]:
-    tables: dict[str, list[dict[str, Any]]] = {}
-    for rel in reverse_relations(type(row)):
-        found = [
-            row_fields(item, child, skip=[rel.field.name])
-            for item in rows_pointing_at(rel, row)
-            if (type(item), item.pk) not in seen
-        ]
-        if found:
-            tables[str(capfirst(rel.related_model._meta.verbose_name_plural))] = found
+    rows: list[models.Model], child: Child, seen: set[tuple[type, Any]]
+) -> dict[Any, dict[str, list[dict[str, Any]]]]:
+    """For each row (by pk), the rows pointing at it that have no section of their own, one
+    table per kind: one query per kind for all the rows, not one per row."""
+    tables: dict[Any, dict[str, list[dict[str, Any]]]] = {}
+    if not rows:
+        return tables
+    for rel in reverse_relations(type(rows[0])):
+        title = str(capfirst(rel.related_model._meta.verbose_name_plural))
+        if rel.many_to_many:  # no row has one towards itself; kept correct if one is added
+            found = {row.pk: list(rows_pointing_at(rel, row)) for row in rows}
+        else:
+            found = {}
+            pointing = _ordered(
+                rel.related_model._default_manager.filter(**{f"{rel.field.name}__in": rows})
+            )
+            for item in pointing:
+                found.setdefault(getattr(item, rel.field.attname), []).append(item)
+        found = {
+            pk: [item for item in items if (type(item), item.pk) not in seen]
+            for pk, items in found.items()
+        }
+        _read_targets([item for items in found.values() for item in items], child)
+        for pk, items in found.items():
+            if items:
+                tables.setdefault(pk, {})[title] = [
+                    row_fields(item, child, skip=[rel.field.name]) for item in items
+                ]
     return tables
 
 

@@ -46,6 +46,7 @@ from cwtt.meetings.actions import (
     meeting_mark_held,
 )
 from cwtt.meetings.models import Meeting
+from cwtt.notes.actions import note_add, note_writable_classes
 from cwtt.referrals.actions import (
     feedback_answer,
     feedback_link_find,
@@ -611,3 +612,90 @@ class _Casework:
             kind=Meeting.Kind.COP,
             by=self.coordinator,
         )
+
+
+# --- casework at scale (benchmarks and the query-count tests) ---------------------------------
+
+# Every tenth child gets notes of each kind the demo accounts write.
+NOTE_EVERY = 10
+
+
+def casework_for_every_case(today: dt.date | None = None) -> CaseworkSummary:
+    """Put every proposed case at the demo school under way, as the demo does for one case per
+    state: the proposals are taken nine at a time (eight walked to the demo's states, one
+    dismissed), each batch with its referrals in every state and its services; a held meeting
+    before and a planned one after. Fewer than nine left over stay proposed.
+
+    This is for measuring pages at a realistic caseload (benchmarks/page_queries.py and
+    tests/sizing.py): the demo command keeps its one case per state. Not idempotent."""
+    school = demo_school()
+    if school is None:
+        return CaseworkSummary()
+    with override_settings(EMAIL_BACKEND=QUIET_MAIL), transaction.atomic():
+        made = _CaseworkAtScale(school, today or timezone.localdate()).run()
+    return summarise(school, created=made)
+
+
+class _CaseworkAtScale(_Casework):
+    def run(self) -> bool:
+        people = (self.coordinator, self.socialworker, self.nurse, self.teacher)
+        if any(p is None or not hasattr(p, "staff") for p in people):
+            return False
+        social = self.socialworker.staff
+        if social.supervisor_id is None:
+            social.supervisor = self.coordinator.staff
+            social.save(update_fields=["supervisor"])
+        ensure_demo_providers()
+        waves = list(Wave.objects.filter(schools=self.school).order_by("starts_on"))
+        if not waves:
+            return False
+        for wave in waves:
+            cases_propose(wave=wave)
+        self.profiles = {
+            p.child_id: p
+            for p in RiskProfile.objects.filter(wave=waves[-1], child__school=self.school)
+        }
+        self.held_meeting()
+        proposed = list(
+            Case.objects.filter(school=self.school, status=S.PROPOSED)
+            .select_related("child")
+            .order_by("child_id")
+        )
+        consented = [
+            c
+            for c in proposed
+            if has_consent(c.child, "share_health")
+            and has_consent(c.child, "share_social_development")
+        ]
+        others = [c for c in proposed if c not in consented]
+        batch = len(SLOTS)
+        # A batch takes eight children with consent to share and one more to dismiss; what is
+        # left over stays proposed, waiting for the coordinator.
+        while len(consented) >= batch and len(consented) + len(others) > batch:
+            working, consented = consented[:batch], consented[batch:]
+            dismissed = others.pop(0) if others else consented.pop(0)
+            self.cases = {"dismissed": dismissed, **dict(zip(SLOTS, working, strict=True))}
+            self.walk_cases()
+            self.make_referrals()
+            self.record_services()
+        self.write_notes()
+        self.planned_meeting()
+        return True
+
+    def write_plan(self, case: Case) -> list[Goal]:
+        # A child proposed from an earlier wave may have no profile in the latest one.
+        if case.child_id not in self.profiles:
+            self.profiles[case.child_id] = case.created_from_profile
+        return super().write_plan(case)
+
+    def write_notes(self) -> None:
+        notes = (
+            (self.nurse, "health", "Clinic card seen; the next immunisation is due in March."),
+            (self.socialworker, "case_notes", "Home visit: the caregiver asked about the grant."),
+        )
+        children = Child.objects.filter(school=self.school, status=Child.Status.ACTIVE)
+        for child in children.order_by("pk")[::NOTE_EVERY]:
+            for user, kind, text in notes:
+                # Without the caregiver's consent to share, the note waits for it.
+                if kind in note_writable_classes(user, child):
+                    note_add(user=user, child=child, text=text, sensitivity=kind)

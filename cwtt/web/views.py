@@ -202,12 +202,18 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
         )
     profiles = []
     if "risk_levels" in access.fields:
-        profiles = list(found.risk_profiles.select_related("wave").order_by("wave__starts_on"))
+        profiles = list(
+            found.risk_profiles.select_related("wave", "instrument_version__instrument").order_by(
+                "wave__starts_on"
+            )
+        )
     views = [
         profile_view(p, rule_sensitivities_for(p.instrument_version_id), access.classes)
         for p in profiles
     ]
-    assessments = found.assessments.select_related("wave", "assessor").order_by("-assessed_on")
+    assessments = found.assessments.select_related(
+        "wave", "assessor", "informant_caregiver", "informant_staff__user"
+    ).order_by("-assessed_on")
     links = found.caregiver_links.select_related("caregiver")
     referrals = (
         found.referrals.select_related("service_type", "provider").order_by("-created_at")
@@ -217,7 +223,7 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
     timeline, timeline_total = (
         child_timeline(
             found,
-            assessments=assessments.select_related("informant_caregiver", "informant_staff__user"),
+            assessments=assessments,
             profiles=profiles,
             referrals=referrals,
             cases=cases_for_child(request.user, found.pk).prefetch_related(

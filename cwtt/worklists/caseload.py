@@ -44,10 +44,11 @@ def workers_for(user) -> list[Staff]:
 
 def caseloads(workers: list[Staff], today: dt.date) -> list[Caseload]:
     from cwtt.cases.models import Case
-    from cwtt.cases.reviews import review_due_on
+    from cwtt.cases.reviews import review_due_on, with_review_schedule
 
     loads = {s.pk: Caseload(staff=s) for s in workers}
-    for case in Case.objects.filter(lead__in=workers).exclude(status__in=Case.NOT_OPEN):
+    open_cases = Case.objects.filter(lead__in=workers).exclude(status__in=Case.NOT_OPEN)
+    for case in with_review_schedule(open_cases):
         load = loads[case.lead_id]
         load.open_cases += 1
         load.by_status[case.get_status_display()] += 1

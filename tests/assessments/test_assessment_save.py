@@ -7,8 +7,9 @@ import uuid
 import pytest
 from django.core.management import call_command
 
-from cwtt.assessments.actions import AssessmentInvalid, assessment_save, rescore
+from cwtt.assessments.actions import AssessmentInvalid, assessment_save
 from cwtt.assessments.models import Assessment, RiskProfile
+from cwtt.assessments.rescoring import rescore
 
 DAY = dt.date(2026, 3, 10)
 

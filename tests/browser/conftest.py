@@ -6,6 +6,7 @@ Screenshots are written to test-artifacts/screenshots/ so a person can look at t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -104,6 +105,58 @@ def current_code(user) -> str:
     from cwtt.access.two_factor import code_now
 
     return code_now(TOTPDevice.objects.get(user=user))
+
+
+def sign_in_fully(page, base, user):
+    """Sign in, with the code from the authenticator app for the roles that need one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from cwtt.access.two_factor import needs_second_factor
+
+    if not needs_second_factor(user):
+        sign_in(page, base, user.username)
+        return
+    TOTPDevice.objects.get_or_create(user=user, name="phone", defaults={"confirmed": True})
+    sign_in(page, base, user.username)
+    page.get_by_label("6-digit code").fill(current_code(user))
+    page.get_by_role("button", name="Continue").click()
+
+
+def get_ready(page, base, user="fiona", timeout=30000):
+    """Sign in and open offline work, then put the class lists on the phone ("Get ready")."""
+    from ..conftest import PASSWORD  # noqa: TID252 - shared test constant
+
+    if isinstance(user, str):
+        sign_in(page, base, user)
+    else:
+        sign_in_fully(page, base, user)
+    page.get_by_role("link", name="Open offline work").click()
+    page.get_by_label("Your password (the one you sign in with)").fill(PASSWORD)
+    page.get_by_role("button", name="Get ready").click()
+    ready = page.get_by_text("Ready. The class lists are on this phone.")
+    refused = page.locator("#setup-error").filter(has_text=re.compile(r"\S"))
+    ready.or_(refused).first.wait_for(timeout=timeout)
+    assert not refused.count(), f"Get ready failed: {refused.inner_text()}"
+    # The offline helper controls the page and has kept the offline page for later.
+    page.wait_for_function(
+        "() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"
+    )
+    page.wait_for_function("() => caches.match('/offline/').then(Boolean)")
+
+
+def go_offline_and_reopen(context, page, timeout=30000):
+    """Cut the network, reload the offline page and open the encrypted store."""
+    from ..conftest import PASSWORD  # noqa: TID252 - shared test constant
+
+    context.set_offline(True)
+    assert page.evaluate("navigator.onLine") is False
+    # With no network, the service worker answers from its cache.
+    page.goto(page.url.split("#")[0])
+    page.get_by_role("heading", name="Open your offline work").wait_for()
+    page.get_by_label("Your password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Open").click()
+    page.get_by_role("heading", name="Offline work").wait_for(timeout=timeout)
+    assert page.get_by_text("No signal: you can keep working").is_visible()
 
 
 def open_school(page, name="Sunrise Primary"):

@@ -115,6 +115,20 @@ def test_profile_serialises_to_plain_data(scorer):
     assert data["overall"] == "high"
 
 
+def test_the_written_out_serialisation_equals_dataclasses_asdict(scorer):
+    from dataclasses import asdict
+
+    profile = scorer.combine(
+        [
+            scorer.score("caregiver", {"cg_meals": 0, "cg_hit": "yes", "cg_dep9": "2"}, CHILD),
+            scorer.score("teacher", {"tc_abuse": "yes", "tc_absent": 9}, CHILD),
+            scorer.score("nurse", {"ns_height": 95.0, "ns_weight": 10.0, "ns_abuse": "no"}, CHILD),
+        ],
+    )
+    assert profile.urgent_findings and any(d.findings for d in profile.domains.values())
+    assert profile.to_dict() == asdict(profile)
+
+
 def test_a_rule_is_as_sensitive_as_the_answers_it_reads(scorer):
     from cwtt.instruments.engine.definition import rule_sensitivities
 

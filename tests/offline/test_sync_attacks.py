@@ -180,6 +180,10 @@ def test_a_stale_revision_of_ones_own_record_shows_only_readable_answers(
     assert body["server"]["answers"] == {"cg_meals": 2}
     assert body["server"]["withheld"] == ["cg_hit"]  # her phone keeps its own answer for it
     assert snapshot() == before
+    # She keeps her meals answer; the answer she was not shown stays as the server has it.
+    resolved = dict(mine, answers={"cg_meals": 5}, base_revision=body["server"]["revision"])
+    assert send(client, resolved)[0] == 200
+    assert Assessment.objects.get(uuid=mine["uuid"]).answers == {"cg_meals": 5, "cg_hit": "no"}
 
 
 def test_another_schools_wave_or_child_is_refused(client, people, child, other_child, wave):

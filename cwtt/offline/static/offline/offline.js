@@ -506,10 +506,10 @@
     button(_("Choose the server's for all"), "secondary", function () { pickAll("server"); });
     button(_("Keep the answers I chose"), "primary", function () {
       var merged = JSON.parse(JSON.stringify(server.answers));
-      // Answers this person may not read were not sent: theirs from this phone stay.
+      // Answers this person may not read were not sent: this phone's own stay, and the
+      // server keeps its answer for any this phone does not have.
       (server.withheld || []).forEach(function (name) {
-        if (record.answers[name] === undefined) delete merged[name];
-        else merged[name] = record.answers[name];
+        if (record.answers[name] !== undefined) merged[name] = record.answers[name];
       });
       var missing = [];
       differing.forEach(function (name) {

@@ -57,8 +57,23 @@
     });
   }
 
-  function b64(bytes) { return btoa(String.fromCharCode.apply(null, new Uint8Array(bytes))); }
-  function unb64(text) { return Uint8Array.from(atob(text), function (c) { return c.charCodeAt(0); }); }
+  // Bytes to base64 a slice at a time: passing a whole pack's bytes (a megabyte and more) as the
+  // arguments of one call overflows the browser's stack ("Maximum call stack size exceeded").
+  var SLICE = 0x8000;
+  function b64(bytes) {
+    var view = new Uint8Array(bytes);
+    var parts = [];
+    for (var at = 0; at < view.length; at += SLICE) {
+      parts.push(String.fromCharCode.apply(null, view.subarray(at, at + SLICE)));
+    }
+    return btoa(parts.join(""));
+  }
+  function unb64(text) {
+    var binary = atob(text);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
 
   function deriveKey(password, salt) {
     return crypto.subtle.importKey("raw", enc.encode(password), "PBKDF2", false, ["deriveKey"])

@@ -1,0 +1,112 @@
+"""How fast `cwtt rescore` recomputes a district's risk profiles, end to end.
+
+Not a test: it prints measurements. Target (issue #11): at least 20,000 profiles a second per
+core, end to end (reading assessments, scoring, writing profiles), not only in memory.
+Runs in a fresh temporary data directory on SQLite, or on the database in DATABASE_URL if set
+(it must be an empty, migratable database, e.g. PostgreSQL). Generates a synthetic district,
+then times two full rescores through `rescore_start` + `rescore_run` (what the command runs):
+
+- "nothing changed": right after generating, every profile is read and recomputed, and none
+  needs writing (the common case of running it twice, or after a version that changes nothing);
+- "every profile changed": each profile's details are blanked first, so every one is written
+  back (the case after publishing a version that changes every profile).
+
+Run: `.venv/bin/python benchmarks/rescore.py [--schools 10 --learners 200 --waves 2]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout, not an installed copy
+CWTT = [sys.executable, "-m", "cwtt"]
+TARGET = 20_000
+
+
+def prepare(env: dict[str, str], schools: int, learners: int, waves: int) -> None:
+    for command in (
+        ["migrate", "-v0"],
+        ["instrument", "publish", "cwtt/instruments/data/cwtt_default.md"],
+        [
+            "generate",
+            "--schools",
+            str(schools),
+            "--learners-per-school",
+            str(learners),
+            "--waves",
+            str(waves),
+            "--seed",
+            "11",
+        ],
+    ):
+        subprocess.run([*CWTT, *command], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+def measure(batch_size: int) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cwtt.settings")
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cwtt.assessments.models import Assessment, RiskProfile
+    from cwtt.assessments.rescoring import rescore_run, rescore_start
+
+    vendor = connection.vendor
+    profiles = RiskProfile.objects.count()
+    assessments = Assessment.objects.filter(status__in=["submitted", "verified"]).count()
+    print(
+        f"{vendor}: {profiles:,} profiles from {assessments:,} counting assessments, "
+        f"batches of {batch_size}"
+    )
+    for label, prepare_step in (
+        ("nothing changed", None),
+        ("every profile changed", lambda: RiskProfile.objects.update(details={})),
+    ):
+        if prepare_step is not None:
+            prepare_step()
+        wall, cpu = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as queries:
+            run = rescore_run(rescore_start(restart=True).pk, batch_size=batch_size)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        rate = run.done / wall
+        verdict = "meets" if rate >= TARGET else f"{rate / TARGET:.0%} of"
+        print(
+            f"  {label}: {run.done:,} profiles ({run.changed:,} written) in {wall:.2f} s wall, "
+            f"{cpu:.2f} s CPU in this process, {len(queries):,} queries; "
+            f"{rate:,.0f} profiles/s end to end ({verdict} the {TARGET:,}/s target), "
+            f"{run.done / cpu:,.0f}/s per CPU second of this process"
+        )
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak memory (this process): {peak_mb:,.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schools", type=int, default=10)
+    parser.add_argument("--learners", type=int, default=200)
+    parser.add_argument("--waves", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=500)
+    args = parser.parse_args()
+    if os.environ.get("DATABASE_URL"):
+        prepare(dict(os.environ), args.schools, args.learners, args.waves)
+        measure(args.batch_size)
+        return
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {**os.environ, "CWTT_DATA_DIR": data_dir}
+        prepare(env, args.schools, args.learners, args.waves)
+        os.environ["CWTT_DATA_DIR"] = data_dir
+        measure(args.batch_size)
+
+
+if __name__ == "__main__":
+    main()
