@@ -100,6 +100,21 @@ def _run_database_queue(backend) -> None:
         runner.run_task(claimed)
 
 
+def _round_worker_class():
+    from rq.worker import SimpleWorker
+
+    class RoundWorker(SimpleWorker):
+        """RQ's in-process worker, leaving Ctrl+C and SIGTERM to `cwtt worker`: RQ would put its
+        own handlers in their place, so a stop asked for during a round (systemd's stop) was
+        lost and the next one ended the worker with a traceback. Now a stop asked for during a
+        round ends the worker after that round, as on the database queue."""
+
+        def _install_signal_handlers(self) -> None:
+            pass
+
+    return RoundWorker
+
+
 def _run_redis_queue(backend) -> None:
     import django_rq
 
@@ -108,7 +123,7 @@ def _run_redis_queue(backend) -> None:
     worker = django_rq.get_worker(
         *sorted(backend.queues),
         job_class="django_tasks_rq.Job",
-        worker_class="rq.worker.SimpleWorker",
+        worker_class=_round_worker_class(),
     )
     worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
 

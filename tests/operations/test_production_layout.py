@@ -202,12 +202,6 @@ def test_gunicorn_and_a_worker_serve_sign_in_charts_and_jobs_in_production_mode(
     assert done and int(done.group(1)) >= 1 and done.group(2) == "0", first_round
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cwtt worker on Redis: RQ's work() replaces the command's SIGTERM handler, so the "
-    "first SIGTERM (systemd's stop) is lost and the next ends it with a traceback, exit 1. "
-    "Remove this mark once cwtt/jobs restores its handler after each round.",
-)
 def test_the_worker_stops_cleanly_when_told_to(worker):
     worker.process.send_signal(signal.SIGTERM)
     try:
@@ -216,3 +210,50 @@ def test_the_worker_stops_cleanly_when_told_to(worker):
         code = None
     assert code == 0, worker.log.read_text()[-2000:]
     assert "Worker stopped." in worker.log.read_text()
+
+
+@pytest.fixture
+def overdue_referral(people, child, sunrise, clock):
+    """Sam sent a referral to the school's support team on 5 January with a week to answer, and
+    nobody answered: long overdue on the tests' clock and on the real one the worker reads. Sue
+    is his supervisor. Made before the worker starts, so its first round finds it."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from cwtt.access.roles import Role
+    from cwtt.referrals.actions import referral_create, referral_move
+    from cwtt.services.catalogue import ensure_service_types
+    from cwtt.services.models import Provider, ServiceType
+    from tests.conftest import _person
+
+    sue = _person("sue", Role.SOCIAL_WORKER, sunrise, sector="social_development")
+    sam = people["sam"].staff
+    sam.supervisor = sue.staff
+    sam.save(update_fields=["supervisor"])
+    ensure_service_types(ServiceType)
+    sbst = Provider.objects.create(name="Sunrise SBST", sector="education")
+    sbst.service_types.set(ServiceType.objects.filter(code="educational_assessment"))
+    clock.move_to(dt.datetime(2026, 1, 5, 9, 0, tzinfo=ZoneInfo("Africa/Johannesburg")))
+    referral = referral_create(
+        child=child,
+        service_type=sbst.service_types.get(),
+        by=people["sam"],
+        urgency="routine",
+        reason="Falling behind in reading",
+        provider=sbst,
+        deadline=dt.timedelta(days=7),
+    )
+    return referral_move(referral, "sent", people["sam"]), people["sam"], sue
+
+
+def test_an_overdue_referral_is_told_by_the_worker_with_nobody_at_a_screen(
+    overdue_referral, worker
+):
+    from cwtt.notifications.models import Notification
+
+    referral, sam, sue = overdue_referral
+    for person in (sam, sue):
+        told = Notification.objects.filter(user=person, subject__contains=f"Referral {referral.pk}")
+        assert told.count() == 1, worker.log.read_text()[-2000:]
+    referral.refresh_from_db()
+    assert referral.overdue_notified_at is not None
