@@ -258,6 +258,25 @@ def assessment_save(
             )
             if refused:
                 raise AssessmentRefused(refused)
+        if (
+            existing is not None
+            and existing.status == Assessment.Status.VERIFIED
+            and status != Assessment.Status.VERIFIED
+        ):
+            raise AssessmentInvalid(
+                {"status": _("A verified assessment cannot go back to draft or submitted.")}
+            )
+        version = (
+            existing.instrument_version
+            if existing is not None
+            else instrument_version or wave.instrument_version
+        )
+        checked = validator_for(version.pk).validate(
+            respondent, answers, partial=status == Assessment.Status.DRAFT, today=assessed_on
+        )
+        if not checked.ok:
+            raise AssessmentInvalid(checked.errors)
+        # After the answers are checked, so the person sees what to fix in them first.
         if status != Assessment.Status.DRAFT and (existing is None or not existing.counts):
             other = already_sent(
                 child=child, wave=wave, respondent=respondent, except_ids={uuid_value, *kept}
@@ -278,24 +297,6 @@ def assessment_save(
                     },
                     other=other,
                 )
-        if (
-            existing is not None
-            and existing.status == Assessment.Status.VERIFIED
-            and status != Assessment.Status.VERIFIED
-        ):
-            raise AssessmentInvalid(
-                {"status": _("A verified assessment cannot go back to draft or submitted.")}
-            )
-        version = (
-            existing.instrument_version
-            if existing is not None
-            else instrument_version or wave.instrument_version
-        )
-        checked = validator_for(version.pk).validate(
-            respondent, answers, partial=status == Assessment.Status.DRAFT, today=assessed_on
-        )
-        if not checked.ok:
-            raise AssessmentInvalid(checked.errors)
         created = existing is None
         assessment = existing or Assessment(uuid=uuid_value, child=child, wave=wave)
         counted_before = not created and assessment.counts

@@ -385,7 +385,7 @@ def test_the_offline_conflict_screen_passes_axe(browser, live_server, people, ch
     ).wait_for()
     audit.check(page, "offline conflict 360")
     page.get_by_role("button", name="Keep the answers I chose").click()
-    page.get_by_text("Choose which answer to keep for 2 more questions.").wait_for()
+    page.get_by_text("Choose which answer to keep for 1 more question.").wait_for()
     audit.check(page, "offline conflict with an error 360")
     # The service worker served the pages: the page is controlled by it.
     assert page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
