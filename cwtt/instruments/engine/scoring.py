@@ -158,11 +158,17 @@ class Scorer:
                     ],
                 )
             )
-        self._domain_rules: dict[str, list[tuple[Rule, Callable[[Mapping[str, Any]], bool]]]] = {}
+        # A domain rule's finding is the same every time it fires (frozen), so it is made once.
+        self._domain_rules: dict[
+            str, list[tuple[Rule, Callable[[Mapping[str, Any]], bool], Finding]]
+        ] = {}
         for rule in definition.rules:
             condition = compile_condition(rule.when)
             if rule.is_domain_rule:
-                self._domain_rules.setdefault(rule.domain, []).append((rule, condition))
+                finding = Finding(
+                    rule.code, rule.domain, None, rule.level, rule.reason, rule.urgent, None, None
+                )
+                self._domain_rules.setdefault(rule.domain, []).append((rule, condition, finding))
             elif rule.respondent is not None:
                 plan = self._plans.setdefault(rule.respondent, _RespondentPlan())
                 plan.rules.append((rule, condition))
@@ -223,16 +229,30 @@ class Scorer:
         scores = list(scores)
         domains: dict[str, DomainResult] = {}
         urgent: list[Finding] = []
+        # One pass over the findings: each domain's findings in score order, and each score's
+        # highest rank per domain (what `AssessmentScore.level` gives, without a pass a domain).
+        by_domain: dict[str, list[Finding]] = {domain: [] for domain in DOMAINS}
+        score_ranks: list[dict[str, int]] = []
+        for score in scores:
+            ranks: dict[str, int] = {}
+            for finding in score.findings:
+                by_domain.setdefault(finding.domain, []).append(finding)
+                rank = LEVEL_RANK[finding.level]
+                if rank > ranks.get(finding.domain, -1):
+                    ranks[finding.domain] = rank
+            score_ranks.append(ranks)
         for domain in DOMAINS:
-            findings = [f for s in scores for f in s.findings if f.domain == domain]
+            findings = by_domain[domain]
             informant_levels: dict[str, str] = {}
-            for score in scores:
-                level = score.level(domain)
-                if level is None:
-                    continue
+            for score, ranks in zip(scores, score_ranks, strict=True):
+                score_rank = ranks.get(domain)
+                if score_rank is None:
+                    if domain not in score.covered:
+                        continue
+                    score_rank = 0
                 previous = informant_levels.get(score.informant)
-                if previous is None or LEVEL_RANK[level] > LEVEL_RANK[previous]:
-                    informant_levels[score.informant] = level
+                if previous is None or score_rank > LEVEL_RANK[previous]:
+                    informant_levels[score.informant] = LEVELS[score_rank]
             indicator_rank: dict[str, int] = {}
             for finding in findings:
                 key = finding.indicator or ""
@@ -240,26 +260,18 @@ class Scorer:
             rank: int | None = max(indicator_rank.values(), default=None)
             if rank is None and informant_levels:
                 rank = 0
-            counts = {
-                "moderate_count": sum(1 for r in indicator_rank.values() if r >= 1),
-                "high_count": sum(1 for r in indicator_rank.values() if r >= 2),
-            }
-            for rule, condition in self._domain_rules.get(domain, []):
-                if condition(counts):
-                    findings.append(
-                        Finding(
-                            rule.code,
-                            domain,
-                            None,
-                            rule.level,
-                            rule.reason,
-                            rule.urgent,
-                            None,
-                            None,
-                        )
-                    )
-                    rank = max(rank or 0, LEVEL_RANK[rule.level])
-            findings.sort(key=lambda f: -LEVEL_RANK[f.level])
+            domain_rules = self._domain_rules.get(domain)
+            if domain_rules:
+                counts = {
+                    "moderate_count": sum(1 for r in indicator_rank.values() if r >= 1),
+                    "high_count": sum(1 for r in indicator_rank.values() if r >= 2),
+                }
+                for rule, condition, finding in domain_rules:
+                    if condition(counts):
+                        findings.append(finding)
+                        rank = max(rank or 0, LEVEL_RANK[rule.level])
+            if len(findings) > 1:
+                findings.sort(key=lambda f: -LEVEL_RANK[f.level])
             urgent.extend(f for f in findings if f.urgent)
             seen = set(informant_levels.values())
             domains[domain] = DomainResult(
