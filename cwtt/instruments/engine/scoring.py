@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .definition import DOMAINS, LEVEL_RANK, LEVELS, InstrumentDefinition, Rule
-from .expressions import Compiled, compile_condition, compile_expression
+from .expressions import Compiled, Ref, compile_condition, compile_node, parse
 from .measure_catalogue import MEASURE_OUTPUT_KEYS, output_variable
 
 MeasureFunction = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
@@ -112,7 +112,8 @@ def _finding_dict(finding: Finding) -> dict[str, Any]:
 class _MeasurePlan:
     name: str
     kind: str
-    inputs: list[tuple[str, Compiled]]
+    # (parameter, the name it reads when it is just ${name} else None, compiled expression)
+    inputs: list[tuple[str, str | None, Compiled]]
     outputs: list[tuple[str, str]]  # (measure's key, variable name)
 
 
@@ -121,6 +122,15 @@ class _RespondentPlan:
     measures: list[_MeasurePlan] = field(default_factory=list)
     rules: list[tuple[Rule, Callable[[Mapping[str, Any]], bool]]] = field(default_factory=list)
     question_domains: dict[str, str] = field(default_factory=dict)
+    # The same, grouped: (domain, its questions' names), to find the domains answered.
+    domain_questions: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+
+
+def _measure_input(parameter: str, text: str) -> tuple[str, str | None, Compiled]:
+    """Most measure inputs are one question (`q1=${cg_psc_fidgety}`): those are read with a
+    plain dict lookup rather than a call of the compiled expression (which does the same)."""
+    node = parse(text)
+    return parameter, node.name if isinstance(node, Ref) else None, compile_node(node)
 
 
 def _default_compute(kind: str, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -144,6 +154,11 @@ class Scorer:
             plan = self._plans.setdefault(question.respondent, _RespondentPlan())
             if question.domain:
                 plan.question_domains[question.name] = question.domain
+        for plan in self._plans.values():
+            grouped: dict[str, list[str]] = {}
+            for name, domain in plan.question_domains.items():
+                grouped.setdefault(domain, []).append(name)
+            plan.domain_questions = [(domain, tuple(names)) for domain, names in grouped.items()]
         for spec in definition.measures:
             if spec.respondent is None:
                 continue
@@ -151,7 +166,7 @@ class Scorer:
                 _MeasurePlan(
                     name=spec.name,
                     kind=spec.kind,
-                    inputs=[(p, compile_expression(text)) for p, text in spec.inputs.items()],
+                    inputs=[_measure_input(p, text) for p, text in spec.inputs.items()],
                     outputs=[
                         (key, output_variable(spec.name, spec.kind, key))
                         for key in MEASURE_OUTPUT_KEYS[spec.kind]
@@ -190,7 +205,10 @@ class Scorer:
         measures: dict[str, Any] = {}
         problems: list[str] = []
         for measure in plan.measures:
-            inputs = {param: fn(values) for param, fn in measure.inputs}
+            inputs = {
+                param: fn(values) if name is None else values.get(name)
+                for param, name, fn in measure.inputs
+            }
             if any(v is None or v == "" for v in inputs.values()):
                 continue  # an unanswered input: the measure has no value
             try:
@@ -216,12 +234,16 @@ class Scorer:
             for rule, condition in plan.rules
             if condition(values)
         ]
-        domains = plan.question_domains
-        covered = frozenset(
-            domains[name]
-            for name, value in answers.items()
-            if name in domains and value is not None and value != ""
-        )
+        # A domain is covered by its first answered question: usually the first one looked at.
+        get = answers.get
+        covered_now: set[str] = set()
+        for domain, names in plan.domain_questions:
+            for name in names:
+                value = get(name)
+                if value is not None and value != "":
+                    covered_now.add(domain)
+                    break
+        covered = frozenset(covered_now)
         return AssessmentScore(informant, respondent, findings, covered, measures, problems)
 
     def combine(self, scores: Iterable[AssessmentScore]) -> ProfileResult:
