@@ -60,10 +60,17 @@ class SaveOutcome:
 
 def child_facts(child: Child, on: dt.date) -> dict[str, Any]:
     """The registry facts that scoring rules may read as ${child_...}."""
+    return child_facts_of(child.date_of_birth, child.sex, child.grant_status, on)
+
+
+def child_facts_of(
+    date_of_birth: dt.date, sex: str, grant_status: str, on: dt.date
+) -> dict[str, Any]:
+    """`child_facts` from the columns alone, for a bulk reader that holds no Child."""
     return {
-        "child_age_months": round(child.age_months(on), 2),
-        "child_sex": child.sex,
-        "child_csg": child.grant_status,
+        "child_age_months": round((on - date_of_birth).days / 30.4375, 2),  # Child.age_months
+        "child_sex": sex,
+        "child_csg": grant_status,
     }
 
 
@@ -341,12 +348,40 @@ def scoring_version(answered_with: InstrumentVersion) -> InstrumentVersion:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Questionnaire:
+    """What scoring reads of one counting assessment, without the model: a bulk reader
+    (`cwtt rescore`) builds these straight from database rows."""
+
+    uuid: str
+    respondent: str
+    assessed_on: dt.date
+    answers: Mapping[str, Any]
+    facts: Mapping[str, Any]  # child_facts on the day it was answered
+    informant: str  # Assessment.informant_label()
+
+    @classmethod
+    def of(cls, assessment: Assessment) -> Questionnaire:
+        return cls(
+            str(assessment.uuid),
+            assessment.respondent,
+            assessment.assessed_on,
+            assessment.answers,
+            child_facts(assessment.child, assessment.assessed_on),
+            assessment.informant_label(),
+        )
+
+
 def score_assessment(assessment: Assessment, version: InstrumentVersion) -> AssessmentScore:
+    return _score(Questionnaire.of(assessment), version)
+
+
+def _score(questionnaire: Questionnaire, version: InstrumentVersion) -> AssessmentScore:
     return scorer_for(version.pk).score(
-        assessment.respondent,
-        assessment.answers,
-        child_facts(assessment.child, assessment.assessed_on),
-        informant=assessment.informant_label(),
+        questionnaire.respondent,
+        questionnaire.answers,
+        questionnaire.facts,
+        informant=questionnaire.informant,
     )
 
 
@@ -362,13 +397,23 @@ def risk_profile_fields(
     """A profile's derived fields from one child's counting assessments in one wave, scored
     with `version` (see `scoring_version`).
 
-    The one place a scoring result maps onto RiskProfile columns. The assessments need their
-    child and informants loaded or set in memory; nothing here queries the database.
+    The assessments need their child and informants loaded or set in memory; nothing here
+    queries the database.
     """
+    return profile_fields([Questionnaire.of(a) for a in assessments], version)
+
+
+def profile_fields(
+    questionnaires: Sequence[Questionnaire], version: InstrumentVersion
+) -> dict[str, Any]:
+    """`risk_profile_fields` from plain questionnaires: the one place a scoring result maps
+    onto RiskProfile columns."""
     # A fixed order, so the findings' order does not depend on how the assessments were read.
-    ordered = sorted(assessments, key=lambda a: (a.assessed_on, a.respondent, str(a.uuid)))
-    scores = [score_assessment(a, version) for a in ordered]
-    result = scorer_for(version.pk).combine(scores)
+    ordered = sorted(questionnaires, key=lambda q: (q.assessed_on, q.respondent, q.uuid))
+    scorer = scorer_for(version.pk)
+    result = scorer.combine(
+        [scorer.score(q.respondent, q.answers, q.facts, informant=q.informant) for q in ordered]
+    )
     fields: dict[str, Any] = {d: result.domains[d].level or "" for d in DOMAINS}
     fields.update(
         instrument_version=version,
@@ -376,7 +421,7 @@ def risk_profile_fields(
         urgent=result.urgent,
         discordant=bool(result.discordant_domains),
         details=result.to_dict(),
-        assessment_count=len(assessments),
+        assessment_count=len(questionnaires),
     )
     return fields
 

@@ -112,15 +112,20 @@ class Assessment(models.Model):
         return self.status in {self.Status.SUBMITTED, self.Status.VERIFIED}
 
     def informant_label(self) -> str:
-        # Respondent(...).label, not get_respondent_display(): that one hashes every lazy
-        # choice label (a translation each) on every call, a tenth of a bulk rescore's time.
-        kind = str(Respondent(self.respondent).label) if self.respondent in Respondent else ""
-        kind = kind or self.respondent
+        kind = respondent_kind(self.respondent)
         if self.informant_caregiver_id:
             return f"{kind} ({self.informant_caregiver})"
         if self.informant_staff_id:
             return f"{kind} ({self.informant_staff.user.get_full_name()})"
         return kind
+
+
+def respondent_kind(respondent: str) -> str:
+    """What an informant label starts with: the questionnaire's kind ("Caregiver")."""
+    # Respondent(...).label, not get_respondent_display(): that one hashes every lazy
+    # choice label (a translation each) on every call, a tenth of a bulk rescore's time.
+    kind = str(Respondent(respondent).label) if respondent in Respondent else ""
+    return kind or respondent
 
 
 def _level_field(verbose: str) -> models.CharField:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .definition import DOMAINS, LEVEL_RANK, LEVELS, InstrumentDefinition, Rule
-from .expressions import Compiled, compile_condition, compile_expression
+from .expressions import Compiled, Ref, compile_condition, compile_node, parse
 from .measure_catalogue import MEASURE_OUTPUT_KEYS, output_variable
 
 MeasureFunction = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
@@ -112,7 +112,8 @@ def _finding_dict(finding: Finding) -> dict[str, Any]:
 class _MeasurePlan:
     name: str
     kind: str
-    inputs: list[tuple[str, Compiled]]
+    # (parameter, the name it reads when it is just ${name} else None, compiled expression)
+    inputs: list[tuple[str, str | None, Compiled]]
     outputs: list[tuple[str, str]]  # (measure's key, variable name)
 
 
@@ -121,6 +122,15 @@ class _RespondentPlan:
     measures: list[_MeasurePlan] = field(default_factory=list)
     rules: list[tuple[Rule, Callable[[Mapping[str, Any]], bool]]] = field(default_factory=list)
     question_domains: dict[str, str] = field(default_factory=dict)
+    # The same, grouped: (domain, its questions' names), to find the domains answered.
+    domain_questions: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+
+
+def _measure_input(parameter: str, text: str) -> tuple[str, str | None, Compiled]:
+    """Most measure inputs are one question (`q1=${cg_psc_fidgety}`): those are read with a
+    plain dict lookup rather than a call of the compiled expression (which does the same)."""
+    node = parse(text)
+    return parameter, node.name if isinstance(node, Ref) else None, compile_node(node)
 
 
 def _default_compute(kind: str, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -144,6 +154,11 @@ class Scorer:
             plan = self._plans.setdefault(question.respondent, _RespondentPlan())
             if question.domain:
                 plan.question_domains[question.name] = question.domain
+        for plan in self._plans.values():
+            grouped: dict[str, list[str]] = {}
+            for name, domain in plan.question_domains.items():
+                grouped.setdefault(domain, []).append(name)
+            plan.domain_questions = [(domain, tuple(names)) for domain, names in grouped.items()]
         for spec in definition.measures:
             if spec.respondent is None:
                 continue
@@ -151,18 +166,24 @@ class Scorer:
                 _MeasurePlan(
                     name=spec.name,
                     kind=spec.kind,
-                    inputs=[(p, compile_expression(text)) for p, text in spec.inputs.items()],
+                    inputs=[_measure_input(p, text) for p, text in spec.inputs.items()],
                     outputs=[
                         (key, output_variable(spec.name, spec.kind, key))
                         for key in MEASURE_OUTPUT_KEYS[spec.kind]
                     ],
                 )
             )
-        self._domain_rules: dict[str, list[tuple[Rule, Callable[[Mapping[str, Any]], bool]]]] = {}
+        # A domain rule's finding is the same every time it fires (frozen), so it is made once.
+        self._domain_rules: dict[
+            str, list[tuple[Rule, Callable[[Mapping[str, Any]], bool], Finding]]
+        ] = {}
         for rule in definition.rules:
             condition = compile_condition(rule.when)
             if rule.is_domain_rule:
-                self._domain_rules.setdefault(rule.domain, []).append((rule, condition))
+                finding = Finding(
+                    rule.code, rule.domain, None, rule.level, rule.reason, rule.urgent, None, None
+                )
+                self._domain_rules.setdefault(rule.domain, []).append((rule, condition, finding))
             elif rule.respondent is not None:
                 plan = self._plans.setdefault(rule.respondent, _RespondentPlan())
                 plan.rules.append((rule, condition))
@@ -184,7 +205,10 @@ class Scorer:
         measures: dict[str, Any] = {}
         problems: list[str] = []
         for measure in plan.measures:
-            inputs = {param: fn(values) for param, fn in measure.inputs}
+            inputs = {
+                param: fn(values) if name is None else values.get(name)
+                for param, name, fn in measure.inputs
+            }
             if any(v is None or v == "" for v in inputs.values()):
                 continue  # an unanswered input: the measure has no value
             try:
@@ -210,12 +234,16 @@ class Scorer:
             for rule, condition in plan.rules
             if condition(values)
         ]
-        domains = plan.question_domains
-        covered = frozenset(
-            domains[name]
-            for name, value in answers.items()
-            if name in domains and value is not None and value != ""
-        )
+        # A domain is covered by its first answered question: usually the first one looked at.
+        get = answers.get
+        covered_now: set[str] = set()
+        for domain, names in plan.domain_questions:
+            for name in names:
+                value = get(name)
+                if value is not None and value != "":
+                    covered_now.add(domain)
+                    break
+        covered = frozenset(covered_now)
         return AssessmentScore(informant, respondent, findings, covered, measures, problems)
 
     def combine(self, scores: Iterable[AssessmentScore]) -> ProfileResult:
@@ -223,16 +251,30 @@ class Scorer:
         scores = list(scores)
         domains: dict[str, DomainResult] = {}
         urgent: list[Finding] = []
+        # One pass over the findings: each domain's findings in score order, and each score's
+        # highest rank per domain (what `AssessmentScore.level` gives, without a pass a domain).
+        by_domain: dict[str, list[Finding]] = {domain: [] for domain in DOMAINS}
+        score_ranks: list[dict[str, int]] = []
+        for score in scores:
+            ranks: dict[str, int] = {}
+            for finding in score.findings:
+                by_domain.setdefault(finding.domain, []).append(finding)
+                rank = LEVEL_RANK[finding.level]
+                if rank > ranks.get(finding.domain, -1):
+                    ranks[finding.domain] = rank
+            score_ranks.append(ranks)
         for domain in DOMAINS:
-            findings = [f for s in scores for f in s.findings if f.domain == domain]
+            findings = by_domain[domain]
             informant_levels: dict[str, str] = {}
-            for score in scores:
-                level = score.level(domain)
-                if level is None:
-                    continue
+            for score, ranks in zip(scores, score_ranks, strict=True):
+                score_rank = ranks.get(domain)
+                if score_rank is None:
+                    if domain not in score.covered:
+                        continue
+                    score_rank = 0
                 previous = informant_levels.get(score.informant)
-                if previous is None or LEVEL_RANK[level] > LEVEL_RANK[previous]:
-                    informant_levels[score.informant] = level
+                if previous is None or score_rank > LEVEL_RANK[previous]:
+                    informant_levels[score.informant] = LEVELS[score_rank]
             indicator_rank: dict[str, int] = {}
             for finding in findings:
                 key = finding.indicator or ""
@@ -240,26 +282,18 @@ class Scorer:
             rank: int | None = max(indicator_rank.values(), default=None)
             if rank is None and informant_levels:
                 rank = 0
-            counts = {
-                "moderate_count": sum(1 for r in indicator_rank.values() if r >= 1),
-                "high_count": sum(1 for r in indicator_rank.values() if r >= 2),
-            }
-            for rule, condition in self._domain_rules.get(domain, []):
-                if condition(counts):
-                    findings.append(
-                        Finding(
-                            rule.code,
-                            domain,
-                            None,
-                            rule.level,
-                            rule.reason,
-                            rule.urgent,
-                            None,
-                            None,
-                        )
-                    )
-                    rank = max(rank or 0, LEVEL_RANK[rule.level])
-            findings.sort(key=lambda f: -LEVEL_RANK[f.level])
+            domain_rules = self._domain_rules.get(domain)
+            if domain_rules:
+                counts = {
+                    "moderate_count": sum(1 for r in indicator_rank.values() if r >= 1),
+                    "high_count": sum(1 for r in indicator_rank.values() if r >= 2),
+                }
+                for rule, condition, finding in domain_rules:
+                    if condition(counts):
+                        findings.append(finding)
+                        rank = max(rank or 0, LEVEL_RANK[rule.level])
+            if len(findings) > 1:
+                findings.sort(key=lambda f: -LEVEL_RANK[f.level])
             urgent.extend(f for f in findings if f.urgent)
             seen = set(informant_levels.values())
             domains[domain] = DomainResult(

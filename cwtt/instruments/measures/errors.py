@@ -71,11 +71,18 @@ def optional_number(field: str, value: object) -> float | None:
     return number(field, value)
 
 
+# Answer codes as a select_one answer stores them ("0", "1", ...): the text of each whole
+# number, and nothing else, so "01" or " 1" still take the checked path.
+_TEXT_CODES: dict[str, int] = {str(code): code for code in range(100)}
+
+
 def answer_code(field: str, value: object, highest: int) -> int:
     """One questionnaire answer: a whole number from 0 to `highest`."""
     # Fast path: the scoring engine passes plain ints, and it calls this ~10^6 times.
     if type(value) is int and 0 <= value <= highest:
         return value
+    if type(value) is str and _TEXT_CODES.get(value, highest + 1) <= highest:
+        return _TEXT_CODES[value]
     if is_blank(value):
         raise MeasureInputError(field, f"no answer given (expected 0-{highest})")
     try:
@@ -99,6 +106,15 @@ def answer_codes(answers: Sequence[object], count: int, highest: int) -> list[in
         type(value) is int and 0 <= value <= highest for value in answers
     ):
         return cast(list[int], list(answers))  # every item was just checked to be an int
+    # Fast path for select_one answers, which are stored as text codes ("0", "1", ...).
+    if (
+        not isinstance(answers, str | bytes)
+        and len(answers) == count
+        and all(type(value) is str for value in answers)
+    ):
+        codes = [_TEXT_CODES.get(value, -1) for value in answers]  # type: ignore[arg-type]
+        if all(0 <= code <= highest for code in codes):
+            return codes
     if isinstance(answers, str | bytes) or len(answers) != count:
         given = "text" if isinstance(answers, str | bytes) else f"{len(answers)} answers"
         raise MeasureInputError("answers", f"expected {count} answers (q1-q{count}), got {given}")
