@@ -138,10 +138,12 @@ def get_ready(page, base, user="fiona", timeout=30000):
     ready.or_(refused).first.wait_for(timeout=timeout)
     assert not refused.count(), f"Get ready failed: {refused.inner_text()}"
     # The offline helper controls the page and has kept the offline page for later.
+    # Generous: on a busy machine the service worker can take a while to take control.
     page.wait_for_function(
-        "() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"
+        "() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)",
+        timeout=timeout * 2,
     )
-    page.wait_for_function("() => caches.match('/offline/').then(Boolean)")
+    page.wait_for_function("() => caches.match('/offline/').then(Boolean)", timeout=timeout * 2)
 
 
 def go_offline_and_reopen(context, page, timeout=30000):

@@ -67,6 +67,7 @@ def test_a_field_worker_captures_a_caregiver_assessment_on_a_phone(
     assert page.get_by_text("Between 0 and 6 meals").is_visible()
     page.get_by_role("button", name="Submit assessment").click()
     # The constraint message appears at the question, and nothing is stored.
+    page.get_by_text("Some answers need attention").wait_for()
     assert page.get_by_text("Between 0 and 6 meals").is_visible()
     assert not Assessment.objects.exists()
     screenshot(page, "capture-error-360")
