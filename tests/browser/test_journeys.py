@@ -61,6 +61,7 @@ def test_a_field_worker_captures_a_caregiver_assessment_on_a_phone(
     sign_in(page, live_server.url, "fiona")
     page.goto(f"{live_server.url}/children/{child.pk}/")
     page.get_by_role("link", name="New caregiver assessment").click()
+    page.wait_for_load_state()  # the form's script is attached before anything is typed
     page.get_by_label("Meals yesterday").fill("9")
     page.get_by_label("Meals yesterday").press("Tab")
     # Marked as soon as it is typed, before anything is sent...
