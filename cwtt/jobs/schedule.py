@@ -45,6 +45,12 @@ SCHEDULE: tuple[Job, ...] = (
         every=dt.timedelta(minutes=15),
     ),
     Job(
+        "stuck_deliveries",
+        tasks.stuck_deliveries,
+        "queue again the e-mails and text messages that lost their place in the queue",
+        every=dt.timedelta(minutes=15),
+    ),
+    Job(
         "reviews_due",
         tasks.reviews_due,
         "remind the lead of each case whose review has fallen due",

@@ -10,6 +10,7 @@ from cwtt.access.audit import audit_seal
 from cwtt.cases.actions import reviews_due_notify
 from cwtt.dashboards.snapshots import refresh_all
 from cwtt.meetings.actions import action_items_due_notify
+from cwtt.notifications.actions import stuck_deliveries_requeue
 from cwtt.referrals.actions import overdue_referrals_notify
 from cwtt.rights.retention import retention_apply
 
@@ -45,3 +46,8 @@ def audit_checkpoint() -> str:
 def area_figures() -> str:
     return f"area figures worked out for {refresh_all()} places"
 
+
+
+@task()
+def stuck_deliveries() -> str:
+    return f"{stuck_deliveries_requeue()} waiting e-mails or text messages queued again"

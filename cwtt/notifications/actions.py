@@ -5,9 +5,11 @@ sign-in."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import Delivery, Notification
 from .tasks import deliver
@@ -40,6 +42,26 @@ def notify(
         # robust: a queue that cannot be reached is logged, not raised into a committed action.
         transaction.on_commit(partial(deliver.enqueue, delivery.pk), robust=True)
     return note
+
+
+# Longer than the last retry's pause (tasks.RETRY_DELAYS): a delivery still waiting after this
+# lost its place in the queue (the queue could not be reached when the action committed).
+STUCK_AFTER = dt.timedelta(minutes=30)
+
+
+def stuck_deliveries_requeue(now: dt.datetime | None = None) -> int:
+    """Queue again every e-mail or text message still waiting long after it was made (the
+    worker runs this every 15 minutes). Sending stays safe to repeat: `deliver` leaves a
+    delivery already sent alone. Returns how many were queued."""
+    since = (now or timezone.now()) - STUCK_AFTER
+    stuck = list(
+        Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lt=since).values_list(
+            "pk", flat=True
+        )
+    )
+    for delivery_id in stuck:
+        deliver.enqueue(delivery_id)
+    return len(stuck)
 
 
 def unread_count(user) -> int:

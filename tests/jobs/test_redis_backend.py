@@ -41,6 +41,6 @@ def test_with_redis_the_worker_runs_scheduled_jobs_and_deliveries_from_the_rq_qu
     assert on_redis.llen("rq:queue:default") == 1  # waiting in Redis, not in the database
     out = io.StringIO()
     call_command("worker", "--once", stdout=out)
-    assert "Tasks run: 7 (7 done, 0 failed)." in out.getvalue()  # six jobs and the e-mail
+    assert "Tasks run: 8 (8 done, 0 failed)." in out.getvalue()  # seven jobs and the e-mail
     assert Delivery.objects.get().status == "sent"
     assert on_redis.llen("rq:queue:default") == 0

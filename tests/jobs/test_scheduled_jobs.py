@@ -94,11 +94,11 @@ def test_a_referral_answered_in_time_is_never_reported_overdue(clock, child, sbs
 def test_once_runs_only_the_jobs_that_are_due_and_prints_a_summary(clock):
     first = worker_once()
     assert first.strip().splitlines()[-1].startswith("Scheduled jobs started: overdue_referrals")
-    assert "Tasks run: 6 (6 done, 0 failed)." in first
+    assert "Tasks run: 7 (7 done, 0 failed)." in first
     again = worker_once()  # a moment later nothing is due
     assert again.strip() == "Scheduled jobs started: none due. Tasks run: 0 (0 done, 0 failed)."
-    clock.shift(dt.timedelta(minutes=16))  # only the 15-minute job is due again
-    assert "Scheduled jobs started: overdue_referrals." in worker_once()
+    clock.shift(dt.timedelta(minutes=16))  # only the 15-minute jobs are due again
+    assert "Scheduled jobs started: overdue_referrals, stuck_deliveries." in worker_once()
 
 
 def test_a_case_review_falling_due_reminds_the_lead_once_per_due_date(clock, child, people):

@@ -118,3 +118,26 @@ def test_a_failing_sms_after_a_real_action_leaves_the_action_done(
     assert referral.overdue_notified_at is not None  # the action stands
     assert Notification.objects.filter(user=sam, subject__contains="overdue").count() == 1
     assert Referral.objects.filter(pk=referral.pk, status="draft").exists()
+
+
+def test_a_message_that_lost_its_place_in_the_queue_is_sent_by_the_worker_once(
+    sam, outbox, clock, django_capture_on_commit_callbacks
+):
+    """The queue could not be reached when the action committed (Redis down): the delivery
+    waits. Half an hour later the worker's round queues it again, and it is sent once."""
+    import io
+
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks():  # the commit's enqueue is lost: never run
+        notify(sam, "A referral is overdue", "Open it to follow up.")
+    assert Delivery.objects.get().status == "pending" and not DBTaskResult.objects.exists()
+    call_command("worker", "--once", stdout=io.StringIO())
+    assert mail.outbox == []  # not yet: it may still be on its way
+    clock.shift(dt.timedelta(minutes=31))
+    call_command("worker", "--once", stdout=io.StringIO())
+    assert [m.subject for m in mail.outbox] == ["CWTT: A referral is overdue"]
+    assert Delivery.objects.get().status == "sent"
+    clock.shift(dt.timedelta(minutes=16))
+    call_command("worker", "--once", stdout=io.StringIO())
+    assert len(mail.outbox) == 1
