@@ -33,7 +33,8 @@ REASON_LIMIT = 2000
 
 def readable_questions(user, assessment: Assessment) -> list:
     """The questions of the assessment's questionnaire whose answers `user` may read (the
-    access policy's classes for this child, after consent), in the questionnaire's order."""
+    access policy's classes for this child, after consent), in the questionnaire's order. The
+    one rule for showing answers: the questionnaire's page, corrections and offline conflicts."""
     access = policy.child_access(user, assessment.child_id)
     classes = access.classes if access else frozenset()
     return [

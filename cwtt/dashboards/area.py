@@ -37,7 +37,6 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cwtt.access import policy
 from cwtt.access.suppression import Cell, Row, SuppressedTable, publish, round_to_base
 from cwtt.assessments.models import Assessment, RiskProfile
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
@@ -178,19 +177,9 @@ class Area:
         return self.split.heading if self.split is not None else _("Area")
 
 
-def area_of(user) -> Area:
-    schools = policy.areas_for(user)
-    staff = policy.staff_of(user)
-    location = staff.location if staff is not None else None
-    if location is None:  # a data manager: every school
-        place = whole = _("All schools")
-    else:
-        place, whole = location.name, _("Whole %(place)s") % {"place": location.name}
-    return Area(schools=schools, place=place, whole=whole, split=split_for(location, schools))
-
-
 def area_at(location: Location | None) -> Area:
-    """The area of a place (None: every school), as `area_of` gives it to a reader there."""
+    """The area of a place (None: every school): its schools and everything under it, as its
+    district, provincial and research readers see it (cwtt/dashboards/snapshots.py)."""
     if location is None:
         schools = School.objects.all()
         place = whole = _("All schools")
@@ -198,11 +187,6 @@ def area_at(location: Location | None) -> Area:
         schools = School.objects.filter(location_id__in=location.descendant_ids())
         place, whole = location.name, _("Whole %(place)s") % {"place": location.name}
     return Area(schools=schools, place=place, whole=whole, split=split_for(location, schools))
-
-
-def area_page(user) -> dict[str, Any]:
-    """Everything the area dashboard shows, for one reader."""
-    return area_figures(area_of(user))
 
 
 def area_figures(area: Area) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from cwtt.assessments.actions import (
     lock_child,
     ownership_problems,
 )
+from cwtt.assessments.corrections import readable_questions
 from cwtt.assessments.models import Assessment
 from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import label_text
@@ -108,13 +109,6 @@ def _questions(assessment: Assessment, language: str = "") -> list[dict[str, Any
     ]
 
 
-def _readable_questions(assessment: Assessment, readable: frozenset[str]) -> set[str]:
-    """The questions of the record's questionnaire whose answers this reader may see: the
-    same classes the child's page applies (access policy), never more."""
-    definition = assessment.instrument_version.parsed()
-    return {q.name for q in definition.answerable() if q.sensitivity in readable}
-
-
 def _server_side(assessment: Assessment, readable_names: set[str], *, own: bool) -> dict[str, Any]:
     """The server's copy as the phone may be shown it: only answers the reader may read. For
     the sender's own record the names of the others are listed, so the phone keeps its own
@@ -136,8 +130,7 @@ def _server_side(assessment: Assessment, readable_names: set[str], *, own: bool)
 def _conflict(user, child, kind: str, assessment: Assessment) -> SyncAnswer:
     """A 409 holding what the reader may see of the server's copy; showing it is a read of the
     child's record, so it is audited like one."""
-    access = policy.child_access(user, child.pk)
-    readable = _readable_questions(assessment, access.classes if access else frozenset())
+    readable = {q.name for q in readable_questions(user, assessment)}
     server = _server_side(assessment, readable, own=assessment.assessor_id == user.pk)
     audit_record(
         action=AuditEntry.Action.VIEW,
@@ -229,8 +222,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
     if existing is not None:
         # The sender was never shown the answers they may not read (a conflict withholds them),
         # so a record sent back without one of them keeps the server's answer.
-        access = policy.child_access(user, child.pk)
-        readable = _readable_questions(existing, access.classes if access else frozenset())
+        readable = {q.name for q in readable_questions(user, existing)}
         kept = {k: v for k, v in existing.answers.items() if k not in readable}
         answers = {**kept, **answers}
     caregiver = (

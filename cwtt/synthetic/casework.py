@@ -221,7 +221,9 @@ class _Casework:
 
     # --- the whole demo
 
-    def run(self) -> bool:
+    def ready(self) -> bool:
+        """The demo people are there (the social worker supervised by the coordinator) and so
+        are the demo providers; False when an account is missing."""
         people = (self.coordinator, self.socialworker, self.nurse, self.teacher)
         if any(p is None or not hasattr(p, "staff") for p in people):
             return False
@@ -230,6 +232,11 @@ class _Casework:
             social.supervisor = self.coordinator.staff
             social.save(update_fields=["supervisor"])
         ensure_demo_providers()
+        return True
+
+    def run(self) -> bool:
+        if not self.ready():
+            return False
         wave = Wave.objects.filter(schools=self.school).order_by("-starts_on").first()
         if wave is None:
             return False
@@ -638,14 +645,8 @@ def casework_for_every_case(today: dt.date | None = None) -> CaseworkSummary:
 
 class _CaseworkAtScale(_Casework):
     def run(self) -> bool:
-        people = (self.coordinator, self.socialworker, self.nurse, self.teacher)
-        if any(p is None or not hasattr(p, "staff") for p in people):
+        if not self.ready():
             return False
-        social = self.socialworker.staff
-        if social.supervisor_id is None:
-            social.supervisor = self.coordinator.staff
-            social.save(update_fields=["supervisor"])
-        ensure_demo_providers()
         waves = list(Wave.objects.filter(schools=self.school).order_by("starts_on"))
         if not waves:
             return False

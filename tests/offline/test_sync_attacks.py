@@ -8,7 +8,7 @@ import json
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -239,17 +239,10 @@ def test_an_interview_date_outside_the_wave_is_refused(client, people, child, wa
     assert not Assessment.objects.exists()
 
 
-def _not_in_memory():
-    name = str(connection.settings_dict["NAME"])
-    if connection.vendor == "sqlite" and ("memory" in name or name == ""):
-        pytest.skip("an in-memory SQLite database has no file locks to wait on")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_fifty_phones_syncing_at_once_are_all_saved_none_told_the_database_is_locked(
     people, sunrise, wave
 ):
-    _not_in_memory()
     phones = []
     for n in range(50):
         user = _person(f"phone{n}", Role.FIELD_WORKER, sunrise)
@@ -285,7 +278,6 @@ def send_status(client, data) -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_questionnaires_sent_at_once_for_one_child_keep_only_one(people, child, wave):
-    _not_in_memory()
     field_workers = [_person(f"fw{n}", Role.FIELD_WORKER, child.school) for n in range(10)]
     start = threading.Barrier(len(field_workers))
     answers: list[int] = []
