@@ -143,6 +143,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_filters",
     "cwtt.access",
     "cwtt.registry",
     "cwtt.instruments",
@@ -163,6 +167,7 @@ INSTALLED_APPS = [
     "cwtt.offline",
     "cwtt.jobs",
     "cwtt.operations",
+    "cwtt.interop",
     "cwtt.web",
 ]
 

@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("cwtt.offline.urls")),
     path("", include("cwtt.administration.urls")),
     path("", include("cwtt.operations.urls")),
+    path("", include("cwtt.interop.urls")),
 ]
