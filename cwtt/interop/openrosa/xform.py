@@ -123,6 +123,11 @@ def _build(source: bytes, source_name: str, code: str, respondent: str, title: s
         {"form_id": form_id(code, respondent), "form_title": title, "version": str(number)}
     )
     workbook.settings = [settings]
+    # pyxform reads each sheet's columns from its header row: add the ones our rows bring.
+    for sheet, rows in (("survey", workbook.survey), ("settings", workbook.settings)):
+        header = dict.fromkeys(k for row in rows for k in row)
+        old = getattr(workbook, f"{sheet}_header") or [{}]
+        setattr(workbook, f"{sheet}_header", [{**old[0], **header}])
     warnings: list[str] = []
     data = workbook_to_json(
         workbook_dict=workbook,
