@@ -5,6 +5,7 @@ and a finished form becoming an assessment like any other."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import xml.etree.ElementTree as ET
@@ -13,13 +14,14 @@ import pytest
 from django.core.management import call_command
 
 from cwtt.access.models import AuditEntry
-from cwtt.assessments.models import Assessment, RiskProfile
+from cwtt.assessments.models import Assessment, RiskProfile, Wave
 from cwtt.consent.models import ConsentDecision
 from cwtt.interop.models import DeviceKey
 from cwtt.interop.openrosa.actions import device_add
 from cwtt.interop.openrosa.collect import read_qr_payload
 from tests.conftest import make_child
 from tests.interop.collect import XFORMS, Collect, fill, instance_id_of
+from tests.quality.conftest import valid_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -228,27 +230,34 @@ def test_the_qr_code_holds_collects_settings(people):
     assert read["project"]["name"] == "CWTT"
 
 
-def test_the_default_instrument_converts_for_each_questionnaire(
-    client, people, sunrise, default_version
+def test_the_default_instrument_comes_to_collect_and_back_as_an_assessment(
+    client, people, child, default_version
 ):
-    import datetime as dt
-
-    from cwtt.assessments.models import Wave
-
+    """Done means (issue #12): a field worker's ODK Collect fetches the default instrument and
+    its finished form appears as an assessment."""
     wave = Wave.objects.create(
         name="Default wave",
         starts_on=dt.date(2026, 2, 1),
         ends_on=dt.date(2026, 12, 15),
         instrument_version=default_version,
     )
-    assert wave.pk
-    collect = Collect(client, "cora")
-    forms = collect.form_list()
-    assert {f["formID"] for f in forms} == {"cwtt_caregiver", "cwtt_teacher", "cwtt_nurse"}
-    for form in forms:
-        xform = collect.get(form["downloadUrl"])
-        assert xform.status_code == 200
-        assert b"jr://file-csv/children.csv" in xform.content
+    coordinator = Collect(client, "cora")
+    assert {f["formID"] for f in coordinator.form_list()} == {
+        "cwtt_caregiver",
+        "cwtt_teacher",
+        "cwtt_nurse",
+    }
+    collect = Collect(client, "fiona")
+    (form,) = collect.form_list()
+    xform = collect.get(form["downloadUrl"]).content.decode()
+    answers = valid_answers(default_version, "caregiver")
+    typed = {k: " ".join(v) if isinstance(v, list) else str(v) for k, v in answers.items()}
+    xml = fill(xform, {**typed, "child_id": str(child.pk)})
+    response = collect.send(xml)
+    assert response.status_code == 201, response.content
+    saved = Assessment.objects.get(uuid=instance_id_of(xml))
+    assert saved.wave == wave and saved.answers == answers
+    assert RiskProfile.objects.filter(child=child, wave=wave).exists()
 
 
 def test_consent_withdrawn_after_the_class_list_was_taken_refuses_the_form(
