@@ -54,6 +54,7 @@ def test_a_field_worker_is_offered_the_caregiver_questionnaire_of_the_wave(clien
     assert form["manifestUrl"].endswith("/openrosa/forms/mini_caregiver/1/manifest")
     xform = Collect(client, "fiona").get(form["downloadUrl"])
     assert xform["X-OpenRosa-Version"] == "1.0"
+    assert "no-store" in xform["Cache-Control"] and "sessionid" not in xform.cookies
     assert form["hash"] == "md5:" + hashlib.md5(xform.content).hexdigest()
 
 
@@ -250,6 +251,7 @@ def test_the_default_instrument_comes_to_collect_and_back_as_an_assessment(
     collect = Collect(client, "fiona")
     (form,) = collect.form_list()
     xform = collect.get(form["downloadUrl"]).content.decode()
+    assert 'lang="isiZulu (zu)"' in xform  # the instrument's translations come along
     answers = valid_answers(default_version, "caregiver")
     typed = {k: " ".join(v) if isinstance(v, list) else str(v) for k, v in answers.items()}
     xml = fill(xform, {**typed, "child_id": str(child.pk)})

@@ -150,6 +150,9 @@ def test_another_persons_instance_id_is_refused_and_their_record_kept(
         response = fiona.send(xml)
     assert response.status_code == 409 and "someone else" in message(response)
     assert "cg_hit" not in message(response)  # nothing of their record is shown
+    assert AuditEntry.objects.filter(
+        action="refused", actor=people["fiona"], object_id=str(theirs.uuid)
+    ).exists()
 
 
 def test_the_same_instance_id_with_other_content_is_a_conflict(fiona, xform, child):
@@ -204,5 +207,6 @@ def test_a_body_without_the_submission_part_is_refused(fiona, child):
 def test_forms_of_a_role_that_captures_nothing_are_not_served(client, people, wave, fiona):
     url = fiona.form_list()[0]["downloadUrl"]
     dumi = Collect(client, "dumi")
-    assert dumi.get(url).status_code == 404
+    refused = dumi.get(url)
+    assert refused.status_code == 404 and refused["X-OpenRosa-Version"] == "1.0"
     assert dumi.get(url.replace("form.xml", "children.csv")).status_code == 404

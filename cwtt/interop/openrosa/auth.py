@@ -16,7 +16,7 @@ import functools
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -126,6 +126,8 @@ def openrosa_view(view):
         request.user = found.user
         try:
             response = inner(request, *args, **kwargs)
+        except Http404:
+            response = openrosa_message(_("There is no such form for you."), status=404)
         finally:
             request.user = original
         return with_openrosa_headers(response)

@@ -181,7 +181,19 @@ def _receive(user, xml: bytes) -> Received:
             instrument_version=version,
         )
     except AssessmentConflict as conflict:
-        return Received(409, _plain(conflict.errors))
+        # The capture page lets the sender keep both; Collect cannot ask, so say where to.
+        return Received(
+            409,
+            _(
+                "A %(kind)s questionnaire for this child in this wave was already sent on "
+                "%(day)s. Nothing was saved. If this one is from another person (for example a "
+                "second caregiver), enter it on the child's capture page and choose to keep both."
+            )
+            % {
+                "kind": conflict.other.get_respondent_display().lower(),
+                "day": conflict.other.assessed_on.isoformat(),
+            },
+        )
     except AssessmentRefused as refused:
         _refused(user, "assessment", record_id, 409)
         return Received(409, _plain(refused.errors))
