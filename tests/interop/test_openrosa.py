@@ -16,6 +16,7 @@ from django.core.management import call_command
 from cwtt.access.models import AuditEntry
 from cwtt.assessments.models import Assessment, RiskProfile, Wave
 from cwtt.consent.models import ConsentDecision
+from cwtt.instruments.actions import instrument_publish
 from cwtt.interop.models import DeviceKey
 from cwtt.interop.openrosa.actions import device_add
 from cwtt.interop.openrosa.collect import read_qr_payload
@@ -272,3 +273,31 @@ def test_consent_withdrawn_after_the_class_list_was_taken_refuses_the_form(
     response = collect.send(xml)
     assert response.status_code == 400 and b"consent" in response.content
     assert not Assessment.objects.exists()
+
+
+CROSS_REFERENCE = b"""| settings |
+| | form_id | form_title | version |
+| | cross | Cross test | t1 |
+| survey |
+| | type | name | label | respondent | relevant | domain | indicator |
+| | begin group | cg | Caregiver | caregiver | | | |
+| | integer | cg_meals | Meals yesterday | | | nutrition | food_quantity |
+| | end group | | | | | | |
+| | begin group | tc | Teacher | teacher | | | |
+| | integer | tc_absent | Days absent | | ${cg_meals} < 2 | education | attendance |
+| | end group | | | | | | |
+"""
+
+
+def test_a_questionnaire_pyxform_cannot_convert_alone_leaves_the_others_listed(
+    client, people, sunrise
+):
+    """The teacher's question reads the caregiver's answer, which the teacher's form lacks."""
+    version = instrument_publish(data=CROSS_REFERENCE, filename="cross.md").version
+    Wave.objects.create(
+        name="Cross wave",
+        starts_on=dt.date(2026, 2, 1),
+        ends_on=dt.date(2026, 12, 15),
+        instrument_version=version,
+    )
+    assert [f["formID"] for f in Collect(client, "cora").form_list()] == ["cross_caregiver"]

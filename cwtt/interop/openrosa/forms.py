@@ -24,6 +24,7 @@ from cwtt.offline.pack import current_waves
 from cwtt.registry.models import Child
 
 from .xform import XForm, xform_for
+from .xform import form_id as xform_id
 
 
 @dataclass
@@ -78,7 +79,8 @@ def offered_form(user, form_id: str, number: int) -> OfferedForm | None:
         (
             f
             for f in offered_forms(user)
-            if f.xform.form_id == form_id and f.version.number == number
+            if xform_id(f.version.instrument.code, f.respondent) == form_id
+            and f.version.number == number
         ),
         None,
     )

@@ -4,6 +4,7 @@ form list, form, manifest, class list and submission. Thin: sign-in is `openrosa
 
 from __future__ import annotations
 
+import logging
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from pyxform.errors import PyXFormError
 
 from cwtt.access.audit import audit_record_many
 from cwtt.access.models import AuditEntry
@@ -20,6 +22,8 @@ from .forms import OfferedForm, class_list, class_list_csv, md5_of, offered_form
 from .responses import XML, openrosa_message
 from .submission import receive
 from .xform import CLASS_LIST
+
+logger = logging.getLogger(__name__)
 
 SUBMISSION_PART = "xml_submission_file"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -50,7 +54,16 @@ def _urls(request: HttpRequest, form: OfferedForm) -> dict[str, str]:
 def form_list(request: HttpRequest) -> HttpResponse:
     items = []
     for form in offered_forms(request.user):
-        xform, urls = form.xform, _urls(request, form)
+        try:
+            xform = form.xform
+        except PyXFormError as error:
+            # One questionnaire pyxform cannot convert on its own (e.g. its relevance reads
+            # another questionnaire's answer) must not take the others' list down with it.
+            logger.warning(
+                "OpenRosa: %s v%s cannot be converted: %s", form.respondent, form.version.pk, error
+            )
+            continue
+        urls = _urls(request, form)
         items.append(
             "<xform>"
             f"<formID>{escape(xform.form_id)}</formID>"
