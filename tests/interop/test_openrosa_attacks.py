@@ -13,7 +13,7 @@ from cwtt.access.models import AuditEntry
 from cwtt.assessments.actions import assessment_save
 from cwtt.assessments.models import Assessment
 from cwtt.interop.openrosa.actions import device_add, device_revoke
-from tests.attacks import unchanged
+from tests.attacks import at_once, unchanged
 from tests.interop.collect import Collect, fill, instance_id_of
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +210,19 @@ def test_forms_of_a_role_that_captures_nothing_are_not_served(client, people, wa
     refused = dumi.get(url)
     assert refused.status_code == 404 and refused["X-OpenRosa-Version"] == "1.0"
     assert dumi.get(url.replace("form.xml", "children.csv")).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_sent_twice_at_once_is_saved_once(people, child, wave):
+    """Collect's retry can overlap the first send when the answer was slow: one 201, one 202."""
+    from cwtt.interop.openrosa.forms import offered_forms
+    from cwtt.interop.openrosa.submission import receive
+
+    xform = offered_forms(people["fiona"])[0].xform.xml
+    xml = fill(xform, good(child))
+    results = at_once(
+        lambda: receive(people["fiona"], xml).status,
+        lambda: receive(people["fiona"], xml).status,
+    )
+    assert sorted(results) == [201, 202]
+    assert Assessment.objects.filter(uuid=instance_id_of(xml)).count() == 1
