@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from cwtt.access.models import AuditEntry
 from cwtt.assessments.models import Assessment, RiskProfile, Wave
@@ -301,3 +302,10 @@ def test_a_questionnaire_pyxform_cannot_convert_alone_leaves_the_others_listed(
         instrument_version=version,
     )
     assert [f["formID"] for f in Collect(client, "cora").form_list()] == ["cross_caregiver"]
+
+
+def test_collect_needs_no_form_token_to_send(people, child, wave):
+    """Collect has no CSRF token: it proves who it is on every request instead."""
+    collect = Collect(Client(enforce_csrf_checks=True), "fiona")
+    xml = fill(caregiver_form(collect), answers_for(child))
+    assert collect.send(xml).status_code == 201
