@@ -21,7 +21,7 @@ from cwtt.instruments.actions import instrument_publish
 from cwtt.interop.models import DeviceKey
 from cwtt.interop.openrosa.actions import device_add
 from cwtt.interop.openrosa.collect import read_qr_payload
-from tests.conftest import make_child
+from tests.conftest import FIXTURES, make_child
 from tests.interop.collect import XFORMS, Collect, fill, instance_id_of
 from tests.quality.conftest import valid_answers
 
@@ -309,3 +309,25 @@ def test_collect_needs_no_form_token_to_send(people, child, wave):
     collect = Collect(Client(enforce_csrf_checks=True), "fiona")
     xml = fill(caregiver_form(collect), answers_for(child))
     assert collect.send(xml).status_code == 201
+
+
+def test_a_new_version_is_offered_as_an_update_and_the_old_forms_still_arrive(
+    client, people, child, wave
+):
+    """A form filled in on version 1 before Collect updated still counts while its wave runs."""
+    collect = Collect(client, "cora")
+    old_xml = fill(caregiver_form(collect), answers_for(child))
+    source = (FIXTURES / "mini.md").read_bytes().replace(b"| mini | Mini", b"| mini | New mini")
+    newer = instrument_publish(data=source, filename="mini.md").version
+    Wave.objects.create(
+        name="Wave 2",
+        starts_on=dt.date(2026, 11, 1),
+        ends_on=dt.date(2026, 12, 15),
+        instrument_version=newer,
+    )
+    listed = {f["formID"]: f for f in collect.form_list()}
+    assert listed["mini_caregiver"]["version"] == "2"  # same form, newer version
+    assert listed["mini_caregiver"]["name"] == "New mini test instrument: Caregiver"
+    assert collect.send(old_xml).status_code == 201
+    saved = Assessment.objects.get(uuid=instance_id_of(old_xml))
+    assert (saved.wave, saved.instrument_version.number) == (wave, 1)
