@@ -12,8 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cwtt.access.models import AuditEntry
 from cwtt.assessments.actions import assessment_save
 from cwtt.assessments.models import Assessment
+from cwtt.instruments.actions import instrument_publish
 from cwtt.interop.openrosa.actions import device_add, device_revoke
 from tests.attacks import at_once, unchanged
+from tests.conftest import FIXTURES
 from tests.interop.collect import Collect, fill, instance_id_of
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +228,19 @@ def test_the_same_form_sent_twice_at_once_is_saved_once(people, child, wave):
     )
     assert sorted(results) == [201, 202]
     assert Assessment.objects.filter(uuid=instance_id_of(xml)).count() == 1
+
+
+def test_a_version_no_wave_at_the_childs_school_uses_is_refused(fiona, xform, child):
+    source = (FIXTURES / "mini.md").read_bytes().replace(b"| t1 |", b"| t2 |")
+    assert instrument_publish(data=source, filename="mini.md").version.number == 2
+    xml = fill(xform, good(child)).replace(b'version="1"', b'version="2"')
+    with unchanged():
+        response = fiona.send(xml)
+    assert response.status_code == 400 and "No assessment wave" in message(response)
+
+
+def test_a_password_of_a_role_with_a_second_factor_is_refused_as_a_wrong_one(client, people):
+    right = Collect(client, "sam").get("/formList")
+    wrong = Collect(client, "sam", "not-the-password").get("/formList")
+    assert right.status_code == wrong.status_code == 401
+    assert right.content == wrong.content
