@@ -465,11 +465,17 @@ def _num(value: Any) -> Any:
     if isinstance(value, list | tuple):
         value = " ".join(map(str, value))
     if isinstance(value, str):
-        text = value.replace(",", ".").strip()
-        if _NUMBER_TEXT.fullmatch(text):
-            return float(text)
-        return _text_days(text)
+        number = _TEXT_NUMBERS.get(value)
+        if number is None:
+            text = value.replace(",", ".").strip()
+            number = float(text) if _NUMBER_TEXT.fullmatch(text) else _text_days(text)
+            if len(_TEXT_NUMBERS) < 10_000:  # select codes repeat; scoring reads them often
+                _TEXT_NUMBERS[value] = number
+        return number
     return _NAN
+
+
+_TEXT_NUMBERS: dict[str, float] = {}
 
 
 def _truthy(value: Any) -> bool:
@@ -505,7 +511,10 @@ def _string(value: Any) -> str:
         whole = math.trunc(value)
         return str(whole) if abs(value - whole) < _CLOSE else repr(value)
     if isinstance(value, list | tuple):
-        return " ".join(map(_string, value))
+        try:
+            return " ".join(value)  # choice codes are texts: the quick way
+        except TypeError:
+            return " ".join(map(_string, value))
     return str(value)
 
 
@@ -522,6 +531,8 @@ def _java_int(value: Any) -> int:
 
 
 def _eq(a: Any, b: Any) -> bool:
+    if a.__class__ is str and b.__class__ is str:
+        return a == b
     if isinstance(a, bool) or isinstance(b, bool):
         return _truthy(a) == _truthy(b)
     if _is_number(a) or _is_number(b):
