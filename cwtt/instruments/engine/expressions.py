@@ -492,30 +492,52 @@ def _truthy(value: Any) -> bool:
 
 
 def _string(value: Any) -> str:
-    """XPath string(), with JavaRosa's spelling of numbers (2.0 is '2', NaN is 'NaN')."""
+    """XPath string(), spelling numbers as JavaRosa does (2.0 is '2', NaN is 'NaN')."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
+    if isinstance(value, int) and _INT_MIN <= value <= _INT_MAX:
         return str(value)
     if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
+        return _number_text(value)
+    if isinstance(value, int):
+        try:
+            return _number_text(float(value))
+        except OverflowError:  # an integer beyond any float
             return "Infinity" if value > 0 else "-Infinity"
-        if abs(value) < _CLOSE:
-            return "0"
-        whole = math.trunc(value)
-        return str(whole) if abs(value - whole) < _CLOSE else repr(value)
     if isinstance(value, list | tuple):
         try:
             return " ".join(value)  # choice codes are texts: the quick way
         except TypeError:
             return " ".join(map(_string, value))
     return str(value)
+
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+def _number_text(number: float) -> str:
+    """A number as JavaRosa writes it: whole numbers (within Java's int) without a point,
+    others as Java's Double.toString — plain from 0.001 up to 10^7, else like 5.0E-5."""
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    if abs(number) < _CLOSE:
+        return "0"
+    whole = math.trunc(min(max(number, _INT_MIN), _INT_MAX))
+    if abs(number - whole) < _CLOSE:
+        return str(whole)
+    if 1e-3 <= abs(number) < 1e7:
+        return repr(number)
+    sign, digits, exponent = decimal.Decimal(repr(number)).normalize().as_tuple()
+    assert isinstance(exponent, int)  # a finite number
+    text = "".join(map(str, digits))
+    mantissa = f"{text[0]}.{text[1:] or '0'}"
+    return f"{'-' if sign else ''}{mantissa}E{exponent + len(digits) - 1}"
 
 
 def _java_int(value: Any) -> int:

@@ -59,14 +59,21 @@
     if (typeof v === "string") return v;
     if (typeof v === "boolean") return v ? "true" : "false";
     if (Array.isArray(v)) return v.map(toText).join(" ");
-    if (typeof v === "number") {
-      if (isNaN(v)) return "NaN";
-      if (!isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
-      if (Math.abs(v) < CLOSE) return "0";
-      var whole = Math.trunc(v);
-      return Math.abs(v - whole) < CLOSE ? String(whole) : String(v);
-    }
+    if (typeof v === "number") return numberText(v);
     return String(v);
+  }
+  // A number as JavaRosa writes it: whole numbers (within Java's int) without a point, others
+  // as Java's Double.toString — plain from 0.001 up to 10^7, else like 5.0E-5.
+  function numberText(v) {
+    if (isNaN(v)) return "NaN";
+    if (!isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
+    if (Math.abs(v) < CLOSE) return "0";
+    var whole = Math.trunc(Math.max(-2147483648, Math.min(2147483647, v)));
+    if (Math.abs(v - whole) < CLOSE) return String(whole);
+    if (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e7) return String(v);
+    var parts = v.toExponential().split("e"); // the shortest digits, as String(v) has
+    var mantissa = parts[0].indexOf(".") < 0 ? parts[0] + ".0" : parts[0];
+    return mantissa + "E" + Number(parts[1]);
   }
   function isNumber(v) { return typeof v === "number"; }
   function isBlank(v) { return blank(v) || v === "" || (typeof v === "number" && isNaN(v)); }
