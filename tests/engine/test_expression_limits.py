@@ -93,6 +93,10 @@ def test_a_number_too_large_to_hold_is_refused():
         ("regex(${x}, ${p})", {"x": "a", "p": "["}, False),
         ("regex(${x}, ${p})", {"x": "a", "p": ["a", "b"]}, False),
         ("int(${x})", {"x": float("nan")}, None),
+        ("round(${x}, 30)", {"x": 1e300}, 1e300),  # more digits than decimal's usual 28
+        ("round(${x}, -30)", {"x": 10**40}, 1e40),
+        ("string(${x})", {"x": 10**400}, "Infinity"),
+        ("${x} = 1", {"x": 10**400}, False),
     ],
 )
 def test_odd_values_give_a_value_or_none_rather_than_an_exception(text, values, expected):

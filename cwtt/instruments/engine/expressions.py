@@ -10,8 +10,12 @@ run as Python.
 Why not a library: pyxform only tokenises expressions, and the XPath engines on PyPI evaluate
 over XML documents, not over a dict of answers. See docs/decisions/0003-expression-language.md.
 
-Missing values: an unanswered question is None. Any comparison with None is false, arithmetic
-with None is None, and `coalesce()` supplies a default — so a rule never fires on a gap.
+Values: every operator and function gives the value ODK Collect gives (XPath 1.0 as JavaRosa
+applies it). An unanswered question is None and reads as the empty text: `${q} = ''` and
+`${q} != 'yes'` hold while q is blank, `${q} < 3` does not, and arithmetic with it is NaN; the
+value a calculation leaves behind turns NaN and '' into None, and `coalesce()` supplies a
+default. The browser's evaluator (web/static/web/capture.js) follows the same rules; both are
+tested against tests/engine/odk_conformance.json. See docs/decisions/0041-expressions-as-odk.md.
 
 Size: an expression is at most MAX_LENGTH characters and MAX_DEPTH levels deep, and a long
 chain of `+`, `*`, `and` or `or` is built as a balanced tree; so parsing, compiling, the tree
@@ -469,7 +473,7 @@ def _num(value: Any) -> Any:
         if number is None:
             text = value.replace(",", ".").strip()
             number = float(text) if _NUMBER_TEXT.fullmatch(text) else _text_days(text)
-            if len(_TEXT_NUMBERS) < 10_000:  # select codes repeat; scoring reads them often
+            if len(value) <= 20 and len(_TEXT_NUMBERS) < 10_000:  # select codes repeat
                 _TEXT_NUMBERS[value] = number
         return number
     return _NAN
@@ -644,10 +648,15 @@ def _round(value: Any, digits: Any = 0) -> Any:
     written = decimal.Decimal(repr(number))
     if places >= 0:
         half = decimal.ROUND_HALF_UP if number >= 0 else decimal.ROUND_HALF_DOWN
-        return float(written.quantize(decimal.Decimal(1).scaleb(-places), rounding=half))
+        step = decimal.Decimal(1).scaleb(-places)
+        return float(written.quantize(step, rounding=half, context=_DECIMALS))
     # JavaRosa: (long)(scaled + 0.5), the integer part, so negatives round towards zero.
-    whole = math.trunc(float(written.scaleb(places)) + 0.5)
-    return float(decimal.Decimal(whole).scaleb(-places))
+    whole = math.trunc(float(written.scaleb(places, context=_DECIMALS)) + 0.5)
+    return float(decimal.Decimal(whole).scaleb(-places, context=_DECIMALS))
+
+
+# Enough digits for any float (up to 309 before the point) with 30 places after it.
+_DECIMALS = decimal.Context(prec=400)
 
 
 def _abs(value: Any) -> Any:

@@ -114,6 +114,7 @@
     var x = toNumber(v), p = digits === undefined ? 0 : javaInt(digits);
     if (isNaN(x) || !isFinite(x)) return x;
     if (p > 30 || p < -30) return NaN;
+    if (p >= 0 && Math.abs(x) >= 9007199254740992) return x; // 2^53 and up: already whole
     if (p >= 0) return shift(Math.round(shift(x, p)), -p);
     return shift(Math.trunc(shift(x, p) + 0.5), -p); // JavaRosa: (long)(scaled + 0.5)
   }
