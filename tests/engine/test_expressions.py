@@ -43,15 +43,23 @@ def test_expressions_evaluate_like_xlsform(text, values, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["${a} = 'yes'", "${a} < 3", "${a} > 3", "${a} != 'no'", "selected(${a}, 'x')", "${a} + 1 > 0"],
+    ["${a} = 'yes'", "${a} < 3", "${a} > 3", "${a} = 0", "selected(${a}, 'x')", "${a} + 1 > 0"],
 )
-def test_a_missing_answer_never_makes_a_condition_true(text):
+def test_a_missing_answer_makes_no_comparison_with_a_value_true(text):
     assert compile_condition(text)({}) is False
 
 
+@pytest.mark.parametrize("text", ["${a} != 'no'", "${a} = ''", "${a} != 3", "not(${a} > 3)"])
+def test_a_missing_answer_is_blank_as_in_odk_collect(text):
+    # An unanswered question is the empty text '' (ODK's blank node): it differs from 'no'.
+    assert compile_condition(text)({}) is True
+
+
 def test_arithmetic_with_a_missing_answer_has_no_value():
+    # NaN (and '') is kept as no value, as ODK keeps a calculation's NaN.
     assert compile_expression("${a} + 1")({}) is None
-    assert compile_expression("${a} div 0")({"a": 1}) is None
+    assert compile_expression("0 div ${a}")({"a": 0}) is None
+    assert compile_expression("${a} div 0")({"a": 1}) == float("inf")
 
 
 def test_constraint_reads_the_current_answer_as_dot():

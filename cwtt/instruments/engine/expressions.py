@@ -10,8 +10,13 @@ run as Python.
 Why not a library: pyxform only tokenises expressions, and the XPath engines on PyPI evaluate
 over XML documents, not over a dict of answers. See docs/decisions/0003-expression-language.md.
 
-Missing values: an unanswered question is None. Any comparison with None is false, arithmetic
-with None is None, and `coalesce()` supplies a default — so a rule never fires on a gap.
+Values: every operator and function gives the value ODK Collect gives (XPath 1.0 as JavaRosa
+applies it). An unanswered question is None and reads as the empty text: `${q} = ''` and
+`${q} != 'yes'` hold while q is blank, `${q} < 3` does not, and arithmetic with it is NaN; the
+value a calculation leaves behind turns NaN and '' into None, and `coalesce()` supplies a
+default. Those rules are in xpath_values.py; the browser's evaluator (web/static/web/capture.js)
+follows them too, and both are tested against tests/engine/odk_conformance.json. See
+docs/decisions/0041-expressions-as-odk.md.
 
 Size: an expression is at most MAX_LENGTH characters and MAX_DEPTH levels deep, and a long
 chain of `+`, `*`, `and` or `or` is built as a balanced tree; so parsing, compiling, the tree
@@ -26,6 +31,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from .xpath_values import CLOSE, RUNTIME
 
 Values = Mapping[str, Any]
 Compiled = Callable[[Values], Any]
@@ -140,13 +147,22 @@ _COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
 FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "selected": (2, 2),
     "count-selected": (1, 1),
+    "selected-at": (2, 2),
     "not": (1, 1),
     "if": (3, 3),
     "coalesce": (2, 2),
     "int": (1, 1),
     "number": (1, 1),
     "string": (1, 1),
+    "boolean": (1, 1),
+    "boolean-from-string": (1, 1),
     "string-length": (1, 1),
+    "concat": (0, None),
+    "substr": (2, 3),
+    "contains": (2, 2),
+    "starts-with": (2, 2),
+    "ends-with": (2, 2),
+    "normalize-space": (1, 1),
     "round": (1, 2),
     "abs": (1, 1),
     "min": (1, None),
@@ -154,6 +170,11 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "regex": (2, 2),
     "true": (0, 0),
     "false": (0, 0),
+    "today": (0, 0),
+    "date": (1, 1),
+    "decimal-date-time": (1, 1),
+    "format-date": (2, 2),
+    "format-date-time": (2, 2),
 }
 
 
@@ -400,213 +421,6 @@ def references(node: Node) -> set[str]:
     return found
 
 
-# --- runtime helpers (XPath's loose typing, with None for "no value") ---------------------------
-
-
-def _num(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None if value is None else float(value)
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _same(a: Any, b: Any) -> tuple[Any, Any] | None:
-    """Bring two values to comparable types, or None when they cannot be compared."""
-    if a is None or b is None:
-        return None
-    if isinstance(a, bool) or isinstance(b, bool):
-        return bool(a), bool(b)
-    if isinstance(a, int | float) or isinstance(b, int | float):
-        na, nb = _num(a), _num(b)
-        return None if na is None or nb is None else (na, nb)
-    if isinstance(a, list | tuple):
-        a = " ".join(map(str, a))
-    if isinstance(b, list | tuple):
-        b = " ".join(map(str, b))
-    return str(a), str(b)
-
-
-def _eq(a: Any, b: Any) -> bool:
-    pair = _same(a, b)
-    return pair is not None and pair[0] == pair[1]
-
-
-def _ne(a: Any, b: Any) -> bool:
-    pair = _same(a, b)
-    return pair is not None and pair[0] != pair[1]
-
-
-def _ordered(a: Any, b: Any) -> tuple[float, float] | None:
-    na, nb = _num(a), _num(b)
-    return None if na is None or nb is None else (na, nb)
-
-
-def _lt(a: Any, b: Any) -> bool:
-    pair = _ordered(a, b)
-    return pair is not None and pair[0] < pair[1]
-
-
-def _le(a: Any, b: Any) -> bool:
-    pair = _ordered(a, b)
-    return pair is not None and pair[0] <= pair[1]
-
-
-def _gt(a: Any, b: Any) -> bool:
-    pair = _ordered(a, b)
-    return pair is not None and pair[0] > pair[1]
-
-
-def _ge(a: Any, b: Any) -> bool:
-    pair = _ordered(a, b)
-    return pair is not None and pair[0] >= pair[1]
-
-
-def _arith(op: str) -> Callable[[Any, Any], Any]:
-    def apply(a: Any, b: Any) -> Any:
-        na, nb = _num(a), _num(b)
-        if na is None or nb is None:
-            return None
-        if op == "+":
-            return na + nb
-        if op == "-":
-            return na - nb
-        if op == "*":
-            return na * nb
-        if nb == 0:
-            return None
-        try:
-            return na / nb if op == "div" else math.fmod(na, nb)
-        except (OverflowError, ValueError):  # a huge int, or fmod of infinity
-            return None
-
-    return apply
-
-
-def _truthy(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str | list | tuple):
-        return len(value) > 0
-    return bool(value)
-
-
-def _choices(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return str(value).split()
-
-
-def _selected(value: Any, choice: Any) -> bool:
-    return choice is not None and str(choice) in _choices(value)
-
-
-def _count_selected(value: Any) -> int:
-    return len(_choices(value))
-
-
-def _int(value: Any) -> int | None:
-    number = _num(value)
-    if number is None or (isinstance(number, float) and not math.isfinite(number)):
-        return None  # "inf" typed as an answer has no whole-number value
-    return int(number)
-
-
-def _string(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return " ".join(map(str, value))
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _round(value: Any, digits: Any = 0) -> float | None:
-    number, places = _num(value), _int(digits)
-    if number is None or places is None:
-        return None
-    try:
-        return round(number, places)
-    except OverflowError:
-        return None
-
-
-def _abs(value: Any) -> float | None:
-    number = _num(value)
-    return None if number is None else abs(number)
-
-
-def _min(*values: Any) -> float | None:
-    numbers = [_num(v) for v in values]
-    return None if any(n is None for n in numbers) else min(numbers)  # type: ignore[type-var]
-
-
-def _max(*values: Any) -> float | None:
-    numbers = [_num(v) for v in values]
-    return None if any(n is None for n in numbers) else max(numbers)  # type: ignore[type-var]
-
-
-_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
-
-
-def _regex(value: Any, pattern: Any) -> bool:
-    if value is None or pattern is None:
-        return False
-    pattern = _string(pattern)
-    compiled = _REGEX_CACHE.get(pattern)
-    if compiled is None:
-        try:
-            compiled = re.compile(pattern)
-        except re.error:  # a pattern taken from an answer; the reader checks written ones
-            return False
-        if len(_REGEX_CACHE) < 1000:
-            _REGEX_CACHE[pattern] = compiled
-    return compiled.search(_string(value)) is not None
-
-
-def _coalesce(a: Any, b: Any) -> Any:
-    return b if a is None or a == "" else a
-
-
-_RUNTIME: dict[str, Any] = {
-    "_eq": _eq,
-    "_ne": _ne,
-    "_lt": _lt,
-    "_le": _le,
-    "_gt": _gt,
-    "_ge": _ge,
-    "_add": _arith("+"),
-    "_sub": _arith("-"),
-    "_mul": _arith("*"),
-    "_div": _arith("div"),
-    "_mod": _arith("mod"),
-    "_truthy": _truthy,
-    "_selected": _selected,
-    "_count_selected": _count_selected,
-    "_num": _num,
-    "_int": _int,
-    "_string": _string,
-    "_round": _round,
-    "_abs": _abs,
-    "_min": _min,
-    "_max": _max,
-    "_regex": _regex,
-    "_coalesce": _coalesce,
-    "len": len,
-    "str": str,
-    "int": int,
-    "float": float,
-    "__builtins__": {},
-}
-
 _OP_HELPERS = {
     "=": "_eq",
     "!=": "_ne",
@@ -624,21 +438,42 @@ _OP_HELPERS = {
 _CALL_HELPERS = {
     "selected": "_selected",
     "count-selected": "_count_selected",
+    "selected-at": "_selected_at",
     "int": "_int",
     "number": "_num",
     "string": "_string",
+    "boolean": "_truthy",
+    "boolean-from-string": "_boolean_from_string",
     "round": "_round",
     "abs": "_abs",
     "min": "_min",
     "max": "_max",
     "regex": "_regex",
     "coalesce": "_coalesce",
+    "concat": "_concat",
+    "substr": "_substr",
+    "today": "_today",
+    "date": "_date",
+    "decimal-date-time": "_decimal_date_time",
+    "format-date": "_format_date",
+    "format-date-time": "_format_date",
 }
 
 
-_BOOLEAN_CALLS = {"not", "selected", "regex", "true", "false"}
+_BOOLEAN_CALLS = {
+    "not",
+    "selected",
+    "regex",
+    "true",
+    "false",
+    "boolean",
+    "boolean-from-string",
+    "contains",
+    "starts-with",
+    "ends-with",
+}
 _FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_PY_OP = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_PY_OP = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
 def _is_boolean(node: Node) -> bool:
@@ -658,7 +493,8 @@ def _comparison(node: BinOp, temps: list[int]) -> str:
 
     Most rules compare one answer with a literal. When the answer already has the literal's
     type, Python's own operator gives the same result as the XPath helper, without the helper's
-    type juggling; any other type falls back to the helper. This roughly halves scoring time.
+    type juggling; an unanswered question gives the result worked out once here, and any other
+    type falls back to the helper. This roughly halves scoring time.
     """
     left, right, op = node.left, node.right, node.op
     if isinstance(left, Literal) and isinstance(right, Ref):
@@ -668,19 +504,23 @@ def _comparison(node: BinOp, temps: list[int]) -> str:
         temps[0] += 1
         name = f"_t{temps[0]}"
         literal = repr(right.value)
+        fetch = f"({name} := v.get({left.name!r}))"
         if isinstance(right.value, str) and op in {"=", "!="}:
-            fast_types = "str"
-            test = f"{name}.__class__ is str"
-        elif isinstance(right.value, int | float) and op in _PY_OP:
-            fast_types = "number"
-            test = f"({name}.__class__ is int or {name}.__class__ is float)"
+            test = f"{fetch}.__class__ is str"
+            fast = f"{name} {'==' if op == '=' else '!='} {literal}"
+        elif isinstance(right.value, int | float) and op in {"=", "!="}:
+            test = f"({fetch}.__class__ is int or {name}.__class__ is float)"
+            fast = f"{'' if op == '=' else 'not '}abs({name} - {literal}) < {CLOSE!r}"
+        elif isinstance(right.value, int | float):
+            test = f"({fetch}.__class__ is int or {name}.__class__ is float)"
+            fast = f"{name} {_PY_OP[op]} {literal}"
         else:
-            fast_types = ""
-        if fast_types:
-            # A missing answer makes any comparison false, as the helper would say.
+            test = ""
+        if test:
+            blank = repr(RUNTIME[helper](None, right.value))
             return (
-                f"(({name} {_PY_OP[op]} {literal}) if {test.replace(name, f'({name} := v.get({left.name!r}))', 1)} "
-                f"else (False if {name} is None else {helper}({name}, {literal})))"
+                f"(({fast}) if {test} "
+                f"else ({blank} if {name} is None else {helper}({name}, {literal})))"
             )
     return f"{helper}({_source(left, temps)}, {_source(right, temps)})"
 
@@ -711,18 +551,35 @@ def _source(node: Node, temps: list[int] | None = None) -> str:
         return f"({args[1]} if {_as_bool(node.args[0], temps)} else {args[2]})"
     if node.function == "string-length":
         return f"len(_string({args[0]}))"
+    if node.function == "contains":
+        return f"(_string({args[1]}) in _string({args[0]}))"
+    if node.function == "starts-with":
+        return f"_string({args[0]}).startswith(_string({args[1]}))"
+    if node.function == "ends-with":
+        return f"_string({args[0]}).endswith(_string({args[1]}))"
+    if node.function == "normalize-space":
+        return f"' '.join(_string({args[0]}).split())"
     return f"{_CALL_HELPERS[node.function]}({', '.join(args)})"
 
 
-def compile_node(node: Node) -> Compiled:
+def _compile(node: Node, *, stored: bool) -> Compiled:
     if _depth(node) > MAX_DEPTH + 2:  # compile_condition may add two levels of not()
         raise _too_deep()
     try:
         source = _source(node)
+        if stored and not _is_boolean(node):
+            source = f"_stored({source})"
         code = compile(f"lambda v: {source}", "<expression>", "eval")
     except (SyntaxError, RecursionError, MemoryError) as error:  # only if the limits are wrong
         raise ExpressionError(f"the expression is too large to compile ({error})") from None
-    return eval(code, dict(_RUNTIME))  # noqa: S307 - source generated from our own tree only
+    return eval(code, dict(RUNTIME))  # noqa: S307 - source generated from our own tree only
+
+
+def compile_node(node: Node) -> Compiled:
+    """The expression as a function of the values. Its value is kept as ODK keeps a
+    calculation's: NaN and the empty text become None (no value), so a sum over a blank
+    answer gives no measure rather than NaN."""
+    return _compile(node, stored=True)
 
 
 def compile_expression(text: str) -> Compiled:
@@ -733,12 +590,14 @@ def compile_condition(text: str) -> Callable[[Values], bool]:
     """A compiled expression whose result is read as true or false."""
     node = parse(text)
     if _is_boolean(node):
-        return compile_node(node)
-    return compile_node(Call("not", (Call("not", (node,)),)))
+        return _compile(node, stored=False)
+    return _compile(Call("not", (Call("not", (node,)),)), stored=False)
 
 
-def truthy(value: Any) -> bool:
-    return _truthy(value)
+def evaluate(text: str, values: Values) -> Any:
+    """The XPath value of an expression, NaN and '' included (what the conformance table
+    states); use compile_expression or compile_condition for anything evaluated often."""
+    return _compile(parse(text), stored=False)(values)
 
 
 def to_json(node: Node) -> Any:

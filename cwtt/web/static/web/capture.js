@@ -1,56 +1,200 @@
 /* Skip logic on the capture form: show a question only when its `relevant` expression holds.
  *
  * The server sends each expression as a parsed tree (cwtt/instruments/engine/expressions.py,
- * to_json); this file interprets the tree with the same rules as the server: a missing answer
- * makes comparisons false, select codes compare as numbers when both sides are numbers.
+ * to_json); this file interprets the tree with the same rules as the server, which are ODK
+ * Collect's (JavaRosa's) reading of XPath 1.0: an unanswered question is the empty text, so
+ * `${q} = ''` holds and `${q} != 'yes'` holds while `${q} < 3` does not; a text is a number
+ * only when written as one ('10' > 9); round() takes halves up. The shared cases are in
+ * tests/engine/odk_conformance.json (docs/decisions/0041-expressions-as-odk.md).
  * Hidden questions are disabled so their stale answers are not sent. The server checks again.
  */
 (function () {
   "use strict";
 
+  var CLOSE = 1e-12; // numbers this close are equal (JavaRosa), so 0.1 + 0.2 = 0.3
+  var NUMBER_TEXT = /^-?(?:\d+\.?\d*|\.\d+)$/;
+  var DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
+  var DATE_TIME_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+  var DAY_MS = 86400000;
+  var MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
+  var DAYS = "Sun Mon Tue Wed Thu Fri Sat".split(" ");
+
+  function blank(v) { return v === null || v === undefined; }
+  // An answer typed into a number box: its number, or null when empty or not a number.
   function num(v) {
-    if (v === null || v === undefined || v === "" || Array.isArray(v)) return null;
-    if (typeof v === "boolean") return v ? 1 : 0;
+    if (blank(v) || v === "" || Array.isArray(v)) return null;
     var n = Number(v);
     return isNaN(n) ? null : n;
   }
+  // Days since 1970-01-01 of a 'YYYY-MM-DD' text, or NaN (also for 2026-02-30).
+  function textDays(text) {
+    var m = DATE_TEXT.exec(text);
+    if (!m) return NaN;
+    var ms = Date.UTC(+m[1], +m[2] - 1, +m[3]);
+    var d = new Date(ms);
+    if (d.getUTCFullYear() !== +m[1] || d.getUTCMonth() !== +m[2] - 1 || d.getUTCDate() !== +m[3]) return NaN;
+    return ms / DAY_MS;
+  }
+  // XPath number(), JavaRosa's way: a comma is a decimal point; '1e3' and '+5' are NaN.
+  function toNumber(v) {
+    if (blank(v)) return NaN;
+    if (typeof v === "boolean") return v ? 1 : 0;
+    if (typeof v === "number") return v;
+    if (Array.isArray(v)) v = v.join(" ");
+    var text = String(v).replace(/,/g, ".").trim();
+    if (NUMBER_TEXT.test(text)) return Number(text);
+    return textDays(text);
+  }
+  // XPath boolean(): a non-empty text (even 'false') is true; 0 and NaN are false.
   function truthy(v) {
-    if (v === null || v === undefined) return false;
+    if (blank(v)) return false;
+    if (typeof v === "boolean") return v;
+    if (typeof v === "number") return Math.abs(v) > CLOSE;
     if (typeof v === "string" || Array.isArray(v)) return v.length > 0;
     return Boolean(v);
   }
-  function choices(v) {
-    if (v === null || v === undefined) return [];
-    return Array.isArray(v) ? v.map(String) : String(v).split(/\s+/).filter(Boolean);
+  // XPath string(), with JavaRosa's spelling of numbers (2.0 is '2', NaN is 'NaN').
+  function toText(v) {
+    if (blank(v)) return "";
+    if (typeof v === "string") return v;
+    if (typeof v === "boolean") return v ? "true" : "false";
+    if (Array.isArray(v)) return v.map(toText).join(" ");
+    if (typeof v === "number") return numberText(v);
+    return String(v);
   }
-  function same(a, b) {
-    if (a === null || b === null || a === undefined || b === undefined) return null;
-    if (typeof a === "boolean" || typeof b === "boolean") return [Boolean(a), Boolean(b)];
-    if (typeof a === "number" || typeof b === "number") {
-      var na = num(a), nb = num(b);
-      return na === null || nb === null ? null : [na, nb];
-    }
-    if (Array.isArray(a)) a = a.join(" ");
-    if (Array.isArray(b)) b = b.join(" ");
-    return [String(a), String(b)];
+  // A number as JavaRosa writes it: whole numbers (within Java's int) without a point, others
+  // as Java's Double.toString — plain from 0.001 up to 10^7, else like 5.0E-5.
+  function numberText(v) {
+    if (isNaN(v)) return "NaN";
+    if (!isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
+    if (Math.abs(v) < CLOSE) return "0";
+    var whole = Math.trunc(Math.max(-2147483648, Math.min(2147483647, v)));
+    if (Math.abs(v - whole) < CLOSE) return String(whole);
+    if (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e7) return String(v);
+    var parts = v.toExponential().split("e"); // the shortest digits, as String(v) has
+    var mantissa = parts[0].indexOf(".") < 0 ? parts[0] + ".0" : parts[0];
+    return mantissa + "E" + Number(parts[1]);
+  }
+  function isNumber(v) { return typeof v === "number"; }
+  function isBlank(v) { return blank(v) || v === "" || (typeof v === "number" && isNaN(v)); }
+  // A number as Java's (int) cast reads it: NaN is 0, and it saturates.
+  function javaInt(v) {
+    var n = toNumber(v);
+    if (isNaN(n)) return 0;
+    return Math.trunc(Math.max(-2147483648, Math.min(2147483647, n)));
+  }
+  function equal(a, b) {
+    if (typeof a === "boolean" || typeof b === "boolean") return truthy(a) === truthy(b);
+    if (isNumber(a) || isNumber(b)) return Math.abs(toNumber(a) - toNumber(b)) < CLOSE;
+    return toText(a) === toText(b);
   }
   var compare = {
-    "=": function (a, b) { var p = same(a, b); return p !== null && p[0] === p[1]; },
-    "!=": function (a, b) { var p = same(a, b); return p !== null && p[0] !== p[1]; },
-    "<": function (a, b) { a = num(a); b = num(b); return a !== null && b !== null && a < b; },
-    "<=": function (a, b) { a = num(a); b = num(b); return a !== null && b !== null && a <= b; },
-    ">": function (a, b) { a = num(a); b = num(b); return a !== null && b !== null && a > b; },
-    ">=": function (a, b) { a = num(a); b = num(b); return a !== null && b !== null && a >= b; }
+    "=": equal,
+    "!=": function (a, b) { return !equal(a, b); },
+    "<": function (a, b) { return toNumber(a) < toNumber(b); },
+    "<=": function (a, b) { return toNumber(a) <= toNumber(b); },
+    ">": function (a, b) { return toNumber(a) > toNumber(b); },
+    ">=": function (a, b) { return toNumber(a) >= toNumber(b); }
   };
   function arith(op, a, b) {
-    a = num(a); b = num(b);
-    if (a === null || b === null) return null;
+    a = toNumber(a); b = toNumber(b);
     if (op === "+") return a + b;
     if (op === "-") return a - b;
     if (op === "*") return a * b;
-    if (b === 0) return null;
-    return op === "div" ? a / b : a % b;
+    return op === "div" ? a / b : a % b; // IEEE, as in Java: 1 div 0 is Infinity, x mod 0 NaN
   }
+  function words(v) { return toText(v).split(" ").filter(Boolean); }
+  // x times 10^p worked out on the decimal digits, so 1.005 is 100.5 and not 100.49999.
+  function shift(x, p) {
+    var parts = String(x).split("e");
+    return Number(parts[0] + "e" + (Number(parts[1] || 0) + p));
+  }
+  // JavaRosa's round(): halves go up (2.5 → 3, -2.5 → -2, as XPath 1.0 says).
+  function round(v, digits) {
+    var x = toNumber(v), p = digits === undefined ? 0 : javaInt(digits);
+    if (isNaN(x) || !isFinite(x)) return x;
+    if (p > 30 || p < -30) return NaN;
+    if (p >= 0 && Math.abs(x) >= 9007199254740992) return x; // 2^53 and up: already whole
+    if (p >= 0) return shift(Math.round(shift(x, p)), -p);
+    return shift(Math.trunc(shift(x, p) + 0.5), -p); // JavaRosa: (long)(scaled + 0.5)
+  }
+  function extreme(pick, values) {
+    var ns = values.map(toNumber).filter(function (n) { return !isNaN(n); });
+    return ns.length ? Math[pick].apply(null, ns) : NaN; // blanks are left out, as in JavaRosa
+  }
+  var patterns = {};
+  function regex(value, pattern) {
+    pattern = toText(pattern);
+    if (!Object.prototype.hasOwnProperty.call(patterns, pattern)) {
+      try { patterns[pattern] = new RegExp("^(?:" + pattern + ")$"); } catch (e) { patterns[pattern] = null; }
+    }
+    return patterns[pattern] !== null && patterns[pattern].test(toText(value));
+  }
+  function substr(value, start, end) {
+    var text = toText(value), len = text.length;
+    var first = javaInt(start), last = end === undefined ? len : javaInt(end);
+    if (first < 0) first += len;
+    if (last < 0) last += len;
+    first = Math.min(Math.max(0, first), len);
+    last = Math.min(Math.max(0, last), len);
+    return first <= last ? text.slice(first, last) : "";
+  }
+  function pad(n, width) { var s = String(n); while (s.length < width) s = "0" + s; return s; }
+  function isoDay(ms) {
+    var d = new Date(ms);
+    return pad(d.getUTCFullYear(), 4) + "-" + pad(d.getUTCMonth() + 1, 2) + "-" + pad(d.getUTCDate(), 2);
+  }
+  function today() {
+    var d = new Date(); // the phone's own calendar day, as Collect's today()
+    return pad(d.getFullYear(), 4) + "-" + pad(d.getMonth() + 1, 2) + "-" + pad(d.getDate(), 2);
+  }
+  // A date or date-time text as milliseconds in UTC (a date is its midnight; no offset is UTC).
+  function moment(v) {
+    var m = DATE_TIME_TEXT.exec(toText(v).trim());
+    if (!m) return NaN;
+    if (isNaN(textDays(m[1] + "-" + m[2] + "-" + m[3]))) return NaN;
+    var ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0), +(m[6] || 0),
+      Math.floor(Number("0." + (m[7] || "0")) * 1000));
+    if (m[8] && m[8] !== "Z") {
+      var sign = m[8][0] === "+" ? 1 : -1, digits = m[8].slice(1).replace(":", "");
+      ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0)) * 60000;
+    }
+    return ms;
+  }
+  function date(v) {
+    if (isNumber(v)) {
+      if (isNaN(v) || !isFinite(v)) return NaN;
+      var ms = Math.trunc(v) * DAY_MS;
+      return Math.abs(ms) > 8.64e15 ? NaN : isoDay(ms);
+    }
+    if (isBlank(v)) return "";
+    var m = DATE_TIME_TEXT.exec(toText(v).trim());
+    if (!m || isNaN(textDays(m[1] + "-" + m[2] + "-" + m[3]))) return ""; // not a date: blank
+    return m[1] + "-" + m[2] + "-" + m[3];
+  }
+  function decimalDateTime(v) {
+    if (isNumber(v)) return v;
+    if (isBlank(v)) return "";
+    return moment(v) / DAY_MS;
+  }
+  // format-date() with JavaRosa's codes (%Y %y %m %n %b %d %e %a %H %h %M %S %3).
+  function formatDate(v, pattern) {
+    if (isNumber(v)) v = date(v);
+    var ms = moment(v);
+    if (isNaN(ms)) return "";
+    var d = new Date(ms);
+    var codes = {
+      Y: pad(d.getUTCFullYear(), 4), y: pad(d.getUTCFullYear() % 100, 2),
+      m: pad(d.getUTCMonth() + 1, 2), n: String(d.getUTCMonth() + 1), b: MONTHS[d.getUTCMonth()],
+      d: pad(d.getUTCDate(), 2), e: String(d.getUTCDate()), a: DAYS[d.getUTCDay()],
+      H: pad(d.getUTCHours(), 2), h: String(d.getUTCHours()), M: pad(d.getUTCMinutes(), 2),
+      S: pad(d.getUTCSeconds(), 2), "3": pad(d.getUTCMilliseconds(), 3)
+    };
+    return toText(pattern).replace(/%([\s\S])/g, function (all, code) {
+      return Object.prototype.hasOwnProperty.call(codes, code) ? codes[code] : code;
+    });
+  }
+
   function evaluate(node, values) {
     var kind = node[0];
     if (kind === "lit") return node[1];
@@ -63,30 +207,45 @@
       var a = evaluate(node[2], values), b = evaluate(node[3], values);
       return compare[op] ? compare[op](a, b) : arith(op, a, b);
     }
-    var fn = node[1], args = node.slice(2).map(function (n) { return evaluate(n, values); });
+    var fn = node[1];
+    if (fn === "if") return truthy(evaluate(node[2], values)) ? evaluate(node[3], values) : evaluate(node[4], values);
+    var args = node.slice(2).map(function (n) { return evaluate(n, values); });
     switch (fn) {
       case "true": return true;
       case "false": return false;
       case "not": return !truthy(args[0]);
-      case "selected": return args[1] !== null && choices(args[0]).indexOf(String(args[1])) >= 0;
-      case "count-selected": return choices(args[0]).length;
-      case "if": return truthy(args[0]) ? args[1] : args[2];
-      case "coalesce": return args[0] === null || args[0] === "" ? args[1] : args[0];
-      case "int": var i = num(args[0]); return i === null ? null : Math.trunc(i);
-      case "number": return num(args[0]);
-      case "string": return args[0] === null ? "" : String(args[0]);
-      case "string-length": return args[0] === null ? 0 : String(args[0]).length;
-      case "round": var r = num(args[0]), p = args.length > 1 ? num(args[1]) : 0;
-        return r === null || p === null ? null : Math.round(r * Math.pow(10, p)) / Math.pow(10, p);
-      case "abs": var x = num(args[0]); return x === null ? null : Math.abs(x);
-      case "min": case "max":
-        var ns = args.map(num);
-        if (ns.some(function (n) { return n === null; })) return null;
-        return Math[fn].apply(null, ns);
-      case "regex": return args[0] !== null && new RegExp(String(args[1])).test(String(args[0]));
+      case "boolean": return truthy(args[0]);
+      case "boolean-from-string": var bs = toText(args[0]); return bs.toLowerCase() === "true" || bs === "1";
+      case "selected": return (" " + toText(args[0]) + " ").indexOf(" " + toText(args[1]).trim() + " ") >= 0;
+      case "count-selected": return words(args[0]).length;
+      case "selected-at": var ws = words(args[0]), at = javaInt(args[1]); return at >= 0 && at < ws.length ? ws[at] : "";
+      case "coalesce": return isBlank(args[0]) ? args[1] : args[0];
+      case "int": var i = toNumber(args[0]); return isFinite(i) ? Math.trunc(i) : i;
+      case "number": return toNumber(args[0]);
+      case "string": return toText(args[0]);
+      case "string-length": return toText(args[0]).length;
+      case "concat": return args.map(toText).join("");
+      case "substr": return substr(args[0], args[1], args[2]);
+      case "contains": return toText(args[0]).indexOf(toText(args[1])) >= 0;
+      case "starts-with": return toText(args[0]).indexOf(toText(args[1])) === 0;
+      case "ends-with": var s = toText(args[0]), t = toText(args[1]); return s.slice(s.length - t.length) === t || t === "";
+      case "normalize-space": return toText(args[0]).trim().split(/\s+/).filter(Boolean).join(" ");
+      case "round": return round(args[0], args[1]);
+      case "abs": return Math.abs(toNumber(args[0]));
+      case "min": case "max": return extreme(fn, args);
+      case "regex": return regex(args[0], args[1]);
+      case "today": return today();
+      case "date": return date(args[0]);
+      case "decimal-date-time": return decimalDateTime(args[0]);
+      case "format-date": case "format-date-time": return formatDate(args[0], args[1]);
     }
     return true; // an unknown function: show the question and let the server decide
   }
+  // The evaluator on its own, for the offline page and the conformance tests
+  // (tests/browser/test_expression_conformance.py).
+  window.CWTT = window.CWTT || {};
+  window.CWTT.evaluate = evaluate;
+  window.CWTT.truthy = truthy;
 
   // Wires skip logic and progress into a capture form; the offline page calls it for the
   // form it builds on the phone (cwtt/offline/static/offline/offline.js).
