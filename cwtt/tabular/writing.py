@@ -113,9 +113,13 @@ def write_xlsx(
     data = workbook.create_sheet(sheet[:31])  # Excel's limit on a sheet name
     data.append(xlsx_row(data, [c.name for c in columns]))
     count = 0
-    for row in rows:
-        data.append(xlsx_row(data, row))
-        count += 1
+    try:
+        for row in rows:
+            data.append(xlsx_row(data, row))
+            count += 1
+    except BaseException:
+        data.close()  # finish the sheet's own temporary file now, not when it is collected
+        raise
     codebook = workbook.create_sheet(CODEBOOK_SHEET)
     codebook.append(CODEBOOK_HEADER)
     for row in codebook_rows(columns):
@@ -163,6 +167,11 @@ def write_table(
         for temporary, final in moves:
             os.replace(temporary, final)
     except BaseException:
+        # Stop the rows now, not when they are collected: on PostgreSQL they may be read through
+        # a cursor of the caller's transaction, which must close before that transaction ends.
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
         for temporary, _ in moves:
             Path(temporary).unlink(missing_ok=True)
         raise

@@ -21,7 +21,6 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from cwtt.access.models import AuditEntry
-from cwtt.assessments import wave_export as wave_module
 from cwtt.assessments.actions import assessment_save
 from cwtt.assessments.models import Assessment
 from cwtt.tabular.reading import cell_text
@@ -243,23 +242,36 @@ def test_mistakes_on_the_command_line_get_plain_messages(tmp_path, assessed):
 def test_a_failure_half_way_leaves_no_file_no_codebook_and_no_entry(
     tmp_path, assessed, monkeypatch
 ):
-    real = wave_module.assessment_table
+    """The disk fills up after the first rows, in either format."""
+    from cwtt.tabular import writing
 
-    def failing(wave):
-        table = real(wave)
+    def failing_after(real, rows):
+        calls = {"n": 0}
 
-        def rows():
-            yield next(table.rows)
-            raise RuntimeError("disk full")
+        def write(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] > rows:
+                raise OSError(28, "No space left on device")
+            return real(*args, **kwargs)
 
-        return wave_module.Table(table.columns, rows(), table.withheld)
+        return write
 
-    monkeypatch.setattr(wave_module, "assessment_table", failing)
+    monkeypatch.setattr(writing, "xlsx_row", failing_after(writing.xlsx_row, 3))
+    real_csv_writer = writing.csv_writer
+
+    def csv_writer(file):
+        writer = real_csv_writer(file)
+        writer.writerow = failing_after(writer.writerow, 3)
+        return writer
+
+    monkeypatch.setattr(writing, "csv_writer", csv_writer)
     for name in ("a.csv", "a.xlsx"):
-        with pytest.raises(RuntimeError, match="disk full"):
+        with pytest.raises(OSError, match="No space left"):
             run("assessments", wave="Wave 1", output=str(tmp_path / name))
     assert list(tmp_path.iterdir()) == []
     assert not AuditEntry.objects.filter(action="export").exists()
+    # The database is still usable after the failure.
+    assert Assessment.objects.count() == 6
 
 
 # --- query counts ---------------------------------------------------------------------------

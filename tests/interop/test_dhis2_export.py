@@ -238,7 +238,9 @@ def test_an_indicator_or_place_mapped_to_null_is_left_out(tmp_path, reported, ma
         indicators=indicators, orgUnits={"700111111": SUNRISE_UNIT, "700222222": None}
     )
     document, _ = export(tmp_path, path)
-    assert document["dataValues"] == []  # nothing else is large enough to show
+    # Nothing else is large enough to show. Hilltop, though not sent, still counts when
+    # deciding what to hide: alone, Sunrise's 8 at high risk in health would be sent as 10.
+    assert document["dataValues"] == []
 
 
 def test_districts_can_be_the_org_units(tmp_path, reported, mapping_file, district):
@@ -385,3 +387,28 @@ def test_the_export_costs_the_same_queries_at_two_sizes(
     large = _queries_for_export(tmp_path, mapping)
     assert RiskProfile.objects.count() == 72
     assert small == large, (small, large)
+
+
+def test_a_school_with_fewer_than_k_children_sends_nothing(
+    tmp_path, wave, sunrise, hilltop, mapping_file
+):
+    profiles(sunrise, wave, 24, high=8)
+    profiles(hilltop, wave, 4, high=0, start=100)
+    values = values_of(export(tmp_path, mapping_file())[0])
+    assert not [key for key in values if key[0] == HILLTOP_UNIT]
+    # Sunrise's 24 goes too: with the district's total, it would give Hilltop's 4 away.
+    assert (SUNRISE_UNIT, "children_assessed") not in values
+
+
+def test_a_wave_with_no_schools_listed_reports_on_every_school(
+    tmp_path, reported, mapping_file, district
+):
+    from cwtt.registry.models import School
+
+    School.objects.create(
+        emis_number="700333333", name="Valley Primary", quintile=3, location=district["circuit"]
+    )
+    export(tmp_path, mapping_file())  # the wave lists Sunrise and Hilltop only
+    reported.schools.clear()
+    with pytest.raises(CommandError, match=r"school Valley Primary \(EMIS 700333333\) has no org"):
+        export(tmp_path, mapping_file(), name="all.json")
