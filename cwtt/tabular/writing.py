@@ -48,7 +48,7 @@ def codebook_rows(columns: Sequence[Column]) -> list[list[str]]:
             c.name,
             c.label,
             c.type,
-            "; ".join(f"{value} = {label}" for value, label in c.choices),
+            "; ".join(f"{value or '(blank)'} = {label}" for value, label in c.choices),
             c.sensitivity,
             c.source,
         ]
