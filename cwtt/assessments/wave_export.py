@@ -208,5 +208,3 @@ def wave_export(
             on_written=audit,
         )
     return count, table.withheld
-
-
