@@ -302,7 +302,7 @@ def test_bad_entries_are_named(tmp_path, reported, mapping_file):
         orgUnitLevel="circuit",
         completeDate="tomorrow",
         colour="blue",
-        orgUnits={"700111111": "too-short", "700222222": HILLTOP_UNIT},
+        orgUnits={"700111111": "too-short", "700222222": HILLTOP_UNIT, "1": HILLTOP_UNIT},
     )
     with pytest.raises(CommandError) as refused:
         export(tmp_path, path)
@@ -314,6 +314,7 @@ def test_bad_entries_are_named(tmp_path, reported, mapping_file):
         "\"orgUnitLevel\" is 'circuit'",
         "\"completeDate\" is 'tomorrow'",
         "the org unit of '700111111' is 'too-short', which is not a DHIS2 UID",
+        f"the org unit {HILLTOP_UNIT} is given to '700222222', '1'",
     ]:
         assert expected in message
 

@@ -176,6 +176,17 @@ def parse_mapping(data: Any, source: str = "(given)") -> Mapping:
                 problems.append(problem)
                 continue
         org_units[str(key)] = uid
+    shared: dict[str, list[str]] = {}
+    for key, uid in org_units.items():
+        if uid is not None:
+            shared.setdefault(uid, []).append(key)
+    for uid, keys in shared.items():
+        if len(keys) > 1:
+            # Two places on one org unit would send two values for one cell; DHIS2 keeps the last.
+            problems.append(
+                f"the org unit {uid} is given to {', '.join(repr(k) for k in keys)}; each org unit "
+                'may stand for one place (to report a district, use "orgUnitLevel": "district").'
+            )
 
     indicators: dict[str, Target | None] = {}
     given = data.get("indicators", {})
