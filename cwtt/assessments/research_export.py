@@ -127,11 +127,14 @@ def _district(level: str, name: str, parent_name: str | None) -> str:
     return ""
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Any:
+    """A value as the file holds it: numbers stay numbers (a number in XLSX), the rest text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
     if isinstance(value, list | tuple):
         return " ".join(str(v) for v in value)  # select_multiple, as XLSForm writes it
     return str(value)
@@ -142,7 +145,7 @@ def research_table(
     wave: Wave | None = None,
     key: str | None = None,
     schools: QuerySet[School] | None = None,
-) -> tuple[list[Column], Iterator[list[str]]]:
+) -> tuple[list[Column], Iterator[list[Any]]]:
     """The columns (with what the codebook says of each) and the rows, ordered by wave and
     then pseudonym (not by registry order, which could follow a class list). With `schools`,
     only the children of those schools (a researcher's area)."""
@@ -171,7 +174,7 @@ def research_table(
         if child_id in consenting
     )
 
-    def rows() -> Iterator[list[str]]:
+    def rows() -> Iterator[list[Any]]:
         for start in range(0, len(order), BATCH):
             batch = order[start : start + BATCH]
             found = {
@@ -210,9 +213,9 @@ def research_table(
                 yield [
                     name,
                     p["wave__name"],
-                    str(age_in_months(p["child__date_of_birth"], p["wave__starts_on"])),
+                    age_in_months(p["child__date_of_birth"], p["wave__starts_on"]),
                     p["child__sex"],
-                    str(p["child__school__quintile"]),
+                    p["child__school__quintile"],
                     _district(
                         p["child__school__location__level"],
                         p["child__school__location__name"],
@@ -233,7 +236,7 @@ def research_table(
 
 def research_rows(
     *, wave: Wave | None = None, key: str | None = None
-) -> tuple[list[str], Iterator[list[str]]]:
+) -> tuple[list[str], Iterator[list[Any]]]:
     """The header (column names) and the rows of `research_table`."""
     columns, rows = research_table(wave=wave, key=key)
     return [c.name for c in columns], rows

@@ -185,6 +185,10 @@ def test_the_research_export_has_a_codebook_in_both_formats(tmp_path, assessed):
     header, *rows = sheets["research"]
     header_csv, rows_csv = read_csv(tmp_path / "r.csv")
     assert header == header_csv and len(rows) == len(rows_csv) == 2
+    # Numbers are numbers in the workbook, as a researcher's software expects.
+    assert {row[header.index("age_months")] for row in rows} == {94}
+    assert {row[header.index("nurse.ns_height")] for row in rows} == {118.5}
+    assert {row[header.index("quintile")] for row in rows} == {1, 2}
     assert list(codebook_of(sheets["codebook"])) == header
 
 
