@@ -413,3 +413,17 @@ def test_a_wave_with_no_schools_listed_reports_on_every_school(
     reported.schools.clear()
     with pytest.raises(CommandError, match=r"school Valley Primary \(EMIS 700333333\) has no org"):
         export(tmp_path, mapping_file(), name="all.json")
+
+
+def test_the_configured_mapping_is_used_and_mapping_on_the_command_line_wins(
+    tmp_path, reported, mapping_file, settings
+):
+    settings.CWTT_DHIS2_MAPPING = str(mapping_file())
+    output = tmp_path / "configured.json"
+    call_command("export", "dhis2", wave="Wave 1", output=str(output), stdout=StringIO())
+    assert json.loads(output.read_text())["dataSet"] == "DsCwtt00001"
+    other = mapping_file(dataSet=None, completeDate=None)
+    document, _ = export(tmp_path, other)
+    assert "dataSet" not in document and "completeDate" not in document
+    entry = AuditEntry.objects.filter(object_type="dhis2_export").order_by("pk").last()
+    assert entry.detail["mapping"] == str(other)
