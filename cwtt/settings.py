@@ -506,3 +506,18 @@ CWTT_QUALITY_MAX_PER_DAY = envint("CWTT_QUALITY_MAX_PER_DAY", 25)
 CWTT_IMPORT_MAX_ROWS = envint("CWTT_IMPORT_MAX_ROWS", 100_000)
 if CWTT_IMPORT_MAX_ROWS < 1:
     raise ValueError(f"CWTT_IMPORT_MAX_ROWS={CWTT_IMPORT_MAX_ROWS} must be at least 1.")
+
+# DHIS2 (docs/exports.md): where `cwtt export dhis2 --post` sends aggregate figures, and the
+# mapping file a deployer filled in (empty: the shipped cwtt/interop/dhis2/mapping.json, whose
+# placeholders refuse to run until replaced).
+CWTT_DHIS2_URL = os.environ.get("CWTT_DHIS2_URL", "").strip().rstrip("/")
+if CWTT_DHIS2_URL and not CWTT_DHIS2_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"CWTT_DHIS2_URL={CWTT_DHIS2_URL!r} must start with https:// (the DHIS2 server's address)."
+    )
+CWTT_DHIS2_USERNAME = os.environ.get("CWTT_DHIS2_USERNAME", "").strip()
+CWTT_DHIS2_PASSWORD = envsecret("CWTT_DHIS2_PASSWORD") or ""
+CWTT_DHIS2_TIMEOUT = envint("CWTT_DHIS2_TIMEOUT", 60)
+if CWTT_DHIS2_TIMEOUT < 1:
+    raise ValueError(f"CWTT_DHIS2_TIMEOUT={CWTT_DHIS2_TIMEOUT} must be at least 1 (seconds).")
+CWTT_DHIS2_MAPPING = os.environ.get("CWTT_DHIS2_MAPPING", "").strip()

@@ -1,13 +1,15 @@
 """The de-identified research export: one row per child per wave, nothing that names a child.
 
-`cwtt export research --output F.csv [--wave NAME]`. Each row holds a pseudonym, the child's
+`cwtt export research --output F.csv|F.xlsx [--wave NAME]`, and for a researcher the download
+on the research page (cwtt/dashboards/research.py: the schools of their area only). Each row holds a pseudonym, the child's
 age in whole months at the start of the wave, sex, the school's quintile, the district, the
 wave, the risk levels and the answers a researcher may see. Left out: names, ID and birth
 certificate numbers, dates of birth, addresses, phone numbers, schools and EMIS numbers (one
 school's children are few enough to recognise), free-text and date answers, and every answer
 whose sensitivity is protection or case notes. Only children whose caregiver agreed to
 research use (consent purpose `research`) are exported. docs/access.md, "Aggregates and
-research exports", says why each choice was made.
+research exports", says why each choice was made. A codebook describes every column (a second
+sheet in XLSX, `NAME-codebook.csv` beside a CSV; docs/exports.md).
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,26 +31,41 @@ from cwtt.consent.actions import children_with_consent
 from cwtt.consent.models import Purpose
 from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import DOMAINS, RESPONDENTS, Question
-from cwtt.registry.models import Location
-from cwtt.tabular import csv_writer
+from cwtt.registry.models import Child, Location, School
+from cwtt.tabular.writing import Column, ExportError, write_table
 
+from .codebook import level_columns, question_column
 from .models import Assessment, RiskProfile, Wave
 
 # Free text can hold a name, an address or what a child disclosed; a date can be a birthday.
 WITHHELD_TYPES = frozenset({"text", "date"})
 WITHHELD_SENSITIVITIES = frozenset({"protection", "case_notes"})
-FIXED_COLUMNS = [
-    "pseudonym",
-    "wave",
-    "age_months",
-    "sex",
-    "quintile",
-    "district",
-    *DOMAINS,
-    "overall",
-    "urgent",
-    "discordant",
+FIXED = [
+    Column(
+        "pseudonym",
+        "The child under a pseudonym: the same in every export made with the same research key",
+        "text",
+        source="child (HMAC-SHA256 of its id with the research key)",
+    ),
+    Column("wave", "Assessment wave", "text", source="wave"),
+    Column(
+        "age_months",
+        "Age in whole months completed at the start of the wave",
+        "integer",
+        source="child's date of birth and the wave's first day",
+    ),
+    Column(
+        "sex",
+        "Sex",
+        "select_one",
+        tuple((str(v), str(label)) for v, label in Child.Sex.choices),
+        source="child",
+    ),
+    Column("quintile", "School poverty quintile, 1 (poorest) to 5", "integer", source="school"),
+    Column("district", "District of the school", "text", source="school's place"),
+    *level_columns(),
 ]
+FIXED_COLUMNS = [c.name for c in FIXED]
 COUNTED = [Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED]
 # Rows are read in batches small enough for SQLite's limit on query parameters.
 BATCH = 500
@@ -112,29 +127,43 @@ def _district(level: str, name: str, parent_name: str | None) -> str:
     return ""
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Any:
+    """A value as the file holds it: numbers stay numbers (a number in XLSX), the rest text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
     if isinstance(value, list | tuple):
         return " ".join(str(v) for v in value)  # select_multiple, as XLSForm writes it
     return str(value)
 
 
-def research_rows(
-    *, wave: Wave | None = None, key: str | None = None
-) -> tuple[list[str], Iterator[list[str]]]:
-    """The header and the rows, ordered by wave and then pseudonym (not by registry order,
-    which could follow a class list)."""
+def research_table(
+    *,
+    wave: Wave | None = None,
+    key: str | None = None,
+    schools: QuerySet[School] | None = None,
+) -> tuple[list[Column], Iterator[list[Any]]]:
+    """The columns (with what the codebook says of each) and the rows, ordered by wave and
+    then pseudonym (not by registry order, which could follow a class list). With `schools`,
+    only the children of those schools (a researcher's area)."""
     key = key or settings.CWTT_PSEUDONYM_KEY
     profiles = RiskProfile.objects.all()
     assessments = Assessment.objects.filter(status__in=COUNTED)
     if wave is not None:
         profiles = profiles.filter(wave=wave)
         assessments = assessments.filter(wave=wave)
+    if schools is not None:
+        profiles = profiles.filter(child__school__in=schools)
+        assessments = assessments.filter(child__school__in=schools)
     answers = answer_columns(assessments)
-    header = [*FIXED_COLUMNS, *(f"{r}.{q}" for r, q in answers)]
+    versions = set(assessments.values_list("instrument_version_id", flat=True).distinct())
+    columns = [
+        *FIXED,
+        *(question_column(f"{r}.{q}", versions, question=q, respondent=r) for r, q in answers),
+    ]
 
     consenting = children_with_consent(Purpose.RESEARCH)
     order = sorted(
@@ -145,7 +174,7 @@ def research_rows(
         if child_id in consenting
     )
 
-    def rows() -> Iterator[list[str]]:
+    def rows() -> Iterator[list[Any]]:
         for start in range(0, len(order), BATCH):
             batch = order[start : start + BATCH]
             found = {
@@ -184,9 +213,9 @@ def research_rows(
                 yield [
                     name,
                     p["wave__name"],
-                    str(age_in_months(p["child__date_of_birth"], p["wave__starts_on"])),
+                    age_in_months(p["child__date_of_birth"], p["wave__starts_on"]),
                     p["child__sex"],
-                    str(p["child__school__quintile"]),
+                    p["child__school__quintile"],
                     _district(
                         p["child__school__location__level"],
                         p["child__school__location__name"],
@@ -202,38 +231,44 @@ def research_rows(
                     ),
                 ]
 
-    return header, rows()
+    return columns, rows()
 
 
-def research_export(*, output: str | Path, wave: Wave | None = None, key: str | None = None) -> int:
-    """Write the export to `output` and record it in the audit trail; returns the row count.
+def research_rows(
+    *, wave: Wave | None = None, key: str | None = None
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """The header (column names) and the rows of `research_table`."""
+    columns, rows = research_table(wave=wave, key=key)
+    return [c.name for c in columns], rows
 
-    Written to a temporary file in the same folder (readable by its owner only) and moved
+
+def research_export(
+    *,
+    output: str | Path,
+    wave: Wave | None = None,
+    key: str | None = None,
+    format: str | None = None,
+) -> int:
+    """Write the export and its codebook to `output` (CSV or XLSX, cwtt/tabular/writing.py) and
+    record it in the audit trail; returns the row count.
+
+    Written to temporary files in the same folder (readable by their owner only) and moved
     into place at the end, so a failure leaves no half-written file and no audit entry.
     """
-    target = Path(output)
-    folder = target.parent
-    if not folder.is_dir():
-        raise ExportRefused(f"The folder {folder} does not exist; create it first.")
-    header, rows = research_rows(wave=wave, key=key)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
-    count = 0
+    columns, rows = research_table(wave=wave, key=key)
+
+    def audit(count: int) -> None:
+        audit_record(
+            action=AuditEntry.Action.EXPORT,
+            actor_name="command line",
+            object_type="research_export",
+            detail={"rows": count, "file": str(output), "wave": wave.name if wave else None},
+        )
+
     try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
-            writer = csv_writer(file)  # text that could run as a formula is quoted
-            writer.writerow(header)
-            for row in rows:
-                writer.writerow(row)
-                count += 1
         with transaction.atomic():
-            audit_record(
-                action=AuditEntry.Action.EXPORT,
-                actor_name="command line",
-                object_type="research_export",
-                detail={"rows": count, "file": str(output), "wave": wave.name if wave else None},
+            return write_table(
+                output, columns, rows, sheet="research", format=format, on_written=audit
             )
-            os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return count
+    except ExportError as problem:
+        raise ExportRefused(str(problem)) from None

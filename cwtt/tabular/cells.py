@@ -69,7 +69,9 @@ def xlsx_text_cell(worksheet: Any, value: Any) -> Any:
         return value
     from openpyxl.cell.cell import Cell  # only the XLSX writers need openpyxl
 
-    cell = Cell(worksheet, value=value)
+    # A row and column, which append() replaces: openpyxl's write-only sheets describe the cell
+    # (and so read its coordinate) before taking it as it is.
+    cell = Cell(worksheet, row=1, column=1, value=value)
     cell.data_type = "s"  # openpyxl made it a formula ("f") because it starts with "="
     cell.quotePrefix = True
     return cell

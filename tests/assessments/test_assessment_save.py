@@ -129,6 +129,7 @@ def test_export_writes_one_row_per_child_per_wave(child, other_child, wave, tmp_
         "overall",
         "urgent",
         "discordant",
+        "instrument_version",
     ]
     by_child = {int(r["child_id"]): r for r in rows}
     assert by_child[child.pk]["nutrition"] == "high"

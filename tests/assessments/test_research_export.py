@@ -234,9 +234,9 @@ def test_a_failure_half_way_leaves_no_file_and_no_audit_entry(tmp_path, assessed
             yield ["C-0000000000000000"]
             raise RuntimeError("disk full")
 
-        return ["pseudonym"], rows()
+        return export_module.FIXED[:1], rows()
 
-    monkeypatch.setattr(export_module, "research_rows", failing_rows)
+    monkeypatch.setattr(export_module, "research_table", failing_rows)
     target = tmp_path / "research.csv"
     with pytest.raises(RuntimeError, match="disk full"):
         call_command("export", "research", output=str(target))

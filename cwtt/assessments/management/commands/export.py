@@ -1,83 +1,104 @@
-"""`cwtt export risk-profiles|research --output F.csv` — one row per child per wave.
+"""`cwtt export assessments|risk-profiles|research|dhis2 ...` — a wave's data as files.
 
-risk-profiles is for the data manager (child ids and school EMIS numbers); research is
-de-identified for researchers (cwtt/assessments/research_export.py).
+- assessments and risk-profiles are for the data manager (child ids and school EMIS numbers;
+  cwtt/assessments/wave_export.py);
+- research is de-identified for researchers (cwtt/assessments/research_export.py);
+- each as CSV (with `NAME-codebook.csv` beside it) or XLSX (the codebook on a second sheet);
+- dhis2 writes aggregate figures as DHIS2 dataValueSets JSON, and can post them
+  (cwtt/interop/dhis2/).
+
+docs/exports.md says what each file holds.
 """
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cwtt.access.audit import audit_record
-from cwtt.access.models import AuditEntry
-from cwtt.assessments.models import RiskProfile, Wave
+from cwtt.assessments.models import Wave
 from cwtt.assessments.research_export import ExportRefused, research_export
-from cwtt.instruments.engine.definition import DOMAINS
-from cwtt.tabular import csv_writer
-
-COLUMNS = ["child_id", "school", "wave", *DOMAINS, "overall", "urgent", "discordant"]
+from cwtt.assessments.wave_export import wave_export
+from cwtt.tabular.writing import FORMATS, ExportError
 
 
 class Command(BaseCommand):
     help = (
-        "Export data. risk-profiles: child_id, school (EMIS), wave, six domain levels, overall, "
-        "urgent, discordant. research: de-identified for researchers — a pseudonym per child, "
-        "age in months, sex, quintile, district, wave, levels and the answers a researcher may "
-        "see; no names, identifiers, dates of birth, addresses, schools or free text."
+        "Export a wave's data. assessments: one row per assessment with the answers a data "
+        "manager may read (needs --wave). risk-profiles: child_id, school (EMIS), wave, six "
+        "domain levels, overall, urgent, discordant, instrument version. research: "
+        "de-identified for researchers — a pseudonym per child, age in months, sex, quintile, "
+        "district, wave, levels and the answers a researcher may see; no names, identifiers, "
+        "dates of birth, addresses, schools or free text. Each as CSV (with NAME-codebook.csv "
+        "beside it) or XLSX (codebook on a second sheet). dhis2: aggregate figures as DHIS2 "
+        "dataValueSets JSON (needs --wave; --post sends them to CWTT_DHIS2_URL)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["risk-profiles", "research"])
-        parser.add_argument("--output", required=True)
-        parser.add_argument("--wave", help="research only: export this wave (by name), not all")
+        parser.add_argument("what", choices=["assessments", "risk-profiles", "research", "dhis2"])
+        parser.add_argument("--output", help="the file to write (.csv, .xlsx, or .json for dhis2)")
+        parser.add_argument("--wave", help="export this wave (by name); every wave if left out")
+        parser.add_argument(
+            "--format", choices=FORMATS, help="csv or xlsx (default: from the file name)"
+        )
+        parser.add_argument(
+            "--mapping", help="dhis2: the mapping file to use instead of the shipped one"
+        )
+        parser.add_argument(
+            "--post", action="store_true", help="dhis2: also send the figures to CWTT_DHIS2_URL"
+        )
 
-    def handle(self, *args, what: str, output: str, wave: str | None = None, **options) -> None:
-        if what == "research":
-            self.research(output, wave)
+    def handle(self, *args, what: str, **options) -> None:
+        output, wave_name, format = options["output"], options["wave"], options["format"]
+        wave = self.wave(wave_name)
+        if what == "dhis2":
+            self.dhis2(wave, output, options)
             return
-        if wave is not None:
-            raise CommandError("--wave applies to the research export only.")
-        rows = (
-            RiskProfile.objects.select_related("child__school", "wave")
-            .order_by("child_id", "wave__starts_on")
-            .values_list(
-                "child_id",
-                "child__school__emis_number",
-                "wave__name",
-                *DOMAINS,
-                "overall",
-                "urgent",
-                "discordant",
+        if options["mapping"] or options["post"]:
+            raise CommandError("--mapping and --post apply to the dhis2 export only.")
+        if output is None:
+            raise CommandError("Give the file to write with --output.")
+        if what == "research":
+            try:
+                count = research_export(output=output, wave=wave, format=format)
+            except ExportRefused as refused:
+                raise CommandError(str(refused)) from None
+            scope = f"wave {wave.name}" if wave else "all waves"
+            self.stdout.write(
+                f"Wrote {count} de-identified rows ({scope}, children with research consent) "
+                f"to {output}, with its codebook."
             )
-        )
-        count = 0
-        with open(output, "w", newline="", encoding="utf-8") as target:
-            writer = csv_writer(target)  # text that could run as a formula is quoted
-            writer.writerow(COLUMNS)
-            for row in rows.iterator(chunk_size=2000):
-                *values, urgent, discordant = row
-                writer.writerow(
-                    [*values, "true" if urgent else "false", "true" if discordant else "false"]
-                )
-                count += 1
-        audit_record(
-            action=AuditEntry.Action.EXPORT,
-            actor_name="command line",
-            object_type="risk_profiles",
-            detail={"rows": count, "file": output},
-        )
-        self.stdout.write(f"Wrote {count} risk profiles to {output}.")
-
-    def research(self, output: str, wave_name: str | None) -> None:
-        wave = None
-        if wave_name is not None:
-            wave = Wave.objects.filter(name=wave_name).first()
-            if wave is None:
-                raise CommandError(f"No wave is called {wave_name!r}; see `cwtt wave list`.")
+            return
+        if what == "assessments" and wave is None:
+            raise CommandError("Say which wave's assessments to export with --wave NAME.")
         try:
-            count = research_export(output=output, wave=wave)
-        except ExportRefused as refused:
-            raise CommandError(str(refused)) from None
-        scope = f"wave {wave.name}" if wave else "all waves"
-        self.stdout.write(
-            f"Wrote {count} de-identified rows ({scope}, children with research consent) "
-            f"to {output}."
+            count, withheld = wave_export(what=what, output=output, wave=wave, format=format)
+        except ExportError as problem:
+            raise CommandError(str(problem)) from None
+        kind = "assessments" if what == "assessments" else "risk profiles"
+        left_out = (
+            f" {withheld} questions of classes a data manager may not read were left out."
+            if withheld
+            else ""
         )
+        self.stdout.write(f"Wrote {count} {kind} to {output}, with its codebook.{left_out}")
+
+    def wave(self, name: str | None) -> Wave | None:
+        if name is None:
+            return None
+        wave = Wave.objects.filter(name=name).first()
+        if wave is None:
+            raise CommandError(f"No wave is called {name!r}; see `cwtt wave list`.")
+        return wave
+
+    def dhis2(self, wave: Wave | None, output: str | None, options) -> None:
+        # The command is the entry point for every export; the DHIS2 code lives with the other
+        # ways CWTT talks to other systems.
+        from cwtt.interop.dhis2.command import run_dhis2_export
+
+        if wave is None:
+            raise CommandError("Say which wave to report with --wave NAME.")
+        if options["format"]:
+            raise CommandError("--format applies to the CSV and XLSX exports; dhis2 writes JSON.")
+        if output is None and not options["post"]:
+            raise CommandError("Give the file to write with --output, or send it with --post.")
+        for line in run_dhis2_export(
+            wave=wave, output=output, mapping=options["mapping"], post=options["post"]
+        ):
+            self.stdout.write(line)

@@ -1,0 +1,93 @@
+"""The research page: a researcher downloads the de-identified research export of a wave, with
+its codebook, in the browser (docs/exports.md).
+
+Only the researcher role, and only the schools of their area (policy.areas_for): the same rows
+`cwtt export research --wave` writes, restricted to those schools. Every other role gets "not
+found", as for any page not theirs. Each download is recorded in the audit trail with who took
+it; nothing is recorded for a refused one.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from cwtt.access import policy
+from cwtt.access.audit import audit_record
+from cwtt.access.models import AuditEntry
+from cwtt.access.roles import Role
+from cwtt.assessments.models import Wave
+from cwtt.assessments.research_export import research_table
+from cwtt.tabular.writing import write_codebook_csv, write_csv, write_xlsx
+
+# What each download is: (file suffix, content type).
+KINDS = {
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": ("csv", "text/csv; charset=utf-8"),
+    "codebook": ("csv", "text/csv; charset=utf-8"),
+}
+
+
+def _researcher_area(request: HttpRequest):
+    """The schools a researcher's exports cover, or 404 for anyone who is not a researcher."""
+    if policy.role_of(request.user) != Role.RESEARCHER:
+        raise Http404("No research exports for this account")
+    staff = policy.staff_of(request.user)
+    if staff is None or staff.location is None:
+        return None
+    return policy.areas_for(request.user)
+
+
+@policy.guarded
+@require_GET
+@never_cache
+def research_page(request: HttpRequest) -> HttpResponse:
+    area = _researcher_area(request)
+    waves = list(Wave.objects.started().order_by("starts_on", "pk")) if area is not None else []
+    staff = policy.staff_of(request.user)
+    return render(
+        request,
+        "dashboards/research.html",
+        {"waves": waves, "has_area": area is not None, "place": staff.location if staff else None},
+    )
+
+
+@policy.guarded
+@require_GET
+@never_cache
+def research_download(request: HttpRequest, wave_id: int, kind: str) -> FileResponse:
+    area = _researcher_area(request)
+    if area is None or kind not in KINDS:
+        raise Http404("No such export")
+    wave = Wave.objects.started().filter(pk=wave_id).first()
+    if wave is None:
+        raise Http404("No such wave")
+    columns, rows = research_table(wave=wave, schools=area)
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
+    try:
+        if kind == "xlsx":
+            count = write_xlsx(file, columns, rows, sheet="research")
+        elif kind == "csv":
+            count = write_csv(file, [c.name for c in columns], rows)
+        else:
+            count = write_codebook_csv(file, columns)
+        with transaction.atomic():
+            audit_record(
+                action=AuditEntry.Action.EXPORT,
+                actor=request.user,
+                object_type="research_export",
+                object_id=wave.pk,
+                detail={"wave": wave.name, "download": kind, "rows": count},
+            )
+    except BaseException:
+        file.close()
+        raise
+    file.seek(0)
+    suffix, content_type = KINDS[kind]
+    name = f"cwtt-research-wave-{wave.pk}{'-codebook' if kind == 'codebook' else ''}.{suffix}"
+    return FileResponse(file, as_attachment=True, filename=name, content_type=content_type)
