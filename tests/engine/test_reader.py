@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 
 from cwtt.instruments.engine.reader import read_instrument
