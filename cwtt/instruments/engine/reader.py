@@ -139,12 +139,29 @@ def _pyxform_sheet(message: str, row: int | None) -> str:
     return "survey"
 
 
+# The column a pyxform row message is about, when its words say so.
+_PYXFORM_COLUMNS = (
+    ("List name not in choices sheet", "type"),
+    ("Unknown question type", "type"),
+    ("Question with no type", "type"),
+    ("Missing calculation", "calculation"),
+    ("Invalid question name", "name"),
+    ("Question or group with no name", "name"),
+    ("Names must begin with", "name"),
+)
+
+
 def _pyxform_problem(error: Exception) -> Problem:
     message = str(error)
     match = _PYXFORM_ROW.search(message)
     row = int(match.group(1)) if match else None
     clean = " ".join(_PYXFORM_ROW.sub("", message).split())
-    return Problem(_pyxform_sheet(message, row), row, None, f"XLSForm: {clean}")
+    sheet = _pyxform_sheet(message, row)
+    column = next(
+        (c for words, c in _PYXFORM_COLUMNS if words in message and sheet == "survey" and row),
+        None,
+    )
+    return Problem(sheet, row, column, f"XLSForm: {clean}")
 
 
 def _convert(
@@ -154,11 +171,12 @@ def _convert(
     from pyxform.errors import PyXFormError
 
     warnings: list[str] = []
+    form: dict[str, Any] | None = None
     try:
         form = form_json(workbook, warnings)
         xform = xform_from_json(form)
     except PyXFormError as error:
-        return None, None, [_pyxform_problem(_with_row(workbook, error))], []
+        return None, None, [_pyxform_problem(_with_row(workbook, form, error))], []
     except RecursionError:
         return (
             None,
@@ -176,12 +194,21 @@ def _convert(
     return form, xform, [], [f"XLSForm: {w}" for w in warnings]
 
 
-def _with_row(workbook: Workbook, error: Exception) -> Exception:
-    """pyxform's error, with the row when pyxform knows it but does not say it: a select
-    question in a file with no choices sheet at all. Converting again with a choices sheet
+_UNKNOWN_TYPE = re.compile(r"Unknown question type '(.+)'")
+
+
+def _with_row(workbook: Workbook, form: dict[str, Any] | None, error: Exception) -> Exception:
+    """pyxform's error, with the row when pyxform does not say it. An unknown type is found
+    when the XForm is built, from the JSON form, whose elements carry their rows. A select
+    question in a file with no choices sheet at all: converting again with a choices sheet
     that holds no list of the form's makes pyxform name the row of the first missing list."""
     from pyxform.errors import PyXFormError
 
+    unknown = _UNKNOWN_TYPE.search(str(error))
+    if unknown and form is not None and not _PYXFORM_ROW.search(str(error)):
+        row = _row_of_type(form.get("children") or [], unknown.group(1))
+        if row is not None:
+            return PyXFormError(f"[row : {row}] {error}")
     if "There should be a choices sheet" not in str(error) or workbook.data.choices:
         return error
     placeholder = {"list_name": "-", "name": "-", "label": "-"}
@@ -194,6 +221,16 @@ def _with_row(workbook: Workbook, error: Exception) -> Exception:
         if _PYXFORM_ROW.search(str(with_row)):
             return PyXFormError(f"{with_row} (the file has no choices sheet)")
     return error
+
+
+def _row_of_type(children: list[dict[str, Any]], kind: str) -> str | None:
+    for element in children:
+        if element.get("type") == kind and element.get(ROW_KEY):
+            return str(element[ROW_KEY])
+        found = _row_of_type(element.get("children") or [], kind)
+        if found:
+            return found
+    return None
 
 
 # --- interpreting pyxform's JSON --------------------------------------------------------------
@@ -286,6 +323,9 @@ class _Reader:
         self.language_names: dict[str, str] = {}
         self.has_cwtt_columns = any(c in self.survey_headers for c in CWTT_COLUMNS)
         self.element_names: set[str] = set()  # every element pyxform made, for references
+        # False when pyxform refused the survey: the CWTT sheets are still checked, so that an
+        # author sees every problem at once, but not against the survey's questions.
+        self.survey_read = True
 
     def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(sheet, row, column, message))
@@ -347,6 +387,20 @@ class _Reader:
         elif not definition.rules:
             self.warnings.append("The instrument has no scoring sheet: nothing in it is scored.")
         return definition
+
+    def read_cwtt_sheets(self) -> None:
+        """Check the CWTT sheets of a file whose survey pyxform refused."""
+        self.survey_read = False
+        definition = InstrumentDefinition(
+            code=Path(self.filename).stem,
+            title=Path(self.filename).stem,
+            version_label="",
+            questions=[],
+            choices={},
+        )
+        self.read_indicator_labels()
+        definition.measures = self.read_measures(definition)
+        self.read_rules(definition)
 
     def read_choices(self, lists: dict[str, Any]) -> dict[str, list[Choice]]:
         return {
@@ -596,7 +650,7 @@ class _Reader:
             self.problem(sheet, row, column, _unreadable(text, error))
             return None
         unknown = sorted(names - known)
-        if unknown:
+        if unknown and self.survey_read:
             listed = ", ".join("${" + n + "}" if n != SELF else "." for n in unknown)
             self.problem(sheet, row, column, f"{listed} is not a question or value here")
             return None
@@ -767,7 +821,7 @@ class _Reader:
                     "a rule is checked against one informant's answers",
                 )
                 continue
-            if indicator and not respondents:
+            if indicator and not respondents and self.survey_read:
                 self.problem(
                     "scoring",
                     number,
@@ -883,7 +937,9 @@ def read_instrument(source: str | Path | bytes, filename: str | None = None) -> 
         return ReadResult(None, long_cells)
     form, xform, problems, warnings = _convert(workbook)
     if form is None:
-        return ReadResult(None, problems, warnings)
+        reader = _Reader({}, workbook, filename)
+        reader.read_cwtt_sheets()
+        return ReadResult(None, problems + reader.problems, warnings)
     reader = _Reader(form, workbook, filename)
     definition = reader.read()
     problems = reader.problems
