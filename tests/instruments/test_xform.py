@@ -12,6 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from cwtt.instruments.actions import InstrumentRejected, instrument_publish
 from cwtt.instruments.engine.reader import read_instrument
+from cwtt.instruments.engine.xlsform import xform_from_json
 from cwtt.instruments.models import InstrumentVersion
 from cwtt.instruments.xform import xform_of
 
@@ -97,3 +98,12 @@ def test_the_migration_gives_versions_published_earlier_their_xform():
     executor.migrate(executor.loader.graph.leaf_nodes())
     version = InstrumentVersion.objects.get()
     assert form_root(xform_of(version)).get("version") == "4"
+
+
+@pytest.mark.parametrize("label", ["t1", "", 'a "quoted" & odd label'])
+def test_the_version_is_set_as_pyxform_would_set_it(label):
+    """Setting the version on the XForm built once gives what pyxform builds with it."""
+    data = MINI.replace(b"| t1 |", f"| {label} |".encode())
+    result = read_instrument(data, "mini.md")
+    assert result.xform_for_version("12") == xform_from_json(result.form, "12")
+    assert form_root(result.xform_for_version("12")).get("version") == "12"

@@ -44,6 +44,7 @@ from .xlsform import (
     form_json,
     read_sheets,
     read_workbook,
+    with_version,
     xform_from_json,
 )
 
@@ -114,9 +115,9 @@ class ReadResult:
 
     def xform_for_version(self, version: str) -> str:
         """The XForm with `version` as the form's version attribute."""
-        if self.form is None:
+        if self.xform is None:
             raise ValueError("the file was not converted, so it has no XForm")
-        return xform_from_json(self.form, version)
+        return with_version(self.xform, version)
 
 
 # --- pyxform ----------------------------------------------------------------------------------

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from pyxform.builder import create_survey_element_from_dict
 from pyxform.xls2json import workbook_to_json
@@ -312,6 +314,22 @@ def form_json(workbook: Workbook, warnings: list[str]) -> dict[str, Any]:
         fallback_form_name=data.fallback_form_name,
         warnings=warnings,
     )
+
+
+_PRIMARY_ROOT = re.compile(r"(<instance>\s*<[\w:.-]+)((?:\s+[\w:.-]+=\"[^\"]*\")*)(\s*/?>)")
+_VERSION_ATTRIBUTE = re.compile(r'\sversion="[^"]*"')
+
+
+def with_version(xform: str, version: str) -> str:
+    """The XForm with `version` as the form's version attribute (on the primary instance's
+    root element), as if pyxform had built it with that version: building the XForm again
+    takes a third of a second for the default instrument; this takes none."""
+    match = _PRIMARY_ROOT.search(xform)
+    if match is None:
+        raise ValueError("the XForm has no primary instance")
+    value = escape(version, {'"': "&quot;"})
+    attributes = _VERSION_ATTRIBUTE.sub("", match.group(2)) + f' version="{value}"'
+    return xform[: match.start(2)] + attributes + xform[match.end(2) :]
 
 
 def xform_from_json(form: dict[str, Any], version: str | None = None) -> str:
