@@ -175,3 +175,24 @@ def test_a_pyxform_problem_on_a_survey_row_names_the_survey_sheet_not_choices():
     assert from_pyxform and all(p.sheet == "survey" for p in from_pyxform), result.problems
     assert "List name not in choices sheet: nope" in from_pyxform[0].message
     assert from_pyxform[0].row == 2
+
+
+def test_when_pyxform_refuses_the_survey_the_scoring_sheet_is_still_checked():
+    found = problems_of(
+        SURVEY_HEAD
+        + "| | number | cg_meals | Meals | nutrition | food_quantity | caregiver | |\n"
+        + "| scoring |\n| | rule | domain | indicator | level | when | reason |\n"
+        + "| | r1 | nutrition | food_quantity | severe | ${cg_meals} < 2 | Few meals |\n"
+    )
+    assert found == [
+        "survey row 2, column type: XLSForm: Unknown question type 'number'.",
+        "scoring row 2, column level: 'severe' is not one of: moderate, high",
+    ]
+
+
+def test_a_select_in_a_file_without_choices_names_its_row():
+    found = problems_of("| survey |\n| | type | name | label |\n| | select_one yn | q | Q |\n")
+    assert found == [
+        "survey row 2, column type: XLSForm: List name not in choices sheet: yn "
+        "(the file has no choices sheet)"
+    ]
