@@ -19,7 +19,7 @@ from .xlsforms import CORPUS, FORMATS, REFUSED, write
 
 # pyxform's CSV reader keeps every sheet and then fails on a sheet it does not know (a
 # TypeError, not a message), so these two are not forms pyxform converts as CSV; the reader
-# loads them all the same (test_a_csv_form_with_a_scoring_sheet_loads).
+# loads them all the same (test_a_csv_form_pyxform_cannot_convert_...).
 PYXFORM_CSV_FAILS = {"one sheet with another name", "CWTT columns in a group, with scoring"}
 CASES = [
     (name, suffix)
@@ -56,12 +56,15 @@ def test_a_form_pyxform_refuses_is_refused_with_its_message(name):
     assert any(said in p.message for p in result.problems), (said, result.problems)
 
 
-def test_a_csv_form_with_a_scoring_sheet_loads():
-    sheets, answerable = CORPUS["CWTT columns in a group, with scoring"]
-    result = read_instrument(write(sheets, ".csv"), "form.csv")
+@pytest.mark.parametrize("name", sorted(PYXFORM_CSV_FAILS))
+def test_a_csv_form_pyxform_cannot_convert_for_a_sheet_it_does_not_know_loads(name):
+    sheets, answerable = CORPUS[name]
+    data = write(sheets, ".csv")
+    with pytest.raises(TypeError):
+        convert(xlsform=data, file_type=".csv")
+    result = read_instrument(data, "form.csv")
     assert result.ok, result.problems
     assert [q.name for q in result.definition.answerable()] == answerable
-    assert [r.code for r in result.definition.rules] == ["few"]
 
 
 def test_a_row_problem_from_pyxform_names_the_survey_sheet_and_row():

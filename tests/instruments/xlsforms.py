@@ -407,6 +407,7 @@ REFUSED: dict[str, Sheets] = {
     "a calculate without its calculation": {
         "survey": [["type", "name", "label"], ["calculate", "c", ""]]
     },
+    "no type column": {"survey": [["kind", "name", "label"], ["integer", "a", "A"]]},
     "a list missing from choices": {
         "survey": [["type", "name", "label"], ["select_one nope", "q", "Q"]],
         "choices": YES_NO,
