@@ -23,6 +23,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from pyxform.builder import create_survey_element_from_dict
+from pyxform.constants import SUPPORTED_SHEET_NAMES
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import (
     Definition,
@@ -146,11 +147,27 @@ def read_workbook(data: bytes, filename: str) -> Workbook:
     except Exception as error:  # a damaged workbook fails deep inside openpyxl or xlrd
         raise InstrumentFileError(_unreadable(kind, error)) from None
     known = set(DefinitionData.__slots__)
+    if kind == ".csv":
+        book = _csv_single_sheet_is_survey(book)
     # pyxform's CSV reader keeps every sheet; its other readers keep only the XLSForm sheets.
     form_sheets = {k: v for k, v in book.items() if k in known}
     workbook = Workbook(DefinitionData(fallback_form_name=stem, **form_sheets), cwtt_sheets)
     _check_size(workbook)
     return workbook
+
+
+def _csv_single_sheet_is_survey(book: dict[str, Any]) -> dict[str, Any]:
+    """pyxform reads a one-sheet workbook (.xlsx, .xls, .md) as the survey, whatever the
+    sheet's name; its CSV reader does not, so that rule is applied here too."""
+    names = [k for k in book if k != "sheet_names" and not k.endswith("_header")]
+    if len(names) != 1 or names[0] in SUPPORTED_SHEET_NAMES:
+        return book
+    only = names[0]
+    return {
+        "sheet_names": book.get("sheet_names", []),
+        "survey": book[only],
+        "survey_header": book.get(f"{only}_header"),
+    }
 
 
 def _unreadable(kind: str, error: Exception) -> str:
