@@ -22,9 +22,7 @@ def question_groups(
 ) -> list[dict[str, Any]]:
     """`only`, when given, keeps just those questions (a correction shows the answers its
     author may read, nothing else)."""
-    questions = [
-        q for q in validator.questions(respondent) if only is None or q.name in only
-    ]
+    questions = [q for q in validator.questions(respondent) if only is None or q.name in only]
     relevant_to = validator.validate(respondent, answers, partial=True).answers
     groups: list[dict[str, Any]] = []
     for question in questions:
@@ -54,4 +52,8 @@ def question_groups(
                 "shown": validator.is_relevant(question, relevant_to),
             }
         )
+    if groups:
+        # The calculations the browser works out as answers are given, so that a question
+        # whose relevance or constraint reads one shows and checks as the server will.
+        groups[0]["calculations"] = list(validator.calculation_json.items())
     return groups

@@ -103,10 +103,24 @@ def test_languages_from_an_xls_file():
 
 
 def test_a_relevant_on_a_value_only_odk_computes_is_a_warning_and_not_checked():
-    sheets, _ = CORPUS["calculate used by relevant"]
-    result = read_instrument(write(sheets, ".md"), "form.md")
+    sheets = {
+        "survey": [
+            ["type", "name", "label", "calculation", "relevant"],
+            ["integer", "a", "A", "", ""],
+            ["calculate", "first", "", "once(${a})", ""],
+            ["integer", "b", "B", "", "${first} > 4"],
+        ]
+    }
+    data = write(sheets, ".md")
+    convert(xlsform=data, file_type=".md")
+    result = read_instrument(data, "form.md")
+    assert result.ok
     assert result.definition.question("b").relevant is None
-    assert any("${double} is computed or collected by ODK only" in w for w in result.warnings)
+    assert result.definition.question("first").calculation is None
+    assert any(
+        "row 3, column calculation: the server cannot evaluate" in w for w in result.warnings
+    )
+    assert any("${first} is computed or collected by ODK only" in w for w in result.warnings)
 
 
 def test_a_question_in_two_groups_with_one_name_is_refused_naming_the_feature():

@@ -68,6 +68,9 @@ class Question:
     required: bool = False
     relevant: str | None = None
     constraint: str | None = None
+    # A `calculate` row's expression, when the server can evaluate it; its value may be read
+    # by relevant and constraint expressions (validation.py, web/static/web/capture.js).
+    calculation: str | None = None
     constraint_message: str | None = None  # in the default language
     # Every language's constraint message, like `label`: {"default": ..., "zu": ...}.
     constraint_messages: dict[str, str] = field(default_factory=dict)

@@ -417,9 +417,17 @@ class _Reader:
         questions: list[Question] = []
         self.walk(self.form.get("children") or [], {}, None, False, questions)
         self.check_names(questions)
-        answers = {q.name for q in questions if q.takes_answer} | {SELF}
+        known = {q.name for q in questions if q.takes_answer} | {SELF}
         for question in questions:
-            self.check_question(question, choices, answers)
+            if question.calculation:
+                # A calculation the server evaluates reads answers and earlier calculations;
+                # relevant and constraint expressions may then read its value.
+                if self.server_evaluates(question, "calculation", question.calculation, known):
+                    known.add(question.name)
+                else:
+                    question.calculation = None
+        for question in questions:
+            self.check_question(question, choices, known)
         return questions
 
     def walk(
@@ -499,6 +507,8 @@ class _Reader:
             )
             if question.type not in {"select_one", "select_multiple"}:
                 question.list_name = None
+            if question.type == "calculate":
+                question.calculation = bind.get("calculate") or None
             previous = question
             if in_repeat:
                 continue

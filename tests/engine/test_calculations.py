@@ -1,0 +1,57 @@
+"""`calculate` rows: the server works them out from the answers, in form order, so a question
+whose `relevant` or `constraint` reads one is checked as ODK would check it (issue #12)."""
+
+import pytest
+
+from cwtt.instruments.engine.reader import read_instrument
+from cwtt.instruments.engine.validation import AnswerValidator
+
+FORM = """| survey |
+| | type | name | label | calculation | relevant | constraint | required |
+| | integer | adults | Adults at home | | | | yes |
+| | integer | children | Children at home | | | | yes |
+| | calculate | people | | ${adults} + ${children} | | | |
+| | calculate | crowded | | if(${people} > 6, 'yes', 'no') | | | |
+| | integer | rooms | Rooms | | ${crowded} = 'yes' | . >= 1 and . <= ${people} | yes |
+"""
+
+
+@pytest.fixture(scope="module")
+def validator():
+    result = read_instrument(FORM.encode(), "home.md")
+    assert result.ok, result.problems
+    assert not [w for w in result.warnings if "cannot evaluate" in w]
+    return AnswerValidator(result.definition)
+
+
+def test_a_calculation_reads_answers_and_earlier_calculations(validator):
+    assert validator.with_calculations({"adults": 2, "children": 5}) == {
+        "adults": 2,
+        "children": 5,
+        "people": 7,
+        "crowded": "yes",
+    }
+    assert validator.with_calculations({"adults": 2})["people"] is None
+
+
+def test_a_question_shown_by_a_calculation_is_needed_only_when_it_shows(validator):
+    assert validator.validate(None, {"adults": 2, "children": 1}).ok
+    assert validator.validate(None, {"adults": 2, "children": 5}).errors == {
+        "rooms": "This question needs an answer."
+    }
+    assert validator.validate(None, {"adults": 2, "children": 1, "rooms": 1}).errors == {
+        "rooms": "This question does not apply, given the earlier answers; leave it empty."
+    }
+
+
+def test_a_constraint_may_read_a_calculation(validator):
+    assert validator.validate(None, {"adults": 2, "children": 5, "rooms": 3}).ok
+    assert validator.validate(None, {"adults": 2, "children": 5, "rooms": 8}).errors == {
+        "rooms": "This answer is outside what is allowed here."
+    }
+
+
+def test_calculations_are_not_answers(validator):
+    checked = validator.validate(None, {"adults": 2, "children": 1, "people": 3})
+    assert checked.errors == {"people": "'people' is not a question for this instrument."}
+    assert "people" not in validator.validate(None, {"adults": 2, "children": 1}).answers
