@@ -1,6 +1,7 @@
 """XLSForm features in a real browser (issue #12): a question shown by a `calculate` value
 appears as the answers it reads are given, the text box of an `or_other` select only when
-"other" is chosen, and an answer over a calculated limit is marked at once."""
+"other" is chosen, an answer over a calculated limit is marked at once, and a select with a
+`choice_filter` offers only the answers that fit the earlier ones."""
 
 import datetime as dt
 
@@ -15,7 +16,7 @@ from .conftest import PHONE, sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_calculations_and_other_answers_show_as_they_apply(
+def test_calculations_other_answers_and_choice_filters_work_as_answers_are_given(
     browser, live_server, people, child, sunrise
 ):
     version = instrument_publish(data=FORM.encode(), filename="home.md").version
@@ -48,4 +49,14 @@ def test_calculations_and_other_answers_show_as_they_apply(
     assert not other.is_visible()
     page.get_by_role("radio", name="Other", exact=True).check()
     assert other.is_visible()
+
+    # The districts offered are those of the province chosen.
+    districts = ["Johannesburg", "Tshwane", "eThekwini"]
+    assert [page.get_by_label(d).is_visible() for d in districts] == [False, False, False]
+    page.get_by_label("Gauteng").check()
+    assert [page.get_by_label(d).is_visible() for d in districts] == [True, True, False]
+    page.get_by_label("Tshwane").check()
+    page.get_by_label("KwaZulu-Natal").check()
+    assert [page.get_by_label(d).is_visible() for d in districts] == [False, False, True]
+    assert not page.get_by_label("Tshwane").is_checked()  # no longer offered, so cleared
     page.close()

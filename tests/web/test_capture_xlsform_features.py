@@ -1,6 +1,7 @@
 """XLSForm features on the capture page (issue #12): `or_other` asks for the other answer only
-when "other" is chosen, `calculate` values drive relevance and constraints, `select_multiple`
-answers are kept as lists; the server checks all of it again when the form arrives. The same
+when "other" is chosen, `calculate` values drive relevance and constraints, `choice_filter`
+offers only the answers that fit the earlier ones, `select_multiple` answers are kept as
+lists; the server checks all of it again when the form arrives. The same
 fragment and script make the offline form (cwtt/offline/pack.py)."""
 
 import datetime as dt
@@ -21,21 +22,28 @@ FORM = """| settings |
 | | form_id | form_title |
 | | home | Home visit |
 | survey |
-| | type | name | label | calculation | relevant | constraint | respondent | domain | indicator |
-| | begin group | cg | Caregiver | | | | caregiver | | |
-| | integer | adults | Adults at home | | | | | economic | living_conditions |
-| | integer | kids | Children at home | | | | | economic | living_conditions |
-| | calculate | people | | ${adults} + ${kids} | | | | | |
-| | integer | rooms | Rooms | | ${people} > 6 | . >= 1 and . <= ${people} | | economic | living_conditions |
-| | select_one water or_other | water | Water from | | | | | economic | basic_services |
-| | select_multiple fuel | fuel | Cooking fuel | | | | | economic | basic_services |
-| | end group | | | | | | | | |
+| | type | name | label | calculation | relevant | constraint | choice_filter | respondent | domain | indicator |
+| | begin group | cg | Caregiver | | | | | caregiver | | |
+| | integer | adults | Adults at home | | | | | | economic | living_conditions |
+| | integer | kids | Children at home | | | | | | economic | living_conditions |
+| | calculate | people | | ${adults} + ${kids} | | | | | | |
+| | integer | rooms | Rooms | | ${people} > 6 | . >= 1 and . <= ${people} | | | economic | living_conditions |
+| | select_one water or_other | water | Water from | | | | | | economic | basic_services |
+| | select_multiple fuel | fuel | Cooking fuel | | | | | | economic | basic_services |
+| | select_one province | prov | Province | | | | | | economic | basic_services |
+| | select_one district | dist | District | | | | province = ${prov} | | economic | basic_services |
+| | end group | | | | | | | | | |
 | choices |
-| | list_name | name | label |
-| | water | tap | A tap |
-| | water | river | A river |
-| | fuel | gas | Gas |
-| | fuel | wood | Wood |
+| | list_name | name | label | province |
+| | water | tap | A tap | |
+| | water | river | A river | |
+| | fuel | gas | Gas | |
+| | fuel | wood | Wood | |
+| | province | gp | Gauteng | |
+| | province | kzn | KwaZulu-Natal | |
+| | district | jhb | Johannesburg | gp |
+| | district | tsh | Tshwane | gp |
+| | district | eth | eThekwini | kzn |
 """
 
 
@@ -111,3 +119,25 @@ def test_a_question_shown_by_a_calculation_is_checked_against_it(client, url):
 def field_error(page: str, name: str) -> str:
     found = re.search(rf'<div class="error" id="{name}-error" role="alert">([^<]*)</div>', page)
     return found.group(1) if found else ""
+
+
+def test_a_choice_filter_is_sent_with_what_each_answer_carries(client, url):
+    page = client.get(url[0]).content.decode()
+    assert "data-choice-filter" in field(page, "dist")
+    columns = re.search(r'name="dist" value="eth" data-choice="([^"]*)"', page).group(1)
+    assert json.loads(columns.replace("&quot;", '"')) == {
+        "__choice_name": "eth",
+        "__choice_province": "kzn",
+    }
+
+
+def test_an_answer_the_choice_filter_does_not_offer_is_refused(client, url):
+    response = send(client, url, adults="2", kids="1", water="tap", prov="gp", dist="eth")
+    assert response.status_code == 200
+    assert field_error(response.content.decode(), "dist") == (
+        "&#x27;eth&#x27; is not one of the answers offered here, given the earlier answers."
+    )
+    assert not Assessment.objects.exists()
+    response = send(client, url, adults="2", kids="1", water="tap", prov="kzn", dist="eth")
+    assert response.status_code == 302
+    assert Assessment.objects.get().answers["dist"] == "eth"

@@ -19,6 +19,7 @@ from typing import Any
 
 from .definition import (
     CHILD_FACTS,
+    CHOICE_PREFIX,
     DOMAIN_RULE_NAMES,
     DOMAINS,
     RESPONDENTS,
@@ -286,6 +287,26 @@ def _base_type(kind: str) -> str:
     return lowered.replace(" ", "_")
 
 
+_CHOICE_KEYS = {"name", "label", "media", "list_name", "__row"}
+_FILTER_TOKEN = re.compile(
+    r"""(?P<string>'[^']*'|"[^"]*")|(?P<ref>\$\{[^}]*\})|(?P<word>[A-Za-z_][\w.\-]*)(?P<call>\s*\()?"""
+)
+_XPATH_WORDS = {"and", "or", "div", "mod"}
+
+
+def _choice_columns_as_values(text: str) -> str:
+    """`province = ${prov}` → `${__choice_province} = ${prov}`: in a choice filter, a bare name
+    is a column of the choice being filtered."""
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group("word")
+        if not word or match.group("call") or word in _XPATH_WORDS:
+            return match.group(0)
+        return "${" + CHOICE_PREFIX + word + "}"
+
+    return _FILTER_TOKEN.sub(replace, text)
+
+
 _LANGUAGE_CODE = re.compile(r"\(([A-Za-z-]{2,8})\)\s*$")
 
 
@@ -406,7 +427,15 @@ class _Reader:
     def read_choices(self, lists: dict[str, Any]) -> dict[str, list[Choice]]:
         return {
             str(list_name): [
-                Choice(name=str(item["name"]), label=self.labels(item.get("label")))
+                Choice(
+                    name=str(item["name"]),
+                    label=self.labels(item.get("label")),
+                    columns={
+                        str(k): str(v)
+                        for k, v in item.items()
+                        if isinstance(v, str) and k not in _CHOICE_KEYS
+                    },
+                )
                 for item in items
                 if isinstance(item, dict) and item.get("name") is not None
             ]
@@ -428,7 +457,25 @@ class _Reader:
                     question.calculation = None
         for question in questions:
             self.check_question(question, choices, known)
+            if question.choice_filter:
+                question.choice_filter = self.server_choice_filter(question, choices, known)
         return questions
+
+    def server_choice_filter(
+        self, question: Question, choices: dict[str, list[Choice]], known: set[str]
+    ) -> str | None:
+        """The `choice_filter` as the server evaluates it, or None (with a warning) when it
+        cannot: bare names of the choices' columns become ${__choice_COLUMN}."""
+        text = _choice_columns_as_values(question.choice_filter or "")
+        columns = {"name"} | {
+            column
+            for choice in choices.get(question.list_name or "", [])
+            for column in choice.columns
+        }
+        own = {CHOICE_PREFIX + column for column in columns}
+        if self.server_evaluates(question, "choice_filter", text, known | own):
+            return text
+        return None
 
     def walk(
         self,
@@ -509,6 +556,8 @@ class _Reader:
                 question.list_name = None
             if question.type == "calculate":
                 question.calculation = bind.get("calculate") or None
+            if question.list_name and element.get("choice_filter"):
+                question.choice_filter = str(element["choice_filter"])
             previous = question
             if in_repeat:
                 continue
@@ -568,6 +617,13 @@ class _Reader:
         different groups (which pyxform allows)."""
         first: dict[str, Question] = {}
         for question in questions:
+            if question.name.startswith(CHOICE_PREFIX):
+                self.problem(
+                    "survey",
+                    question.row,
+                    "name",
+                    f"names beginning with '{CHOICE_PREFIX}' are kept for choice filters",
+                )
             earlier = first.setdefault(question.name, question)
             if earlier is not question:
                 self.problem(

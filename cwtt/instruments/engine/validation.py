@@ -71,7 +71,16 @@ class AnswerValidator:
                 except ExpressionError:
                     continue  # the reader warned; ODK still works it out
                 self.calculation_json[question.name] = json.dumps(to_json(tree))
+        # Choice filters: which answers a select offers, given the earlier answers.
+        self._filters: dict[str, Condition] = {}
+        self.choice_filter_json: dict[str, str] = {}
         for question in definition.answerable():
+            choice_filter = _compile_or_none(question.choice_filter)
+            if choice_filter is not None:
+                self._filters[question.name] = choice_filter
+                self.choice_filter_json[question.name] = json.dumps(
+                    to_json(parse(question.choice_filter))  # type: ignore[arg-type]
+                )
             self._relevant[question.name] = _compile_or_none(question.relevant)
             self._constraint[question.name] = _compile_or_none(question.constraint)
             if self._relevant[question.name] is not None:
@@ -93,6 +102,18 @@ class AnswerValidator:
             value = calculation(found)
             found[name] = None if value == "" else value
         return found
+
+    def offered(self, question: Question, values: Mapping[str, Any]) -> set[str] | None:
+        """The answers a select with a `choice_filter` offers given `values` (answers and
+        calculations); None when every answer is offered."""
+        choice_filter = self._filters.get(question.name)
+        if choice_filter is None:
+            return None
+        return {
+            choice.name
+            for choice in self.definition.choices.get(question.list_name or "", [])
+            if choice_filter({**values, **choice.filter_values()})
+        }
 
     def is_relevant(self, question: Question, values: Mapping[str, Any]) -> bool:
         condition = self._relevant.get(question.name)
@@ -145,6 +166,16 @@ class AnswerValidator:
                 if relevant and question.required and not partial:
                     errors[name] = "This question needs an answer."
                 continue
+            offered = self.offered(question, known)
+            if offered is not None:
+                picked = clean[name] if isinstance(clean[name], list) else [clean[name]]
+                refused = [p for p in picked if p not in offered]
+                if refused:
+                    errors[name] = (
+                        f"{refused[0]!r} is not one of the answers offered here, given the "
+                        "earlier answers."
+                    )
+                    continue
             constraint = self._constraint.get(name)
             if constraint is not None and not constraint({**known, SELF: clean[name]}):
                 errors[name] = (

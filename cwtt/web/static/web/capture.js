@@ -135,6 +135,20 @@
         field.hidden = !show;
         field.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !show; });
       });
+      // A select with a choice filter offers only the answers the filter lets through, given
+      // the answers before it; an answer no longer offered is cleared.
+      fields.forEach(function (field) {
+        if (!field.dataset.choiceFilter) return;
+        var tree = JSON.parse(field.dataset.choiceFilter);
+        var values = withCalculations(currentValues());
+        field.querySelectorAll("input[data-choice]").forEach(function (input) {
+          var scope = Object.assign({}, values, JSON.parse(input.dataset.choice));
+          var offered = truthy(evaluate(tree, scope));
+          input.closest("label").hidden = !offered;
+          input.disabled = !offered || field.hidden;
+          if (!offered) input.checked = false;
+        });
+      });
       var answered = Object.keys(currentValues()).length;
       var shown = fields.filter(function (f) { return !f.hidden; }).length;
       var counter = document.getElementById("progress-count");
