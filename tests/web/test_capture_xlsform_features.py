@@ -141,3 +141,13 @@ def test_an_answer_the_choice_filter_does_not_offer_is_refused(client, url):
     response = send(client, url, adults="2", kids="1", water="tap", prov="kzn", dist="eth")
     assert response.status_code == 302
     assert Assessment.objects.get().answers["dist"] == "eth"
+
+
+def test_the_offline_form_carries_the_same_calculations_and_filters(url, people):
+    from cwtt.offline.pack import offline_pack
+
+    forms = offline_pack(people["fiona"])["forms"]
+    [form] = [html for key, html in forms.items() if key.endswith(":caregiver:")]
+    assert 'data-calculate="people"' in form
+    assert "data-choice-filter" in form and 'data-choice="' in form
+    assert 'id="field-water_other"' in form

@@ -1,4 +1,5 @@
-"""`calculate` rows: the server works them out from the answers, in form order, so a question
+"""`calculate` rows and `choice_filter`: the server works calculations out from the answers, in
+form order, and offers a select only the answers its filter lets through, so a question
 whose `relevant` or `constraint` reads one is checked as ODK would check it (issue #12)."""
 
 import pytest
@@ -55,3 +56,39 @@ def test_calculations_are_not_answers(validator):
     checked = validator.validate(None, {"adults": 2, "children": 1, "people": 3})
     assert checked.errors == {"people": "'people' is not a question for this instrument."}
     assert "people" not in validator.validate(None, {"adults": 2, "children": 1}).answers
+
+
+FILTERED = """| survey |
+| | type | name | label | choice_filter |
+| | select_one province | prov | Province | |
+| | select_multiple district | dist | Districts | province = ${prov} or name = 'any' |
+| choices |
+| | list_name | name | label | province |
+| | province | gp | Gauteng | |
+| | province | kzn | KwaZulu-Natal | |
+| | district | jhb | Johannesburg | gp |
+| | district | eth | eThekwini | kzn |
+| | district | any | Anywhere | |
+"""
+
+
+def test_a_choice_filter_reads_the_choices_columns_by_bare_name():
+    result = read_instrument(FILTERED.encode(), "where.md")
+    assert result.ok, result.problems
+    dist = result.definition.question("dist")
+    assert dist.choice_filter == "${__choice_province} = ${prov} or ${__choice_name} = 'any'"
+    validator = AnswerValidator(result.definition)
+    assert validator.offered(dist, {"prov": "gp"}) == {"jhb", "any"}
+    assert validator.validate(None, {"prov": "kzn", "dist": ["eth", "any"]}).ok
+    assert validator.validate(None, {"prov": "kzn", "dist": ["jhb"]}).errors == {
+        "dist": "'jhb' is not one of the answers offered here, given the earlier answers."
+    }
+
+
+def test_a_choice_filter_the_server_cannot_evaluate_is_a_warning_and_every_answer_is_offered():
+    text = FILTERED.replace("province = ${prov} or name = 'any'", "position(..) > 1")
+    result = read_instrument(text.encode(), "where.md")
+    assert result.ok, result.problems
+    assert result.definition.question("dist").choice_filter is None
+    assert any("column choice_filter: the server cannot evaluate" in w for w in result.warnings)
+    assert AnswerValidator(result.definition).validate(None, {"prov": "kzn", "dist": ["jhb"]}).ok
