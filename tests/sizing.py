@@ -135,14 +135,9 @@ def _more_for(child, case: Case, users: dict, *, extra: int) -> None:
         # Each note in its own words: the same words again within minutes are one note
         # (decision 0031).
         note_add(
-            user=social,
-            child=child,
-            text=f"Phoned the caregiver ({number}).",
-            sensitivity="case_notes",
+            user=social, child=child, text=f"Phoned the caregiver ({number}).", sensitivity="case_notes"
         )
-        note_add(
-            user=nurse, child=child, text=f"Weighed at the clinic ({number}).", sensitivity="health"
-        )
+        note_add(user=nurse, child=child, text=f"Weighed at the clinic ({number}).", sensitivity="health")
         # Raised at the last meeting (under other business), with an action for the nurse.
         item = AgendaItem.objects.create(
             meeting=held,

@@ -22,6 +22,7 @@ from ..conftest import TODAY, sign_in  # noqa: TID252 - shared test helper
 pytestmark = pytest.mark.django_db
 
 
+
 def score(child, wave, respondent, answers):
     assessment_save(
         child=child,

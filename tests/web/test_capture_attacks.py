@@ -21,9 +21,7 @@ DISCLOSURE = {"cg_meals": 1, "cg_hungry": "yes", "cg_hit": "yes", "cg_dep9": "2"
 def snapshot():
     return (
         sorted(
-            Assessment.objects.values_list(
-                "uuid", "respondent", "status", "answers", "assessor_id"
-            ),
+            Assessment.objects.values_list("uuid", "respondent", "status", "answers", "assessor_id"),
             key=str,
         ),
         sorted(RiskProfile.objects.values_list("child_id", "overall", "urgent")),
@@ -58,9 +56,7 @@ def post(client, child, respondent, wave, **fields):
     return client.post(reverse("capture", args=[child.pk, respondent]), data)
 
 
-def test_a_hidden_uuid_naming_someone_elses_record_is_refused(
-    client, people, child, wave, disclosed
-):
+def test_a_hidden_uuid_naming_someone_elses_record_is_refused(client, people, child, wave, disclosed):
     sign_in(client, people["fiona"])
     before = snapshot()
     response = post(client, child, "caregiver", wave, uuid=str(disclosed.uuid), save_draft="1")

@@ -13,6 +13,7 @@ from ..conftest import TODAY, sign_in  # noqa: TID252 - shared test helper
 pytestmark = pytest.mark.django_db
 
 
+
 @pytest.fixture
 def actions(sunrise, people):
     meeting = meeting_create(
