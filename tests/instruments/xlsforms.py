@@ -396,6 +396,107 @@ CORPUS: dict[str, tuple[Sheets, list[str]]] = {
         },
         ["q"],
     ),
+    "select_one_external with a filter": (
+        {
+            "survey": [
+                ["type", "name", "label", "choice_filter"],
+                ["select_one prov", "p", "Province", ""],
+                ["select_one_external city", "c", "City", "prov=${p}"],
+            ],
+            "choices": [["list_name", "name", "label"], ["prov", "gp", "Gauteng"]],
+            "external_choices": [
+                ["list_name", "name", "label", "prov"],
+                ["city", "jhb", "Johannesburg", "gp"],
+            ],
+        },
+        ["p"],
+    ),
+    "entities": (
+        {
+            "survey": [["type", "name", "label", "save_to"], ["text", "tree", "Tree", "species"]],
+            "entities": [["list_name", "label"], ["trees", "${tree}"]],
+        },
+        ["tree"],
+    ),
+    "trigger and audit": (
+        {
+            "survey": [
+                ["type", "name", "label", "trigger", "calculation"],
+                ["audit", "audit", "", "", ""],
+                ["integer", "a", "A", "", ""],
+                ["calculate", "b", "", "${a}", "${a} * 2"],
+            ]
+        },
+        ["a"],
+    ),
+    "rank": (
+        {"survey": [["type", "name", "label"], ["rank yn", "r", "Rank"]], "choices": YES_NO},
+        [],
+    ),
+    "media, output in a note, required_message": (
+        {
+            "survey": [
+                ["type", "name", "label", "required", "required_message", "image"],
+                ["integer", "a", "A", "yes", "Please answer", "a.png"],
+                ["note", "n", "You said ${a}", "", "", ""],
+            ]
+        },
+        ["a"],
+    ),
+    "every type only ODK collects": (
+        {
+            "survey": [
+                ["type", "name", "label"],
+                ["geotrace", "t", "T"],
+                ["geoshape", "s", "S"],
+                ["time", "tm", "Tm"],
+                ["dateTime", "dt", "Dt"],
+                ["acknowledge", "ak", "Ak"],
+                ["audio", "au", "Au"],
+                ["video", "v", "V"],
+                ["file", "f", "F"],
+                ["hidden", "h", ""],
+                ["select_one_from_file places.xml", "p", "P"],
+            ]
+        },
+        ["p"],
+    ),
+    "repeats nested, counted, in a CWTT group": (
+        {
+            "survey": [
+                ["type", "name", "label", "repeat_count", "respondent", "domain", "indicator"],
+                ["begin group", "g", "G", "", "caregiver", "", ""],
+                ["integer", "n", "N", "", "", "health", "morbidity"],
+                ["begin repeat", "r", "R", "${n}", "", "", ""],
+                ["begin repeat", "r2", "R2", "2", "", "", ""],
+                ["integer", "x", "X", "", "", "health", "morbidity"],
+                ["end repeat", "", "", "", "", "", ""],
+                ["end repeat", "", "", "", "", "", ""],
+                ["end group", "", "", "", "", "", ""],
+            ]
+        },
+        ["n"],
+    ),
+    "expressions reading other answers": (
+        {
+            "survey": [
+                ["type", "name", "label", "required", "constraint"],
+                ["integer", "a", "A", "", ""],
+                ["integer", "b", "B", "${a} > 1", ". > ${a}"],
+            ]
+        },
+        ["a", "b"],
+    ),
+    "more settings": (
+        {
+            "survey": [["type", "name", "label"], ["text", "a", "A"]],
+            "settings": [
+                ["instance_name", "form_id", "style", "allow_choice_duplicates"],
+                ["concat(${a})", "more", "pages", "yes"],
+            ],
+        },
+        ["a"],
+    ),
 }
 
 # Forms pyxform refuses: name → sheets.

@@ -280,6 +280,10 @@ def _base_type(kind: str) -> str:
         return _TYPE_NAMES[lowered]
     if lowered in _META_TYPES:
         return "meta"
+    if "external" in lowered:
+        # select_one_external: answers from the external_choices sheet, which ODK clients
+        # read as a CSV file beside the form; the capture page does not offer them.
+        return lowered.replace(" ", "_")
     if lowered.startswith("select one") or lowered.startswith("select_one"):
         return "select_one"
     if lowered.startswith("select all that apply") or lowered.startswith("select_multiple"):
@@ -457,8 +461,10 @@ class _Reader:
                     question.calculation = None
         for question in questions:
             self.check_question(question, choices, known)
-            if question.choice_filter:
+            if question.choice_filter and question.takes_answer:
                 question.choice_filter = self.server_choice_filter(question, choices, known)
+            else:
+                question.choice_filter = None
         return questions
 
     def server_choice_filter(
