@@ -1,5 +1,6 @@
-"""Check one respondent's answers against the instrument: types, choices, relevance,
-required and constraints, with one plain-language message per question.
+"""Check one respondent's answers against the instrument: types, choices (and choice filters),
+relevance (with the calculations worked out), required and constraints, with one
+plain-language message per question.
 
 Used for every assessment that arrives (web form, API, import), so the server never stores an
 answer the instrument would not have allowed — whatever the client did.
