@@ -339,8 +339,8 @@ _VERSION_ATTRIBUTE = re.compile(r'\sversion="[^"]*"')
 
 def with_version(xform: str, version: str) -> str:
     """The XForm with `version` as the form's version attribute (on the primary instance's
-    root element), as if pyxform had built it with that version: building the XForm again
-    takes a third of a second for the default instrument; this takes none."""
+    root element), as if pyxform had built it with that version (tested), without building it
+    again (benchmarks/read_instrument.py prints both)."""
     match = _PRIMARY_ROOT.search(xform)
     if match is None:
         raise ValueError("the XForm has no primary instance")
