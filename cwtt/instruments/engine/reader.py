@@ -63,18 +63,10 @@ __all__ = [
 ]
 
 CWTT_COLUMNS = ("domain", "indicator", "respondent", "sensitivity")
-# Survey columns that hold XPath, by where pyxform's JSON keeps them. The server evaluates
-# `relevant` and `constraint` of the questions it checks; the rest only ODK evaluates, but a
-# syntax error in any of them is an error, so that a form is never published without one of
-# its checks.
-EXPRESSION_COLUMNS = (
-    "relevant",
-    "constraint",
-    "calculation",
-    "required",
-    "choice_filter",
-    "repeat_count",
-)
+# Survey columns that hold XPath, by where pyxform's JSON keeps them in an element's `bind`
+# (`choice_filter` and `repeat_count` are elsewhere; see check_syntax). A syntax error in any
+# of them is an error, whatever evaluates it, so that a form is never published without one
+# of its checks.
 _BIND_COLUMNS = {
     "relevant": "relevant",
     "constraint": "constraint",
