@@ -130,24 +130,23 @@
     function refresh() {
       // Questions depend only on earlier ones, so one pass in form order settles everything.
       fields.forEach(function (field) {
-        if (!field.dataset.relevant) return;
-        var show = truthy(evaluate(JSON.parse(field.dataset.relevant), withCalculations(currentValues())));
-        field.hidden = !show;
-        field.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !show; });
-      });
-      // A select with a choice filter offers only the answers the filter lets through, given
-      // the answers before it; an answer no longer offered is cleared.
-      fields.forEach(function (field) {
-        if (!field.dataset.choiceFilter) return;
-        var tree = JSON.parse(field.dataset.choiceFilter);
-        var values = withCalculations(currentValues());
-        field.querySelectorAll("input[data-choice]").forEach(function (input) {
-          var scope = Object.assign({}, values, JSON.parse(input.dataset.choice));
-          var offered = truthy(evaluate(tree, scope));
-          input.closest("label").hidden = !offered;
-          input.disabled = !offered || field.hidden;
-          if (!offered) input.checked = false;
-        });
+        if (field.dataset.relevant) {
+          var show = truthy(evaluate(JSON.parse(field.dataset.relevant), withCalculations(currentValues())));
+          field.hidden = !show;
+          field.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !show; });
+        }
+        // A select with a choice filter offers only the answers the filter lets through,
+        // given the answers before it; an answer no longer offered is cleared.
+        if (field.dataset.choiceFilter) {
+          var tree = JSON.parse(field.dataset.choiceFilter);
+          var values = withCalculations(currentValues());
+          field.querySelectorAll("input[data-choice]").forEach(function (input) {
+            var offered = truthy(evaluate(tree, Object.assign({}, values, JSON.parse(input.dataset.choice))));
+            input.closest("label").hidden = !offered;
+            input.disabled = !offered || field.hidden;
+            if (!offered) input.checked = false;
+          });
+        }
       });
       var answered = Object.keys(currentValues()).length;
       var shown = fields.filter(function (f) { return !f.hidden; }).length;
