@@ -212,3 +212,17 @@ def test_the_default_instrument_reads_to_an_xform_with_the_same_questions():
         == result.definition.code
         == "cwtt"
     )
+
+
+def test_a_survey_sheet_pyxform_cannot_find_is_refused_with_its_hint():
+    sheets = {
+        "Surveys": [["type", "name", "label"], ["integer", "a", "A"]],
+        "choices": [["list_name", "name", "label"], ["yn", "yes", "Yes"]],
+    }
+    data = write(sheets, ".xlsx")
+    with pytest.raises(PyXFormError, match="You must have a sheet named 'survey'"):
+        convert(xlsform=data, file_type=".xlsx")
+    [problem] = read_instrument(data, "form.xlsx").problems
+    assert problem.sheet == "survey"
+    assert problem.message.startswith("the file has no 'survey' sheet (")
+    assert "'Surveys'" in problem.message  # pyxform's hint at the likely misspelling
