@@ -226,3 +226,24 @@ def test_a_survey_sheet_pyxform_cannot_find_is_refused_with_its_hint():
     assert problem.sheet == "survey"
     assert problem.message.startswith("the file has no 'survey' sheet (")
     assert "'Surveys'" in problem.message  # pyxform's hint at the likely misspelling
+
+
+def test_a_macro_enabled_workbook_loads_like_an_xlsx():
+    sheets, answerable = CORPUS["select_one with or_other"]
+    result = read_instrument(write(sheets, ".xlsx"), "form.xlsm")
+    assert result.ok, result.problems
+    assert [q.name for q in result.definition.answerable()] == answerable
+
+
+@pytest.mark.parametrize(("suffix", "row"), [(".xlsx", 4), (".xls", 4), (".md", 3), (".csv", 3)])
+def test_row_numbers_count_empty_rows_in_workbooks_only(suffix, row):
+    sheets = {
+        "survey": [
+            ["type", "name", "label", "domain", "respondent"],
+            ["integer", "a", "A", "health", "caregiver"],
+            ["", "", "", "", ""],
+            ["integer", "b", "B", "weather", "caregiver"],
+        ]
+    }
+    [problem] = read_instrument(write(sheets, suffix), f"form{suffix}").problems
+    assert (problem.sheet, problem.row, problem.column) == ("survey", row, "domain")
