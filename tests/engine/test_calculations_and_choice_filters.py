@@ -92,3 +92,11 @@ def test_a_choice_filter_the_server_cannot_evaluate_is_a_warning_and_every_answe
     assert result.definition.question("dist").choice_filter is None
     assert any("column choice_filter: the server cannot evaluate" in w for w in result.warnings)
     assert AnswerValidator(result.definition).validate(None, {"prov": "kzn", "dist": ["jhb"]}).ok
+
+
+def test_a_question_named_like_a_choice_column_is_refused():
+    text = "| survey |\n| | type | name | label |\n| | integer | __choice_name | Q |\n"
+    result = read_instrument(text.encode(), "odd.md")
+    assert [str(p) for p in result.problems] == [
+        "survey row 2, column name: names beginning with '__choice_' are kept for choice filters"
+    ]

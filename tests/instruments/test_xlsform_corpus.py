@@ -247,3 +247,10 @@ def test_row_numbers_count_empty_rows_in_workbooks_only(suffix, row):
     }
     [problem] = read_instrument(write(sheets, suffix), f"form{suffix}").problems
     assert (problem.sheet, problem.row, problem.column) == ("survey", row, "domain")
+
+
+def test_a_modern_workbook_saved_with_the_old_name_loads():
+    sheets, answerable = CORPUS["plain questions"]
+    result = read_instrument(write(sheets, ".xlsx"), "form.xls")
+    assert result.ok, result.problems
+    assert [q.name for q in result.definition.answerable()] == answerable
