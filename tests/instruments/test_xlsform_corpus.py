@@ -4,6 +4,7 @@ pyxform's own message; the default instrument's XForm holds the same questions."
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 from xml.etree import ElementTree
@@ -252,5 +253,13 @@ def test_row_numbers_count_empty_rows_in_workbooks_only(suffix, row):
 def test_a_modern_workbook_saved_with_the_old_name_loads():
     sheets, answerable = CORPUS["plain questions"]
     result = read_instrument(write(sheets, ".xlsx"), "form.xls")
+    assert result.ok, result.problems
+    assert [q.name for q in result.definition.answerable()] == answerable
+
+
+@pytest.mark.parametrize("suffix", [".md", ".csv"])
+def test_a_text_file_saved_with_a_byte_order_mark_loads(suffix):
+    sheets, answerable = CORPUS["relevant and constraint"]
+    result = read_instrument(codecs.BOM_UTF8 + write(sheets, suffix), f"form{suffix}")
     assert result.ok, result.problems
     assert [q.name for q in result.definition.answerable()] == answerable

@@ -13,6 +13,7 @@ cause and explain, in words an author can act on, why a file cannot be opened at
 
 from __future__ import annotations
 
+import codecs
 import copy
 import io
 import re
@@ -115,6 +116,14 @@ def file_type(data: bytes, filename: str) -> str:
     return suffix
 
 
+def _without_bom(data: bytes, kind: str) -> bytes:
+    """Text files as Excel and Notepad save "UTF-8" start with a byte-order mark, which pyxform
+    reads as part of the first cell."""
+    if kind in {".md", ".csv"} and data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :]
+    return data
+
+
 def _check_zip(data: bytes) -> None:
     if not data.startswith(b"PK"):
         raise InstrumentFileError(
@@ -139,6 +148,7 @@ def _check_zip(data: bytes) -> None:
 def read_workbook(data: bytes, filename: str) -> Workbook:
     """Read the file with pyxform's own reader for its type, and the CWTT sheets beside it."""
     kind = file_type(data, filename)
+    data = _without_bom(data, kind)
     stem = Path(filename).stem
     processor = SupportedFileTypes.get_processors()[SupportedFileTypes(kind)]
     try:
@@ -221,7 +231,7 @@ def read_sheets(data: bytes, filename: str) -> dict[str, Sheet]:
     look at the spreadsheet itself. InstrumentFileError says why the file cannot be read."""
     kind = file_type(data, filename)
     try:
-        return read_tables(data, kind)
+        return read_tables(_without_bom(data, kind), kind)
     except InstrumentFileError:
         raise
     except Exception as error:
