@@ -142,7 +142,7 @@ class RegistryUploadForm(forms.Form):
 
 class InstrumentUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Instrument file (.xlsx XLSForm or .md)"),
+        label=_("Instrument file (an XLSForm: .xlsx, .xls, .csv or .md)"),
         help_text=_("The survey, choices and settings sheets of an XLSForm, plus CWTT scoring."),
     )
 

@@ -36,7 +36,8 @@ def instrument_check(*, data: bytes, filename: str) -> ReadResult:
 
 
 def instrument_publish(*, data: bytes, filename: str, by=None) -> PublishOutcome:
-    """Check the file and add it as the next version of its instrument.
+    """Check the file and add it as the next version of its instrument, with its XForm (the
+    form's `version` attribute is the new version's number).
 
     A file identical to the latest version is not published twice (so set-up can run again).
     """
@@ -55,14 +56,16 @@ def instrument_publish(*, data: bytes, filename: str, by=None) -> PublishOutcome
         if instrument.title != definition.title:
             instrument.title = definition.title
             instrument.save(update_fields=["title"])
+        number = (latest.number + 1) if latest else 1
         version = InstrumentVersion.objects.create(
             instrument=instrument,
-            number=(latest.number + 1) if latest else 1,
+            number=number,
             version_label=definition.version_label,
             source_name=filename,
             source=data,
             checksum=checksum,
             definition=definition.to_dict(),
+            xform=result.xform_for_version(str(number)),
             published_by=by if getattr(by, "pk", None) else None,
         )
     return PublishOutcome(version, True, result.warnings)

@@ -30,6 +30,11 @@ class InstrumentVersion(models.Model):
     source = models.BinaryField(help_text="The file as published, kept for audit and export")
     checksum = models.CharField(max_length=64, db_index=True)
     definition = models.JSONField()
+    xform = models.TextField(
+        blank=True,
+        help_text="The XForm pyxform built from the file, with this version's number as the "
+        "form's version; what ODK Collect and Enketo fill (see instruments/xform.py)",
+    )
     published_at = models.DateTimeField(auto_now_add=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

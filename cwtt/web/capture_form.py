@@ -4,6 +4,7 @@ render the same fragment (web/_questions.html), so both forms look and behave al
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -22,9 +23,7 @@ def question_groups(
 ) -> list[dict[str, Any]]:
     """`only`, when given, keeps just those questions (a correction shows the answers its
     author may read, nothing else)."""
-    questions = [
-        q for q in validator.questions(respondent) if only is None or q.name in only
-    ]
+    questions = [q for q in validator.questions(respondent) if only is None or q.name in only]
     relevant_to = validator.validate(respondent, answers, partial=True).answers
     groups: list[dict[str, Any]] = []
     for question in questions:
@@ -33,8 +32,13 @@ def question_groups(
             label = label_text(definition.group_labels.get(title, {}), language)
             label = label or title.replace("_", " ").capitalize()
             groups.append({"name": title, "label": label, "fields": []})
+        # (code, text, what a choice filter reads of it)
         choices = [
-            (c.name, label_text(c.label, language) or c.name)
+            (
+                c.name,
+                label_text(c.label, language) or c.name,
+                json.dumps(c.filter_values()) if question.choice_filter else "",
+            )
             for c in definition.choices.get(question.list_name or "", [])
         ]
         value = answers.get(question.name)
@@ -49,9 +53,14 @@ def question_groups(
                 "error": errors.get(question.name),
                 "relevant": validator.relevance_json.get(question.name, ""),
                 "constraint": validator.constraint_json.get(question.name, ""),
+                "choice_filter": validator.choice_filter_json.get(question.name, ""),
                 "constraint_message": question.constraint_text(language)
                 or _("This answer is outside what is allowed here."),
                 "shown": validator.is_relevant(question, relevant_to),
             }
         )
+    if groups:
+        # The calculations the browser works out as answers are given, so that a question
+        # whose relevance or constraint reads one shows and checks as the server will.
+        groups[0]["calculations"] = list(validator.calculation_json.items())
     return groups

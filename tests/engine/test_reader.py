@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 
 from cwtt.instruments.engine.reader import read_instrument
@@ -153,10 +152,18 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_plainly(tmp_path):
     assert "cannot read file" in str(result.problems[0])
 
 
-@pytest.mark.parametrize("name", ["form.csv", "form.txt"])
-def test_unsupported_file_types_are_named(name):
-    result = read_instrument(b"x", name)
+def test_unsupported_file_types_are_named():
+    result = read_instrument(b"x", "form.txt")
     assert "is not an instrument file" in str(result.problems[0])
+
+
+def test_a_csv_file_that_is_not_an_xlsform_is_refused_plainly():
+    # pyxform reads XLSForms in CSV (issue #12); a CSV that is not one gets pyxform's words.
+    result = read_instrument(b"x", "form.csv")
+    assert str(result.problems[0]) == (
+        "form.csv: the file could not be read as an XLSForm (Error reading .csv file: "
+        "The input data does not appear to be a valid XLSForm.)"
+    )
 
 
 def test_a_pyxform_problem_on_a_survey_row_names_the_survey_sheet_not_choices():
@@ -168,3 +175,24 @@ def test_a_pyxform_problem_on_a_survey_row_names_the_survey_sheet_not_choices():
     assert from_pyxform and all(p.sheet == "survey" for p in from_pyxform), result.problems
     assert "List name not in choices sheet: nope" in from_pyxform[0].message
     assert from_pyxform[0].row == 2
+
+
+def test_when_pyxform_refuses_the_survey_the_scoring_sheet_is_still_checked():
+    found = problems_of(
+        SURVEY_HEAD
+        + "| | number | cg_meals | Meals | nutrition | food_quantity | caregiver | |\n"
+        + "| scoring |\n| | rule | domain | indicator | level | when | reason |\n"
+        + "| | r1 | nutrition | food_quantity | severe | ${cg_meals} < 2 | Few meals |\n"
+    )
+    assert found == [
+        "survey row 2, column type: XLSForm: Unknown question type 'number'.",
+        "scoring row 2, column level: 'severe' is not one of: moderate, high",
+    ]
+
+
+def test_a_select_in_a_file_without_choices_names_its_row():
+    found = problems_of("| survey |\n| | type | name | label |\n| | select_one yn | q | Q |\n")
+    assert found == [
+        "survey row 2, column type: XLSForm: List name not in choices sheet: yn "
+        "(the file has no choices sheet)"
+    ]

@@ -37,7 +37,7 @@ def test_check_and_publish_refuse_a_bad_file_with_a_message(tmp_path, kind):
     assert not InstrumentVersion.objects.exists()
 
 
-@pytest.mark.parametrize("kind", ["not a workbook", "legacy .xls renamed", "zip bomb"])
+@pytest.mark.parametrize("kind", ["not a workbook", "damaged .xls renamed .xlsx", "zip bomb"])
 def test_export_refuses_a_bad_file_with_a_message(tmp_path, kind):
     name, data, words = NAMED[kind]
     path = tmp_path / name

@@ -55,6 +55,21 @@ ANSWER_TYPES: frozenset[str] = frozenset(
 class Choice:
     name: str
     label: dict[str, str]
+    # The choices sheet's other columns (e.g. `province` for a district), which a question's
+    # `choice_filter` reads.
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def filter_values(self) -> dict[str, str]:
+        """The choice as a `choice_filter` reads it (see CHOICE_PREFIX)."""
+        return {CHOICE_PREFIX + "name": self.name} | {
+            CHOICE_PREFIX + k: v for k, v in self.columns.items()
+        }
+
+
+# A `choice_filter` reads the choice's own columns by bare name (`province = ${prov}`); the
+# reader writes them as `${__choice_province}`, so the expression language reads them as
+# values. A question named so would clash; the reader refuses one (check_names).
+CHOICE_PREFIX = "__choice_"
 
 
 @dataclass(slots=True)
@@ -68,6 +83,12 @@ class Question:
     required: bool = False
     relevant: str | None = None
     constraint: str | None = None
+    # A `calculate` row's expression, when the server can evaluate it; its value may be read
+    # by relevant and constraint expressions (validation.py, web/static/web/capture.js).
+    calculation: str | None = None
+    # A select's `choice_filter`, rewritten for the server (its choice columns as
+    # ${__choice_COLUMN}), when the server can evaluate it.
+    choice_filter: str | None = None
     constraint_message: str | None = None  # in the default language
     # Every language's constraint message, like `label`: {"default": ..., "zu": ...}.
     constraint_messages: dict[str, str] = field(default_factory=dict)

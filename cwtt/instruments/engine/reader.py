@@ -1,16 +1,17 @@
 """Read an instrument file (XLSForm plus CWTT columns) into a definition, or list its problems.
 
-The XLSForm itself is checked by pyxform, the reference converter, so any form ODK would accept
-loads here. On top of that we read the CWTT columns and sheets ourselves, because pyxform drops
-sheets it does not know (`measures`, `scoring`, `indicators`) and columns it does not use.
-Every problem names the sheet, the spreadsheet row and the column, so an author can find it.
+pyxform reads the XLSForm (`xlsform.py`): the file, the survey sheet, its types, names, labels,
+binds, choice lists, groups and repeats, and the XForm. This module interprets pyxform's JSON
+form and reads what pyxform leaves to us: the CWTT columns on survey rows (`domain`,
+`indicator`, `respondent`, `sensitivity`) and the CWTT sheets (`measures`, `scoring`,
+`indicators`). A form pyxform refuses is refused with pyxform's message. Every problem names the
+sheet, the spreadsheet row and the column, so an author can find it.
 """
 
 from __future__ import annotations
 
-import io
+import copy
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from .definition import (
     CHILD_FACTS,
+    CHOICE_PREFIX,
     DOMAIN_RULE_NAMES,
     DOMAINS,
     RESPONDENTS,
@@ -31,29 +33,48 @@ from .definition import (
 )
 from .expressions import MAX_LENGTH, SELF, ExpressionError, check_xpath, parse, references
 from .measure_catalogue import MEASURE_KINDS, output_names
-
-SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".md")
-CWTT_COLUMNS = ("domain", "indicator", "respondent", "sensitivity")
-# Survey columns that hold XPath. The server evaluates `relevant` and `constraint` of the
-# questions it checks; the rest only ODK evaluates, but a syntax error in any of them is an
-# error, so that a form is never published without one of its checks.
-EXPRESSION_COLUMNS = (
-    "relevant",
-    "constraint",
-    "calculation",
-    "required",
-    "choice_filter",
-    "repeat_count",
+from .xlsform import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    ROW_KEY,
+    SUPPORTED_SUFFIXES,
+    InstrumentFileError,
+    Sheet,
+    Workbook,
+    form_json,
+    read_sheets,
+    read_workbook,
+    with_version,
+    xform_from_json,
 )
-_NOT_EXPRESSIONS = {"", "yes", "no", "true", "false", "true()", "false()", "1", "0"}
 
-# An instrument is a few hundred rows; these bound the work a hostile or broken file can cause
-# (a "zip bomb" workbook is a few kilobytes that unpack to gigabytes).
-MAX_FILE_BYTES = 5 * 1024 * 1024  # the default instrument is under 100 KB
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-MAX_ROWS = 20_000
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx
-_ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "MAX_UNPACKED_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "InstrumentFileError",
+    "Problem",
+    "ReadResult",
+    "Sheet",
+    "read_instrument",
+    "read_sheets",
+]
+
+CWTT_COLUMNS = ("domain", "indicator", "respondent", "sensitivity")
+# Survey columns that hold XPath, by where pyxform's JSON keeps them in an element's `bind`
+# (`choice_filter` and `repeat_count` are elsewhere; see check_syntax). A syntax error in any
+# of them is an error, whatever evaluates it, so that a form is never published without one
+# of its checks.
+_BIND_COLUMNS = {
+    "relevant": "relevant",
+    "constraint": "constraint",
+    "calculate": "calculation",
+    "required": "required",
+}
+_NOT_EXPRESSIONS = {"", "yes", "no", "true", "false", "true()", "false()", "1", "0"}
+_YES = {"yes", "true", "true()", "1"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,186 +98,19 @@ class ReadResult:
     definition: InstrumentDefinition | None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # pyxform's JSON form and the XForm built from it, when pyxform converted the file.
+    form: dict[str, Any] | None = None
+    xform: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.definition is not None and not self.problems
 
-
-@dataclass(slots=True)
-class Sheet:
-    name: str
-    headers: list[str]
-    rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, column → text)
-
-
-class InstrumentFileError(ValueError):
-    """The file could not be read at all (wrong type, not a spreadsheet)."""
-
-
-# --- reading sheets ---------------------------------------------------------------------------
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _sheet_from_rows(name: str, raw_rows: Iterable[tuple[int, list[str]]]) -> Sheet | None:
-    headers: list[str] | None = None
-    rows: list[tuple[int, dict[str, str]]] = []
-    for number, cells in raw_rows:
-        if headers is None:
-            if not any(cells):
-                continue
-            headers = [c.strip() for c in cells]
-            continue
-        row = {headers[i]: c for i, c in enumerate(cells) if i < len(headers) and headers[i] and c}
-        if row:
-            rows.append((number, row))
-    if headers is None:
-        return None
-    return Sheet(name=name, headers=[h for h in headers if h], rows=rows)
-
-
-def _xlsx_refusal(data: bytes) -> str | None:
-    """Why these bytes are not a workbook we can open, in words an author can act on."""
-    if data.startswith(_OLE_MAGIC):
-        if _ENCRYPTED_MARK in data:
-            return (
-                "the workbook is protected with a password; save a copy without the password "
-                "and upload that"
-            )
-        return (
-            "this is an old-style Excel file (.xls); open it in Excel or LibreOffice and save "
-            "it as an Excel Workbook (.xlsx)"
-        )
-    if not data.startswith(b"PK"):
-        return (
-            "the file is not an Excel workbook (.xlsx), although its name says so; it may be a "
-            "CSV or another kind of file renamed. Save it from Excel or LibreOffice as .xlsx"
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return (
-            "the workbook is damaged or incomplete (perhaps the upload was cut short); "
-            "save it again from Excel or LibreOffice"
-        )
-    if unpacked > MAX_UNPACKED_BYTES:
-        return (
-            f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB; "
-            "an instrument is far smaller, so this file is not read"
-        )
-    return None
-
-
-def _read_xlsx(data: bytes) -> dict[str, Sheet]:
-    from openpyxl import load_workbook
-
-    refusal = _xlsx_refusal(data)
-    if refusal:
-        raise InstrumentFileError(refusal)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InstrumentFileError(
-            "the workbook could not be opened; save it again from Excel or LibreOffice as "
-            f".xlsx ({error})"
-        ) from None
-    sheets: dict[str, Sheet] = {}
-    try:
-        for worksheet in workbook.worksheets:
-            # A read-only workbook parses each sheet as it is read, so a damaged sheet fails
-            # here rather than when the workbook is opened.
-            sheet = _sheet_from_rows(worksheet.title, _limited_rows(worksheet))
-            if sheet is not None:
-                sheets[worksheet.title.strip().lower()] = sheet
-    except InstrumentFileError:
-        raise
-    except Exception as error:
-        raise InstrumentFileError(
-            f"the workbook could not be read; a sheet in it is damaged ({error})"
-        ) from None
-    finally:
-        workbook.close()
-    if not sheets:
-        raise InstrumentFileError("the workbook is empty: no sheet has anything in it")
-    return sheets
-
-
-def _limited_rows(worksheet: Any) -> Iterable[tuple[int, list[str]]]:
-    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-        if number > MAX_ROWS:
-            raise InstrumentFileError(
-                f"the {worksheet.title} sheet has more than {MAX_ROWS:,} rows; "
-                "an instrument is far smaller, so this file is not read"
-            )
-        yield number, [_cell_text(v) for v in values]
-
-
-def _read_markdown(text: str) -> dict[str, Sheet]:
-    """pyxform's Markdown tables: a line `| sheet |` starts a sheet, `| | a | b |` is a row.
-
-    Row numbers count as a spreadsheet would: the sheet's header line is row 1.
-    """
-    grouped: dict[str, list[list[str]]] = {}
-    current: str | None = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("|"):
-            continue
-        cells = [c.strip() for c in stripped.strip("|").split("|")]
-        if cells and cells[0]:
-            current = cells[0]
-            grouped.setdefault(current, [])
-            continue
-        if current is not None:
-            grouped[current].append(cells[1:])
-    sheets: dict[str, Sheet] = {}
-    for name, raw_rows in grouped.items():
-        sheet = _sheet_from_rows(name, ((i, r) for i, r in enumerate(raw_rows, start=1)))
-        if sheet is not None:
-            sheets[name.lower()] = sheet
-    return sheets
-
-
-def read_sheets(data: bytes, filename: str) -> dict[str, Sheet]:
-    """The file's sheets by lower-case name; InstrumentFileError says why it cannot be read."""
-    suffix = Path(filename).suffix.lower()
-    if not data:
-        raise InstrumentFileError("the file is empty")
-    if suffix in {".xlsx", ".xlsm"}:
-        return _read_xlsx(data)
-    if suffix == ".md":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InstrumentFileError(
-                "the Markdown file is not UTF-8 text; save it with the UTF-8 encoding"
-            ) from None
-        if "\x00" in text:
-            raise InstrumentFileError("the Markdown file is not plain text (it holds NUL bytes)")
-        sheets = _read_markdown(text)
-        too_long = next((s for s in sheets.values() if len(s.rows) > MAX_ROWS), None)
-        if too_long is not None:
-            raise InstrumentFileError(
-                f"the {too_long.name} sheet has more than {MAX_ROWS:,} rows; "
-                "an instrument is far smaller, so this file is not read"
-            )
-        return sheets
-    if suffix == ".xls":
-        raise InstrumentFileError(
-            "this is an old-style Excel file (.xls); open it in Excel or LibreOffice and save "
-            "it as an Excel Workbook (.xlsx)"
-        )
-    raise InstrumentFileError(
-        f"{filename!r} is not an instrument file; use {', '.join(SUPPORTED_SUFFIXES)}"
-    )
+    def xform_for_version(self, version: str) -> str:
+        """The XForm with `version` as the form's version attribute."""
+        if self.xform is None:
+            raise ValueError("the file was not converted, so it has no XForm")
+        return with_version(self.xform, version)
 
 
 # --- pyxform ----------------------------------------------------------------------------------
@@ -279,27 +133,101 @@ def _pyxform_sheet(message: str, row: int | None) -> str:
     return "survey"
 
 
-def _pyxform_problems(data: bytes, filename: str) -> tuple[list[Problem], list[str]]:
+# The column a pyxform row message is about, when its words say so.
+_PYXFORM_COLUMNS = (
+    ("List name not in choices sheet", "type"),
+    ("Unknown question type", "type"),
+    ("Question with no type", "type"),
+    ("Missing calculation", "calculation"),
+    ("Invalid question name", "name"),
+    ("Question or group with no name", "name"),
+    ("Names must begin with", "name"),
+)
+
+
+def _pyxform_problem(error: Exception) -> Problem:
+    message = str(error)
+    match = _PYXFORM_ROW.search(message)
+    row = int(match.group(1)) if match else None
+    clean = " ".join(_PYXFORM_ROW.sub("", message).split())
+    sheet = _pyxform_sheet(message, row)
+    column = next(
+        (c for words, c in _PYXFORM_COLUMNS if words in message and sheet == "survey" and row),
+        None,
+    )
+    return Problem(sheet, row, column, f"XLSForm: {clean}")
+
+
+def _convert(
+    workbook: Workbook,
+) -> tuple[dict[str, Any] | None, str | None, list[Problem], list[str]]:
+    """pyxform's JSON form and XForm, or the problem pyxform found."""
     from pyxform.errors import PyXFormError
-    from pyxform.xls2xform import convert
 
-    suffix = Path(filename).suffix.lower()
+    warnings: list[str] = []
+    form: dict[str, Any] | None = None
     try:
-        result = convert(xlsform=io.BytesIO(data), file_type=suffix, validate=False)
+        form = form_json(workbook, warnings)
+        xform = xform_from_json(form)
     except PyXFormError as error:
-        message = str(error)
-        match = _PYXFORM_ROW.search(message)
-        row = int(match.group(1)) if match else None
-        clean = _PYXFORM_ROW.sub("", message).strip()
-        return [Problem(_pyxform_sheet(message, row), row, None, f"XLSForm: {clean}")], []
+        return None, None, [_pyxform_problem(_with_row(workbook, form, error))], []
     except RecursionError:
-        return [Problem("survey", None, None, "XLSForm: an expression is nested too deeply")], []
+        return (
+            None,
+            None,
+            [Problem("survey", None, None, "XLSForm: an expression is nested too deeply")],
+            [],
+        )
     except Exception as error:  # pyxform can fail deep inside on odd input
-        return [Problem("survey", None, None, f"XLSForm could not be converted: {error}")], []
-    return [], [f"XLSForm: {w}" for w in result.warnings]
+        return (
+            None,
+            None,
+            [Problem("survey", None, None, f"XLSForm could not be converted: {error}")],
+            [],
+        )
+    return form, xform, [], [f"XLSForm: {w}" for w in warnings]
 
 
-# --- interpreting the sheets ------------------------------------------------------------------
+_UNKNOWN_TYPE = re.compile(r"Unknown question type '(.+)'")
+
+
+def _with_row(workbook: Workbook, form: dict[str, Any] | None, error: Exception) -> Exception:
+    """pyxform's error, with the row when pyxform does not say it. An unknown type is found
+    when the XForm is built, from the JSON form, whose elements carry their rows. A select
+    question in a file with no choices sheet at all: converting again with a choices sheet
+    that holds no list of the form's makes pyxform name the row of the first missing list."""
+    from pyxform.errors import PyXFormError
+
+    unknown = _UNKNOWN_TYPE.search(str(error))
+    if unknown and form is not None and not _PYXFORM_ROW.search(str(error)):
+        row = _row_of_type(form.get("children") or [], unknown.group(1))
+        if row is not None:
+            return PyXFormError(f"[row : {row}] {error}")
+    if "There should be a choices sheet" not in str(error) or workbook.data.choices:
+        return error
+    placeholder = {"list_name": "-", "name": "-", "label": "-"}
+    again = Workbook(copy.copy(workbook.data), workbook.cwtt_sheets)
+    again.data.choices = [placeholder]
+    again.data.choices_header = [dict.fromkeys(placeholder)]
+    try:
+        form_json(again, [])
+    except PyXFormError as with_row:
+        if _PYXFORM_ROW.search(str(with_row)):
+            return PyXFormError(f"{with_row} (the file has no choices sheet)")
+    return error
+
+
+def _row_of_type(children: list[dict[str, Any]], kind: str) -> str | None:
+    for element in children:
+        if element.get("type") == kind and element.get(ROW_KEY):
+            return str(element[ROW_KEY])
+        found = _row_of_type(element.get("children") or [], kind)
+        if found:
+            return found
+    return None
+
+
+# --- interpreting pyxform's JSON --------------------------------------------------------------
 
 _META_TYPES = {
     "start",
@@ -313,46 +241,66 @@ _META_TYPES = {
     "simserial",
     "subscriberid",
     "start-geopoint",
+    "start_geopoint",
 }
-_TYPE_ALIASES = {
+# pyxform's JSON keeps a type as the author spelt it, less its list name: "select one",
+# "select all that apply", "int", "string" ... ; the definition uses one name for each.
+_TYPE_NAMES = {
     "int": "integer",
-    "select one": "select_one",
-    "select all that apply": "select_multiple",
-    "select multiple": "select_multiple",
-    "begin group": "begin_group",
-    "end group": "end_group",
-    "begin repeat": "begin_repeat",
-    "end repeat": "end_repeat",
+    "integer": "integer",
+    "decimal": "decimal",
     "string": "text",
+    "text": "text",
+    "date": "date",
+    "range": "range",
+    "note": "note",
+    "calculate": "calculate",
+    "select one": "select_one",
+    "select_one": "select_one",
+    "select1": "select_one",
+    "select all that apply": "select_multiple",
+    "select_multiple": "select_multiple",
 }
-_YES = {"yes", "true", "true()", "1"}
+_GROUPS = {"group": "begin_group", "repeat": "begin_repeat", "loop": "begin_repeat"}
+# Types a plain XLSForm may hold that carry no answer the capture page asks for.
+_QUIET_TYPES = {"note", "calculate", "meta", "hidden", "xml-external", "csv-external"}
 
 
-def _split_type(raw: str) -> tuple[str, str | None]:
-    text = " ".join(raw.split())
-    lowered = text.lower()
-    for alias, canonical in _TYPE_ALIASES.items():
-        if lowered == alias or lowered.startswith(alias + " "):
-            rest = text[len(alias) :].strip()
-            return canonical, rest or None
-    head, _, rest = text.partition(" ")
-    base = head.lower()
-    base = _TYPE_ALIASES.get(base, base)
-    if base in {"select_one", "select_multiple"}:
-        return base, rest.strip() or None
-    if base in _META_TYPES:
-        return "meta", None
-    return base, rest.strip() or None
+def _base_type(kind: str) -> str:
+    lowered = " ".join(kind.split()).lower()
+    if lowered in _TYPE_NAMES:
+        return _TYPE_NAMES[lowered]
+    if lowered in _META_TYPES:
+        return "meta"
+    if "external" in lowered:
+        # select_one_external: answers from the external_choices sheet, which ODK clients
+        # read as a CSV file beside the form; the capture page does not offer them.
+        return lowered.replace(" ", "_")
+    if lowered.startswith("select one") or lowered.startswith("select_one"):
+        return "select_one"
+    if lowered.startswith("select all that apply") or lowered.startswith("select_multiple"):
+        return "select_multiple"
+    return lowered.replace(" ", "_")
 
 
-def _labels(row: dict[str, str], column: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for key, value in row.items():
-        if key == column:
-            found["default"] = value
-        elif key.startswith(column + "::"):
-            found[_language_code(key.split("::", 1)[1])] = value
-    return found
+_CHOICE_KEYS = {"name", "label", "media", "list_name", "__row"}
+_FILTER_TOKEN = re.compile(
+    r"""(?P<string>'[^']*'|"[^"]*")|(?P<ref>\$\{[^}]*\})|(?P<word>[A-Za-z_][\w.\-]*)(?P<call>\s*\()?"""
+)
+_XPATH_WORDS = {"and", "or", "div", "mod"}
+
+
+def _choice_columns_as_values(text: str) -> str:
+    """`province = ${prov}` → `${__choice_province} = ${prov}`: in a choice filter, a bare name
+    is a column of the choice being filtered."""
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group("word")
+        if not word or match.group("call") or word in _XPATH_WORDS:
+            return match.group(0)
+        return "${" + CHOICE_PREFIX + word + "}"
+
+    return _FILTER_TOKEN.sub(replace, text)
 
 
 _LANGUAGE_CODE = re.compile(r"\(([A-Za-z-]{2,8})\)\s*$")
@@ -364,33 +312,38 @@ def _language_code(language: str) -> str:
     return match.group(1).lower() if match else language.strip()
 
 
-def _language_names(sheets: dict[str, Sheet], settings: dict[str, str]) -> dict[str, str]:
-    """Code → name for every language column (`label::isiZulu (zu)` → `zu` → `isiZulu`), and
-    `default` → the name of the settings sheet's `default_language`, when it is set."""
-    names: dict[str, str] = {}
-    for sheet_name in ("survey", "choices"):
-        sheet = sheets.get(sheet_name)
-        for header in sheet.headers if sheet else []:
-            _, sep, language = header.rpartition("::")
-            if sep and language.strip():
-                names.setdefault(_language_code(language), _language_name(language))
-    if settings.get("default_language"):
-        names["default"] = _language_name(settings["default_language"])
-    return names
-
-
 def _language_name(language: str) -> str:
     """`isiZulu (zu)` → `isiZulu`."""
     return _LANGUAGE_CODE.sub("", language).strip() or language.strip()
 
 
+def _cwtt_value(element: dict[str, Any], column: str) -> str | None:
+    """A CWTT column's value on an element: pyxform keeps columns it does not know under the
+    header as the author wrote it (`Respondent`, `DOMAIN`)."""
+    for key, value in element.items():
+        if isinstance(key, str) and key.strip().lower() == column and isinstance(value, str):
+            return value.strip() or None
+    return None
+
+
 class _Reader:
-    def __init__(self, sheets: dict[str, Sheet], filename: str) -> None:
-        self.sheets = sheets
+    def __init__(self, form: dict[str, Any], workbook: Workbook, filename: str) -> None:
+        self.form = form
+        self.sheets = workbook.cwtt_sheets
+        self.survey_headers = [
+            str(h).strip().lower() for h in (workbook.data.survey_header or [{}])[0] if h
+        ]
         self.filename = filename
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
         self.group_labels: dict[str, dict[str, str]] = {}
+        self.default_language = str(form.get("default_language") or "default")
+        self.language_names: dict[str, str] = {}
+        self.has_cwtt_columns = any(c in self.survey_headers for c in CWTT_COLUMNS)
+        self.element_names: set[str] = set()  # every element pyxform made, for references
+        # False when pyxform refused the survey: the CWTT sheets are still checked, so that an
+        # author sees every problem at once, but not against the survey's questions.
+        self.survey_read = True
 
     def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(sheet, row, column, message))
@@ -407,34 +360,43 @@ class _Reader:
             return None
         return normalised
 
-    def read(self) -> InstrumentDefinition | None:
-        survey = self.sheets.get("survey")
-        if survey is None:
-            self.problem("survey", None, None, "the file has no 'survey' sheet")
-            return None
-        for column in ("type", "name"):
-            if column not in survey.headers:
-                self.problem("survey", 1, column, f"the survey sheet has no '{column}' column")
-        if self.problems:
-            return None
-        has_cwtt_columns = any(c in survey.headers for c in CWTT_COLUMNS)
-        choices = self.read_choices()
-        questions = self.read_questions(survey, choices, has_cwtt_columns)
-        settings = self.read_settings()
+    def labels(self, value: Any) -> dict[str, str]:
+        """pyxform's label (a text, or language → text) as the definition keeps it: the plain
+        column (or the settings' default language) under "default", others by their code."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            return {"default": str(value)}
+        found: dict[str, str] = {}
+        for language, text in value.items():
+            if language in ("default", self.default_language):
+                found["default"] = str(text)
+            else:
+                code = _language_code(language)
+                self.language_names.setdefault(code, _language_name(language))
+                found[code] = str(text)
+        return found
+
+    def read(self) -> InstrumentDefinition:
+        form = self.form
+        choices = self.read_choices(form.get("choices") or {})
+        questions = self.read_questions(choices)
+        if self.default_language != "default":
+            self.language_names["default"] = _language_name(self.default_language)
         definition = InstrumentDefinition(
-            code=settings.get("form_id") or Path(self.filename).stem,
-            title=settings.get("form_title") or settings.get("form_id") or Path(self.filename).stem,
-            version_label=settings.get("version", ""),
+            code=str(form.get("id_string") or Path(self.filename).stem),
+            title=str(form.get("title") or form.get("id_string") or Path(self.filename).stem),
+            version_label=str(form.get("version") or ""),
             questions=questions,
             choices=choices,
             languages=sorted({lang for q in questions for lang in q.label if lang != "default"}),
-            language_names=_language_names(self.sheets, settings),
+            language_names=self.language_names,
         )
         definition.group_labels = self.group_labels
         definition.indicator_labels = self.read_indicator_labels()
         definition.measures = self.read_measures(definition)
         definition.rules = self.read_rules(definition)
-        if not has_cwtt_columns and not definition.rules:
+        if not self.has_cwtt_columns and not definition.rules:
             self.warnings.append(
                 "This is a plain XLSForm without the CWTT columns (domain, indicator, "
                 "respondent, sensitivity) or a scoring sheet: it can collect answers, "
@@ -444,110 +406,239 @@ class _Reader:
             self.warnings.append("The instrument has no scoring sheet: nothing in it is scored.")
         return definition
 
-    def read_settings(self) -> dict[str, str]:
-        sheet = self.sheets.get("settings")
-        if sheet is None or not sheet.rows:
-            return {}
-        return dict(sheet.rows[0][1])
+    def read_cwtt_sheets(self) -> None:
+        """Check the CWTT sheets of a file whose survey pyxform refused."""
+        self.survey_read = False
+        definition = InstrumentDefinition(
+            code=Path(self.filename).stem,
+            title=Path(self.filename).stem,
+            version_label="",
+            questions=[],
+            choices={},
+        )
+        self.read_indicator_labels()
+        definition.measures = self.read_measures(definition)
+        self.read_rules(definition)
 
-    def read_choices(self) -> dict[str, list[Choice]]:
-        sheet = self.sheets.get("choices")
-        lists: dict[str, list[Choice]] = {}
-        if sheet is None:
-            return lists
-        list_column = "list_name" if "list_name" in sheet.headers else "list name"
-        for _, row in sheet.rows:
-            list_name, name = row.get(list_column), row.get("name")
-            if not list_name or not name:
-                continue  # pyxform reports incomplete choice rows
-            lists.setdefault(list_name, []).append(Choice(name=name, label=_labels(row, "label")))
-        return lists
+    def read_choices(self, lists: dict[str, Any]) -> dict[str, list[Choice]]:
+        return {
+            str(list_name): [
+                Choice(
+                    name=str(item["name"]),
+                    label=self.labels(item.get("label")),
+                    columns={
+                        str(k): str(v)
+                        for k, v in item.items()
+                        if isinstance(v, str) and k not in _CHOICE_KEYS
+                    },
+                )
+                for item in items
+                if isinstance(item, dict) and item.get("name") is not None
+            ]
+            for list_name, items in lists.items()
+        }
 
-    def read_questions(
-        self, survey: Sheet, choices: dict[str, list[Choice]], has_cwtt_columns: bool
-    ) -> list[Question]:
+    def read_questions(self, choices: dict[str, list[Choice]]) -> list[Question]:
         questions: list[Question] = []
-        # Each open group: (name, inherited CWTT values, is a repeat)
-        stack: list[tuple[str, dict[str, str | None], bool]] = []
-        seen: set[str] = set()
-        broken: set[tuple[int, str]] = set()  # (row, column) whose XPath is not well formed
-        for number, row in survey.rows:
-            raw_type = row.get("type", "")
-            if not raw_type:
+        self.walk(self.form.get("children") or [], {}, None, False, questions)
+        self.check_names(questions)
+        known = {q.name for q in questions if q.takes_answer} | {SELF}
+        for question in questions:
+            if question.calculation:
+                # A calculation the server evaluates reads answers and earlier calculations;
+                # relevant and constraint expressions may then read its value.
+                if self.server_evaluates(question, "calculation", question.calculation, known):
+                    known.add(question.name)
+                else:
+                    question.calculation = None
+        for question in questions:
+            self.check_question(question, choices, known)
+            if question.choice_filter and question.takes_answer:
+                question.choice_filter = self.server_choice_filter(question, choices, known)
+            else:
+                question.choice_filter = None
+        return questions
+
+    def server_choice_filter(
+        self, question: Question, choices: dict[str, list[Choice]], known: set[str]
+    ) -> str | None:
+        """The `choice_filter` as the server evaluates it, or None (with a warning) when it
+        cannot: bare names of the choices' columns become ${__choice_COLUMN}."""
+        text = _choice_columns_as_values(question.choice_filter or "")
+        columns = {"name"} | {
+            column
+            for choice in choices.get(question.list_name or "", [])
+            for column in choice.columns
+        }
+        own = {CHOICE_PREFIX + column for column in columns}
+        if self.server_evaluates(question, "choice_filter", text, known | own):
+            return text
+        return None
+
+    def walk(
+        self,
+        children: list[dict[str, Any]],
+        inherited: dict[str, str | None],
+        group: str | None,
+        in_repeat: bool,
+        questions: list[Question],
+    ) -> None:
+        """Questions in form order. Group rows pass their CWTT values down; questions inside a
+        repeat are collected by ODK but not checked or scored here (a warning says so)."""
+        previous: Question | None = None
+        for index, element in enumerate(children):
+            name = str(element.get("name", ""))
+            self.element_names.add(name)
+            row_text = element.get(ROW_KEY)
+            if row_text is None:
+                # pyxform made it: the text box of an `or_other` select, a repeat's count, the
+                # meta group. Only the first is a question the capture page asks.
+                other = self.or_other_question(element, previous)
+                if other is not None and not in_repeat:
+                    questions.append(other)
                 continue
-            for column in EXPRESSION_COLUMNS:
-                text = row.get(column, "")
-                if text.strip().lower() in _NOT_EXPRESSIONS:
-                    continue
-                if not self.is_xpath("survey", number, column, text):
-                    broken.add((number, column))
-            base, argument = _split_type(raw_type)
-            inherited: dict[str, str | None] = dict(stack[-1][1]) if stack else {}
+            row = int(row_text)
             own = {
-                "domain": self.check_choice("survey", number, "domain", row.get("domain"), DOMAINS),
-                "indicator": row.get("indicator") or None,
+                "domain": self.check_choice(
+                    "survey", row, "domain", _cwtt_value(element, "domain"), DOMAINS
+                ),
+                "indicator": _cwtt_value(element, "indicator"),
                 "respondent": self.check_choice(
-                    "survey", number, "respondent", row.get("respondent"), RESPONDENTS
+                    "survey", row, "respondent", _cwtt_value(element, "respondent"), RESPONDENTS
                 ),
                 "sensitivity": self.check_choice(
-                    "survey", number, "sensitivity", row.get("sensitivity"), SENSITIVITIES
+                    "survey",
+                    row,
+                    "sensitivity",
+                    _cwtt_value(element, "sensitivity"),
+                    SENSITIVITIES,
                 ),
             }
             values = {k: own[k] or inherited.get(k) for k in own}
-            if base in {"end_group", "end_repeat"}:
-                if stack:
-                    stack.pop()
-                continue
-            name = row.get("name", "")
-            if base in {"begin_group", "begin_repeat"}:
-                if base == "begin_repeat":
+            self.check_syntax(element, row, children[index - 1] if index else None)
+            kind = str(element.get("type", ""))
+            if kind in _GROUPS:
+                repeat = _GROUPS[kind] == "begin_repeat"
+                if repeat and not in_repeat:
                     self.warnings.append(
-                        f"survey row {number}: repeat '{name}' is collected but its answers "
+                        f"survey row {row}: repeat '{name}' is collected but its answers "
                         "are not checked or scored by the server"
                     )
-                stack.append((name, values, base == "begin_repeat"))
-                self.group_labels[name] = _labels(row, "label")
+                self.group_labels[name] = self.labels(element.get("label"))
+                self.walk(
+                    element.get("children") or [], values, name, in_repeat or repeat, questions
+                )
+                previous = None
                 continue
-            if name in seen:
-                continue  # pyxform reports duplicate names
-            seen.add(name)
+            bind = element.get("bind") or {}
+            messages = self.labels(bind.get("jr:constraintMsg"))
             question = Question(
                 name=name,
-                type=base,
-                row=number,
-                label=_labels(row, "label"),
-                hint=_labels(row, "hint"),
-                list_name=argument if base in {"select_one", "select_multiple"} else None,
-                required=row.get("required", "").strip().lower() in _YES,
-                relevant=row.get("relevant") or None,
-                constraint=row.get("constraint") or None,
-                constraint_message=_labels(row, "constraint_message").get("default")
-                or row.get("constraint_message")
-                or None,
-                constraint_messages=_labels(row, "constraint_message"),
+                type=_base_type(kind),
+                row=row,
+                label=self.labels(element.get("label")),
+                hint=self.labels(element.get("hint")),
+                list_name=str(element.get("list_name") or element.get("itemset") or "") or None,
+                required=str(bind.get("required", "")).strip().lower() in _YES,
+                relevant=bind.get("relevant") or None,
+                constraint=bind.get("constraint") or None,
+                constraint_message=messages.get("default"),
+                constraint_messages=messages,
                 domain=values["domain"],
                 indicator=values["indicator"],
                 respondent=values["respondent"],
                 sensitivity=values["sensitivity"] or "general",
-                group=stack[-1][0] if stack else None,
+                group=group,
             )
-            if any(is_repeat for _, _, is_repeat in stack):
-                continue  # answers inside a repeat are lists of rows; see the warning above
+            if question.type not in {"select_one", "select_multiple"}:
+                question.list_name = None
+            if question.type == "calculate":
+                question.calculation = bind.get("calculate") or None
+            if question.list_name and element.get("choice_filter"):
+                question.choice_filter = str(element["choice_filter"])
+            previous = question
+            if in_repeat:
+                continue
+            if not question.takes_answer and question.type not in _QUIET_TYPES:
+                self.warnings.append(
+                    f"survey row {row}: question '{name}' ({kind}) is collected by ODK "
+                    "clients only; the capture page does not ask it and the server does not "
+                    "check it"
+                )
             questions.append(question)
-            self.check_question(question, choices, has_cwtt_columns)
-        names = {q.name for q in questions}
+
+    def or_other_question(
+        self, element: dict[str, Any], previous: Question | None
+    ) -> Question | None:
+        """`select_one colors or_other` adds an "other" answer and, after the select, a text
+        question `NAME_other` asked when "other" is chosen."""
+        if previous is None or previous.type not in {"select_one", "select_multiple"}:
+            return None
+        if element.get("name") != f"{previous.name}_other" or element.get("type") != "text":
+            return None
+        return Question(
+            name=f"{previous.name}_other",
+            type="text",
+            row=previous.row,
+            label=self.labels(element.get("label")),
+            relevant=f"selected(${{{previous.name}}}, 'other')",
+            domain=previous.domain,
+            indicator=previous.indicator,
+            respondent=previous.respondent,
+            sensitivity=previous.sensitivity,
+            group=previous.group,
+        )
+
+    def check_syntax(
+        self, element: dict[str, Any], row: int, before: dict[str, Any] | None
+    ) -> None:
+        """A syntax error in any expression column is a problem, whatever evaluates it."""
+        texts: list[tuple[str, Any]] = [
+            (column, (element.get("bind") or {}).get(key)) for key, column in _BIND_COLUMNS.items()
+        ]
+        texts.append(("choice_filter", element.get("choice_filter")))
+        count = (element.get("control") or {}).get("jr:count")
+        if count:
+            # pyxform moves an expression in `repeat_count` into a calculate it adds just
+            # before the repeat; check the author's text, under the repeat's row.
+            made = before if before is not None and before.get(ROW_KEY) is None else None
+            if made is not None and f"${{{made.get('name')}}}" == count:
+                count = (made.get("bind") or {}).get("calculate", count)
+            texts.append(("repeat_count", count))
+        for column, text in texts:
+            if not isinstance(text, str) or text.strip().lower() in _NOT_EXPRESSIONS:
+                continue
+            self.is_xpath("survey", row, column, text)
+
+    def check_names(self, questions: list[Question]) -> None:
+        """Answers are kept by question name, so a name may be used once in the form, even in
+        different groups (which pyxform allows)."""
+        first: dict[str, Question] = {}
         for question in questions:
-            for column in ("relevant", "constraint"):
-                text = getattr(question, column)
-                if text and (question.row, column) not in broken:
-                    self.check_expression(
-                        "survey", question.row, column, text, names | {SELF}, lenient=True
-                    )
-        return questions
+            if question.name.startswith(CHOICE_PREFIX):
+                self.problem(
+                    "survey",
+                    question.row,
+                    "name",
+                    f"names beginning with '{CHOICE_PREFIX}' are kept for choice filters",
+                )
+            earlier = first.setdefault(question.name, question)
+            if earlier is not question:
+                self.problem(
+                    "survey",
+                    question.row,
+                    "name",
+                    f"the name '{question.name}' is also used on row {earlier.row} (in another "
+                    "group); CWTT keeps answers by question name, so each name must be used once",
+                )
 
     def check_question(
-        self, question: Question, choices: dict[str, list[Choice]], has_cwtt_columns: bool
+        self, question: Question, choices: dict[str, list[Choice]], answers: set[str]
     ) -> None:
+        for column in ("relevant", "constraint"):
+            text = getattr(question, column)
+            if text and not self.server_evaluates(question, column, text, answers):
+                setattr(question, column, None)
         if not question.takes_answer:
             return
         if question.list_name and question.list_name not in choices:
@@ -558,7 +649,7 @@ class _Reader:
                     "type",
                     f"the answer list '{question.list_name}' is not on the choices sheet",
                 )
-        if has_cwtt_columns and not question.respondent:
+        if self.has_cwtt_columns and not question.respondent:
             self.problem(
                 "survey",
                 question.row,
@@ -573,35 +664,58 @@ class _Reader:
                 f"question '{question.name}' has an indicator but no domain",
             )
 
-    def check_expression(
-        self,
-        sheet: str,
-        row: int,
-        column: str,
-        text: str,
-        known: set[str],
-        lenient: bool = False,
-    ) -> set[str] | None:
-        """Parse `text`; report problems; return the names it reads (None if it failed).
-
-        `lenient` is for a plain XLSForm's own relevance and constraints: a function or a path
-        the server does not evaluate must not stop a well-formed form loading — the server then
-        skips that check, and says so. A syntax error is an error either way.
-        """
+    def server_evaluates(self, question: Question, column: str, text: str, known: set[str]) -> bool:
+        """Whether the server can evaluate a question's `relevant` or `constraint`. One it
+        cannot (a function or path outside its language, a value only ODK computes) does not
+        stop a form that pyxform converts from loading: the server skips that check, and a
+        warning says so. A syntax error was reported already."""
         try:
             names = references(parse(text))
         except ExpressionError as error:
-            if lenient and self.is_xpath(sheet, row, column, text):
+            if self.well_formed(text):
                 self.warnings.append(
-                    f"{sheet} row {row}, column {column}: the server cannot evaluate "
+                    f"survey row {question.row}, column {column}: the server cannot evaluate "
                     f"'{_shown(text)}' ({error}); it will not check this on submission"
                 )
-                return None
-            if not lenient:
-                self.problem(sheet, row, column, _unreadable(text, error))
+            return False
+        unknown = sorted(names - known)
+        if not unknown:
+            return True
+        not_elements = [n for n in unknown if n not in self.element_names]
+        if not_elements:
+            listed = ", ".join("${" + n + "}" for n in not_elements)
+            self.problem(
+                "survey", question.row, column, f"{listed} is not a question or value here"
+            )
+            return False
+        listed = ", ".join("${" + n + "}" for n in unknown)
+        self.warnings.append(
+            f"survey row {question.row}, column {column}: the server cannot evaluate "
+            f"'{_shown(text)}' ({listed} is computed or collected by ODK only); it will not "
+            "check this on submission"
+        )
+        return False
+
+    @staticmethod
+    def well_formed(text: str) -> bool:
+        try:
+            check_xpath(text)
+        except ExpressionError:
+            return False
+        return True
+
+    def check_expression(
+        self, sheet: str, row: int, column: str, text: str, known: set[str]
+    ) -> set[str] | None:
+        """Parse an expression of a CWTT sheet; report problems; return the names it reads
+        (None if it failed)."""
+        try:
+            names = references(parse(text))
+        except ExpressionError as error:
+            self.problem(sheet, row, column, _unreadable(text, error))
             return None
         unknown = sorted(names - known)
-        if unknown:
+        if unknown and self.survey_read:
             listed = ", ".join("${" + n + "}" if n != SELF else "." for n in unknown)
             self.problem(sheet, row, column, f"{listed} is not a question or value here")
             return None
@@ -772,7 +886,7 @@ class _Reader:
                     "a rule is checked against one informant's answers",
                 )
                 continue
-            if indicator and not respondents:
+            if indicator and not respondents and self.survey_read:
                 self.problem(
                     "scoring",
                     number,
@@ -798,27 +912,34 @@ class _Reader:
         return rules
 
 
-def _long_cells(sheets: dict[str, Sheet]) -> tuple[bool, list[Problem]]:
-    """Whether any cell is longer than an expression may be, and a problem for each such cell
-    that the reader does not report itself (it reports survey expressions in its own words)."""
-    found = False
+def _long_cells(workbook: Workbook) -> tuple[bool, list[Problem]]:
+    """Whether any cell is longer than an expression may be, and a problem for each such cell.
+    pyxform takes minutes over a cell with tens of thousands of ${name} references, so a file
+    with such a cell is refused on that alone, before pyxform converts it."""
+    data = workbook.data
+    tables: list[tuple[str, Iterable[tuple[int, dict[str, Any]]]]] = [
+        (name, enumerate(rows or [], start=2))
+        for name, rows in (
+            ("survey", data.survey),
+            ("choices", data.choices),
+            ("settings", data.settings),
+        )
+    ]
+    tables += [(sheet.name, sheet.rows) for sheet in workbook.cwtt_sheets.values()]
     problems: list[Problem] = []
-    for key, sheet in sheets.items():
-        for number, row in sheet.rows:
+    for sheet_name, rows in tables:
+        for number, row in rows:
             for column, text in row.items():
-                if len(text) <= MAX_LENGTH:
-                    continue
-                found = True
-                if not (key == "survey" and column in EXPRESSION_COLUMNS):
+                if isinstance(text, str) and len(text) > MAX_LENGTH:
                     problems.append(
                         Problem(
-                            sheet.name,
+                            sheet_name,
                             number,
                             column,
                             f"the cell is longer than {MAX_LENGTH:,} characters",
                         )
                     )
-    return found, problems
+    return bool(problems), problems
 
 
 def _too_big() -> str:
@@ -835,6 +956,19 @@ def _shown(text: str) -> str:
 
 def _unreadable(text: str, error: ExpressionError) -> str:
     return f"the expression '{_shown(text)}' cannot be read: {error}"
+
+
+def _no_survey(workbook: Workbook) -> Problem | None:
+    data = workbook.data
+    if data.survey or data.survey_header:
+        return None
+    from pyxform.validators.pyxform.sheet_misspellings import find_sheet_misspellings
+
+    message = "the file has no 'survey' sheet"
+    similar = find_sheet_misspellings(key="survey", keys=list(data.sheet_names or []))
+    if similar:
+        message += f" ({similar})"
+    return Problem("survey", None, None, message)
 
 
 def read_instrument(source: str | Path | bytes, filename: str | None = None) -> ReadResult:
@@ -857,18 +991,27 @@ def read_instrument(source: str | Path | bytes, filename: str | None = None) -> 
     if len(data) > MAX_FILE_BYTES:
         return ReadResult(None, [Problem(filename, None, None, _too_big())])
     try:
-        sheets = read_sheets(data, filename)
+        workbook = read_workbook(data, filename)
     except InstrumentFileError as error:
         return ReadResult(None, [Problem(filename, None, None, str(error))])
-    # Without a survey sheet pyxform's message only repeats ours, less plainly; and pyxform
-    # takes minutes over a cell with tens of thousands of ${name} references, so a file with a
-    # cell beyond the limit is refused on that alone.
-    too_long, long_cells = _long_cells(sheets)
-    if "survey" in sheets and not too_long:
-        problems, warnings = _pyxform_problems(data, filename)
-    else:
-        problems, warnings = [], []
-    reader = _Reader(sheets, filename)
+    missing = _no_survey(workbook)
+    if missing is not None:
+        return ReadResult(None, [missing])
+    too_long, long_cells = _long_cells(workbook)
+    if too_long:
+        return ReadResult(None, long_cells)
+    form, xform, problems, warnings = _convert(workbook)
+    if form is None:
+        reader = _Reader({}, workbook, filename)
+        reader.read_cwtt_sheets()
+        return ReadResult(None, problems + reader.problems, warnings)
+    reader = _Reader(form, workbook, filename)
     definition = reader.read()
-    problems = problems + long_cells + reader.problems
-    return ReadResult(definition if not problems else None, problems, warnings + reader.warnings)
+    problems = reader.problems
+    return ReadResult(
+        definition if not problems else None,
+        problems,
+        warnings + reader.warnings,
+        form=form,
+        xform=xform,
+    )

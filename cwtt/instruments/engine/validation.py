@@ -1,5 +1,6 @@
-"""Check one respondent's answers against the instrument: types, choices, relevance,
-required and constraints, with one plain-language message per question.
+"""Check one respondent's answers against the instrument: types, choices (and choice filters),
+relevance (with the calculations worked out), required and constraints, with one
+plain-language message per question.
 
 Used for every assessment that arrives (web form, API, import), so the server never stores an
 answer the instrument would not have allowed — whatever the client did.
@@ -15,7 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .definition import InstrumentDefinition, Question, label_text
-from .expressions import SELF, ExpressionError, compile_condition, parse, to_json
+from .expressions import (
+    SELF,
+    Compiled,
+    ExpressionError,
+    compile_condition,
+    compile_node,
+    parse,
+    to_json,
+)
 
 Condition = Callable[[Mapping[str, Any]], bool]
 
@@ -51,7 +60,28 @@ class AnswerValidator:
         # (web/static/web/capture.js). The server checks both again when the form arrives.
         self.relevance_json: dict[str, str] = {}
         self.constraint_json: dict[str, str] = {}
+        # `calculate` rows the server evaluates, in form order (each may read the ones before),
+        # and their trees for the browser, which works them out as answers are given.
+        self._calculations: list[tuple[str, Compiled]] = []
+        self.calculation_json: dict[str, str] = {}
+        for question in definition.questions:
+            if question.type == "calculate" and question.calculation:
+                try:
+                    tree = parse(question.calculation)
+                    self._calculations.append((question.name, compile_node(tree)))
+                except ExpressionError:
+                    continue  # the reader warned; ODK still works it out
+                self.calculation_json[question.name] = json.dumps(to_json(tree))
+        # Choice filters: which answers a select offers, given the earlier answers.
+        self._filters: dict[str, Condition] = {}
+        self.choice_filter_json: dict[str, str] = {}
         for question in definition.answerable():
+            choice_filter = _compile_or_none(question.choice_filter)
+            if choice_filter is not None:
+                self._filters[question.name] = choice_filter
+                self.choice_filter_json[question.name] = json.dumps(
+                    to_json(parse(question.choice_filter))  # type: ignore[arg-type]
+                )
             self._relevant[question.name] = _compile_or_none(question.relevant)
             self._constraint[question.name] = _compile_or_none(question.constraint)
             if self._relevant[question.name] is not None:
@@ -66,9 +96,31 @@ class AnswerValidator:
             return self.definition.answerable()  # a plain XLSForm: everyone answers everything
         return self.definition.answerable(respondent)
 
+    def with_calculations(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers with the value of every calculation worked out from them."""
+        found = dict(values)
+        for name, calculation in self._calculations:
+            value = calculation(found)
+            found[name] = None if value == "" else value
+        return found
+
+    def offered(self, question: Question, values: Mapping[str, Any]) -> set[str] | None:
+        """The answers a select with a `choice_filter` offers given `values` (answers and
+        calculations); None when every answer is offered."""
+        choice_filter = self._filters.get(question.name)
+        if choice_filter is None:
+            return None
+        return {
+            choice.name
+            for choice in self.definition.choices.get(question.list_name or "", [])
+            if choice_filter({**values, **choice.filter_values()})
+        }
+
     def is_relevant(self, question: Question, values: Mapping[str, Any]) -> bool:
         condition = self._relevant.get(question.name)
-        return condition is None or condition(values)
+        if condition is None:
+            return True
+        return condition(self.with_calculations(values) if self._calculations else values)
 
     def validate(
         self,
@@ -99,11 +151,13 @@ class AnswerValidator:
                 errors[question.name] = problem
             else:
                 clean[question.name] = value
+        known = self.with_calculations(clean) if self._calculations else clean
         for question in questions:
             name = question.name
             if name in errors:
                 continue
-            relevant = self.is_relevant(question, clean)
+            condition = self._relevant.get(name)
+            relevant = condition is None or condition(known)
             if name in clean and not relevant:
                 errors[name] = (
                     "This question does not apply, given the earlier answers; leave it empty."
@@ -113,8 +167,18 @@ class AnswerValidator:
                 if relevant and question.required and not partial:
                     errors[name] = "This question needs an answer."
                 continue
+            offered = self.offered(question, known)
+            if offered is not None:
+                picked = clean[name] if isinstance(clean[name], list) else [clean[name]]
+                refused = [p for p in picked if p not in offered]
+                if refused:
+                    errors[name] = (
+                        f"{refused[0]!r} is not one of the answers offered here, given the "
+                        "earlier answers."
+                    )
+                    continue
             constraint = self._constraint.get(name)
-            if constraint is not None and not constraint({**clean, SELF: clean[name]}):
+            if constraint is not None and not constraint({**known, SELF: clean[name]}):
                 errors[name] = (
                     question.constraint_text(language)
                     or "This answer is outside what is allowed here."

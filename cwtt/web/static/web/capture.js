@@ -273,13 +273,39 @@
       return values;
     }
 
+    // The instrument's `calculate` rows, worked out in form order from the answers (each may
+    // read the ones before); relevance and constraints may read them. Not sent: the server
+    // works them out again (engine/validation.py, with_calculations).
+    var calculations = Array.prototype.slice.call(form.querySelectorAll("[data-calculate]"));
+    function withCalculations(values) {
+      var found = Object.assign({}, values);
+      calculations.forEach(function (c) {
+        var value = evaluate(JSON.parse(c.dataset.calculation), found);
+        found[c.dataset.calculate] = value === "" || value === undefined ? null : value;
+      });
+      return found;
+    }
+
     function refresh() {
       // Questions depend only on earlier ones, so one pass in form order settles everything.
       fields.forEach(function (field) {
-        if (!field.dataset.relevant) return;
-        var show = truthy(evaluate(JSON.parse(field.dataset.relevant), currentValues()));
-        field.hidden = !show;
-        field.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !show; });
+        if (field.dataset.relevant) {
+          var show = truthy(evaluate(JSON.parse(field.dataset.relevant), withCalculations(currentValues())));
+          field.hidden = !show;
+          field.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !show; });
+        }
+        // A select with a choice filter offers only the answers the filter lets through,
+        // given the answers before it; an answer no longer offered is cleared.
+        if (field.dataset.choiceFilter) {
+          var tree = JSON.parse(field.dataset.choiceFilter);
+          var values = withCalculations(currentValues());
+          field.querySelectorAll("input[data-choice]").forEach(function (input) {
+            var offered = truthy(evaluate(tree, Object.assign({}, values, JSON.parse(input.dataset.choice))));
+            input.closest("label").hidden = !offered;
+            input.disabled = !offered || field.hidden;
+            if (!offered) input.checked = false;
+          });
+        }
       });
       var answered = Object.keys(currentValues()).length;
       var shown = fields.filter(function (f) { return !f.hidden; }).length;
@@ -298,7 +324,7 @@
     function problem(field, values) {
       var name = field.dataset.question;
       if (field.hidden || !field.dataset.constraint || values[name] === undefined) return null;
-      var scope = Object.assign({}, values);
+      var scope = withCalculations(values);
       scope["."] = values[name];
       return truthy(evaluate(JSON.parse(field.dataset.constraint), scope)) ? null : field.dataset.constraintMessage;
     }
