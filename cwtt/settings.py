@@ -506,3 +506,37 @@ CWTT_QUALITY_MAX_PER_DAY = envint("CWTT_QUALITY_MAX_PER_DAY", 25)
 CWTT_IMPORT_MAX_ROWS = envint("CWTT_IMPORT_MAX_ROWS", 100_000)
 if CWTT_IMPORT_MAX_ROWS < 1:
     raise ValueError(f"CWTT_IMPORT_MAX_ROWS={CWTT_IMPORT_MAX_ROWS} must be at least 1.")
+
+# The REST API under /api/v1/ (docs/api.md, decision 0044). A token from `cwtt user token
+# USERNAME` in `Authorization: Token ...`; a signed-in browser session also works for the
+# browsable pages, with Django's CSRF check on every write. Bodies are JSON only, at most
+# CWTT_API_MAX_BODY bytes.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["cwtt.interop.api.permissions.ReadsThroughPolicy"],
+    "DEFAULT_PARSER_CLASSES": ["cwtt.interop.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "cwtt.interop.api.pagination.Pages",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+CWTT_API_MAX_BODY = envint("CWTT_API_MAX_BODY", 1024 * 1024)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CWTT API",
+    "DESCRIPTION": (
+        "Read and write what the CWTT pages show and do, under the same access rules. "
+        "Authenticate with `Authorization: Token <key>` (a data manager makes the key with "
+        "`cwtt user token USERNAME`). See docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"RiskLevelEnum": "cwtt.interop.api.serializers.LEVELS"},
+}
