@@ -187,9 +187,7 @@ def test_another_childs_caregiver_is_refused_as_informant(people, api, child, ot
     stranger = other_child.caregivers.get()
     client = api("fiona")
     with unchanged():
-        response = client.post(
-            "assessments/", send(child, informant_caregiver=stranger.pk)
-        )
+        response = client.post("assessments/", send(child, informant_caregiver=stranger.pk))
     assert response.status_code == 400
     assert "informant_caregiver" in response.json()["errors"]
 

@@ -327,16 +327,17 @@ def test_meetings_of_ones_own_schools(people, api, child, sunrise, hilltop):
 
 def test_the_service_directory_filters_by_kind_of_help(people, api):
     ensure_service_types(ServiceType)
-    food, clinic = ServiceType.objects.get(code="food_support"), ServiceType.objects.exclude(
-        code="food_support"
-    ).first()
+    food, clinic = (
+        ServiceType.objects.get(code="food_support"),
+        ServiceType.objects.exclude(code="food_support").first(),
+    )
     garden = Provider.objects.create(name="Garden", sector="ngo")
     garden.service_types.set([food])
     Provider.objects.create(name="Clinic", sector="health").service_types.set([clinic])
     client = api("fiona")
-    assert [p["name"] for p in client.get("services/", service_type="food_support").json()[
-        "results"
-    ]] == ["Garden"]
+    assert [
+        p["name"] for p in client.get("services/", service_type="food_support").json()["results"]
+    ] == ["Garden"]
     assert client.get("services/").json()["count"] == 2
 
 
@@ -373,9 +374,9 @@ def test_a_token_request_starts_no_session(people, api, child):
     response = client.get("children/")
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
-    assert response["Cache-Control"] == "no-store, private" or "no-store" in response[
-        "Cache-Control"
-    ]
+    assert (
+        response["Cache-Control"] == "no-store, private" or "no-store" in response["Cache-Control"]
+    )
 
 
 def test_a_signed_in_browser_reads_the_browsable_api(people, child):

@@ -99,9 +99,7 @@ class SchoolViewSet(PolicyViewSet):
     lookup_url_kwarg = "school_id"
 
     def get_queryset(self):
-        return (
-            policy.areas_for(self.request.user).select_related("location").order_by("name", "pk")
-        )
+        return policy.areas_for(self.request.user).select_related("location").order_by("name", "pk")
 
     def rows(self, page):
         return [school_row(school) for school in page]
@@ -155,7 +153,9 @@ class ChildViewSet(PolicyViewSet):
         access = policy.child_access(request.user, int(child_id))
         if access is None:
             raise NotFound("No such child.")
-        audit_child_read(request.user, object_type="child", object_id=access.child.pk, access=access)
+        audit_child_read(
+            request.user, object_type="child", object_id=access.child.pk, access=access
+        )
         return Response(s.ChildSerializer(child_record(access)).data)
 
 
@@ -255,7 +255,9 @@ class RiskProfileViewSet(PolicyViewSet):
         access = policy.child_access(request.user, profile.child_id) if profile else None
         if access is None:
             raise NotFound("No such risk profile.")
-        audit_child_read(request.user, object_type="risk_profile", object_id=profile.pk, access=access)
+        audit_child_read(
+            request.user, object_type="risk_profile", object_id=profile.pk, access=access
+        )
         withheld = "risk_levels" not in access.fields
         row = profile_row(profile, withheld=withheld)
         row["domains"], row["urgent_reasons"] = [], []
@@ -319,7 +321,9 @@ class AssessmentViewSet(PolicyViewSet):
     filterset_class = AssessmentFilter
     lookup_field = "uuid"
     lookup_url_kwarg = "assessment_uuid"
-    lookup_value_regex = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+    lookup_value_regex = (
+        r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+    )
 
     def get_queryset(self):
         user = self.request.user

@@ -107,15 +107,14 @@ def assessment_send(
     if respondent not in policy.respondents_for(user):
         _refused(user, uuid, 403)
         return _problem(403, respondent=_("Your role does not capture this questionnaire."))
-    waves = list(
-        Wave.objects.covering([found.school_id]).started().order_by("-starts_on", "-pk")
-    )
+    waves = list(Wave.objects.covering([found.school_id]).started().order_by("-starts_on", "-pk"))
     chosen = next((w for w in waves if w.pk == wave), None) if wave else next(iter(waves), None)
     if chosen is None:
         return _problem(
-            400, wave=_("Choose a wave under way for the child's school.") if waves else _(
-                "There is no assessment wave for this school yet."
-            )
+            400,
+            wave=_("Choose a wave under way for the child's school.")
+            if waves
+            else _("There is no assessment wave for this school yet."),
         )
     caregiver = None
     if informant_caregiver:
