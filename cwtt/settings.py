@@ -525,6 +525,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "cwtt.interop.api.pagination.Pages",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every refusal as {"errors": {where: message}}, like the writes' own.
+    "EXCEPTION_HANDLER": "cwtt.interop.api.errors.exception_handler",
 }
 CWTT_API_MAX_BODY = envint("CWTT_API_MAX_BODY", 1024 * 1024)
 SPECTACULAR_SETTINGS = {

@@ -249,7 +249,7 @@ def test_a_browser_session_needs_its_csrf_token_to_write(people, child, wave):
             "/api/v1/assessments/", json.dumps(send(child)), content_type="application/json"
         )
     assert response.status_code == 403
-    assert "CSRF" in response.json()["detail"]
+    assert "CSRF" in response.json()["errors"]["detail"]
 
 
 def test_a_revoked_token_writes_nothing(people, api, child, wave):

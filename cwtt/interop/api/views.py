@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import viewsets
@@ -35,10 +36,23 @@ from cwtt.services.models import Provider
 from cwtt.web.presenters import profile_view
 
 from . import serializers as s
+from .errors import flat_errors
 from .permissions import ReadsThroughPolicy
 from .writes import assessment_send
 
 ID = r"[0-9]{1,18}"  # ids beyond a 64-bit integer are no record: 404, never a database error
+LARGEST_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.Filter):
+    """A record's id in a query (?child=12): a whole number the database can hold, else 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", LARGEST_ID)
+        super().__init__(*args, **kwargs)
 
 
 def audit_child_read(user, *, object_type: str, object_id: Any, access) -> None:
@@ -86,7 +100,7 @@ class PolicyViewSet(viewsets.GenericViewSet):
 
 
 class SchoolFilter(django_filters.FilterSet):
-    quintile = django_filters.NumberFilter()
+    quintile = django_filters.NumberFilter(min_value=1, max_value=5)
     emis_number = django_filters.CharFilter()
 
 
@@ -128,8 +142,8 @@ def school_row(school) -> dict[str, Any]:
 
 
 class ChildFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(field_name="school_id")
-    school_class = django_filters.NumberFilter(field_name="school_class_id")
+    school = IdFilter(field_name="school_id")
+    school_class = IdFilter(field_name="school_class_id")
     status = django_filters.CharFilter()
 
 
@@ -222,8 +236,8 @@ def child_record(access) -> dict[str, Any]:
 
 
 class RiskProfileFilter(django_filters.FilterSet):
-    child = django_filters.NumberFilter(field_name="child_id")
-    wave = django_filters.NumberFilter(field_name="wave_id")
+    child = IdFilter(field_name="child_id")
+    wave = IdFilter(field_name="wave_id")
     overall = django_filters.ChoiceFilter(
         choices=[("low", "low"), ("moderate", "moderate"), ("high", "high")]
     )
@@ -306,8 +320,8 @@ def profile_row(profile: RiskProfile, *, withheld: bool) -> dict[str, Any]:
 
 
 class AssessmentFilter(django_filters.FilterSet):
-    child = django_filters.NumberFilter(field_name="child_id")
-    wave = django_filters.NumberFilter(field_name="wave_id")
+    child = IdFilter(field_name="child_id")
+    wave = IdFilter(field_name="wave_id")
     respondent = django_filters.CharFilter()
     status = django_filters.CharFilter()
 
@@ -372,26 +386,9 @@ class AssessmentViewSet(PolicyViewSet):
     def create(self, request):
         form = s.AssessmentWriteSerializer(data=request.data)
         if not form.is_valid():
-            return Response({"errors": _flat(form.errors)}, status=400)
+            return Response({"errors": flat_errors(form.errors)}, status=400)
         answer = assessment_send(user=request.user, **form.validated_data)
         return Response(answer.body, status=answer.status)
-
-
-def _flat(errors, prefix: str = "") -> dict[str, str]:
-    """DRF's nested error lists as {field: message}, the shape every refusal here has."""
-    flat: dict[str, str] = {}
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            flat.update(_flat(value, f"{prefix}{key}" if not prefix else f"{prefix}.{key}"))
-    elif isinstance(errors, list):
-        if all(not isinstance(e, dict | list) for e in errors):
-            flat[prefix or "body"] = " ".join(str(e) for e in errors)
-        else:
-            for index, value in enumerate(errors):
-                flat.update(_flat(value, f"{prefix}.{index}" if prefix else str(index)))
-    else:
-        flat[prefix or "body"] = str(errors)
-    return flat
 
 
 def assessment_row(assessment: Assessment) -> dict[str, Any]:
@@ -413,8 +410,8 @@ def assessment_row(assessment: Assessment) -> dict[str, Any]:
 
 
 class CaseFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(field_name="school_id")
-    child = django_filters.NumberFilter(field_name="child_id")
+    school = IdFilter(field_name="school_id")
+    child = IdFilter(field_name="child_id")
     status = django_filters.CharFilter()
 
 
@@ -503,7 +500,7 @@ def case_row(case: Case, *, show_reason: bool) -> dict[str, Any]:
 
 
 class ReferralFilter(django_filters.FilterSet):
-    child = django_filters.NumberFilter(field_name="child_id")
+    child = IdFilter(field_name="child_id")
     status = django_filters.CharFilter()
     urgency = django_filters.CharFilter()
     mine = django_filters.BooleanFilter(method="made_by_me", label="Only referrals I made")
@@ -636,7 +633,7 @@ def provider_row(provider: Provider) -> dict[str, Any]:
 
 
 class MeetingFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(field_name="school_id")
+    school = IdFilter(field_name="school_id")
     status = django_filters.CharFilter()
     kind = django_filters.CharFilter()
 
