@@ -259,3 +259,21 @@ def test_a_revoked_token_writes_nothing(people, api, child, wave):
     api_token_revoke(username="fiona")
     with unchanged():
         assert client.post("assessments/", send(child)).status_code == 401
+
+
+def test_answers_the_sender_may_not_read_back_are_kept_when_they_change_their_draft(
+    people, api, child, wave
+):
+    client = api("tumi")
+    body = send(
+        child, respondent="teacher", status="draft", answers={"tc_abuse": "yes", "tc_absent": 1}
+    )
+    first = client.post("assessments/", body).json()
+    # What the teacher reads back holds no abuse answer; she changes the absences only.
+    assert client.get(f"assessments/{body['uuid']}/").json()["answers"] == {"tc_absent": 1}
+    changed = client.post(
+        "assessments/",
+        {**body, "answers": {"tc_absent": 3}, "base_revision": first["revision"]},
+    )
+    assert changed.status_code == 200, changed.json()
+    assert Assessment.objects.get(uuid=body["uuid"]).answers == {"tc_abuse": "yes", "tc_absent": 3}

@@ -413,3 +413,11 @@ def test_the_school_of_another_area_is_not_listed(people, api, district, sunrise
     ids = {s["id"] for s in api("dumi").get("schools/").json()["results"]}
     assert sunrise.pk in ids and far.pk not in ids
     assert api("dumi").get(f"schools/{far.pk}/").status_code == 404
+
+
+def test_a_browser_session_without_its_second_factor_is_sent_to_the_code_page(people, child):
+    client = Client()
+    client.force_login(people["sam"])  # a password only: social workers need a code too
+    response = client.get("/api/v1/children/")
+    assert response.status_code == 302
+    assert "/sign-in/" in response["Location"]
