@@ -19,9 +19,17 @@ pytestmark = pytest.mark.django_db
 
 
 def run(*args) -> str:
+    """Standard output, then standard error."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command("user", *args, stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue()
+
+
+def key_from(*args) -> str:
+    """What a script gets from `TOKEN=$(cwtt user token ...)`: standard output alone."""
     out = io.StringIO()
-    call_command("user", *args, stdout=out)
-    return out.getvalue()
+    call_command("user", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue().strip()
 
 
 def status_with(key: str) -> int:
@@ -31,6 +39,8 @@ def status_with(key: str) -> int:
 def test_a_token_is_printed_once_and_opens_the_api(people):
     out = run("token", "tumi")
     key = out.splitlines()[0]
+    assert len(key) == 40 and key_from("token", "tumi") != key  # a second run replaces it
+    key = key_from("token", "tumi")
     assert len(key) == 40 and Token.objects.get(user=people["tumi"]).key == key
     assert "New API token for tumi" in out
     assert status_with(key) == 200

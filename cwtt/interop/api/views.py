@@ -150,7 +150,7 @@ class ChildFilter(django_filters.FilterSet):
 class ChildViewSet(PolicyViewSet):
     """Children of the reader's schools. The list carries the general fields a class list
     shows; a child's own address carries the record as the child's page shows it to this
-    reader (fields by role and consent, docs/access.md), and reading it is audited."""
+    reader (fields by role and consent), and reading it is audited."""
 
     serializer_class = s.ChildSummarySerializer
     filterset_class = ChildFilter
@@ -247,7 +247,7 @@ class RiskProfileFilter(django_filters.FilterSet):
 class RiskProfileViewSet(PolicyViewSet):
     """Risk levels per domain for the reader's children (as the class list and the child's page
     show them); a profile's own address adds the reasons the reader may read, the others
-    replaced by one notice that a concern exists (cwtt/web/presenters.py)."""
+    replaced by one notice that a concern exists."""
 
     serializer_class = s.RiskProfileSerializer
     filterset_class = RiskProfileFilter
@@ -329,7 +329,7 @@ class AssessmentFilter(django_filters.FilterSet):
 class AssessmentViewSet(PolicyViewSet):
     """Questionnaires of the reader's children (another person's drafts are theirs alone); a
     questionnaire's own address adds the answers the reader may read, as its page does, and is
-    audited. Sending one (POST) is the capture page's send (writes.py)."""
+    audited. Sending one (POST) follows the capture page's rules."""
 
     serializer_class = s.AssessmentSerializer
     filterset_class = AssessmentFilter
@@ -418,7 +418,7 @@ class CaseFilter(django_filters.FilterSet):
 class CaseViewSet(PolicyViewSet):
     """Cases of the reader's children, as the school's case list shows them; a case's own
     address adds its plan's goals, reviews and services, with case notes only for readers of
-    case notes (cwtt/cases/permissions.py), and is audited."""
+    case notes, and is audited."""
 
     serializer_class = s.CaseSerializer
     filterset_class = CaseFilter

@@ -152,9 +152,9 @@ class Command(BaseCommand):
                 else f"{username} had no API token; nothing to do."
             )
             return
-        # The key alone on the first line, so a script can take it with `head -1`.
+        # The key alone on standard output, so a script can take it: TOKEN=$(cwtt user token X).
         self.stdout.write(key)
-        self.stdout.write(
+        self.stderr.write(
             f"New API token for {username} (any older one no longer works). Send it as "
             f"'Authorization: Token {key[:4]}...'; it gives {username}'s own access."
         )
