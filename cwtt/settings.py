@@ -540,5 +540,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RiskLevelEnum": "cwtt.interop.api.serializers.LEVELS"},
+    "ENUM_NAME_OVERRIDES": {
+        "RiskLevelEnum": "cwtt.interop.api.serializers.LEVELS",
+        "ReferralStatusEnum": "cwtt.referrals.models.Status",
+    },
 }

@@ -11,6 +11,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from cwtt.assessments.models import Assessment, Respondent
+from cwtt.referrals.models import Status as ReferralStatus
+from cwtt.referrals.models import Urgency
 
 LEVELS = ["low", "moderate", "high", ""]
 
@@ -307,3 +309,41 @@ class ProblemSerializer(serializers.Serializer):
     """What was wrong with a write, by field or question; nothing was saved."""
 
     errors = serializers.DictField(child=serializers.CharField())
+
+
+class ReferralWriteSerializer(serializers.Serializer):
+    """A referral typed by hand, saved as a draft; send it with a move to `sent`."""
+
+    child = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    service_type = serializers.CharField(max_length=40, help_text="A catalogue code")
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    reason = serializers.CharField(max_length=5000)
+    provider = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, allow_null=True
+    )
+    provider_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    sector = serializers.CharField(max_length=24, required=False, allow_blank=True, default="")
+
+
+class ReferralMoveSerializer(serializers.Serializer):
+    """One step of a referral, as the buttons on its page: the details each step needs (a
+    reason to decline or cancel; the date, outcome and feedback of a delivery)."""
+
+    from_status = serializers.ChoiceField(
+        choices=ReferralStatus.choices, help_text="The status you last read"
+    )
+    to = serializers.ChoiceField(choices=ReferralStatus.choices)
+    reason = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    delivered_on = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    outcome = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    feedback = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class ReferralMovedSerializer(ReferralSerializer):
+    feedback_url = _text(
+        help_text="After sending: the provider's feedback link, shown this once (also in the "
+        "printed letter)"
+    )

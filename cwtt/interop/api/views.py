@@ -13,8 +13,10 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
@@ -38,7 +40,7 @@ from cwtt.web.presenters import profile_view
 from . import serializers as s
 from .errors import flat_errors
 from .permissions import ReadsThroughPolicy
-from .writes import assessment_send
+from .writes import assessment_send, referral_make, referral_step
 
 ID = r"[0-9]{1,18}"  # ids beyond a 64-bit integer are no record: 404, never a database error
 LARGEST_ID = 2**63 - 1
@@ -512,7 +514,8 @@ class ReferralFilter(django_filters.FilterSet):
 class ReferralViewSet(PolicyViewSet):
     """Referrals of the reader's children. The reason (with the outcome and the provider's
     feedback) is shown only to readers of every class it draws on, as the referral's page
-    shows it; a referral's own address is audited."""
+    shows it; a referral's own address is audited. Anyone who may see the child makes a
+    referral (POST, a draft) and moves it a step (POST to its `move/`), as on its page."""
 
     serializer_class = s.ReferralSerializer
     filterset_class = ReferralFilter
@@ -544,6 +547,55 @@ class ReferralViewSet(PolicyViewSet):
             raise NotFound("No such referral.")
         audit_child_read(request.user, object_type="referral", object_id=found.pk, access=access)
         return Response(self.get_serializer(referral_row(found, access.classes)).data)
+
+    @extend_schema(
+        request=s.ReferralWriteSerializer,
+        responses={
+            201: OpenApiResponse(s.ReferralSerializer, "Saved as a draft"),
+            400: OpenApiResponse(s.ProblemSerializer, "Something to fix; nothing was saved"),
+            404: OpenApiResponse(s.ProblemSerializer, "No such child among your schools"),
+            413: OpenApiResponse(s.ProblemSerializer, "The body is too large"),
+        },
+    )
+    def create(self, request):
+        form = s.ReferralWriteSerializer(data=request.data)
+        if not form.is_valid():
+            return Response({"errors": flat_errors(form.errors)}, status=400)
+        answer, made = referral_make(user=request.user, **form.validated_data)
+        if made is None:
+            return Response(answer.body, status=answer.status)
+        classes = policy.child_access(request.user, made.child_id).classes
+        return Response(s.ReferralSerializer(referral_row(made, classes)).data, status=201)
+
+    @extend_schema(
+        request=s.ReferralMoveSerializer,
+        responses={
+            200: OpenApiResponse(s.ReferralMovedSerializer, "Moved"),
+            400: OpenApiResponse(
+                s.ProblemSerializer, "Not a step allowed now, or a detail missing"
+            ),
+            404: OpenApiResponse(s.ProblemSerializer, "No such referral"),
+            409: OpenApiResponse(s.ProblemSerializer, "Moved by someone else since you read it"),
+            413: OpenApiResponse(s.ProblemSerializer, "The body is too large"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, referral_id: str):
+        form = s.ReferralMoveSerializer(data=request.data)
+        if not form.is_valid():
+            return Response({"errors": flat_errors(form.errors)}, status=400)
+        answer, moved, token = referral_step(
+            user=request.user, referral_id=int(referral_id), **form.validated_data
+        )
+        if moved is None:
+            return Response(answer.body, status=answer.status)
+        row = referral_row(moved, policy.child_access(request.user, moved.child_id).classes)
+        row["feedback_url"] = (
+            request.build_absolute_uri(reverse("referral_feedback", args=[token]))
+            if token
+            else None
+        )
+        return Response(s.ReferralMovedSerializer(row).data)
 
 
 def referral_row(referral: Referral, classes: frozenset[str]) -> dict[str, Any]:

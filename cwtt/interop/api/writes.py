@@ -1,4 +1,6 @@
-"""Sending a questionnaire through the API: the capture page's checks (the child is one the
+"""Writes through the API, each calling the app's action after the checks its page makes.
+
+Sending a questionnaire: the capture page's checks (the child is one the
 sender may see, the questionnaire one their role captures, the wave one under way for the
 child's school), then `assessment_save`, which checks the answers, ownership, consent and a
 questionnaire already sent, writes the audit entry and rescores, all in one transaction.
@@ -34,6 +36,15 @@ from cwtt.assessments.corrections import readable_questions
 from cwtt.assessments.models import Assessment, Wave
 from cwtt.instruments.actions import validator_for
 from cwtt.offline.pack import revision_of
+from cwtt.referrals.actions import (
+    ReferralRefused,
+    feedback_link_issue,
+    referral_create,
+    referral_move,
+)
+from cwtt.referrals.models import Referral
+from cwtt.referrals.models import Status as ReferralStatus
+from cwtt.services.models import Provider, ServiceType
 
 STAFF_RESPONDENTS = frozenset({"teacher", "nurse", "social_worker"})
 
@@ -188,3 +199,94 @@ def assessment_send(
         changed=True,
         rescored=outcome.profile is not None,
     )
+
+
+# --- referrals: made and moved as on the referral pages (cwtt/referrals/views.py) ------------
+
+
+def _referral_refused(user, asked: Any, status: int) -> None:
+    audit_record(
+        action=AuditEntry.Action.REFUSED,
+        actor=user,
+        object_type="referral" if asked else "child",
+        object_id=asked,
+        detail={"page": "api_referrals", "status": status},
+    )
+
+
+def referral_make(
+    *,
+    user,
+    child: int,
+    service_type: str,
+    urgency: str,
+    reason: str,
+    provider: int | None = None,
+    provider_name: str = "",
+    sector: str = "",
+) -> tuple[Answer, Referral | None]:
+    """A draft referral typed by hand, as the new-referral page makes one: for a child the
+    sender may see, to a provider that offers the service (or one named by hand). The same
+    draft sent twice is refused the second time (`referral_create`)."""
+    access = policy.child_access(user, child)
+    if access is None:
+        _referral_refused(user, "", 404)
+        return _problem(404, child=_("There is no child with this id among your schools.")), None
+    kind = ServiceType.objects.filter(code=service_type).first()
+    if kind is None:
+        return _problem(400, service_type=_("Choose the service the child is referred to.")), None
+    chosen = None
+    if provider is not None:
+        chosen = Provider.objects.filter(pk=provider, service_types=kind, active=True).first()
+        if chosen is None:
+            return _problem(400, provider=_("Choose a provider that offers this service.")), None
+    try:
+        made = referral_create(
+            child=access.child,
+            service_type=kind,
+            by=user,
+            urgency=urgency,
+            reason=reason,
+            provider=chosen,
+            provider_name=provider_name,
+            sector=sector,
+        )
+    except ReferralRefused as refused:
+        return _problem(400, referral=str(refused)), None
+    return Answer(201), made
+
+
+def referral_step(
+    *, user, referral_id: int, from_status: str, to: str, **details: str
+) -> tuple[Answer, Referral | None, str]:
+    """Move a referral one step, as the referral's page does, for anyone who may see its child.
+    `from_status` is the status the sender last read: if the referral has moved since, the send
+    is refused (409) rather than acting on an old picture. Sending issues the provider's
+    feedback link, shown once (returned as its token)."""
+    found = Referral.objects.filter(pk=referral_id).first()
+    if found is None or policy.child_access(user, found.child_id) is None:
+        _referral_refused(user, referral_id, 404)
+        return _problem(404, referral=_("No such referral.")), None, ""
+    try:
+        with transaction.atomic():
+            current = Referral.objects.select_for_update().get(pk=found.pk)
+            if current.status != from_status:
+                return (
+                    _problem(
+                        409,
+                        from_status=_(
+                            "This referral is now %(status)s, not %(read)s: someone moved it "
+                            "since you read it. Read it again. Nothing was changed."
+                        )
+                        % {"status": current.status, "read": from_status},
+                    ),
+                    None,
+                    "",
+                )
+            moved = referral_move(current, to, user, **details)
+            token = ""
+            if to == ReferralStatus.SENT:
+                _link, token = feedback_link_issue(referral=moved, by=user)
+    except ReferralRefused as refused:
+        return _problem(400, to=str(refused)), None, ""
+    return Answer(200), moved, token
