@@ -543,5 +543,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RiskLevelEnum": "cwtt.interop.api.serializers.LEVELS",
         "ReferralStatusEnum": "cwtt.referrals.models.Status",
+        "CaseStatusEnum": "cwtt.cases.models.Case.Status",
     },
 }

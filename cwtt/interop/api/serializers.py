@@ -11,6 +11,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from cwtt.assessments.models import Assessment, Respondent
+from cwtt.cases.models import Case
 from cwtt.referrals.models import Status as ReferralStatus
 from cwtt.referrals.models import Urgency
 
@@ -347,3 +348,17 @@ class ReferralMovedSerializer(ReferralSerializer):
         help_text="After sending: the provider's feedback link, shown this once (also in the "
         "printed letter)"
     )
+
+
+CaseStatus = Case.Status
+
+
+class CaseMoveSerializer(serializers.Serializer):
+    """One step of a case, as the buttons on its page. Steps that need a supervisor's approval
+    (starting the plan, closing) are asked for on the case page."""
+
+    from_status = serializers.ChoiceField(
+        choices=CaseStatus.choices, help_text="The status you last read"
+    )
+    to = serializers.ChoiceField(choices=CaseStatus.choices)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")

@@ -40,7 +40,7 @@ from cwtt.web.presenters import profile_view
 from . import serializers as s
 from .errors import flat_errors
 from .permissions import ReadsThroughPolicy
-from .writes import assessment_send, referral_make, referral_step
+from .writes import assessment_send, case_step, referral_make, referral_step
 
 ID = r"[0-9]{1,18}"  # ids beyond a 64-bit integer are no record: 404, never a database error
 LARGEST_ID = 2**63 - 1
@@ -420,7 +420,7 @@ class CaseFilter(django_filters.FilterSet):
 class CaseViewSet(PolicyViewSet):
     """Cases of the reader's children, as the school's case list shows them; a case's own
     address adds its plan's goals, reviews and services, with case notes only for readers of
-    case notes, and is audited."""
+    case notes, and is audited. Its `move/` moves it one step, as the buttons on its page."""
 
     serializer_class = s.CaseSerializer
     filterset_class = CaseFilter
@@ -480,6 +480,32 @@ class CaseViewSet(PolicyViewSet):
             )
         ]
         return Response(s.CaseDetailSerializer(row).data)
+
+    @extend_schema(
+        request=s.CaseMoveSerializer,
+        responses={
+            200: OpenApiResponse(s.CaseSerializer, "Moved"),
+            400: OpenApiResponse(
+                s.ProblemSerializer, "Not a step allowed now, or a detail missing"
+            ),
+            403: OpenApiResponse(s.ProblemSerializer, "Not yours to move"),
+            404: OpenApiResponse(s.ProblemSerializer, "No such case"),
+            409: OpenApiResponse(s.ProblemSerializer, "Moved by someone else since you read it"),
+            413: OpenApiResponse(s.ProblemSerializer, "The body is too large"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, case_id: str):
+        form = s.CaseMoveSerializer(data=request.data)
+        if not form.is_valid():
+            return Response({"errors": flat_errors(form.errors)}, status=400)
+        answer, moved = case_step(user=request.user, case_id=int(case_id), **form.validated_data)
+        if moved is None:
+            return Response(answer.body, status=answer.status)
+        access = policy.child_access(request.user, moved.child_id)
+        return Response(
+            s.CaseSerializer(case_row(moved, show_reason="risk_levels" in access.fields)).data
+        )
 
 
 def case_row(case: Case, *, show_reason: bool) -> dict[str, Any]:

@@ -34,6 +34,9 @@ from cwtt.assessments.actions import (
 )
 from cwtt.assessments.corrections import readable_questions
 from cwtt.assessments.models import Assessment, Wave
+from cwtt.cases import permissions as case_permissions
+from cwtt.cases.actions import CaseRefused, case_move
+from cwtt.cases.models import Case
 from cwtt.instruments.actions import validator_for
 from cwtt.offline.pack import revision_of
 from cwtt.referrals.actions import (
@@ -290,3 +293,54 @@ def referral_step(
     except ReferralRefused as refused:
         return _problem(400, to=str(refused)), None, ""
     return Answer(200), moved, token
+
+
+# --- cases: moved one step, as the buttons on the case page (cwtt/cases/views.py) ------------
+
+
+def case_step(
+    *, user, case_id: int, from_status: str, to: str, comment: str = ""
+) -> tuple[Answer, Case | None]:
+    """Move a case one step along the workflow (`case_move`, which checks who may and what a
+    step needs; steps that need a supervisor's approval are asked for on the case page).
+    `from_status` is the status the sender last read: a case moved since is refused (409)."""
+    found = case_permissions.case_for(user, case_id)
+    if found is None:
+        audit_record(
+            action=AuditEntry.Action.REFUSED,
+            actor=user,
+            object_type="case",
+            object_id=case_id,
+            detail={"page": "api_cases", "status": 404},
+        )
+        return _problem(404, case=_("No such case.")), None
+    case, _access = found
+    allowed = (
+        case_permissions.may_confirm(user, case)
+        if case.status == Case.Status.PROPOSED
+        else case_permissions.may_work_on(user, case)
+    )
+    if not allowed:
+        return _problem(
+            403,
+            to=_(
+                "Only the case's lead, its team members or the school's coordinator can move "
+                "this case (a proposed case: the coordinator)."
+            ),
+        ), None
+    try:
+        with transaction.atomic():
+            current = Case.objects.select_for_update().get(pk=case.pk)
+            if current.status != from_status:
+                return _problem(
+                    409,
+                    from_status=_(
+                        "This case is now %(status)s, not %(read)s: someone moved it since you "
+                        "read it. Read it again. Nothing was changed."
+                    )
+                    % {"status": current.status, "read": from_status},
+                ), None
+            moved = case_move(case=current, to=to, by=user, comment=comment)
+    except CaseRefused as refused:
+        return Answer(400, {"errors": refused.errors or {"to": refused.message}}), None
+    return Answer(200), moved
