@@ -421,3 +421,11 @@ def test_a_browser_session_without_its_second_factor_is_sent_to_the_code_page(pe
     response = client.get("/api/v1/children/")
     assert response.status_code == 302
     assert "/sign-in/" in response["Location"]
+
+
+def test_the_schema_is_generated_without_a_warning(db, tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "/api/v1/assessments/" in target.read_text()
