@@ -196,3 +196,14 @@ def test_malformed_and_huge_bodies_are_refused(people, api, child, food, sunrise
         listed = client.post(f"referrals/{sunrise_referral.pk}/move/", "[1, 2]", raw=True)
         huge = client.post("referrals/", draft(child, reason=ONE_MEGABYTE))
     assert (broken.status_code, listed.status_code, huge.status_code) == (400, 400, 413)
+
+
+def test_a_refused_referral_is_audited_once_with_the_id_asked(people, api, sunrise_referral):
+    from cwtt.access.models import AuditEntry
+
+    client = api("hilda")
+    client.post(f"referrals/{sunrise_referral.pk}/move/", {"from_status": "draft", "to": "sent"})
+    refusals = AuditEntry.objects.filter(action="refused", actor=people["hilda"])
+    assert list(refusals.values_list("object_type", "object_id")) == [
+        ("referral", str(sunrise_referral.pk))
+    ]

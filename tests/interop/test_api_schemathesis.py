@@ -155,3 +155,60 @@ def test_every_record_a_reader_gets_fits_the_schema(api_schema, headers, records
             case.validate_response(response, checks=checks)
             checked += 1
     assert checked == 16
+
+
+def test_every_write_that_succeeds_answers_as_the_schema_says(api_schema, headers, records):
+    """Generated bodies rarely name a real child or record; these do, and their answers (a new
+    questionnaire, a new referral, a referral sent, a case moved) are checked."""
+    child, referral, case = records["child"], records["referral"], records["case"]
+    writes = {
+        ("POST", "/api/v1/assessments/"): (
+            {},
+            {
+                "uuid": "5f1c7a52-2f0e-4a43-9d7e-0c2b9f1f3a10",
+                "child": child.pk,
+                "respondent": "social_worker",
+                "answers": {},
+                "assessed_on": "2026-11-20",
+                "status": "draft",
+            },
+            201,
+        ),
+        ("POST", "/api/v1/referrals/"): (
+            {},
+            {
+                "child": child.pk,
+                "service_type": "food_support",
+                "urgency": "high",
+                "reason": "Hungry at school",
+                "provider_name": "Soup kitchen",
+                "sector": "ngo",
+            },
+            201,
+        ),
+        ("POST", "/api/v1/referrals/{referral_id}/move/"): (
+            {"referral_id": referral.pk},
+            {"from_status": "draft", "to": "sent"},
+            200,
+        ),
+        ("POST", "/api/v1/cases/{case_id}/move/"): (
+            {"case_id": case.pk},
+            {"from_status": "review", "to": "implementation"},
+            200,
+        ),
+    }
+    done = []
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        key = (operation.method.upper(), operation.path)
+        if key not in writes:
+            continue
+        path_parameters, body, status = writes[key]
+        case = operation.Case(
+            path_parameters=path_parameters, body=body, media_type="application/json"
+        )
+        response = case.call(headers=headers)
+        assert response.status_code == status, (key, response.text)
+        case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+        done.append(key)
+    assert sorted(done) == sorted(writes)

@@ -207,12 +207,12 @@ def assessment_send(
 # --- referrals: made and moved as on the referral pages (cwtt/referrals/views.py) ------------
 
 
-def _referral_refused(user, asked: Any, status: int) -> None:
+def _child_refused(user, child_id: int, status: int) -> None:
     audit_record(
         action=AuditEntry.Action.REFUSED,
         actor=user,
-        object_type="referral" if asked else "child",
-        object_id=asked,
+        object_type="child",
+        object_id=child_id,
         detail={"page": "api_referrals", "status": status},
     )
 
@@ -233,7 +233,7 @@ def referral_make(
     draft sent twice is refused the second time (`referral_create`)."""
     access = policy.child_access(user, child)
     if access is None:
-        _referral_refused(user, "", 404)
+        _child_refused(user, child, 404)
         return _problem(404, child=_("There is no child with this id among your schools.")), None
     kind = ServiceType.objects.filter(code=service_type).first()
     if kind is None:
@@ -268,7 +268,7 @@ def referral_step(
     feedback link, shown once (returned as its token)."""
     found = Referral.objects.filter(pk=referral_id).first()
     if found is None or policy.child_access(user, found.child_id) is None:
-        _referral_refused(user, referral_id, 404)
+        # Audited as a refused record by RefusalAuditMiddleware (the address names it).
         return _problem(404, referral=_("No such referral.")), None, ""
     try:
         with transaction.atomic():
@@ -306,13 +306,7 @@ def case_step(
     `from_status` is the status the sender last read: a case moved since is refused (409)."""
     found = case_permissions.case_for(user, case_id)
     if found is None:
-        audit_record(
-            action=AuditEntry.Action.REFUSED,
-            actor=user,
-            object_type="case",
-            object_id=case_id,
-            detail={"page": "api_cases", "status": 404},
-        )
+        # Audited as a refused record by RefusalAuditMiddleware (the address names it).
         return _problem(404, case=_("No such case.")), None
     case, _access = found
     allowed = (
