@@ -521,3 +521,43 @@ CWTT_DHIS2_TIMEOUT = envint("CWTT_DHIS2_TIMEOUT", 60)
 if CWTT_DHIS2_TIMEOUT < 1:
     raise ValueError(f"CWTT_DHIS2_TIMEOUT={CWTT_DHIS2_TIMEOUT} must be at least 1 (seconds).")
 CWTT_DHIS2_MAPPING = os.environ.get("CWTT_DHIS2_MAPPING", "").strip()
+
+# The REST API under /api/v1/ (docs/api.md, decision 0044). A token from `cwtt user token
+# USERNAME` in `Authorization: Token ...`; a signed-in browser session also works for the
+# browsable pages, with Django's CSRF check on every write. Bodies are JSON only, at most
+# CWTT_API_MAX_BODY bytes.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["cwtt.interop.api.permissions.ReadsThroughPolicy"],
+    "DEFAULT_PARSER_CLASSES": ["cwtt.interop.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "cwtt.interop.api.pagination.Pages",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every refusal as {"errors": {where: message}}, like the writes' own.
+    "EXCEPTION_HANDLER": "cwtt.interop.api.errors.exception_handler",
+}
+CWTT_API_MAX_BODY = envint("CWTT_API_MAX_BODY", 1024 * 1024)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CWTT API",
+    "DESCRIPTION": (
+        "Read and write what the CWTT pages show and do, under the same access rules. "
+        "Authenticate with `Authorization: Token <key>` (a data manager makes the key with "
+        "`cwtt user token USERNAME`). See docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RiskLevelEnum": "cwtt.interop.api.serializers.LEVELS",
+        "ReferralStatusEnum": "cwtt.referrals.models.Status",
+        "CaseStatusEnum": "cwtt.cases.models.Case.Status",
+    },
+}

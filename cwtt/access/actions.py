@@ -404,3 +404,48 @@ def second_factor_reset(*, username: str, by=None) -> int:
                 actor=by,
             )
     return removed
+
+
+# --- tokens for the REST API (docs/api.md, decision 0044)
+
+
+def api_token_issue(*, username: str, by=None) -> str:
+    """A new API token for the person, replacing any they had (the old one stops working at
+    once). Returned once, to be handed over; the token carries the person's own access, never
+    more. Refused for a disabled account."""
+    from rest_framework.authtoken.models import Token
+
+    user = _user_named(username)
+    if not user.is_active:
+        raise ProvisioningError(
+            [_("%(username)s is disabled; enable the account first.") % {"username": username}]
+        )
+    with transaction.atomic():
+        replaced, _by_model = Token.objects.filter(user=user).delete()
+        token = Token.objects.create(user=user)
+        audit_record(
+            action=AuditEntry.Action.CREATE,
+            object_type="api_token",
+            object_id=user.pk,
+            detail={"replaced": bool(replaced)},
+            **_who(by),
+        )
+    return token.key
+
+
+def api_token_revoke(*, username: str, by=None) -> bool:
+    """Stop the person's API token working. Returns False when they had none."""
+    from rest_framework.authtoken.models import Token
+
+    user = _user_named(username)
+    with transaction.atomic():
+        removed, _by_model = Token.objects.filter(user=user).delete()
+        if removed:
+            audit_record(
+                action=AuditEntry.Action.DELETE,
+                object_type="api_token",
+                object_id=user.pk,
+                detail={},
+                **_who(by),
+            )
+    return bool(removed)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
 from django.utils import timezone
@@ -64,9 +64,12 @@ class IdleSignOutMiddleware:
                     return ended
         response = self.get_response(request)
         # After the view, so that the sign-in request itself starts the count; a sign-out
-        # leaves nothing to stamp.
-        if request.user.is_authenticated and (
-            not is_automatic(request) or LAST_ACTIVITY not in request.session
+        # leaves nothing to stamp. Only a sign-in held by the session: a REST API request
+        # signed with a token (decision 0044) has none, and must not start one.
+        if (
+            request.user.is_authenticated
+            and SESSION_KEY in request.session
+            and (not is_automatic(request) or LAST_ACTIVITY not in request.session)
         ):
             request.session[LAST_ACTIVITY] = now()
         if getattr(request, "htmx", False) and is_sign_in_redirect(response):

@@ -1,5 +1,6 @@
-"""`cwtt user add|list|disable|unlock|reset-code` — provision staff accounts for many schools
-at once, lift a sign-in lockout, reset a lost second factor."""
+"""`cwtt user add|list|disable|unlock|reset-code|token` — provision staff accounts for many
+schools at once, lift a sign-in lockout, reset a lost second factor, give or revoke a REST API
+token (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cwtt.access.actions import (
     ProvisioningError,
+    api_token_issue,
+    api_token_revoke,
     second_factor_reset,
     user_add,
     user_disable,
@@ -20,7 +23,8 @@ from cwtt.access.roles import Role
 
 class Command(BaseCommand):
     help = (
-        "Add, list or disable staff accounts, unlock a sign-in, reset a second factor. "
+        "Add, list or disable staff accounts, unlock a sign-in, reset a second factor, give or "
+        "revoke a REST API token. "
         "Role names are listed in docs/access.md."
     )
 
@@ -48,6 +52,13 @@ class Command(BaseCommand):
             "reset-code", help="Remove a person's authenticator app (lost phone)"
         )
         reset_code.add_argument("username")
+        token = sub.add_parser(
+            "token", help="Print a new REST API token for a person (replaces their old one)"
+        )
+        token.add_argument("username")
+        token.add_argument(
+            "--revoke", action="store_true", help="Stop the person's token working instead"
+        )
 
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"handle_{action.replace('-', '_')}")(**options)
@@ -125,3 +136,25 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"{username} had no authenticator app set up; nothing to do.")
+
+    def handle_token(self, username: str, revoke: bool, **options) -> None:
+        try:
+            if revoke:
+                removed = api_token_revoke(username=username)
+            else:
+                key = api_token_issue(username=username)
+        except ProvisioningError as error:
+            raise CommandError("\n".join(error.problems)) from None
+        if revoke:
+            self.stdout.write(
+                f"Revoked the API token of {username}."
+                if removed
+                else f"{username} had no API token; nothing to do."
+            )
+            return
+        # The key alone on standard output, so a script can take it: TOKEN=$(cwtt user token X).
+        self.stdout.write(key)
+        self.stderr.write(
+            f"New API token for {username} (any older one no longer works). Send it as "
+            f"'Authorization: Token {key[:4]}...'; it gives {username}'s own access."
+        )
