@@ -107,7 +107,9 @@ def _birth_slip(rng: random.Random, born: dt.date) -> tuple[dt.date, str]:
     return born.replace(day=min(born.day, 28) - 1 or 1), "birth day mistyped"
 
 
-def _changes(rng: random.Random, record: ChildRecord, schools: int) -> tuple[ChildRecord, list[str]]:
+def _changes(
+    rng: random.Random, record: ChildRecord, schools: int
+) -> tuple[ChildRecord, list[str]]:
     """The record as another register has it, with one to three mistakes (or none)."""
     variations: list[tuple[str, Callable[[ChildRecord], ChildRecord]]] = [
         ("first name respelt", lambda r: replace(r, first_name=_respell(rng, r.first_name))),
@@ -185,7 +187,9 @@ def near_duplicate_set(
             surname = rng.choice(names.SURNAMES)
             mother = rng.choice(names.WOMEN)
             carers = (f"{mother} {surname if rng.random() < 0.7 else rng.choice(names.SURNAMES)}",)
-            phones = (f"0{rng.choice('678')}{rng.randrange(10**8):08d}",) if rng.random() < 0.7 else ()
+            phones = (
+                (f"0{rng.choice('678')}{rng.randrange(10**8):08d}",) if rng.random() < 0.7 else ()
+            )
             school = rng.randrange(1, schools + 1)
             households.append((surname, carers, phones, school, born))
         record = ChildRecord(next_id, first, surname, born, sex, school, carers, phones)
