@@ -178,18 +178,18 @@ def compare_names(a: _Name, b: _Name) -> NameLevel:
         return NameLevel.DIFFERENT
     if a.simple == b.simple or (len(a.tokens) == len(b.tokens) == 1 and a.codes == b.codes):
         return NameLevel.SOUNDS_ALIKE
+    shorter, longer = (a, b) if len(a.tokens) <= len(b.tokens) else (b, a)
+    if len(longer.tokens) > len(shorter.tokens) and (
+        all(any(_tokens_fit(s, t) for t in longer.tokens) for s in shorter.tokens)
+        or fuzz.token_set_ratio(shorter.folded, longer.folded) >= 95
+    ):
+        return NameLevel.CONTAINED
     similarity = JaroWinkler.similarity(a.simple, b.simple)
     if similarity >= ALIKE_AT or (
         # One letter wrong, missing or swapped in a name of five letters or more, as typed.
         min(len(a.joined), len(b.joined)) >= 5 and OSA.distance(a.joined, b.joined) <= 1
     ):
         return NameLevel.ALIKE
-    shorter, longer = (a, b) if len(a.tokens) <= len(b.tokens) else (b, a)
-    if len(longer.tokens) > 1 and (
-        all(any(_tokens_fit(s, t) for t in longer.tokens) for s in shorter.tokens)
-        or fuzz.token_set_ratio(shorter.folded, longer.folded) >= 95
-    ):
-        return NameLevel.CONTAINED
     if similarity >= SOMEWHAT_AT:
         return NameLevel.SOMEWHAT
     return NameLevel.DIFFERENT
