@@ -245,6 +245,9 @@ def child_merge(
             Assessment.objects.filter(child__in=[keep, duplicate]).values_list("wave_id", flat=True)
         ) | set(RiskProfile.objects.filter(child=duplicate).values_list("wave_id", flat=True))
         moved: dict[str, Any] = {}
+        alongside = _same_kind_in_a_wave(keep, duplicate)
+        if alongside:
+            moved["waves_with_two_of_a_kind"] = alongside
         handlers: dict[str, Callable[[Child, Child], Any]] = {
             "rescore": _rescore,
             "caregivers": _caregivers,
