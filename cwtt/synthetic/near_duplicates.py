@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from cwtt.registry.duplicates import ChildRecord
@@ -215,3 +215,36 @@ def near_duplicate_set(
         next_id += 1
     rng.shuffle(records)
     return NearDuplicateSet(records, frozenset(truth), changes, frozenset(twins))
+
+
+@dataclass(frozen=True)
+class Measured:
+    threshold: float
+    proposed: int
+    right: int
+    precision: float
+    recall: float
+    twins_proposed: int
+
+
+def evaluate(generated: NearDuplicateSet, thresholds: Sequence[float]) -> list[Measured]:
+    """Precision (proposed pairs that are one child) and recall (children registered twice
+    that are proposed) of the matching at each threshold."""
+    from cwtt.registry.duplicates import find_matches
+
+    matches = find_matches(generated.records, at_least=min(thresholds))
+    rows = []
+    for threshold in sorted(thresholds):
+        found = {(m.a, m.b) for m in matches if m.probability >= threshold}
+        right = len(found & generated.truth)
+        rows.append(
+            Measured(
+                threshold=threshold,
+                proposed=len(found),
+                right=right,
+                precision=right / len(found) if found else 1.0,
+                recall=right / len(generated.truth) if generated.truth else 1.0,
+                twins_proposed=len(found & generated.twins),
+            )
+        )
+    return rows
