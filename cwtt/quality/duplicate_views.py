@@ -75,12 +75,19 @@ class DecisionForm(forms.Form):
         return data
 
 
-def _side(child, fields: frozenset[str], carers, counts) -> list[tuple[str, Any]]:
-    """One child's column, (label, value) per row: only the fields the reader may see."""
+def _side(
+    child, fields: frozenset[str], readable: frozenset[str], carers, counts
+) -> list[tuple[str, Any]]:
+    """One child's column, (label, value) per row: a row for each field the reader's role
+    reads (`readable`), its value only where `fields` allows it for this child."""
     shown: list[tuple[str, Any]] = []
 
     def add(name: str, label: str, value: Any) -> None:
-        if name in fields:
+        if name not in readable:
+            return  # the reader's role never reads it: no row at all
+        if name not in fields:
+            shown.append((label, _("not shown: no consent to share with your sector")))
+        else:
             shown.append((label, value if value not in ("", None) else "—"))
 
     add("first_name", _("First name"), child.first_name)
@@ -146,6 +153,10 @@ def duplicates_review(request: HttpRequest) -> HttpResponse:
         .order_by()
     )
     fields = visible_fields(policy.readable_classes(user))
+    # Without the caregiver's consent to share with the reader's sector, only general fields
+    # (as on the child's page: policy.child_access).
+    withheld = policy.details_withheld(user, children)
+    general = visible_fields(frozenset({"general"}))
     rows = [
         {
             "pair": pair,
@@ -154,8 +165,20 @@ def duplicates_review(request: HttpRequest) -> HttpResponse:
             "fields": [
                 (label, first, second)
                 for (label, first), (_label, second) in zip(
-                    _side(pair.child_a, fields, carers[pair.child_a_id], counts),
-                    _side(pair.child_b, fields, carers[pair.child_b_id], counts),
+                    _side(
+                        pair.child_a,
+                        general if pair.child_a_id in withheld else fields,
+                        fields,
+                        carers[pair.child_a_id],
+                        counts,
+                    ),
+                    _side(
+                        pair.child_b,
+                        general if pair.child_b_id in withheld else fields,
+                        fields,
+                        carers[pair.child_b_id],
+                        counts,
+                    ),
                     strict=True,
                 )
             ],

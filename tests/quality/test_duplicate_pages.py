@@ -228,3 +228,19 @@ def test_the_queue_costs_the_same_queries_for_few_and_many_pairs(client, people,
     _more_pairs(sunrise, hilltop, 14)  # 17 pairs: still one page
     many = _queries(client, url)
     assert few == many
+
+
+def test_without_consent_to_share_with_the_readers_sector_only_general_fields_show(
+    client, pairs
+):
+    """A data manager employed by the health department needs the caregiver's consent to share
+    with health before seeing more than names and birth dates (the second Sunrise record has
+    no consent at all)."""
+    from cwtt.access.roles import Role
+
+    from ..conftest import _person  # noqa: TID252
+
+    health = _person("hana", Role.DATA_MANAGER, sector="health")
+    page = signed_in(client, health).get(reverse(PAGE)).content.decode()
+    assert "Mokwena" in page  # general: still shown
+    assert "not shown: no consent to share with your sector" in page
