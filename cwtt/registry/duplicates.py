@@ -44,6 +44,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
 
 import jellyfish
 from rapidfuzz import fuzz
@@ -127,6 +128,10 @@ class _Name:
 
     @classmethod
     def of(cls, text: str) -> _Name:
+        return _name_of(text)
+
+    @classmethod
+    def _build(cls, text: str) -> _Name:
         folded = fold(text)
         tokens = tuple(folded.split())
         joined = "".join(tokens)
@@ -142,6 +147,13 @@ class _Name:
             codes=frozenset(c for c in codes if c),
             initials_only=bool(tokens) and all(len(t) == 1 for t in tokens),
         )
+
+
+# Names repeat (a district of 60,000 children has a few thousand different ones), so each is
+# prepared, and each pair of names compared, once.
+@lru_cache(maxsize=200_000)
+def _name_of(text: str) -> _Name:
+    return _Name._build(text)
 
 
 class NameLevel(StrEnum):
@@ -164,6 +176,16 @@ SOMEWHAT_AT = 0.85
 
 
 def compare_names(a: _Name, b: _Name) -> NameLevel:
+    return _compare_folded(a.folded, b.folded)
+
+
+@lru_cache(maxsize=500_000)
+def _compare_folded(a: str, b: str) -> NameLevel:
+    # Keyed by the folded text (hashed once per string), not by the _Name (hashed every call).
+    return _compare_names(_name_of(a), _name_of(b))
+
+
+def _compare_names(a: _Name, b: _Name) -> NameLevel:
     if not a.joined or not b.joined:
         return NameLevel.MISSING
     if a.joined == b.joined:
@@ -215,6 +237,10 @@ class BirthLevel(StrEnum):
 
 
 def compare_births(a: dt.date, b: dt.date) -> BirthLevel:
+    return _compare_births(a, b, f"{a:%Y%m%d}", f"{b:%Y%m%d}")
+
+
+def _compare_births(a: dt.date, b: dt.date, a_digits: str, b_digits: str) -> BirthLevel:
     if a == b:
         return BirthLevel.SAME
     if a.year == b.year and (a.day, a.month) == (b.month, b.day):
@@ -223,7 +249,7 @@ def compare_births(a: dt.date, b: dt.date) -> BirthLevel:
         return BirthLevel.YEAR_APART
     if abs((a - b).days) == 1:
         return BirthLevel.ONE_SLIP
-    digits = sum(x != y for x, y in zip(f"{a:%Y%m%d}", f"{b:%Y%m%d}", strict=True))
+    digits = sum(x != y for x, y in zip(a_digits, b_digits, strict=True))
     if digits == 1:
         return BirthLevel.ONE_SLIP
     return BirthLevel.DIFFERENT
@@ -291,6 +317,7 @@ LAST_NAME_WEIGHTS = {
 }
 # Two names swapped is itself a mistake: a little less than the straight reading.
 SWAPPED_PENALTY = 1.0
+BEST_SWAPPED = max(FIRST_NAME_WEIGHTS.values()) + max(LAST_NAME_WEIGHTS.values()) - SWAPPED_PENALTY
 BIRTH_WEIGHTS = {
     BirthLevel.SAME: 7.0,
     BirthLevel.DAY_MONTH_SWAPPED: 5.0,
@@ -346,6 +373,7 @@ class _Prepared:
     caregivers: tuple[str, ...]
     phones: frozenset[str]
     codes: frozenset[str] = field(default=frozenset())
+    birth_digits: str = ""  # "20190304", for counting the digits two dates differ in
 
     @classmethod
     def of(cls, record: ChildRecord) -> _Prepared:
@@ -359,6 +387,7 @@ class _Prepared:
             ),
             phones=frozenset(p for p in map(phone_key, record.caregiver_phones) if p),
             codes=first.codes | last.codes,
+            birth_digits=f"{record.date_of_birth:%Y%m%d}",
         )
 
 
@@ -375,10 +404,12 @@ def compare(a: _Prepared, b: _Prepared, *, prior: float = PRIOR) -> Match:
     `prior_weight(population)`."""
     straight = (compare_names(a.first, b.first), compare_names(a.last, b.last))
     weight_straight = FIRST_NAME_WEIGHTS[straight[0]] + LAST_NAME_WEIGHTS[straight[1]]
-    swapped = (compare_names(a.first, b.last), compare_names(a.last, b.first))
-    weight_swapped = (
-        FIRST_NAME_WEIGHTS[swapped[0]] + LAST_NAME_WEIGHTS[swapped[1]] - SWAPPED_PENALTY
-    )
+    swapped, weight_swapped = straight, weight_straight
+    if weight_straight < BEST_SWAPPED:  # otherwise the swapped reading cannot do better
+        swapped = (compare_names(a.first, b.last), compare_names(a.last, b.first))
+        weight_swapped = (
+            FIRST_NAME_WEIGHTS[swapped[0]] + LAST_NAME_WEIGHTS[swapped[1]] - SWAPPED_PENALTY
+        )
     reasons: list[str] = []
     if weight_swapped > weight_straight:
         first, last = swapped
@@ -388,7 +419,9 @@ def compare(a: _Prepared, b: _Prepared, *, prior: float = PRIOR) -> Match:
         first, last = straight
         weight = weight_straight
     reasons += [f"first_name:{first}", f"last_name:{last}"]
-    birth = compare_births(a.record.date_of_birth, b.record.date_of_birth)
+    birth = _compare_births(
+        a.record.date_of_birth, b.record.date_of_birth, a.birth_digits, b.birth_digits
+    )
     same_sex = a.record.sex == b.record.sex
     same_school = a.record.school_id == b.record.school_id
     caregiver = compare_caregivers(a, b)
