@@ -259,3 +259,16 @@ def test_two_merges_at_once_make_one_merge(child, twice, people):
     assert ChildMerge.objects.count() == 1
     assert Child.objects.filter(status=Child.Status.MERGED).count() == 1
     assert audit_changes(object_type="child_merge") == 2
+
+
+def test_the_merged_away_record_says_where_the_child_is_now(client, child, twice, people):
+    from django.urls import reverse
+
+    from ..conftest import sign_in  # noqa: TID252
+
+    child_merge(keep=child, duplicate=twice, by=people["dora"], reason="Same child.")
+    page = sign_in(client, people["cora"]).get(reverse("child", args=[twice.pk])).content.decode()
+    assert "This child was registered twice" in page
+    assert f'href="{reverse("child", args=[child.pk])}"' in page
+    kept = client.get(reverse("child", args=[child.pk])).content.decode()
+    assert "registered twice" not in kept
