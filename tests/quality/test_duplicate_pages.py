@@ -230,9 +230,7 @@ def test_the_queue_costs_the_same_queries_for_few_and_many_pairs(client, people,
     assert few == many
 
 
-def test_without_consent_to_share_with_the_readers_sector_only_general_fields_show(
-    client, pairs
-):
+def test_without_consent_to_share_with_the_readers_sector_only_general_fields_show(client, pairs):
     """A data manager employed by the health department needs the caregiver's consent to share
     with health before seeing more than names and birth dates (the second Sunrise record has
     no consent at all)."""

@@ -272,3 +272,11 @@ def test_the_merged_away_record_says_where_the_child_is_now(client, child, twice
     assert f'href="{reverse("child", args=[child.pk])}"' in page
     kept = client.get(reverse("child", args=[child.pk])).content.decode()
     assert "registered twice" not in kept
+
+
+def test_an_anonymised_record_is_not_merged(child, twice, people):
+    from cwtt.rights.models import Anonymisation
+
+    Anonymisation.objects.create(child=twice, at=timezone.now(), rule="Erasure request", by="x")
+    with unchanged(), pytest.raises(MergeRefused, match="anonymised"):
+        child_merge(keep=child, duplicate=twice, by=people["dora"], reason="Same child.")
