@@ -112,13 +112,13 @@ def _queue(matches: list[duplicates.Match], *, found_by: str, by=None) -> int:
     if not matches:
         return 0
     known: set[tuple[int, int]] = set()
-    ids = sorted({m.a for m in matches})
-    for start in range(0, len(ids), CHUNK):
+    for chunk in _chunked({m.a for m in matches}):
         known.update(
-            PossibleDuplicate.objects.filter(child_a_id__in=ids[start : start + CHUNK]).values_list(
+            PossibleDuplicate.objects.filter(child_a_id__in=chunk).values_list(
                 "child_a_id", "child_b_id"
             )
         )
+    stamp = timezone.now()
     new = [
         PossibleDuplicate(
             child_a_id=m.a,
@@ -126,14 +126,19 @@ def _queue(matches: list[duplicates.Match], *, found_by: str, by=None) -> int:
             score=m.score,
             reasons=list(m.reasons),
             found_by=found_by,
-            found_at=timezone.now(),
+            found_at=stamp,
         )
         for m in matches
         if (m.a, m.b) not in known
     ]
-    # bulk_create fills in the ids (PostgreSQL and SQLite both return them).
-    PossibleDuplicate.objects.bulk_create(new, batch_size=500)
-    for pair in new:
+    # Two imports at once may find the same pair: the second skips it rather than fail.
+    PossibleDuplicate.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+    stored = [
+        pair
+        for chunk in _chunked({p.child_a_id for p in new})
+        for pair in PossibleDuplicate.objects.filter(child_a_id__in=chunk, found_at=stamp)
+    ]
+    for pair in sorted(stored, key=lambda p: p.pk):
         audit_record(
             action=AuditEntry.Action.CREATE,
             actor=by,
@@ -143,7 +148,7 @@ def _queue(matches: list[duplicates.Match], *, found_by: str, by=None) -> int:
             child_id=pair.child_b_id,
             detail={"child_a": pair.child_a_id, "child_b": pair.child_b_id, "score": pair.score},
         )
-    return len(new)
+    return len(stored)
 
 
 def _chunked(ids: Iterable[int]) -> Iterable[list[int]]:

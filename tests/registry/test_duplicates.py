@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from cwtt.access.models import AuditEntry
 from cwtt.registry import duplicates
 from cwtt.registry.actions import duplicates_scan, possible_duplicate_dismiss
 from cwtt.registry.duplicates import (
@@ -221,6 +222,8 @@ def test_an_imported_child_like_a_registered_one_is_queued_for_review(child):
     assert pair.status == PossibleDuplicate.Status.PENDING
     assert pair.score >= REVIEW_AT and pair.found_by == "import"
     assert "last_name:sounds_alike" in pair.reasons
+    entry = AuditEntry.objects.get(object_type="possible_duplicate")
+    assert (entry.object_id, entry.actor_name) == (str(pair.pk), "import")
     # Nothing was merged: both children are there, active.
     assert Child.objects.filter(status=Child.Status.ACTIVE).count() == 2
 
