@@ -28,6 +28,8 @@ from cwtt.registry.duplicates import ChildRecord
 
 from . import names
 
+Variation = Callable[[ChildRecord], tuple[ChildRecord, str]]
+
 DUPLICATE_SHARE = 0.1
 SIBLING_SHARE = 0.25
 TWIN_SHARE = 0.02
@@ -111,29 +113,64 @@ def _changes(
     rng: random.Random, record: ChildRecord, schools: int
 ) -> tuple[ChildRecord, list[str]]:
     """The record as another register has it, with one to three mistakes (or none)."""
-    variations: list[tuple[str, Callable[[ChildRecord], ChildRecord]]] = [
-        ("first name respelt", lambda r: replace(r, first_name=_respell(rng, r.first_name))),
-        ("surname respelt", lambda r: replace(r, last_name=_respell(rng, r.last_name))),
-        ("first name mistyped", lambda r: replace(r, first_name=_typo(rng, r.first_name))),
-        ("surname mistyped", lambda r: replace(r, last_name=_typo(rng, r.last_name))),
-        ("names swapped", lambda r: replace(r, first_name=r.last_name, last_name=r.first_name)),
-        ("initial only", lambda r: replace(r, first_name=r.first_name[0])),
+
+    def only(change: Callable[[ChildRecord], ChildRecord], label: str) -> Variation:
+        return lambda r: (change(r), label)
+
+    def birth_slip(r: ChildRecord) -> tuple[ChildRecord, str]:
+        born, label = _birth_slip(rng, r.date_of_birth)
+        return replace(r, date_of_birth=born), label
+
+    def another_caregiver(r: ChildRecord) -> tuple[ChildRecord, str]:
+        woman = rng.choice(names.WOMEN)
+        carers = (f"{woman} {r.last_name}",)
+        return replace(r, caregiver_names=carers, caregiver_phones=()), "another caregiver"
+
+    def second_given_name(r: ChildRecord) -> ChildRecord:
+        return replace(
+            r,
+            first_name=f"{r.first_name} {rng.choice(names.GIRLS if r.sex == 'F' else names.BOYS)}",
+        )
+
+    variations: list[tuple[str, Variation]] = [
         (
-            "second given name",
-            lambda r: replace(
-                r,
-                first_name=f"{r.first_name} "
-                + rng.choice(names.GIRLS if r.sex == "F" else names.BOYS),
+            "respell first",
+            only(
+                lambda r: replace(r, first_name=_respell(rng, r.first_name)), "first name respelt"
             ),
         ),
         (
-            "double-barrelled surname",
-            lambda r: replace(r, last_name=f"{r.last_name}-{rng.choice(names.SURNAMES)}"),
+            "respell last",
+            only(lambda r: replace(r, last_name=_respell(rng, r.last_name)), "surname respelt"),
         ),
-        ("birth date slip", None),  # type: ignore[list-item]
-        ("sex the other way", lambda r: replace(r, sex="M" if r.sex == "F" else "F")),
-        ("another caregiver", None),  # type: ignore[list-item]
-        ("phone left out", lambda r: replace(r, caregiver_phones=())),
+        (
+            "typo first",
+            only(lambda r: replace(r, first_name=_typo(rng, r.first_name)), "first name mistyped"),
+        ),
+        (
+            "typo last",
+            only(lambda r: replace(r, last_name=_typo(rng, r.last_name)), "surname mistyped"),
+        ),
+        (
+            "swap",
+            only(
+                lambda r: replace(r, first_name=r.last_name, last_name=r.first_name),
+                "names swapped",
+            ),
+        ),
+        ("initial", only(lambda r: replace(r, first_name=r.first_name[0]), "initial only")),
+        ("second name", only(second_given_name, "second given name")),
+        (
+            "double surname",
+            only(
+                lambda r: replace(r, last_name=f"{r.last_name}-{rng.choice(names.SURNAMES)}"),
+                "double-barrelled surname",
+            ),
+        ),
+        ("birth", birth_slip),
+        ("sex", only(lambda r: replace(r, sex="M" if r.sex == "F" else "F"), "sex the other way")),
+        ("caregiver", another_caregiver),
+        ("phone", only(lambda r: replace(r, caregiver_phones=()), "phone left out")),
     ]
     # How many mistakes: most second registrations are copied from another list, not retyped.
     count = rng.choices((0, 1, 2, 3), weights=(20, 40, 30, 10))[0]
@@ -141,20 +178,11 @@ def _changes(
     # Rarer mistakes are drawn less: the sex flipped in one of five chosen. An initial is written
     # last (a misspelt initial is another letter, not a longer name).
     done: list[str] = []
-    for index in sorted(chosen, key=lambda i: variations[i][0] == "initial only"):
-        label, change = variations[index]
-        if label == "sex the other way" and rng.random() < 0.8:
+    for index in sorted(chosen, key=lambda i: variations[i][0] == "initial"):
+        kind, change = variations[index]
+        if kind == "sex" and rng.random() < 0.8:
             continue
-        if label == "birth date slip":
-            born, label = _birth_slip(rng, record.date_of_birth)
-            record = replace(record, date_of_birth=born)
-        elif label == "another caregiver":
-            woman = rng.choice(names.WOMEN)
-            record = replace(
-                record, caregiver_names=(f"{woman} {record.last_name}",), caregiver_phones=()
-            )
-        else:
-            record = change(record)
+        record, label = change(record)
         done.append(label)
     if schools > 1 and rng.random() < 0.15:
         others = [s for s in range(1, schools + 1) if s != record.school_id]
