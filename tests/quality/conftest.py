@@ -71,7 +71,9 @@ def valid_answers(version, respondent: str, **overrides: Any) -> dict[str, Any]:
     return checked.answers
 
 
-def submit(child, wave, respondent, answers=None, *, by=None, on=None, status="submitted", also=()):
+def submit(
+    child, wave, respondent, answers=None, *, by=None, on=None, status="submitted", also=()
+):
     """Save through the one write path, as a form or the API would. `also`: questionnaires of
     the same kind already sent that the sender chose to keep alongside this one."""
     return assessment_save(
