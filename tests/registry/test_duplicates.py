@@ -266,3 +266,31 @@ def test_a_scan_finds_children_registered_twice_before_matching_existed(
     assert {pair.child_a_id, pair.child_b_id} == {child.pk, twice.pk}
     assert pair.found_by == "scan"
     assert duplicates_scan() == 0  # a second scan queues nothing new
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_scan_command_prints_how_many_pairs_it_queued(child, child_factory, hilltop):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    child_factory(hilltop, first="Lwazi", last="Mokoena")
+    out = StringIO()
+    call_command("duplicates", "scan", stdout=out)
+    assert "Queued 1 pair of children for review" in out.getvalue()
+    assert "Lwazi" not in out.getvalue()  # never a name
+
+
+def test_the_evaluate_command_prints_precision_and_recall():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("duplicates", "evaluate", "--children", "600", stdout=out)
+    text = out.getvalue()
+    assert "600 children, 60 registered twice" in text
+    assert "precision" in text and "<- review queue" in text
