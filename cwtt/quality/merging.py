@@ -36,7 +36,7 @@ from django.utils import timezone
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
-from cwtt.assessments.actions import COUNTING, lock_child, risk_profile_recompute
+from cwtt.assessments.actions import COUNTING, risk_profile_recompute
 from cwtt.assessments.models import Assessment, RiskProfile, Wave
 from cwtt.cases.actions import cases_follow_child
 from cwtt.cases.models import Case
@@ -97,7 +97,8 @@ def _refuse(message: str) -> None:
 
 def _lock_pair(keep: Child, duplicate: Child) -> tuple[Child, Child]:
     """Both children, re-read under a row lock taken in id order (so two merges never wait on
-    each other in a circle)."""
+    each other in a circle). It is the lock a questionnaire's save takes (assessments
+    `lock_child`), so one sent for either child meanwhile waits for the merge."""
     locked = {
         c.pk: c
         for c in Child.objects.select_for_update()
@@ -107,12 +108,8 @@ def _lock_pair(keep: Child, duplicate: Child) -> tuple[Child, Child]:
     return locked[keep.pk], locked[duplicate.pk]
 
 
-def _check(keep: Child, duplicate: Child, by) -> None:
-    if policy.role_of(by) not in REVIEWERS:
-        _refuse(
-            "Only a data manager, or a school's coordinator for their schools, merges two "
-            "records of a child."
-        )
+def _check_reader(keep: Child, duplicate: Child, by) -> None:
+    """The person may merge these two: both at schools they work with, not one record twice."""
     if keep.pk == duplicate.pk:
         _refuse("A record cannot be merged into itself.")
     visible = set(
@@ -123,6 +120,10 @@ def _check(keep: Child, duplicate: Child, by) -> None:
             "You may merge only children at schools you work with; one of these two is at "
             "another school."
         )
+
+
+def _check_records(keep: Child, duplicate: Child) -> None:
+    """The two records may become one."""
     for child in (keep, duplicate):
         if child.status == Child.Status.MERGED:
             _refuse(f"Record {child.pk} was already merged into another record.")
@@ -226,7 +227,16 @@ def child_merge(
             + ", ".join(missing)
             + ". Nothing was changed."
         )
+    if policy.role_of(by) not in REVIEWERS:
+        _refuse(
+            "Only a data manager, or a school's coordinator for their schools, merges two "
+            "records of a child."
+        )
     with transaction.atomic():
+        # Locks in one order everywhere (the two children by id, then the pair), so two merges
+        # never wait on each other in a circle; the second sees what the first did.
+        keep, duplicate = _lock_pair(keep, duplicate)
+        _check_reader(keep, duplicate, by)
         if pair is None:  # merged without the queue: the pair waiting for these two, if any
             low, high = sorted((keep.pk, duplicate.pk))
             pair = PossibleDuplicate.objects.filter(
@@ -238,9 +248,7 @@ def child_merge(
                 _refuse("These two records are not the pair under review.")
             if pair.status != PossibleDuplicate.Status.PENDING:
                 _refuse(f"This pair was already decided ({pair.get_status_display().lower()}).")
-        keep, duplicate = _lock_pair(keep, duplicate)
-        _check(keep, duplicate, by)
-        lock_child(keep)
+        _check_records(keep, duplicate)
         waves = set(
             Assessment.objects.filter(child__in=[keep, duplicate]).values_list("wave_id", flat=True)
         ) | set(RiskProfile.objects.filter(child=duplicate).values_list("wave_id", flat=True))
