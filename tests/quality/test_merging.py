@@ -280,3 +280,14 @@ def test_an_anonymised_record_is_not_merged(child, twice, people):
     Anonymisation.objects.create(child=twice, at=timezone.now(), rule="Erasure request", by="x")
     with unchanged(), pytest.raises(MergeRefused, match="anonymised"):
         child_merge(keep=child, duplicate=twice, by=people["dora"], reason="Same child.")
+
+
+def test_a_merged_away_record_is_anonymised_by_the_retention_rule_once_idle(child, twice, people):
+    from cwtt.rights.retention import retention_due
+
+    child_merge(keep=child, duplicate=twice, by=people["dora"], reason="Same child.")
+    today = timezone.localdate()
+    assert twice not in retention_due(today, years=1)
+    later = list(retention_due(today.replace(year=today.year + 2), years=1))
+    assert twice in later
+    assert child not in later  # the kept child is still active
