@@ -291,3 +291,15 @@ def test_a_merged_away_record_is_anonymised_by_the_retention_rule_once_idle(chil
     later = list(retention_due(today.replace(year=today.year + 2), years=1))
     assert twice in later
     assert child not in later  # the kept child is still active
+
+
+def test_erasing_the_kept_child_erases_the_record_merged_into_it(child, twice, people):
+    from cwtt.rights.actions import child_erase
+
+    child_merge(keep=child, duplicate=twice, by=people["dora"], reason="Same child.")
+    removed = child_erase(child=child, reason="The caregiver asked on 20 November.")
+    assert removed["merged_records"] == 1
+    for record in (child, twice):
+        record.refresh_from_db()
+        assert record.first_name == "Removed"
+        assert hasattr(record, "anonymisation")
