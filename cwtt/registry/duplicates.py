@@ -291,8 +291,8 @@ def compare_caregivers(a: _Prepared, b: _Prepared) -> CaregiverLevel:
 # log2(m/u) per level, in bits. m: how often the level is seen for two records of one child
 # (from the kinds of mistakes registers hold: docs/duplicates.md); u: how often for two
 # different children who share a block (names repeat within a school; siblings share a
-# surname and caregivers). Checked against generated near-duplicates by
-# `cwtt duplicates evaluate`; decision 0047 gives the figures behind each.
+# surname and caregivers). The figures are judgement, checked against generated
+# near-duplicates by `cwtt duplicates evaluate` (decision 0047).
 FIRST_NAME_WEIGHTS = {
     NameLevel.SAME: 6.0,
     NameLevel.SOUNDS_ALIKE: 4.5,
@@ -301,7 +301,7 @@ FIRST_NAME_WEIGHTS = {
     NameLevel.INITIAL: 2.0,
     NameLevel.SOMEWHAT: 0.0,
     # Twins and siblings differ here only: it outweighs a shared surname, birthday, school and
-    # caregiver (5 + 7 + 1 + 3 = 16 bits against 18).
+    # caregiver (5 + 7 + 0.8 + 1 + 3 = 16.8 bits against 18).
     NameLevel.DIFFERENT: -18.0,
     NameLevel.MISSING: 0.0,
 }
