@@ -159,6 +159,7 @@ _SINGULAR = {
     "classes": "class",
     "households": "household",
     "caregivers": "caregiver",
+    "possible_duplicates": "possible duplicate",
 }
 
 
@@ -503,7 +504,9 @@ def import_children(rows: Iterable[Mapping[str, Any]], *, dry_run: bool) -> Impo
             return _finish(report)
         plan.write()
         # Children who may be registered twice wait for a person's review (docs/duplicates.md).
-        queue_possible_duplicates(children=plan.new_children, found_by="import")
+        queued = queue_possible_duplicates(children=plan.new_children, found_by="import")
+        if queued:
+            report.also_created["possible_duplicates"] = queued
     return _finish(report)
 
 

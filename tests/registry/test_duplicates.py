@@ -216,6 +216,8 @@ def class_list(**changes):
 def test_an_imported_child_like_a_registered_one_is_queued_for_review(child):
     report = import_children(class_list(first_name="Lwazi", last_name="Mokwena"), dry_run=False)
     assert report.created == 1
+    assert report.also_created["possible_duplicates"] == 1
+    assert report.summary().endswith("plus 1 household, 1 caregiver, 1 possible duplicate.")
     new = Child.objects.exclude(pk=child.pk).get()
     pair = PossibleDuplicate.objects.get()
     assert (pair.child_a_id, pair.child_b_id) == (child.pk, new.pk)
