@@ -24,6 +24,8 @@ from cwtt.access.roles import Role
 from cwtt.assessments.models import Respondent
 from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import label_text
+from cwtt.registry.actions import pairs_for
+from cwtt.registry.models import PossibleDuplicate
 
 from .checks import (
     AnswerProblem,
@@ -108,6 +110,9 @@ def _page(request: HttpRequest, school_ids: list[int], school) -> HttpResponse:
             "problems": _problem_rows(user, report, problems, named),
             "problems_hidden": len(report.problems) - len(problems),
             "duplicates": _duplicate_rows(report, named),
+            "duplicates_waiting": pairs_for(user)
+            .filter(status=PossibleDuplicate.Status.PENDING)
+            .count(),
             "volume": report.volume,
             "by_school": _by_school(report) if school is None and len(school_ids) > 1 else [],
         },

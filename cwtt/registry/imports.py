@@ -48,6 +48,7 @@ from cwtt.tabular import Grid, TableError, read_grid
 from cwtt.tabular.reading import cell_text as _cell_text
 
 from . import validation
+from .actions import queue_possible_duplicates
 from .models import Caregiver, Child, ChildCaregiver, Household, Location, School, SchoolClass
 from .signals import child_school_changed
 
@@ -158,6 +159,7 @@ _SINGULAR = {
     "classes": "class",
     "households": "household",
     "caregivers": "caregiver",
+    "possible_duplicates": "possible duplicate",
 }
 
 
@@ -501,6 +503,10 @@ def import_children(rows: Iterable[Mapping[str, Any]], *, dry_run: bool) -> Impo
         if report.errors or dry_run:
             return _finish(report)
         plan.write()
+        # Children who may be registered twice wait for a person's review (docs/duplicates.md).
+        queued = queue_possible_duplicates(children=plan.new_children, found_by="import")
+        if queued:
+            report.also_created["possible_duplicates"] = queued
     return _finish(report)
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cwtt.access.roles import Role
@@ -181,6 +182,9 @@ class Child(models.Model):
         ACTIVE = "active", _("Active")
         TRANSFERRED = "transferred", _("Transferred")
         EXITED = "exited", _("Exited")
+        # Registered twice: this record was merged into another (ChildMerge says which). Kept,
+        # never deleted, so its history stays readable (docs/duplicates.md).
+        MERGED = "merged", _("Merged into another record")
 
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
@@ -325,3 +329,65 @@ class Staff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.username} ({self.get_role_display()})"
+
+
+class PossibleDuplicate(models.Model):
+    """Two children who may be one child registered twice, found by cwtt/registry/duplicates.py
+    when a child is created or imported, waiting for a person to decide (docs/duplicates.md).
+    Nothing is merged without that decision (decision 0047)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        MERGED = "merged", _("The same child: merged")
+        NOT_DUPLICATE = "not_duplicate", _("Not the same child")
+        CLOSED = "closed", _("Closed: one of the two was merged with another record")
+
+    # The smaller id first, so a pair is stored once whichever child was found first.
+    child_a = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+")
+    child_b = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+")
+    # The probability, 0 to 1, that the two are one child.
+    score = models.FloatField()
+    # Reason codes ("birth:day_month_swapped"), never the names themselves.
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    found_at = models.DateTimeField(default=timezone.now)
+    found_by = models.CharField(max_length=20, help_text=_("import, creation or scan"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["child_a", "child_b"], name="one_pair_of_children"),
+            models.CheckConstraint(
+                condition=models.Q(child_a__lt=models.F("child_b")), name="pair_in_id_order"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-score"], name="duplicates_waiting")]
+
+    def __str__(self) -> str:
+        return f"Possible duplicate {self.child_a_id}/{self.child_b_id} ({self.score:.2f})"
+
+
+class ChildMerge(models.Model):
+    """One child's second record merged into the first: what pointed at `merged_away` now points
+    at `kept`; `merged_away` stays, with status "merged", so the history is never lost."""
+
+    kept = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="merges_kept")
+    merged_away = models.OneToOneField(Child, on_delete=models.PROTECT, related_name="merged_into")
+    pair = models.ForeignKey(
+        PossibleDuplicate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    # What moved, by model: {"assessments.assessment": 3, ...}, and the rows left behind.
+    moved = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Child {self.merged_away_id} merged into {self.kept_id}"

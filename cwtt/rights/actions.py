@@ -389,6 +389,12 @@ def child_anonymise(*, child: Child, rule: str, actor=None, actor_name: str = ""
                 household.save(update_fields=["address", "latitude", "longitude"])
                 removed["household_address"] = 1
 
+        # Records merged into this one hold the same child's names (docs/duplicates.md): they
+        # go too. Read before the merge rows (which hold a free-text reason) are removed.
+        merged_away = list(
+            Child.objects.filter(merged_into__kept=target, anonymisation__isnull=True)
+        )
+
         _anonymise_related(target, removed, depth=0)
 
         target.first_name = REMOVED_FIRST_NAME
@@ -423,6 +429,9 @@ def child_anonymise(*, child: Child, rule: str, actor=None, actor_name: str = ""
             child_id=target.pk,
             detail={"rule": rule, "removed": removed},
         )
+        for record in merged_away:
+            child_anonymise(child=record, rule=rule, actor=actor, actor_name=actor_name)
+            removed["merged_records"] = removed.get("merged_records", 0) + 1
     return removed
 
 

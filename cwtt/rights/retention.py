@@ -20,7 +20,9 @@ from cwtt.registry.models import Child
 
 from .actions import child_anonymise
 
-LEFT = (Child.Status.EXITED, Child.Status.TRANSFERRED)
+# A record merged into another (registered twice) has left too: everything about the child is
+# on the record kept, so the second copy of the names goes once it has been idle as long.
+LEFT = (Child.Status.EXITED, Child.Status.TRANSFERRED, Child.Status.MERGED)
 
 
 def retention_years() -> int:

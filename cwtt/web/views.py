@@ -31,7 +31,7 @@ from cwtt.dashboards.figures import casework, domain_counts, latest_wave
 from cwtt.dashboards.views import area_response
 from cwtt.instruments.actions import rule_sensitivities_for, validator_for
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
-from cwtt.registry.models import SchoolClass
+from cwtt.registry.models import Child, ChildMerge, SchoolClass
 from cwtt.rights.views import may_correct, may_export
 
 from .capture_form import question_groups
@@ -246,6 +246,10 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
             else None,
             "age_years": (timezone.localdate() - found.date_of_birth).days // 365,
             "warnings": found.warnings(),
+            # A record merged away (registered twice): where the child's record is now.
+            "merged_into": ChildMerge.objects.filter(merged_away=found).first()
+            if found.status == Child.Status.MERGED
+            else None,
             "caregiver_links": links,
             "profiles": list(reversed(views)),
             "chart": risk_chart(profiles) if profiles else None,

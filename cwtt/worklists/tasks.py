@@ -39,6 +39,7 @@ SOURCES: tuple[str, ...] = (
     "cwtt.cases.worklist.case_tasks",
     "cwtt.referrals.worklist.referral_tasks",
     "cwtt.assessments.worklist.correction_tasks",
+    "cwtt.quality.worklist.duplicate_tasks",
 )
 
 
