@@ -347,3 +347,18 @@ def test_categories_follow_whos_cut_offs_in_plain_words():
     )
     assert bmi_for_age({"baz": 5.5, "flag_baz": True}, 90).level == "moderate"
     assert (signed(0.0), signed(1.5), signed(-0.25)) == ("0.00", "+1.50", f"{MINUS}0.25")
+
+
+def test_corrected_answers_show_corrected_z_scores_since_nothing_is_stored(
+    client, people, stunted_boy
+):
+    # What an approved correction does to the answers (tests/assessments cover the review).
+    nurse_assessment = Assessment.objects.get(child=stunted_boy, respondent="nurse")
+    normal_height = round(who_value("hfawho2007", 1, BOY_MONTHS, 0.0), 1)
+    Assessment.objects.filter(pk=nurse_assessment.pk).update(
+        answers={**nurse_assessment.answers, "ns_height": normal_height}
+    )
+    signed_in(client, people["nandi"])
+    row = cells(growth_section(page_of(client, people["nandi"], stunted_boy)))
+    assert row[2] == f"{normal_height} cm"
+    assert row[4].endswith("normal") and "stunted" not in row[4]
