@@ -160,7 +160,7 @@ def test_every_wave_has_its_own_row_oldest_first(client, people, stunted_boy, wa
     measured(stunted_boy, earlier, 118.0, 21.0, on=dt.date(2025, 3, 3))
     signed_in(client, people["nandi"])
     section = growth_section(page_of(client, people["nandi"], stunted_boy))
-    rows = re.findall(r'<th scope="row">([^<]+)<span class="muted">\(([^)]+)\)', section)
+    rows = re.findall(r'<th scope="row">([^<]+)<span class="muted">· ([^<]+)</span>', section)
     assert [wave for _, wave in rows][:2] == ["Wave 2025", "Wave 1"]
 
 

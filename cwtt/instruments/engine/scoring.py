@@ -291,7 +291,9 @@ class Scorer:
             try:
                 result = self._compute(measure.kind, inputs)
             except ValueError as error:  # MeasureInputError is a ValueError
-                outcomes.append(MeasureOutcome(measure.name, measure.kind, inputs, None, str(error)))
+                outcomes.append(
+                    MeasureOutcome(measure.name, measure.kind, inputs, None, str(error))
+                )
             else:
                 outcomes.append(MeasureOutcome(measure.name, measure.kind, inputs, result))
         return outcomes
