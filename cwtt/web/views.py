@@ -35,6 +35,7 @@ from cwtt.registry.models import Child, ChildMerge, SchoolClass
 from cwtt.rights.views import may_correct, may_export
 
 from .capture_form import question_groups
+from .growth import child_growth
 from .presenters import profile_view, risk_chart
 from .timeline import child_timeline
 
@@ -257,6 +258,10 @@ def child(request: HttpRequest, child_id: int) -> HttpResponse:
             "referrals": referrals,
             "timeline": timeline,
             "timeline_total": timeline_total,
+            # Growth is as sensitive as the measurements behind it (health): cwtt/web/growth.py.
+            "growth": child_growth(found, assessments, access.classes)
+            if "risk_levels" in access.fields
+            else None,
             "consent": consent_in_force(found),
             "may_export": access.via == "assignment" and may_export(request.user),
             "may_correct": access.via == "assignment" and may_correct(request.user),

@@ -234,19 +234,35 @@ def rule_sensitivities(definition: InstrumentDefinition) -> dict[str, frozenset[
     from .measure_catalogue import output_names
 
     question_class = {q.name: q.sensitivity for q in definition.answerable()}
-    measure_class: dict[str, set[str]] = {}
+    measure_class: dict[str, frozenset[str]] = {}
     for spec in definition.measures:
-        classes: set[str] = set()
-        for text in spec.inputs.values():
-            classes |= {question_class[n] for n in references(parse(text)) if n in question_class}
+        read = measure_sensitivity(definition, spec, question_class)
         for name in output_names(spec.name, spec.kind):
-            measure_class[name] = classes
+            measure_class[name] = read
     found: dict[str, frozenset[str]] = {}
     for rule in definition.rules:
         classes = set()
         for name in references(parse(rule.when)):
             if name in question_class:
                 classes.add(question_class[name])
-            classes |= measure_class.get(name, set())
+            classes |= measure_class.get(name, frozenset())
         found[rule.code] = frozenset(classes or {"general"})
     return found
+
+
+def measure_sensitivity(
+    definition: InstrumentDefinition,
+    spec: MeasureSpec,
+    question_class: dict[str, str] | None = None,
+) -> frozenset[str]:
+    """The sensitivity classes of the answers a measure reads: its results (a z-score, a
+    score) tell what was answered, so they are as sensitive as the answers. The registry facts
+    it may read (`${child_sex}`) are not answers and add nothing."""
+    from .expressions import parse, references
+
+    if question_class is None:
+        question_class = {q.name: q.sensitivity for q in definition.answerable()}
+    classes: set[str] = set()
+    for text in spec.inputs.values():
+        classes |= {question_class[n] for n in references(parse(text)) if n in question_class}
+    return frozenset(classes)

@@ -133,6 +133,28 @@ def _measure_input(parameter: str, text: str) -> tuple[str, str | None, Compiled
     return parameter, node.name if isinstance(node, Ref) else None, compile_node(node)
 
 
+def _inputs_of(measure: _MeasurePlan, values: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A measure's inputs from the answers and facts, or None when one is unanswered."""
+    inputs = {
+        param: fn(values) if name is None else values.get(name)
+        for param, name, fn in measure.inputs
+    }
+    if any(v is None or v == "" for v in inputs.values()):
+        return None
+    return inputs
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureOutcome:
+    """One standard measure worked out from one assessment (`Scorer.measures_of`)."""
+
+    name: str  # the measure's name in the instrument
+    kind: str  # growth, hfias, phq9, psc17
+    inputs: Mapping[str, Any]  # parameter → value, as the measure received them
+    result: Mapping[str, Any] | None  # the measure's output keys; None when it could not be
+    problem: str = ""  # why it could not be worked out (an implausible value, an age too old)
+
+
 def _default_compute(kind: str, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
     from cwtt.instruments.measures.registry import compute
 
@@ -205,11 +227,8 @@ class Scorer:
         measures: dict[str, Any] = {}
         problems: list[str] = []
         for measure in plan.measures:
-            inputs = {
-                param: fn(values) if name is None else values.get(name)
-                for param, name, fn in measure.inputs
-            }
-            if any(v is None or v == "" for v in inputs.values()):
+            inputs = _inputs_of(measure, values)
+            if inputs is None:
                 continue  # an unanswered input: the measure has no value
             try:
                 result = self._compute(measure.kind, inputs)
@@ -245,6 +264,39 @@ class Scorer:
                     break
         covered = frozenset(covered_now)
         return AssessmentScore(informant, respondent, findings, covered, measures, problems)
+
+    def measures_of(
+        self,
+        respondent: str,
+        answers: Mapping[str, Any],
+        context: Mapping[str, Any] | None = None,
+        kind: str | None = None,
+    ) -> list[MeasureOutcome]:
+        """The standard measures one assessment's answers feed, worked out as `score` works
+        them out for the rules, but with their inputs and the measure's own output keys (`haz`,
+        `baz`), for a page that shows the numbers. Only measures of `kind`, when given; a
+        measure with an unanswered input is left out, as it is in scoring."""
+        plan = self._plans.get(respondent)
+        if plan is None:
+            return []
+        values: dict[str, Any] = dict(context) if context else {}
+        values.update(answers)
+        outcomes = []
+        for measure in plan.measures:
+            if kind is not None and measure.kind != kind:
+                continue
+            inputs = _inputs_of(measure, values)
+            if inputs is None:
+                continue
+            try:
+                result = self._compute(measure.kind, inputs)
+            except ValueError as error:  # MeasureInputError is a ValueError
+                outcomes.append(
+                    MeasureOutcome(measure.name, measure.kind, inputs, None, str(error))
+                )
+            else:
+                outcomes.append(MeasureOutcome(measure.name, measure.kind, inputs, result))
+        return outcomes
 
     def combine(self, scores: Iterable[AssessmentScore]) -> ProfileResult:
         """Combine informants' scores into one profile (highest level wins; see module doc)."""

@@ -168,6 +168,44 @@ def _lms_by_month(name: str, sex_index: int, age_months: float) -> Lms:
     )
 
 
+# Each indicator's WHO table: under 60 months (2006 standards, by day), then 5-19 years (2007).
+_TABLES: dict[str, tuple[str, str]] = {
+    "height": ("lenanthro", "hfawho2007"),
+    "weight": ("weianthro", "wfawho2007"),
+    "bmi": ("bmianthro", "bfawho2007"),
+}
+INDICATORS: tuple[str, ...] = tuple(_TABLES)
+
+
+def _lms(indicator: str, sex_index: int, age_months: float) -> Lms | None:
+    """WHO's L, M, S for an indicator at an exact age; None for weight-for-age after 120 months,
+    where the 2007 reference has none."""
+    under_five, from_five = _TABLES[indicator]
+    if age_months < WHO_2007_FROM_MONTHS:
+        days = int(age_months * DAYS_PER_MONTH + 0.5)  # rounded half up, as WHO anthro does
+        return _table(under_five)[sex_index][days]
+    if indicator == "weight" and age_months > WEIGHT_FOR_AGE_2007_UNTIL_MONTHS:
+        return None
+    return _lms_by_month(from_five, sex_index, age_months)
+
+
+def overweight_cutoffs(age_months: float) -> tuple[float, float]:
+    """The BMI-for-age z-scores above which a child is overweight, and obese: +2 and +3 under
+    60 months (WHO 2006), +1 and +2 from 60 months (WHO 2007)."""
+    return (2.0, 3.0) if age_months < WHO_2007_FROM_MONTHS else (1.0, 2.0)
+
+
+def reference_value(indicator: str, sex: str, age_months: float, z: float) -> float | None:
+    """The height (cm), weight (kg) or BMI that is `z` standard deviations from WHO's median
+    for a child of this sex and exact age: a point on WHO's z-score curves, as its published
+    SD tables give it. None where WHO defines none (weight-for-age after 120 months).
+    `indicator` is "height", "weight" or "bmi"."""
+    if indicator not in _TABLES:
+        raise ValueError(f"{indicator!r} is not one of {', '.join(INDICATORS)}")
+    lms = _lms(indicator, _sex_index(sex), _age(age_months))
+    return None if lms is None else _sd(lms, z)
+
+
 def _below(z: float | None, flagged: bool | None, cutoff: float) -> bool | None:
     return None if z is None or flagged else z < cutoff
 
@@ -231,23 +269,14 @@ def _growth(sex: object, age_months: object, height_cm: object, weight_kg: objec
 
     bmi = None if height is None or weight is None else weight / (height / 100.0) ** 2
     haz = waz = baz = None
-    if age < WHO_2007_FROM_MONTHS:
-        days = int(age * DAYS_PER_MONTH + 0.5)  # rounded half up, as WHO anthro does
-        if height is not None:
-            haz = _z(height, _table("lenanthro")[sex_index][days])
-        if weight is not None:
-            waz = _z_restricted(weight, _table("weianthro")[sex_index][days])
-        if bmi is not None:
-            baz = _z_restricted(bmi, _table("bmianthro")[sex_index][days])
-        overweight_above, obese_above = 2.0, 3.0
-    else:
-        if height is not None:
-            haz = _z(height, _lms_by_month("hfawho2007", sex_index, age))
-        if weight is not None and age <= WEIGHT_FOR_AGE_2007_UNTIL_MONTHS:
-            waz = _z_restricted(weight, _lms_by_month("wfawho2007", sex_index, age))
-        if bmi is not None:
-            baz = _z_restricted(bmi, _lms_by_month("bfawho2007", sex_index, age))
-        overweight_above, obese_above = 1.0, 2.0
+    height_lms, weight_lms, bmi_lms = (_lms(i, sex_index, age) for i in INDICATORS)
+    if height is not None and height_lms is not None:
+        haz = _z(height, height_lms)
+    if weight is not None and weight_lms is not None:
+        waz = _z_restricted(weight, weight_lms)
+    if bmi is not None and bmi_lms is not None:
+        baz = _z_restricted(bmi, bmi_lms)
+    overweight_above, obese_above = overweight_cutoffs(age)
 
     haz, waz, baz = _round(haz), _round(waz), _round(baz)
     flag_haz = None if haz is None else (haz < -6.0 or haz > 6.0)
