@@ -49,56 +49,40 @@ UPDATE_BATCH_SIZE = 100
 # The column a rejects file adds; an import reads past it, so the fixed file goes back as it is.
 ERROR_COLUMN = "error"
 
-# Columns KoboToolbox and ODK Central add to every export (after normalise_header), skipped
-# without a warning. An import that reads one (the assessments read the instance id and the
-# submission date) lists it among its own columns.
-SUBMISSION_COLUMNS = frozenset(
+# Columns KoboToolbox and ODK Central add to every export, skipped without a warning unless an
+# import reads them (the assessments read the instance id and the submission date).
+# KoboToolbox starts its own with "_" (_id, _uuid, _submission_time, _validation_status, _notes,
+# _status, _submitted_by, __version__, _tags, _index) and adds formhub/uuid and meta/instanceID.
+ODK_CENTRAL_COLUMNS = frozenset(
     {
-        # KoboToolbox: _id, _uuid, _submission_time, _validation_status, _notes, _status,
-        # _submitted_by, __version__, _tags, _index, formhub/uuid, meta/instanceID, ...
-        "id",
-        "uuid",
-        "submission_time",
-        "validation_status",
-        "notes",
-        "status",
-        "submitted_by",
-        "version",
-        "tags",
-        "index",
-        "parent_table_name",
-        "parent_index",
-        "formhub_uuid",
-        "meta_instance_id",
-        "meta_instance_name",
-        "meta_deprecated_id",
-        "meta_root_uuid",
-        "instance_id",
-        # Metadata questions forms often carry.
-        "start",
-        "end",
-        "today",
-        "deviceid",
-        "username",
-        "simserial",
-        "subscriberid",
-        "phonenumber",
-        "audit",
-        # ODK Central: SubmissionDate, meta-instanceID, KEY, SubmitterID, SubmitterName,
-        # AttachmentsPresent, AttachmentsExpected, Status, ReviewState, DeviceID, Edits,
-        # FormVersion.
-        "submission_date",
-        "key",
-        "submitter_id",
-        "submitter_name",
-        "attachments_present",
-        "attachments_expected",
-        "review_state",
-        "device_id",
-        "edits",
-        "form_version",
+        "SubmissionDate",
+        "KEY",
+        "SubmitterID",
+        "SubmitterName",
+        "AttachmentsPresent",
+        "AttachmentsExpected",
+        "Status",
+        "ReviewState",
+        "DeviceID",
+        "Edits",
+        "FormVersion",
     }
 )
+# Metadata questions XLSForms often carry (type start, end, today, deviceid, ...).
+METADATA_QUESTIONS = frozenset(
+    {"start", "end", "today", "deviceid", "username", "simserial", "subscriberid", "phonenumber"}
+)
+
+
+def is_submission_column(raw: str) -> bool:
+    """Whether a column (as the file names it) is one an export tool adds to every form."""
+    raw = raw.strip()
+    return (
+        raw.startswith("_")
+        or raw in ODK_CENTRAL_COLUMNS
+        or raw.lower().startswith(("meta/", "meta-", "formhub/", "formhub-"))
+        or normalise_header(raw) in METADATA_QUESTIONS
+    )
 
 
 # --- Reports ------------------------------------------------------------------------------
@@ -385,9 +369,10 @@ def _numbered_rows(
     missing = [column for column in required if column not in header]
     if missing:
         raise MissingColumnsError(missing, required)
-    skipped = {*required, *optional, *also_read, *SUBMISSION_COLUMNS, ERROR_COLUMN}
+    skipped = {*required, *optional, *also_read, ERROR_COLUMN}
+    exported = {own[key] for key in keys if is_submission_column(raw_columns.get(key, key))}
     for column in header:
-        if column not in skipped:
+        if column not in skipped and column not in exported:
             report.warnings.append(
                 RowError(1, column, f"CWTT does not read a column named {column}; it was ignored.")
             )
