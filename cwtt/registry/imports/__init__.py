@@ -11,11 +11,11 @@ from .children import CHILD_COLUMNS, CHILD_OPTIONAL_COLUMNS, children_create, im
 from .classes import CLASS_COLUMNS, import_classes
 from .common import (
     ERROR_COLUMN,
+    ImportReport,
     MissingColumnsError,
     NoRowsError,
     Progress,
     RowError,
-    ImportReport,
     Table,
     _finish,
     _fold,

@@ -128,9 +128,11 @@ class _CaregiversPlan(_ChildrenPlan):
             first_row[key] = row.number
             parsed.append((_CaregiverRow(row, first, last, relation, phone, address), child_id))
         child_ids = sorted({child_id for _, child_id in parsed})
-        school_ids = sorted(
-            set(Child.objects.filter(pk__in=child_ids).values_list("school_id", flat=True))
-        ) if child_ids else []
+        school_ids = (
+            sorted(set(Child.objects.filter(pk__in=child_ids).values_list("school_id", flat=True)))
+            if child_ids
+            else []
+        )
         self._load_families(school_ids, child_ids)
         links_before = len(self.new_links)
         for caregiver_row, child_id in parsed:

@@ -115,7 +115,9 @@ def import_children(
 
 
 def _plan_children(rows: list[_Row]) -> _ChildrenPlan:
-    schools = School.objects.in_bulk({row.get("school_emis") for row in rows}, field_name="emis_number")
+    schools = School.objects.in_bulk(
+        {row.get("school_emis") for row in rows}, field_name="emis_number"
+    )
     return _ChildrenPlan([child for row in rows if (child := _parse_child(row, schools))])
 
 
@@ -154,7 +156,9 @@ class _ChildRow:
         )
 
 
-def school_of(row: _Row, schools: Mapping[str, School], column: str = "school_emis") -> School | None:
+def school_of(
+    row: _Row, schools: Mapping[str, School], column: str = "school_emis"
+) -> School | None:
     """The school a row names by EMIS number (`schools` holds those found), or None after an
     error saying what is wrong with the cell."""
     emis = row.get(column)

@@ -162,7 +162,9 @@ class ImportReport:
         if not stopped:
             parts.append(f"{self.created} {'would be created' if self.dry_run else 'created'}")
             parts.append(f"{self.updated} updated")
-            extras = [_count(n, _SINGULAR.get(noun, noun)) for noun, n in self.also_created.items() if n]
+            extras = [
+                _count(n, _SINGULAR.get(noun, noun)) for noun, n in self.also_created.items() if n
+            ]
             if extras:
                 parts[-1] += ", plus " + ", ".join(extras)
             if self.unchanged:
@@ -351,7 +353,9 @@ def _numbered_rows(
     raw_columns = getattr(rows, "raw_columns", None) or {}
     columns = getattr(rows, "columns", None)  # a Table knows its header even with no rows
     keys = list(dict.fromkeys([*(columns or ()), *(key for row in given for key in row if key)]))
-    names = layout_names([raw_columns.get(key, key) for key in keys], [*required, *optional, *also_read])
+    names = layout_names(
+        [raw_columns.get(key, key) for key in keys], [*required, *optional, *also_read]
+    )
     own = {key: names[raw_columns.get(key, key)] for key in keys}
     first_with: dict[str, str] = {}
     for key in keys:
@@ -362,8 +366,7 @@ def _numbered_rows(
                 f"both stand for {own[key]}; rename or remove one."
             )
     rows = [
-        {own[key]: _cell_text(value).strip() for key, value in row.items() if key}
-        for row in given
+        {own[key]: _cell_text(value).strip() for key, value in row.items() if key} for row in given
     ]
     header = list(dict.fromkeys(own[key] for key in keys))
     missing = [column for column in required if column not in header]
@@ -456,7 +459,9 @@ def run_planned(
     return _finish(report)
 
 
-def write_rejects(path: str | Path, table: Sequence[Mapping[str, str]], report: ImportReport) -> int:
+def write_rejects(
+    path: str | Path, table: Sequence[Mapping[str, str]], report: ImportReport
+) -> int:
     """Write the rows `report` set aside to `path` (.csv or .xlsx), each with its own cells in
     the file's own columns and an `error` column saying what to fix; returns how many.
 

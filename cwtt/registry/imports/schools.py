@@ -207,5 +207,3 @@ class _LocationPlanner:
             code = f"{stem}-{number}"
         self.codes.add(code.lower())
         return code
-
-

@@ -24,10 +24,10 @@ from django.contrib.auth import get_user_model
 
 from cwtt.access.actions import ProvisioningError, staff_schools_add, user_add
 from cwtt.access.roles import Role
+from cwtt.tabular import TableError
 
 from ..models import Staff
 from .common import ImportReport, Progress, _numbered_rows, _Row, run_row_by_row
-from cwtt.tabular import TableError
 
 STAFF_COLUMNS = ("username", "first_name", "last_name", "role")
 STAFF_OPTIONAL_COLUMNS = ("schools", "location", "organisation", "phone", "supervisor")
@@ -74,9 +74,11 @@ def import_staff(
         role = row.get("role").strip().lower().replace(" ", "_")
         schools = [emis for emis in re.split(r"[;,\s]+", row.get("schools")) if emis]
         existing = Staff.objects.filter(user__username=username).select_related("user").first()
-        if username and existing is None and get_user_model().objects.filter(
-            username=username
-        ).exists():
+        if (
+            username
+            and existing is None
+            and get_user_model().objects.filter(username=username).exists()
+        ):
             row.error("username", f"username {username} is an account with no staff record.")
             return None
         if existing is not None:
