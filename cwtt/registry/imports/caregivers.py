@@ -140,7 +140,10 @@ class _CaregiversPlan(_ChildrenPlan):
             before = _child_state(child)
             writes = self._family_writes()
             made = len(self.new_links)
+            household = child.household
             self._plan_family(caregiver_row, child)
+            if household is not None:
+                child.household = household  # one child, several caregivers: the home stays
             after = _child_state(child)
             changed = tuple(name for name in CHILD_UPDATE_FIELDS if before[name] != after[name])
             if changed:
@@ -156,6 +159,14 @@ class _CaregiversPlan(_ChildrenPlan):
             "households": len(self.new_households),
             "caregivers": len(self.new_caregivers),
         }
+
+    def _household_for_new_caregiver(self, row, child: Child):
+        """A new caregiver lives with the child unless the row gives another address."""
+        if child.household is not None and (
+            not row.address or _fold(row.address) == _fold(child.household.address)
+        ):
+            return child.household
+        return self._new_household(row.address)
 
 
 def _children_named(rows: list[_Row]) -> dict[int, int]:

@@ -621,7 +621,7 @@ class _ChildrenPlan:
             caregiver = self.at_address.get(row.caregiver_key)
         if caregiver is None:
             caregiver = Caregiver(
-                household=self._new_household(row.address),
+                household=self._household_for_new_caregiver(row, child),
                 first_name=row.caregiver_first_name,
                 last_name=row.caregiver_last_name,
                 phone=row.caregiver_phone,
@@ -651,6 +651,9 @@ class _ChildrenPlan:
             link.relation = row.caregiver_relation
             if link.pk:
                 self.changed_links[link.pk] = link
+
+    def _household_for_new_caregiver(self, row: _ChildRow, child: Child) -> Household:
+        return self._new_household(row.address)
 
     def _new_household(self, address: str) -> Household:
         household = Household(address=address)

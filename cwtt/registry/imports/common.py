@@ -373,7 +373,14 @@ def _numbered_rows(
     if missing:
         raise MissingColumnsError(missing, required)
     skipped = {*required, *optional, *also_read, ERROR_COLUMN}
-    exported = {own[key] for key in keys if is_submission_column(raw_columns.get(key, key))}
+    known = {*required, *optional, *also_read}
+    exported = {
+        own[key]
+        for key in keys
+        if is_submission_column(raw := raw_columns.get(key, key))
+        # KoboToolbox adds a 0/1 column per choice of a multiple choice: question/choice.
+        or ("/" in raw and layout_names([parent := raw.rsplit("/", 1)[0]], known)[parent] in known)
+    }
     for column in header:
         if column not in skipped and column not in exported:
             report.warnings.append(
