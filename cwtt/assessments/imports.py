@@ -123,7 +123,12 @@ def import_assessments(
             return None
         first_row[record_id] = row.number
         answers = {name: row.get(name) for name in questions if row.get(name)}
-        before = Assessment.objects.filter(uuid=record_id).values("answers", "status").first()
+        stored = Assessment.objects.filter(uuid=record_id).first()
+        if _same_as_stored(stored, child, row_wave, respondent, assessed_on, answers):
+            return (
+                "unchanged"  # not even saved again, so the record and its profile stay as they are
+            )
+        before = {"answers": stored.answers, "status": stored.status} if stored else None
         try:
             outcome = assessment_save(
                 child=child,
@@ -160,6 +165,30 @@ def import_assessments(
         return "unchanged" if before == after else "updated"
 
     return run_row_by_row(report, numbered, handle, progress=progress)
+
+
+def _same_as_stored(
+    stored: Assessment | None,
+    child: Child,
+    wave: Wave,
+    respondent: str,
+    assessed_on: dt.date,
+    answers: Mapping[str, str],
+) -> bool:
+    """Whether saving the row would leave the stored record exactly as it is."""
+    if stored is None or not stored.counts:
+        return False
+    if (stored.child_id, stored.wave_id, stored.respondent, stored.assessed_on) != (
+        child.pk,
+        wave.pk,
+        respondent,
+        assessed_on,
+    ):
+        return False
+    checked = validator_for(stored.instrument_version_id).validate(
+        respondent, answers, today=assessed_on
+    )
+    return checked.ok and checked.answers == stored.answers
 
 
 def _raw_column_names(rows: Iterable[Mapping[str, Any]]) -> list[str]:
