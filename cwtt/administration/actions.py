@@ -145,7 +145,8 @@ def import_upload_run(
             pending.data = b""
             pending.save(update_fields=["rejects", "data"])
             return report, pending
-        pending.delete()
+        if report.written:
+            pending.delete()  # used; a stopped all-or-nothing run keeps it for the other choice
     return report, None
 
 

@@ -460,10 +460,10 @@ def _import_checked(request: HttpRequest) -> HttpResponse:
     except TableError as error:
         messages.error(request, _("CWTT cannot read this file: %(why)s") % {"why": error})
         return render(request, "administration/imports.html", context, status=400)
-    kept = request.session.get(CHECKED_IMPORTS, {})
-    kept.pop(pending_id, None)
-    request.session[CHECKED_IMPORTS] = kept
     if report.written:
+        kept = request.session.get(CHECKED_IMPORTS, {})
+        kept.pop(pending_id, None)
+        request.session[CHECKED_IMPORTS] = kept
         messages.success(request, report.summary())
     context.update(report=report, rejects=with_rejects)
     return render(request, "administration/imports.html", context)
