@@ -25,7 +25,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from cwtt.access.audit import audit_record
+from cwtt.access.audit import audit_record_each
 from cwtt.access.models import AuditEntry
 
 from .. import validation
@@ -707,18 +707,21 @@ class _ChildrenPlan:
                     from_school_id=getattr(before["school"], "pk", before["school"]),
                     to_school_id=child.school_id,
                 )
-            audit_record(
-                action=AuditEntry.Action.CHANGE,
-                actor_name="import",
-                object_type="child",
-                object_id=child.pk,
-                child_id=child.pk,
-                detail={
+        audit_record_each(
+            {
+                "action": AuditEntry.Action.CHANGE,
+                "actor_name": "import",
+                "object_type": "child",
+                "object_id": child.pk,
+                "child_id": child.pk,
+                "detail": {
                     "source": "import",
                     "before": {name: getattr(value, "pk", value) for name, value in before.items()},
                     "after": _plain(child, fields),
                 },
-            )
+            }
+            for child, fields, before in self.child_changes
+        )
 
 
 def _plain(child: Child, names: Iterable[str]) -> dict[str, object]:
@@ -731,12 +734,14 @@ def children_create(children: Sequence[Child]) -> None:
     The one place an import creates children, so that a check made on every new child (such
     as looking for likely duplicates, issue #12) is one call added here."""
     Child.objects.bulk_create(children, batch_size=BATCH_SIZE)
-    for child in children:
-        audit_record(
-            action=AuditEntry.Action.CREATE,
-            actor_name="import",
-            object_type="child",
-            object_id=child.pk,
-            child_id=child.pk,
-            detail={"source": "import", "after": _plain(child, CHILD_UPDATE_FIELDS)},
-        )
+    audit_record_each(
+        {
+            "action": AuditEntry.Action.CREATE,
+            "actor_name": "import",
+            "object_type": "child",
+            "object_id": child.pk,
+            "child_id": child.pk,
+            "detail": {"source": "import", "after": _plain(child, CHILD_UPDATE_FIELDS)},
+        }
+        for child in children
+    )
