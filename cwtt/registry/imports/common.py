@@ -439,8 +439,8 @@ def run_planned(
 ) -> ImportReport:
     """Plan every row, then write the plan in one transaction unless this is a dry run or
     (all-or-nothing) any row has an error. With `report.keep_good` the rows with an error are
-    set aside and the others planned again on their own: a row that clashed only with a
-    rejected one (the same child twice) is then imported."""
+    set aside and the others planned again on their own, until a plan has no error (a plan
+    without some rows can differ: a class first planned by a rejected row)."""
     with transaction.atomic():
         plan: Plan | None = plan_rows(rows)
         if report.errors and report.keep_good:
