@@ -5,6 +5,7 @@ broken rows each kind refuses (missing columns, bad dates, an unknown school, ro
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -324,3 +325,37 @@ def test_a_file_missing_a_required_column_is_refused_before_reading_rows(sunrise
         from cwtt.registry.imports import import_staff
 
         import_staff([{"username": "a", "role": "teacher"}], dry_run=True)
+
+
+# --- The command's progress bar ------------------------------------------------------------
+
+
+def test_the_progress_bar_moves_row_by_row_and_ends_on_its_own_line(sunrise):
+    import importlib
+
+    from cwtt.interop.imports import KINDS
+
+    bar_class = importlib.import_module("cwtt.interop.management.commands.import").ProgressBar
+    out = io.StringIO()
+    bar = bar_class(out, "Importing")
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        bar(done, total)
+
+    rows = [
+        {"username": f"p{i}", "first_name": "P", "last_name": "Q", "role": "teacher",
+         "schools": "700111111"}
+        for i in range(3)
+    ]  # fmt: skip
+    KINDS["staff"].run(rows, dry_run=True, progress=progress)
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert out.getvalue().endswith("[" + "#" * 30 + "] 3/3 rows\n")
+    assert "\rImporting [" + "#" * 9 + "." * 21 + "] 1/3 rows" in out.getvalue()
+
+
+def test_without_a_terminal_no_bar_is_drawn(sunrise, tmp_path, capsys):
+    path = write_table(tmp_path, "classes.csv", CLASS_HEADER, [["700111111", "1A", "1", "2026"]])
+    run_import("classes", str(path))
+    assert capsys.readouterr().err == ""

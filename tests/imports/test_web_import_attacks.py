@@ -7,12 +7,14 @@ leaves the database as it was."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from cwtt.access.encryption import keys_in_use
 from cwtt.access.models import AuditEntry
@@ -181,3 +183,14 @@ def test_a_check_of_a_file_with_only_bad_rows_keeps_nothing(manager, district):
         page = check(manager, [BAD]).content.decode()
     assert "Dry run" in page and 'name="pending"' not in page
     assert not PendingImport.objects.exists()
+
+
+def test_a_kept_file_is_gone_after_a_day(manager, district):
+    checked = check(manager, [GOOD])
+    a_day_ago = timezone.now() - dt.timedelta(days=1, minutes=1)
+    PendingImport.objects.update(created_at=a_day_ago)
+    check(manager, [BAD])  # any new check clears what waited too long
+    with unchanged():
+        response = manager.post(URL, {**kept_fields(checked), "action": "import"})
+    assert response.status_code == 400
+    assert "no longer here" in " ".join(messages_of(response))
