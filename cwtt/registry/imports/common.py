@@ -284,12 +284,13 @@ def _grid_to_rows(grid: Grid) -> Table:
 def layout_names(raw_names: Iterable[str], known: Iterable[str]) -> dict[str, str]:
     """For each column name of a file, the import's own name it stands for: itself when known;
     else the longest ending after a group path's / (KoboToolbox) or - (ODK Central) that is
-    known ('child/first_name' and 'child-first_name' -> 'first_name'); else itself."""
+    known ('child/first_name' and 'child-first_name' -> 'first_name'); else itself. An export
+    tool's own columns keep their whole name ('formhub/uuid' is not 'uuid')."""
     known = set(known)
     names: dict[str, str] = {}
     for raw in raw_names:
         name = normalise_header(raw)
-        if name not in known:
+        if name not in known and not is_submission_column(raw):
             for match in re.finditer(r"[/-]", raw):
                 ending = normalise_header(raw[match.end() :])
                 if ending in known:
