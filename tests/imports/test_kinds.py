@@ -359,3 +359,39 @@ def test_without_a_terminal_no_bar_is_drawn(sunrise, tmp_path, capsys):
     path = write_table(tmp_path, "classes.csv", CLASS_HEADER, [["700111111", "1A", "1", "2026"]])
     run_import("classes", str(path))
     assert capsys.readouterr().err == ""
+
+
+# --- Files refused whole, whatever the kind ------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["schools", "classes", "children", "caregivers", "staff",
+                                  "assessments"])  # fmt: skip
+def test_every_kind_refuses_too_many_rows_and_the_wrong_encoding(kind, wave, tmp_path, settings):
+    from cwtt.interop.imports import KINDS
+
+    settings.CWTT_IMPORT_MAX_ROWS = 2
+    header = list(KINDS[kind].required)
+    path = write_table(tmp_path, "big.csv", header, [["x"] * len(header)] * 3)
+    with unchanged(), pytest.raises(CommandError, match="CWTT reads at most 2 at a time"):
+        run_import(kind, str(path))
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes((",".join(header) + "\n" + "Zo\xeb," * len(header) + "\n").encode("cp1252"))
+    with unchanged(), pytest.raises(CommandError, match="is not UTF-8 text: line 2"):
+        run_import(kind, str(latin))
+
+
+def test_with_v2_the_report_says_what_happens_to_every_row(district, tmp_path):
+    path = write_table(tmp_path, "schools.csv", SCHOOL_HEADER, SCHOOLS)
+    run_import("schools", str(write_table(tmp_path, "one.csv", SCHOOL_HEADER, SCHOOLS[:1])))
+    bad = [*SCHOOLS[1][:2], "9", *SCHOOLS[1][3:]]
+    path = write_table(tmp_path, "schools.csv", SCHOOL_HEADER, [SCHOOLS[0], SCHOOLS[1], bad])
+    output, _ = run_import("schools", str(path), "--dry-run", "-v", "2")
+    assert [line for line in lines_of(output) if ": row " in line and "column" not in line] == [
+        f"{path}: row 2: unchanged once the errors are fixed",
+        f"{path}: row 3: would be created once the errors are fixed",
+        f"{path}: row 4: has an error",
+    ]
+    output, _ = run_import(
+        "schools", str(path), "--rejects", str(tmp_path / "r.csv"), "--verbosity", "2"
+    )
+    assert f"{path}: row 3: created" in output and f"{path}: row 4: set aside" in output

@@ -59,6 +59,7 @@ def test_the_check_writes_nothing_and_import_then_imports_the_kept_file(manager,
         checked = check(manager, [GOOD])
     page = checked.content.decode()
     assert "Dry run: 1 row checked, 1 would be created" in page
+    assert re.search(r"<td>2</td><td>would be created</td>", page)  # the row-by-row report
     assert 'value="import"' in page
     pending = PendingImport.objects.get()
     assert GOOD[1].encode() not in bytes(pending.data)  # kept encrypted

@@ -149,11 +149,13 @@ class _CaregiversPlan(_ChildrenPlan):
             if changed:
                 self.child_changes.append((child, changed, {n: before[n] for n in changed}))
             if len(self.new_links) != made:
-                continue  # counted as created below
-            if changed or self._family_writes() != writes:
+                caregiver_row.row.done("created")  # counted below
+            elif changed or self._family_writes() != writes:
                 self.updated += 1
+                caregiver_row.row.done("updated")
             else:
                 self.unchanged += 1
+                caregiver_row.row.done("unchanged")
         self.created = len(self.new_links) - links_before
         self.also_created = {
             "households": len(self.new_households),

@@ -547,6 +547,7 @@ class _ChildrenPlan:
         if child_id is None:
             child = Child(grant_status=row.grant_status or Child.GrantStatus.UNKNOWN)
             self.new_children.append(child)
+            row.row.done("created")
         else:
             child = self.children[child_id]
             before = _child_state(child)
@@ -576,8 +577,10 @@ class _ChildrenPlan:
                 self.child_changes.append((child, changed, {n: before[n] for n in changed}))
             if changed or self._family_writes() != family_writes:
                 self.updated += 1
+                row.row.done("updated")
             else:
                 self.unchanged += 1
+                row.row.done("unchanged")
 
     def _class(self, row: _ChildRow) -> SchoolClass | None:
         key = (row.school.pk, row.year, _fold(row.class_name))

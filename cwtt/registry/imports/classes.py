@@ -75,11 +75,14 @@ class _ClassesPlan:
             klass = stored.get(key)
             if klass is None:
                 self.new.append(SchoolClass(school=school, year=year, name=name, grade=grade))
+                row.done("created")
             elif klass.grade != grade:
                 klass.grade = grade
                 self.changed.append(klass)
+                row.done("updated")
             else:
                 self.unchanged += 1
+                row.done("unchanged")
         self.created, self.updated = len(self.new), len(self.changed)
         self.also_created: dict[str, int] = {}
 

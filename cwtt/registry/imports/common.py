@@ -123,6 +123,8 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     rejected_rows: list[int] = field(default_factory=list)
+    # What happened to each row without an error: "created", "updated" or "unchanged".
+    outcomes: dict[int, str] = field(default_factory=dict)
 
     @property
     def written(self) -> bool:
@@ -133,11 +135,35 @@ class ImportReport:
     def changed_anything(self) -> bool:
         return bool(self.created or self.updated or any(self.also_created.values()))
 
-    def report_lines(self) -> list[str]:
-        """What an import command prints: each error, each warning, then the summary. Each
-        problem line starts with the file's name when the report knows it."""
+    def row_by_row(self) -> list[tuple[int, str]]:
+        """Each row's number and what happened to it (or would, in a dry run), in order."""
+        would = {"created": "would be created", "updated": "would be updated"}
+        stopped = self.errors and not self.keep_good
+        said: dict[int, str] = {}
+        for number, outcome in self.outcomes.items():
+            if stopped:
+                said[number] = f"{would.get(outcome, outcome)} once the errors are fixed"
+            elif self.dry_run:
+                said[number] = would.get(outcome, outcome)
+            else:
+                said[number] = outcome
+        for error in self.errors:
+            said[error.row] = (
+                ("would be set aside" if self.dry_run else "set aside")
+                if self.keep_good
+                else "has an error"
+            )
+        return sorted(said.items())
+
+    def report_lines(self, *, every_row: bool = False) -> list[str]:
+        """What an import command prints: each error, each warning, with `every_row` what
+        happened to each row, then the summary. Each line about a row starts with the file's
+        name when the report knows it."""
         where = f"{self.file}: " if self.file else ""
         lines: list[str] = []
+        if every_row:
+            lines.append("Row by row:")
+            lines.extend(f"{where}row {number}: {said}" for number, said in self.row_by_row())
         if self.errors:
             if self.keep_good:
                 lines.append("Errors (these rows are set aside; the other rows are imported):")
@@ -322,6 +348,10 @@ class _Row:
     def warn(self, column: str, message: str) -> None:
         self.report.warnings.append(RowError(self.number, column, message))
 
+    def done(self, outcome: str) -> None:
+        """What the import does with this row: "created", "updated" or "unchanged"."""
+        self.report.outcomes[self.number] = outcome
+
     def text(self, column: str, max_length: int, *, required: bool = True) -> str:
         """The cell with runs of spaces collapsed; '' (after an error if required) when blank."""
         value = " ".join(self.get(column).split())
@@ -451,6 +481,7 @@ def run_planned(
                 kept = [_Row(r.number, r.cells, scratch) for r in rows if r.number not in rejected]
                 plan = plan_rows(kept) if kept else None
                 if not scratch.errors:
+                    report.outcomes = scratch.outcomes
                     break
                 report.errors.extend(scratch.errors)
                 rejected |= {error.row for error in scratch.errors}
@@ -555,6 +586,7 @@ def run_row_by_row(
                     pass
                 else:
                     setattr(report, outcome, getattr(report, outcome) + 1)
+                    report.outcomes[row.number] = outcome
                 if progress is not None:
                     progress(done, len(rows))
             if report.keep_good:

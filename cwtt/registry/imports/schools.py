@@ -84,6 +84,7 @@ class _SchoolsPlan:
                 if position:
                     school.latitude, school.longitude = position
                 self.new.append(school)
+                row.done("created")
                 continue
             before = [getattr(school, name) for name in SCHOOL_FIELDS]
             school.name, school.quintile, school.location = name, quintile, location
@@ -91,8 +92,10 @@ class _SchoolsPlan:
                 school.latitude, school.longitude = position
             if [getattr(school, name) for name in SCHOOL_FIELDS] != before:
                 self.changed.append(school)
+                row.done("updated")
             else:
                 self.unchanged += 1
+                row.done("unchanged")
         self.created, self.updated = len(self.new), len(self.changed)
         self.also_created = {"locations": len(self.locations.new)}
 

@@ -38,8 +38,8 @@ class Command(BaseCommand):
         "as they are). Every row is checked first. By default nothing is written if any row "
         "has an error; with --rejects FILE the rows without errors are imported and the others "
         "written to FILE with an 'error' column, to fix and import again. Importing the same "
-        "file again changes nothing. Columns per kind: docs/imports.md. Exit status 1 when a "
-        "row has an error."
+        "file again changes nothing. With -v 2, what happens to each row is listed. Columns per "
+        "kind: docs/imports.md. Exit status 1 when a row has an error."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -89,7 +89,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {error}") from None
         except OSError as error:  # unreadable: permissions, a device, a file that vanished
             raise CommandError(f"{file}: cannot be read ({error.strerror or error})") from None
-        for line in report.report_lines():
+        for line in report.report_lines(every_row=options.get("verbosity", 1) >= 2):
             self.stdout.write(line)
         if rejects and report.rejected_rows:
             count = write_rejects(rejects, table, report)
