@@ -395,3 +395,12 @@ def test_with_v2_the_report_says_what_happens_to_every_row(district, tmp_path):
         "schools", str(path), "--rejects", str(tmp_path / "r.csv"), "--verbosity", "2"
     )
     assert f"{path}: row 3: created" in output and f"{path}: row 4: set aside" in output
+
+
+def test_the_progress_of_a_planned_import_moves_as_rows_are_checked(district):
+    seen: list[tuple[int, int]] = []
+    rows = [dict(zip(SCHOOL_HEADER, row, strict=True)) for row in SCHOOLS]
+    from cwtt.registry.imports import import_schools
+
+    import_schools(rows, dry_run=True, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 2), (2, 2), (2, 2)]

@@ -87,6 +87,9 @@ def is_submission_column(raw: str) -> bool:
 
 # --- Reports ------------------------------------------------------------------------------
 
+# Told how far an import has got: progress(done, total). The command line draws a bar with it.
+Progress = Callable[[int, int], None]
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -125,6 +128,8 @@ class ImportReport:
     rejected_rows: list[int] = field(default_factory=list)
     # What happened to each row without an error: "created", "updated" or "unchanged".
     outcomes: dict[int, str] = field(default_factory=dict)
+    # Told of each row planned (imports that plan before writing); see run_planned.
+    progress: Progress | None = field(default=None, repr=False, compare=False)
 
     @property
     def written(self) -> bool:
@@ -351,6 +356,8 @@ class _Row:
     def done(self, outcome: str) -> None:
         """What the import does with this row: "created", "updated" or "unchanged"."""
         self.report.outcomes[self.number] = outcome
+        if self.report.progress is not None:
+            self.report.progress(len(self.report.outcomes), self.report.rows)
 
     def text(self, column: str, max_length: int, *, required: bool = True) -> str:
         """The cell with runs of spaces collapsed; '' (after an error if required) when blank."""
@@ -446,10 +453,6 @@ def _finish(report: ImportReport) -> ImportReport:
 # --- Running an import --------------------------------------------------------------------
 
 
-# Told how far an import has got: progress(done, total). The command line draws a bar with it.
-Progress = Callable[[int, int], None]
-
-
 class Plan(Protocol):
     """What an import of checked rows will write, worked out before any of it is written."""
 
@@ -472,6 +475,7 @@ def run_planned(
     (all-or-nothing) any row has an error. With `report.keep_good` the rows with an error are
     set aside and the others planned again on their own, until a plan has no error (a plan
     without some rows can differ: a class first planned by a rejected row)."""
+    report.progress = progress
     with transaction.atomic():
         plan: Plan | None = plan_rows(rows)
         if report.errors and report.keep_good:
