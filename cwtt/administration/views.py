@@ -402,6 +402,7 @@ def schools(request: HttpRequest) -> HttpResponse:
 
 # The checked files waiting for "Import" in this session: {pending id: checksum}.
 CHECKED_IMPORTS = "administration_checked_imports"
+KEEP_CHECKED = 10
 
 
 @policy.guarded
@@ -433,7 +434,8 @@ def imports(request: HttpRequest) -> HttpResponse:
             if pending is not None:
                 kept = request.session.get(CHECKED_IMPORTS, {})
                 kept[str(pending.pk)] = pending.checksum
-                request.session[CHECKED_IMPORTS] = kept
+                # The latest few are enough; older ones expire on the server within a day.
+                request.session[CHECKED_IMPORTS] = dict(list(kept.items())[-KEEP_CHECKED:])
     return render(request, "administration/imports.html", context)
 
 
