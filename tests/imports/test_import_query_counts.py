@@ -118,3 +118,35 @@ def test_a_caregivers_import_costs_the_same_queries_at_two_sizes(sunrise):
     small = queries(lambda: import_caregivers(rows(ids[:SMALL]), dry_run=False))
     large = queries(lambda: import_caregivers(rows(ids[SMALL:]), dry_run=False))
     assert small == large
+
+
+def test_staff_and_assessments_cost_a_fixed_number_of_queries_per_row(sunrise, wave, child_factory):
+    """Written row by row through their actions: each more row costs the same queries."""
+    from cwtt.assessments.imports import import_assessments
+    from cwtt.registry.imports import import_staff
+
+    def answers(chosen):
+        return [
+            {"child_id": str(c.pk), "assessed_on": "2026-11-20", "tc_abuse": "no", "tc_absent": "1"}
+            for c in chosen
+        ]
+
+    def staff(n, start):
+        return [
+            {"username": f"p{start + i}", "first_name": "P", "last_name": "Q", "role": "teacher",
+             "schools": "700111111"}
+            for i in range(n)
+        ]  # fmt: skip
+
+    import_staff(staff(1, 999), dry_run=False)  # makes the organisation every later row shares
+    counts = [queries(lambda n=n: import_staff(staff(n, 10 * n), dry_run=False)) for n in (2, 4, 6)]
+    assert counts[1] - counts[0] == counts[2] - counts[1] > 0
+
+    children = [child_factory(sunrise, first=f"Kid{i}") for i in range(13)]
+    import_assessments(answers(children[12:]), dry_run=False)  # instrument caches warmed
+
+    counts = [
+        queries(lambda chosen=chosen: import_assessments(answers(chosen), dry_run=False))
+        for chosen in (children[:2], children[2:6], children[6:12])
+    ]
+    assert counts[1] - counts[0] == counts[2] - counts[1] > 0

@@ -195,3 +195,24 @@ def test_a_kept_file_is_gone_after_a_day(manager, district):
         response = manager.post(URL, {**kept_fields(checked), "action": "import"})
     assert response.status_code == 400
     assert "no longer here" in " ".join(messages_of(response))
+
+
+def test_a_kobo_export_is_checked_and_imported_from_the_page(manager, wave, child):
+    from .sheets import kobo_caregiver_export
+
+    header, rows = kobo_caregiver_export([{"child_id": child.pk, "meals": 3}])
+    data = table_bytes("kobo.xlsx", header, rows)
+    with unchanged():
+        checked = manager.post(
+            URL,
+            {
+                "kind": "assessments",
+                "action": "check",
+                "wave": "Wave 1",
+                "file": SimpleUploadedFile("kobo.xlsx", data),
+            },
+        )
+    assert "Dry run: 1 row checked, 1 would be created" in checked.content.decode()
+    done = manager.post(URL, {**kept_fields(checked), "action": "import"})
+    assert "Imported: 1 row checked, 1 created" in done.content.decode()
+    assert child.assessments.get().respondent == "caregiver"
