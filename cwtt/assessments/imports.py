@@ -97,6 +97,8 @@ def import_assessments(
         if child is None:
             return None
         assessor = _assessor(row, assessors, child)
+        if row.failed:
+            return None
         row_respondent = questionnaire or row.get("respondent").strip().lower() or respondent
         if row_respondent != respondent:
             row.error(
@@ -125,9 +127,8 @@ def import_assessments(
         answers = {name: row.get(name) for name in questions if row.get(name)}
         stored = Assessment.objects.filter(uuid=record_id).first()
         if _same_as_stored(stored, child, row_wave, respondent, assessed_on, answers):
-            return (
-                "unchanged"  # not even saved again, so the record and its profile stay as they are
-            )
+            # Not even saved again, so the record and its risk profile stay exactly as they are.
+            return "unchanged"
         before = {"answers": stored.answers, "status": stored.status} if stored else None
         try:
             outcome = assessment_save(
@@ -157,7 +158,7 @@ def import_assessments(
                         "choose to keep both; otherwise there is nothing more to send.",
                         "Remove the row, or capture the second one on the child's page.",
                     )
-                row.error(columns.get(name, name), f"{message}")
+                row.error(columns.get(name, name), message)
             return None
         if outcome.created:
             return "created"
