@@ -261,6 +261,7 @@ def test_staff_become_accounts_without_passwords_with_roles_and_schools(
     assert Staff.objects.get(user__username="dineo.do").location == district["district"]
     # Nobody can sign in with a password from a file: each chooses one through a link.
     assert not any(u.has_usable_password() for u in get_user_model().objects.all())
+    assert "3 new people have no password yet. Make each a set-password link" in output
     assert AuditEntry.objects.filter(object_type="user", action="create").count() == 3
 
     with unchanged():

@@ -128,6 +128,8 @@ class ImportReport:
     rejected_rows: list[int] = field(default_factory=list)
     # What happened to each row without an error: "created", "updated" or "unchanged".
     outcomes: dict[int, str] = field(default_factory=dict)
+    # What the person importing should do next, in plain words (shown after the summary).
+    next_steps: list[str] = field(default_factory=list)
     # Told of each row planned (imports that plan before writing); see run_planned.
     progress: Progress | None = field(default=None, repr=False, compare=False)
 
@@ -179,6 +181,7 @@ class ImportReport:
             lines.append("Warnings (worth a look; they do not stop the import):")
             lines.extend(where + str(warning) for warning in self.warnings)
         lines.append(self.summary())
+        lines.extend(self.next_steps)
         return lines
 
     def summary(self) -> str:

@@ -106,7 +106,14 @@ def import_staff(
             return None
         return "created"
 
-    return run_row_by_row(report, numbered, handle, progress=progress)
+    run_row_by_row(report, numbered, handle, progress=progress)
+    if report.created and report.written:
+        report.next_steps.append(
+            f"{report.created} new {'person has' if report.created == 1 else 'people have'} no "
+            "password yet. Make each a set-password link on their page (Administration > People "
+            "> the person > \"Make a set-password link\") and send it to them only."
+        )
+    return report
 
 
 def _match_existing(row: _Row, staff: Staff, role: str, schools: list[str], by) -> str | None:
