@@ -111,7 +111,7 @@ def import_staff(
         report.next_steps.append(
             f"{report.created} new {'person has' if report.created == 1 else 'people have'} no "
             "password yet. Make each a set-password link on their page (Administration > People "
-            "> the person > \"Make a set-password link\") and send it to them only."
+            '> the person > "Make a set-password link") and send it to them only.'
         )
     return report
 
