@@ -203,6 +203,8 @@ def test_caregivers_are_added_to_children_by_id_or_by_name_and_a_rerun_changes_n
     )
     assert relations == {"Grace": "mother", "Johannes": "father", "Martha": "grandparent"}
     assert Caregiver.objects.get(first_name="Grace").phone == "082 555 0101"
+    child.refresh_from_db()  # a new caregiver without an address joins the child's home
+    assert Caregiver.objects.get(first_name="Johannes").household == child.household
 
     with unchanged():
         output, _ = run_import("caregivers", str(path))
@@ -273,10 +275,14 @@ def test_an_existing_person_gets_new_schools_but_never_a_new_role(sunrise, hillt
     rows = [["thandi.sw", "Thandi", "Nkosi", "social_worker", "700111111", "", "", ""]]
     run_import("staff", str(write_table(tmp_path, "a.csv", STAFF_HEADER, rows)))
     rows = [
-        ["thandi.sw", "Thandi", "Nkosi", "social_worker", "700222222", "", "", ""],
+        ["thandi.sw", "Thandi", "Nkosi-Dube", "social_worker", "700222222", "", "", ""],
     ]
     output, status = run_import("staff", str(write_table(tmp_path, "b.csv", STAFF_HEADER, rows)))
     assert status == 0 and "1 updated" in output
+    assert (
+        "row 2, column last_name: last_name 'Nkosi-Dube' differs from the stored 'Nkosi'" in output
+    )
+    assert Staff.objects.get(user__username="thandi.sw").user.last_name == "Nkosi"
     thandi = Staff.objects.get(user__username="thandi.sw")
     assert set(thandi.schools.values_list("emis_number", flat=True)) == {"700111111", "700222222"}
 
