@@ -225,11 +225,11 @@ def test_a_roster_form_export_with_group_paths_imports_as_a_class_list(sunrise, 
 
 def test_two_group_columns_that_stand_for_one_column_are_refused(sunrise, tmp_path):
     header = ["school_emis", "class_name", "grade", "year", "child/first_name", "last_name",
-              "date_of_birth", "sex", "caregiver/first_name", "caregiver_first_name",
+              "date_of_birth", "sex", "sibling/first_name", "caregiver_first_name",
               "caregiver_last_name"]  # fmt: skip
     path = write_table(tmp_path, "kobo.csv", header, [["x"] * len(header)])
     with unchanged(), pytest.raises(
-        CommandError, match="the columns child/first_name and caregiver/first_name both stand "
+        CommandError, match="the columns child/first_name and sibling/first_name both stand "
         "for first_name; rename or remove one."
     ):  # fmt: skip
         run_import("children", str(path))
