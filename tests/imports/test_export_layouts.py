@@ -233,3 +233,14 @@ def test_two_group_columns_that_stand_for_one_column_are_refused(sunrise, tmp_pa
         "for first_name; rename or remove one."
     ):  # fmt: skip
         run_import("children", str(path))
+
+
+def test_a_kobo_export_with_semicolons_is_read_too(wave, child, tmp_path):
+    """KoboToolbox writes its CSV exports with ; between the cells."""
+    header, rows = kobo_caregiver_export([{"child_id": child.pk, "meals": 3}])
+    path = tmp_path / "kobo.csv"
+    path.write_text(
+        "\n".join(";".join(cells) for cells in [header, *rows]) + "\n", encoding="utf-8"
+    )
+    output, status = run_import("assessments", str(path))
+    assert status == 0 and "1 created" in output and "Warnings" not in output
