@@ -1,4 +1,4 @@
-"""Time and peak memory of a dry run of `cwtt import_registry children` on a large workbook.
+"""Time and peak memory of a dry run of `cwtt import children` on a large workbook.
 
 Not a test: it prints measurements. It writes a class-list workbook of --rows rows (default
 300,000; about 15 MB zipped, as every name differs) for the sample schools, then runs the dry run in a fresh SQLite
@@ -91,7 +91,7 @@ def main() -> None:
             f"wrote {args.rows:,} rows: {workbook.stat().st_size / 2**20:.1f} MB in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        for setup in (["migrate", "-v0"], ["import_registry", "schools", str(SCHOOLS)]):
+        for setup in (["migrate", "-v0"], ["import", "schools", str(SCHOOLS)]):
             subprocess.run([*CWTT, *setup], check=True, env=env, cwd=ROOT, capture_output=True)
         started = time.perf_counter()
         result = subprocess.run(
@@ -100,7 +100,7 @@ def main() -> None:
                 "-f",
                 "peak memory %M KB",
                 *CWTT,
-                "import_registry",
+                "import",
                 "children",
                 str(workbook),
                 "--dry-run",

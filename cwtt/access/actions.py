@@ -221,6 +221,41 @@ def user_add(
     return staff
 
 
+def staff_schools_add(*, username: str, schools: Sequence[str], by=None) -> list[str]:
+    """Assign a staff member to more schools (EMIS numbers); the ones they have are kept.
+    Returns the EMIS numbers newly assigned ([] when there were none). Used by the staff
+    import, which adds and never takes away."""
+    user = _user_named(username)
+    staff = Staff.objects.filter(user=user).first()
+    if staff is None:
+        raise ProvisioningError([_("'%(username)s' has no staff record.") % {"username": username}])
+    found = list(School.objects.filter(emis_number__in=schools))
+    unknown = sorted(set(schools) - {s.emis_number for s in found})
+    if unknown:
+        raise ProvisioningError(
+            [
+                AccountProblem(
+                    "schools",
+                    _("No school with EMIS number %(numbers)s.") % {"numbers": ", ".join(unknown)},
+                )
+            ]
+        )
+    held = set(staff.schools.values_list("emis_number", flat=True))
+    added = sorted({s.emis_number for s in found} - held)
+    if not added:
+        return []
+    with transaction.atomic():
+        staff.schools.add(*[s for s in found if s.emis_number in added])
+        audit_record(
+            action=AuditEntry.Action.CHANGE,
+            object_type="user",
+            object_id=user.pk,
+            detail={"schools_added": added},
+            **_who(by),
+        )
+    return added
+
+
 def _set_active(*, username: str, active: bool, by=None) -> bool:
     user = _user_named(username)
     if not active and getattr(by, "pk", None) == user.pk:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from cwtt.access.roles import Role
 from cwtt.instruments.engine.reader import MAX_FILE_BYTES as MAX_INSTRUMENT_BYTES
 from cwtt.instruments.models import InstrumentVersion
+from cwtt.interop.imports import KINDS
 from cwtt.registry.models import Location, Organisation, School, Staff
 
 # Uploads are read into memory; a district's class lists fit in far less.
@@ -123,17 +124,31 @@ class UserAddForm(forms.Form):
     }
 
 
-class RegistryUploadForm(forms.Form):
-    KINDS = [
-        ("schools", _("Schools (a district's list of schools)")),
-        ("children", _("Class lists (learners and their caregivers)")),
-    ]
+class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("What the file lists"), choices=KINDS, widget=forms.RadioSelect, initial="schools"
+        label=_("What the file lists"),
+        choices=[(kind.name, kind.label) for kind in KINDS.values()],
+        widget=forms.RadioSelect,
+        initial="schools",
     )
     file = forms.FileField(
         label=_("File (.csv or .xlsx)"),
-        help_text=_("The first row names the columns. A .csv file must be saved as UTF-8."),
+        help_text=_(
+            "The first row names the columns. A .csv file must be saved as UTF-8. Exports "
+            "from KoboToolbox and ODK Central can be uploaded as they are."
+        ),
+    )
+    wave = forms.CharField(
+        label=_("Wave (assessments only)"),
+        required=False,
+        max_length=80,
+        help_text=_("Leave blank to take each row's wave column, or the wave running that day."),
+    )
+    questionnaire = forms.CharField(
+        label=_("Whose answers (assessments only)"),
+        required=False,
+        max_length=40,
+        help_text=_("caregiver, teacher, nurse, ... Leave blank to tell from the columns."),
     )
 
     def clean_file(self):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
@@ -52,12 +53,21 @@ from cwtt.instruments.models import Instrument, InstrumentVersion
 from cwtt.registry.imports import TableError
 from cwtt.registry.models import Child, School
 
-from .actions import instrument_file_publish, registry_file_import, wave_edit, wave_open
-from .forms import InstrumentUploadForm, RegistryUploadForm, UserAddForm, WaveForm
+from .actions import (
+    StoredFileRefused,
+    import_rejects,
+    import_upload_check,
+    import_upload_run,
+    instrument_file_publish,
+    wave_edit,
+    wave_open,
+)
+from .forms import ImportUploadForm, InstrumentUploadForm, UserAddForm, WaveForm
 
 PER_PAGE = 50
 # An instrument file that passed "Check" is kept in the session so that "Publish" needs no
-# second upload. Instruments hold no personal data; class lists do, and are never kept.
+# second upload. Instruments hold no personal data; import files may, and are kept encrypted in
+# the database instead (PendingImport, decision 0045).
 CHECKED_INSTRUMENT = "administration_checked_instrument"
 KEEP_AT_MOST = 2 * 1024 * 1024
 
@@ -388,34 +398,90 @@ def schools(request: HttpRequest) -> HttpResponse:
     )
 
 
+# --- imports (decision 0045)
+
+# The checked files waiting for "Import" in this session: {pending id: checksum}.
+CHECKED_IMPORTS = "administration_checked_imports"
+KEEP_CHECKED = 10
+
+
 @policy.guarded
 @data_managers_only
 @never_cache
 @require_http_methods(["GET", "POST"])
-def schools_import(request: HttpRequest) -> HttpResponse:
-    form = RegistryUploadForm(request.POST or None, request.FILES or None)
-    report = None
+def imports(request: HttpRequest) -> HttpResponse:
+    """Step 1: upload and check (a dry run; the file is kept). Step 2: "Import" the kept
+    file, all or nothing, or only its rows without errors with a rejects file to download."""
+    if request.method == "POST" and "pending" in request.POST:
+        return _import_checked(request)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    context: dict = {"form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        dry_run = request.POST.get("action") != "import"
         try:
-            report = registry_file_import(
+            report, pending = import_upload_check(
                 kind=form.cleaned_data["kind"],
                 filename=upload.name,
                 data=upload.read(),
-                dry_run=dry_run,
                 by=request.user,
+                wave=form.cleaned_data["wave"],
+                questionnaire=form.cleaned_data["questionnaire"],
             )
         except TableError as error:
             form.add_error("file", _("CWTT cannot read this file: %(why)s") % {"why": error})
         else:
-            if report.written:
-                messages.success(request, report.summary())
-    return render(
-        request,
-        "administration/schools_import.html",
-        {"form": form, "report": report},
-    )
+            context.update(report=report, pending=pending)
+            if pending is not None:
+                kept = request.session.get(CHECKED_IMPORTS, {})
+                kept[str(pending.pk)] = pending.checksum
+                # The latest few are enough; older ones expire on the server within a day.
+                request.session[CHECKED_IMPORTS] = dict(list(kept.items())[-KEEP_CHECKED:])
+    return render(request, "administration/imports.html", context)
+
+
+def _import_checked(request: HttpRequest) -> HttpResponse:
+    pending_id = request.POST.get("pending", "")
+    checksum = request.session.get(CHECKED_IMPORTS, {}).get(pending_id)
+    context: dict = {"form": ImportUploadForm()}
+    if checksum is None or not hmac.compare_digest(checksum, request.POST.get("checksum", "")):
+        messages.error(
+            request,
+            _("That checked file is not one this session checked; upload it again and check it."),
+        )
+        return render(request, "administration/imports.html", context, status=400)
+    try:
+        report, with_rejects = import_upload_run(
+            pending_id=pending_id,
+            checksum=checksum,
+            keep_good=request.POST.get("action") == "import_good",
+            by=request.user,
+        )
+    except StoredFileRefused as refused:
+        messages.error(request, str(refused))
+        return render(request, "administration/imports.html", context, status=400)
+    except TableError as error:
+        messages.error(request, _("CWTT cannot read this file: %(why)s") % {"why": error})
+        return render(request, "administration/imports.html", context, status=400)
+    if report.written:
+        kept = request.session.get(CHECKED_IMPORTS, {})
+        kept.pop(pending_id, None)
+        request.session[CHECKED_IMPORTS] = kept
+        messages.success(request, report.summary())
+    context.update(report=report, rejects=with_rejects)
+    return render(request, "administration/imports.html", context)
+
+
+@policy.guarded
+@data_managers_only
+@require_GET
+def import_rejects_download(request: HttpRequest, pending_id) -> HttpResponse:
+    found = import_rejects(pending_id=pending_id, by=request.user)
+    if found is None:
+        raise Http404("No such rejects file")
+    name, data = found
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 # --- waves

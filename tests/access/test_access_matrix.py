@@ -199,6 +199,17 @@ def records_of(found, people):
         answers_before=assessment.answers,
         answers_after=assessment.answers,
     )
+    from cwtt.administration.models import PendingImport
+
+    # The rejects file of a data manager's import of the child's class list.
+    pending = PendingImport.objects.create(
+        owner=people["dora"],
+        kind="children",
+        filename="class-list.csv",
+        checksum="0" * 64,
+        data=b"",
+        rejects=f"first_name,last_name\n{found.first_name},{found.last_name}\n".encode(),
+    )
     return {
         "child_id": found.pk,
         "assessment_uuid": assessment.uuid,
@@ -216,6 +227,7 @@ def records_of(found, people):
         "user_id": people["sue"].pk,
         "wave_id": found.assessments.first().wave_id,
         "version_id": found.assessments.first().instrument_version_id,
+        "pending_id": pending.pk,
     }
 
 

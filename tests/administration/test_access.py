@@ -13,7 +13,7 @@ PAGES = [
     "administration_users",
     "administration_user_new",
     "administration_schools",
-    "administration_schools_import",
+    "administration_import",
     "administration_waves",
     "administration_wave_new",
     "administration_instruments",

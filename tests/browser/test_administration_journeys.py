@@ -100,7 +100,7 @@ def test_a_data_manager_sees_a_broken_instrument_and_a_broken_school_list_on_a_p
     assert InstrumentVersion.objects.count() == 1
 
     schools = School.objects.count()
-    page.goto(f"{live_server.url}/administration/schools/import/")
+    page.goto(f"{live_server.url}/administration/imports/")
     page.get_by_label("File (.csv or .xlsx)").set_input_files(
         {
             "name": "schools.csv",
@@ -109,9 +109,25 @@ def test_a_data_manager_sees_a_broken_instrument_and_a_broken_school_list_on_a_p
             b"70033,Valley Primary,3,Gauteng,Test District,Circuit 1\n",
         }
     )
-    page.get_by_role("button", name="Upload and save").click()
-    page.get_by_text("Not imported").wait_for()
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.get_by_text("1 error in 1 row", exact=False).first.wait_for()
     screenshot(page, "administration-schools-import-errors-360")
     assert School.objects.count() == schools
+    # A good file: checked, then imported from the copy kept on the server.
+    page.get_by_label("File (.csv or .xlsx)").set_input_files(
+        {
+            "name": "schools.csv",
+            "mimeType": "text/csv",
+            "buffer": b"emis_number,name,quintile,province,district,circuit\n"
+            b"700333333,Valley Primary,3,Gauteng,Test District,Circuit 1\n",
+        }
+    )
+    page.get_by_role("button", name="Check", exact=True).click()
+    page.get_by_text("1 would be created").wait_for()
+    assert School.objects.count() == schools
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_text("Imported: 1 row checked, 1 created").first.wait_for()
+    screenshot(page, "administration-schools-imported-360")
+    assert School.objects.count() == schools + 1
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.close()

@@ -233,7 +233,7 @@ def test_the_upload_page_shows_the_problem_for_each_broken_file_and_writes_nothi
     name, data, _words = BROKEN[case]
     before = database_state()
     response = manager.post(
-        reverse("administration_schools_import"),
+        reverse("administration_import"),
         {"kind": "schools", "action": action, "file": SimpleUploadedFile(name, data)},
     )
     assert response.status_code in (200, 400)

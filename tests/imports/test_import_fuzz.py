@@ -228,7 +228,7 @@ def test_the_upload_page_never_fails_on_a_broken_file(client, people, kind, acti
     with undone():
         before = database_state()
         response = manager.post(
-            reverse("administration_schools_import"),
+            reverse("administration_import"),
             {"kind": kind, "action": action, "file": SimpleUploadedFile(name, data)},
         )
         assert response.status_code in (200, 400)

@@ -146,7 +146,7 @@ def test_importing_the_same_schools_twice_updates_and_does_not_duplicate(distric
 
     report = import_schools(rows, dry_run=False)
 
-    assert (report.created, report.updated, report.errors) == (0, 2, [])
+    assert (report.created, report.updated, report.unchanged, report.errors) == (0, 0, 2, [])
     assert report.also_created == {"locations": 0}
     assert registry_counts() == before
 
@@ -339,7 +339,7 @@ def test_importing_the_same_class_list_twice_updates_and_does_not_duplicate(sunr
 
     report = import_children(rows, dry_run=False)
 
-    assert (report.created, report.updated, report.errors) == (0, 3, [])
+    assert (report.created, report.updated, report.unchanged, report.errors) == (0, 0, 3, [])
     assert report.also_created == {"classes": 0, "households": 0, "caregivers": 0}
     assert registry_counts() == before
     # Nothing changed, so no child was written again.
@@ -484,7 +484,7 @@ FUTURE = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
             {"school_emis": "700999999"},
             "school_emis",
             "school_emis '700999999' is not a school in CWTT; import the school list first "
-            "(cwtt import_registry schools FILE).",
+            "(cwtt import schools FILE).",
         ),
         (
             {"date_of_birth": "31/02/2018", "sa_id_number": ""},
@@ -823,7 +823,7 @@ def test_the_sample_files_import_cleanly_through_the_command():
     )
 
     output, status = run("children", str(SAMPLES / "children.csv"))
-    assert "10 rows checked, 0 created, 10 updated" in output
+    assert "10 rows checked, 0 created, 0 updated, 10 unchanged; nothing needed changing" in output
     assert Child.objects.count() == 10
 
 
@@ -840,7 +840,7 @@ def test_the_command_prints_each_error_with_row_and_column_and_exits_1(sunrise, 
     assert status == 1
     assert output.splitlines() == [
         "Errors (nothing is written while any remain):",
-        "row 3, column sex: sex 'X' is not accepted; use M or F (male, female, boy and girl "
+        f"{path}: row 3, column sex: sex 'X' is not accepted; use M or F (male, female, boy and girl "
         "are read too).",
         "Not imported: 2 rows checked, 1 error in 1 row; nothing was written. Fix the errors "
         "and import again.",

@@ -1,58 +1,49 @@
-"""Bulk imports of the registry from CSV or XLSX: a district's schools and its class lists.
+"""Import class lists: children with their classes, households and caregivers
+(`cwtt import children FILE`).
 
-`read_table(path)` turns a .csv (UTF-8 with or without a byte-order mark; comma, semicolon or
-tab separated) or an .xlsx (first sheet, streamed) into one dict per data row, keyed by the
-header names in lower_snake_case ("Date of Birth" -> "date_of_birth"). Blank rows inside the
-table are kept as all-blank dicts so row numbers stay those of the spreadsheet (header = row 1,
-first data row = row 2); the importers skip them. A file that cannot be read safely (wrong
-encoding, damaged or encrypted workbook, more than CWTT_IMPORT_MAX_ROWS rows, ...) raises
-TableError with a plain message: cwtt/tabular/reading.py, decision 0029. So does a file whose
-first row lacks a required column, or that has no rows below it.
-
-`import_schools(rows, dry_run=...)` and `import_children(rows, dry_run=...)` check every row
-first and write only when no row has an error, in one transaction: a file is imported whole or
-not at all. A dry run checks and reports exactly as the import would, and writes nothing. Each
-error and warning carries the row, the column and a plain message naming the value.
-
-Matching, so that importing the same file twice updates and never duplicates:
-- A school is its EMIS number. Province > district > circuit are found by name (ignoring case)
-  or code under their parent; missing ones are created with a generated code.
+Matching, so that importing the same file twice changes nothing and never duplicates:
 - A child is an existing child when the SA ID number matches, or when school, first name, last
-  name and date of birth match (ignoring case).
+  name and date of birth match (ignoring case). Finding likely duplicates beyond that (typos,
+  other spellings) is not this module's job: every child an import creates is made by
+  `children_create`, the one place such a check belongs.
 - A class is (school, year, name ignoring case); a missing one is created with the row's grade.
 - A caregiver is the child's existing caregiver of the same name; else a caregiver of the same
   name at the same address, so siblings share one household; else a new household and caregiver.
 - An optional cell left blank keeps what is stored; an import never erases a value.
-The report's `updated` counts every row matched to a stored record; only values that differ
-are written, so a re-import of an unchanged list leaves each child's `updated_at` alone.
+The report's `updated` counts rows that changed something stored and `unchanged` the matched
+rows that did not; only values that differ are written, so a re-import of an unchanged list
+writes nothing and leaves each child's `updated_at` alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
-from openpyxl.utils import get_column_letter
 
-from cwtt.access.audit import audit_record
+from cwtt.access.audit import audit_record_each
 from cwtt.access.models import AuditEntry
-from cwtt.tabular import Grid, TableError, read_grid
-from cwtt.tabular.reading import cell_text as _cell_text
 
-from . import validation
-from .actions import queue_possible_duplicates
-from .models import Caregiver, Child, ChildCaregiver, Household, Location, School, SchoolClass
-from .signals import child_school_changed
+from .. import validation
+from ..models import Caregiver, Child, ChildCaregiver, Household, School, SchoolClass
+from ..actions import queue_possible_duplicates
+from ..signals import child_school_changed
+from .common import (
+    BATCH_SIZE,
+    UPDATE_BATCH_SIZE,
+    ImportReport,
+    Progress,
+    _chunks,
+    _fold,
+    _numbered_rows,
+    _Row,
+    run_planned,
+)
 
-SCHOOL_COLUMNS = ("emis_number", "name", "quintile", "province", "district", "circuit")
 CHILD_COLUMNS = (
     "school_emis",
     "class_name",
@@ -73,380 +64,6 @@ CHILD_OPTIONAL_COLUMNS = (
     "caregiver_phone",
     "address",
 )
-
-# Below SQLite's default limit of 999 parameters per query.
-CHUNK = 900
-BATCH_SIZE = 1000
-# bulk_update writes one CASE WHEN per field holding every row of the batch, which each updated
-# row then scans; small batches keep that from growing with the square of the batch.
-UPDATE_BATCH_SIZE = 100
-
-
-# --- Reports ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A problem with one cell: `row` is the spreadsheet row number (the header is row 1)."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.message}"
-
-
-@dataclass
-class ImportReport:
-    """What an import did, or (dry run, or any error) would do once the errors are fixed.
-
-    `created` and `updated` count rows (schools or children); they are 0 when there are errors,
-    because then nothing is written. `also_created` counts the other records made on the way,
-    such as {"locations": 2} or {"classes": 4, "households": 30, "caregivers": 30}.
-    """
-
-    kind: str
-    dry_run: bool
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    also_created: dict[str, int] = field(default_factory=dict)
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[RowError] = field(default_factory=list)
-
-    @property
-    def written(self) -> bool:
-        return not self.dry_run and not self.errors
-
-    def report_lines(self) -> list[str]:
-        """What an import command prints: each error, each warning, then the summary."""
-        lines: list[str] = []
-        if self.errors:
-            lines.append("Errors (nothing is written while any remain):")
-            lines.extend(str(error) for error in self.errors)
-        if self.warnings:
-            lines.append("Warnings (worth a look; they do not stop the import):")
-            lines.extend(str(warning) for warning in self.warnings)
-        lines.append(self.summary())
-        return lines
-
-    def summary(self) -> str:
-        parts = [_count(self.rows, "row") + " checked"]
-        if self.errors:
-            bad_rows = len({error.row for error in self.errors})
-            parts.append(f"{_count(len(self.errors), 'error')} in {_count(bad_rows, 'row')}")
-        else:
-            parts.append(f"{self.created} {'would be created' if self.dry_run else 'created'}")
-            parts.append(f"{self.updated} updated")
-            extras = [_count(n, _SINGULAR[noun]) for noun, n in self.also_created.items() if n]
-            if extras:
-                parts[-1] += ", plus " + ", ".join(extras)
-        if self.warnings:
-            parts.append(_count(len(self.warnings), "warning"))
-        counts = ", ".join(parts)
-        if self.dry_run and self.errors:
-            return f"Dry run: {counts}; fix the errors and check again. Nothing was written."
-        if self.dry_run:
-            return f"Dry run: {counts}; nothing was written."
-        if self.errors:
-            return f"Not imported: {counts}; nothing was written. Fix the errors and import again."
-        return f"Imported: {counts}."
-
-
-_SINGULAR = {
-    "locations": "location",
-    "classes": "class",
-    "households": "household",
-    "caregivers": "caregiver",
-    "possible_duplicates": "possible duplicate",
-}
-
-
-def _count(n: int, noun: str) -> str:
-    if n == 1:
-        return f"1 {noun}"
-    return f"{n} {noun}es" if noun.endswith("s") else f"{n} {noun}s"
-
-
-class MissingColumnsError(TableError):
-    def __init__(self, missing: Sequence[str], required: Sequence[str]) -> None:
-        self.missing = list(missing)
-        noun = "column" if len(missing) == 1 else "columns"
-        super().__init__(
-            f"the first row has no {noun} named {', '.join(missing)}. "
-            f"Required columns: {', '.join(required)}."
-        )
-
-
-class NoRowsError(TableError):
-    def __init__(self) -> None:
-        super().__init__(
-            "the file has column names but no rows below them; there is nothing to import."
-        )
-
-
-# --- Reading files ------------------------------------------------------------------------
-
-
-class Table(list):
-    """The rows of a file as dicts, and `columns`: the names in its first row, so that a file
-    with a header and no rows is still checked for missing columns."""
-
-    def __init__(self, rows: Iterable[dict[str, str]], columns: Sequence[str]) -> None:
-        super().__init__(rows)
-        self.columns = tuple(columns)
-
-
-def read_table(path: str | Path, *, max_rows: int | None = None) -> Table:
-    """The rows of a .csv or .xlsx file as dicts keyed by lower_snake_case header names.
-
-    Reads at most `max_rows` rows (default: the CWTT_IMPORT_MAX_ROWS setting) and refuses a
-    longer file. Raises FileNotFoundError for a missing file and TableError, with a plain
-    message, for one that cannot be read (cwtt/tabular/reading.py lists the reasons).
-    """
-    limit = settings.CWTT_IMPORT_MAX_ROWS if max_rows is None else max_rows
-    return _grid_to_rows(read_grid(path, max_rows=limit))
-
-
-def normalise_header(name: str) -> str:
-    """'Date of Birth', 'date-of-birth' and 'dateOfBirth' all become 'date_of_birth'."""
-    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip().lstrip("\ufeff"))
-    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
-
-
-def _grid_to_rows(grid: Grid) -> Table:
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(grid.header):
-        name = normalise_header(cell)
-        if not name:
-            continue  # an unnamed column (often a stray empty one in a spreadsheet)
-        if name in columns:
-            raise TableError(
-                f"columns {get_column_letter(columns[name] + 1)} and "
-                f"{get_column_letter(index + 1)} are both named {name}; rename or remove one."
-            )
-        columns[name] = index
-    rows = (
-        {
-            name: (cells[index].strip() if index < len(cells) else "")
-            for name, index in columns.items()
-        }
-        for cells in grid.rows
-    )
-    return Table(rows, columns)
-
-
-# --- Shared row checks --------------------------------------------------------------------
-
-
-class _Row:
-    """One data row being checked; collects its errors and warnings into the report."""
-
-    def __init__(self, number: int, cells: Mapping[str, str], report: ImportReport) -> None:
-        self.number = number
-        self.cells = cells
-        self.report = report
-        self.failed = False
-
-    def get(self, column: str) -> str:
-        return self.cells.get(column, "")
-
-    def error(self, column: str, message: str) -> None:
-        self.failed = True
-        self.report.errors.append(RowError(self.number, column, message))
-
-    def warn(self, column: str, message: str) -> None:
-        self.report.warnings.append(RowError(self.number, column, message))
-
-    def text(self, column: str, max_length: int, *, required: bool = True) -> str:
-        """The cell with runs of spaces collapsed; '' (after an error if required) when blank."""
-        value = " ".join(self.get(column).split())
-        if not value:
-            if required:
-                self.error(column, f"{column} is blank; every row needs one.")
-            return ""
-        if len(value) > max_length:
-            self.error(
-                column,
-                f"{column} '{value[:30]}...' is {len(value)} characters long; "
-                f"the most CWTT keeps is {max_length}.",
-            )
-            return ""
-        return value
-
-
-def _numbered_rows(
-    rows: Iterable[Mapping[str, Any]],
-    required: Sequence[str],
-    optional: Sequence[str],
-    report: ImportReport,
-) -> list[_Row]:
-    given = rows
-    rows = [
-        {normalise_header(key): _cell_text(value).strip() for key, value in row.items() if key}
-        for row in rows
-    ]
-    columns = getattr(given, "columns", None)  # a Table knows its header even with no rows
-    header = [normalise_header(name) for name in columns] if columns is not None else []
-    header = list(dict.fromkeys([*header, *(key for row in rows for key in row)]))
-    missing = [column for column in required if column not in header]
-    if missing:
-        raise MissingColumnsError(missing, required)
-    for column in header:
-        if column not in required and column not in optional:
-            report.warnings.append(
-                RowError(1, column, f"CWTT does not read a column named {column}; it was ignored.")
-            )
-    numbered = [_Row(index + 2, row, report) for index, row in enumerate(rows) if any(row.values())]
-    if not numbered:
-        raise NoRowsError()
-    report.rows = len(numbered)
-    return numbered
-
-
-def _fold(text: str) -> str:
-    """The form used to compare names: case and runs of spaces ignored."""
-    return " ".join(text.split()).casefold()
-
-
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
-def _finish(report: ImportReport) -> ImportReport:
-    report.errors.sort(key=lambda error: error.row)
-    report.warnings.sort(key=lambda warning: warning.row)
-    if report.errors:
-        report.created = report.updated = 0
-        report.also_created = {}
-    return report
-
-
-# --- Schools ------------------------------------------------------------------------------
-
-
-def import_schools(rows: Iterable[Mapping[str, Any]], *, dry_run: bool) -> ImportReport:
-    """Create or update schools by EMIS number, with their province > district > circuit."""
-    report = ImportReport(kind="schools", dry_run=dry_run)
-    numbered = _numbered_rows(rows, SCHOOL_COLUMNS, (), report)
-    with transaction.atomic():
-        existing = School.objects.in_bulk(
-            {row.get("emis_number") for row in numbered}, field_name="emis_number"
-        )
-        locations = _LocationPlanner()
-        new: list[School] = []
-        changed: list[School] = []
-        first_row: dict[str, int] = {}
-        for row in numbered:
-            emis = row.text("emis_number", 40)  # emis_problems explains a wrong length
-            for problem in validation.emis_problems(emis) if emis else []:
-                row.error("emis_number", f"emis_number '{emis}': {problem}")
-            if emis and emis in first_row:
-                row.error(
-                    "emis_number",
-                    f"EMIS number {emis} appears again on row {row.number}; it is already on "
-                    f"row {first_row[emis]}. Give each school one row.",
-                )
-            first_row.setdefault(emis, row.number)
-            name = row.text("name", School._meta.get_field("name").max_length)
-            quintile = _quintile(row)
-            place = [row.text(level, 120) for level in ("province", "district", "circuit")]
-            if row.failed:
-                continue
-            location = locations.find_or_plan(*place)
-            school = existing.get(emis)
-            if school is None:
-                new.append(
-                    School(emis_number=emis, name=name, quintile=quintile, location=location)
-                )
-            else:
-                school.name, school.quintile, school.location = name, quintile, location
-                changed.append(school)
-        report.created, report.updated = len(new), len(changed)
-        report.also_created = {"locations": len(locations.new)}
-        if report.errors or dry_run:
-            return _finish(report)
-        for location in locations.new:  # parents come before their children
-            location.save()
-        School.objects.bulk_create(new, batch_size=BATCH_SIZE)
-        School.objects.bulk_update(
-            changed, ["name", "quintile", "location"], batch_size=UPDATE_BATCH_SIZE
-        )
-    return _finish(report)
-
-
-def _quintile(row: _Row) -> int | None:
-    value = row.get("quintile")
-    if not value:
-        row.error("quintile", "quintile is blank; every row needs one.")
-        return None
-    match = re.fullmatch(r"(?:q(?:uintile)?\s*)?([1-5])", value.strip(), re.IGNORECASE)
-    if match is None:
-        row.error("quintile", f"quintile '{value}' is not accepted; use a number from 1 to 5.")
-        return None
-    return int(match.group(1))
-
-
-class _LocationPlanner:
-    """Finds province > district > circuit by name or code under the parent; plans missing ones.
-
-    Locations are few (hundreds), so all are loaded once. Planned locations are unsaved
-    `Location`s with a generated code, listed in `new` parents first.
-    """
-
-    def __init__(self) -> None:
-        everything = list(Location.objects.all())
-        by_pk = {location.pk: location for location in everything}
-        self.by_name: dict[tuple[int, str, str], Location] = {}
-        self.by_code: dict[tuple[int, str, str], Location] = {}
-        self.codes = {location.code.lower() for location in everything}
-        self.new: list[Location] = []
-        for location in everything:
-            parent = by_pk.get(location.parent_id) if location.parent_id else None
-            if parent is not None:
-                location.parent = parent  # share one instance per row, so id() identifies it
-            key = (id(parent) if parent else 0, location.level)
-            self.by_name.setdefault((*key, _fold(location.name)), location)
-            self.by_code.setdefault((*key, location.code.lower()), location)
-
-    def find_or_plan(self, province: str, district: str, circuit: str) -> Location:
-        parent = None
-        for level, name in zip(Location.Level, (province, district, circuit), strict=True):
-            parent = self._find_or_plan(level, name, parent)
-        assert parent is not None
-        return parent
-
-    def _find_or_plan(self, level: str, name: str, parent: Location | None) -> Location:
-        key = (id(parent) if parent else 0, level)
-        found = self.by_name.get((*key, _fold(name))) or self.by_code.get((*key, name.lower()))
-        if found is not None:
-            return found
-        location = Location(name=name, level=level, parent=parent, code=self._code(name, parent))
-        self.by_name[(*key, _fold(name))] = location
-        self.new.append(location)
-        return location
-
-    def _code(self, name: str, parent: Location | None) -> str:
-        stem = slugify(name).upper() or "PLACE"
-        if parent is not None:
-            if len(parent.code) + len(stem) > 26:
-                # "Sample Circuit 12" -> "SC12": initials, numbers kept whole.
-                words = stem.split("-")
-                stem = "".join(word if word.isdigit() else word[0] for word in words)
-            stem = f"{parent.code}-{stem}"
-        stem = stem[:27].rstrip("-")  # leaves room for "-999" within the 32 characters
-        code, number = stem, 1
-        while code.lower() in self.codes:
-            number += 1
-            code = f"{stem}-{number}"
-        self.codes.add(code.lower())
-        return code
-
-
-# --- Children -----------------------------------------------------------------------------
-
 
 SEXES = {"m": "M", "male": "M", "boy": "M", "f": "F", "female": "F", "girl": "F"}
 GRADES = {"r": "R", "0": "R", "1": "1", "2": "2", "3": "3"}  # "Grade 0" is an old name for R
@@ -484,30 +101,25 @@ _ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _DAY_FIRST_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 
 
-def import_children(rows: Iterable[Mapping[str, Any]], *, dry_run: bool) -> ImportReport:
+def import_children(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    dry_run: bool,
+    keep_good: bool = False,
+    progress: Progress | None = None,
+    file: str = "",
+) -> ImportReport:
     """Create or update children from class lists, with their classes, households and caregivers."""
-    report = ImportReport(kind="children", dry_run=dry_run)
+    report = ImportReport(kind="children", dry_run=dry_run, keep_good=keep_good, file=file)
     numbered = _numbered_rows(rows, CHILD_COLUMNS, CHILD_OPTIONAL_COLUMNS, report)
-    with transaction.atomic():
-        schools = School.objects.in_bulk(
-            {row.get("school_emis") for row in numbered}, field_name="emis_number"
-        )
-        parsed = [child for row in numbered if (child := _parse_child(row, schools))]
-        plan = _ChildrenPlan(parsed)
-        report.created, report.updated = len(plan.new_children), len(plan.changed_children)
-        report.also_created = {
-            "classes": len(plan.new_classes),
-            "households": len(plan.new_households),
-            "caregivers": len(plan.new_caregivers),
-        }
-        if report.errors or dry_run:
-            return _finish(report)
-        plan.write()
-        # Children who may be registered twice wait for a person's review (docs/duplicates.md).
-        queued = queue_possible_duplicates(children=plan.new_children, found_by="import")
-        if queued:
-            report.also_created["possible_duplicates"] = queued
-    return _finish(report)
+    return run_planned(report, numbered, _plan_children, progress=progress)
+
+
+def _plan_children(rows: list[_Row]) -> _ChildrenPlan:
+    schools = School.objects.in_bulk(
+        {row.get("school_emis") for row in rows}, field_name="emis_number"
+    )
+    return _ChildrenPlan([child for row in rows if (child := _parse_child(row, schools))])
 
 
 @dataclass
@@ -545,20 +157,29 @@ class _ChildRow:
         )
 
 
-def _parse_child(row: _Row, schools: Mapping[str, School]) -> _ChildRow | None:
-    emis = row.get("school_emis")
+def school_of(
+    row: _Row, schools: Mapping[str, School], column: str = "school_emis"
+) -> School | None:
+    """The school a row names by EMIS number (`schools` holds those found), or None after an
+    error saying what is wrong with the cell."""
+    emis = row.get(column)
     school = schools.get(emis)
     if not emis:
-        row.error("school_emis", "school_emis is blank; every row needs one.")
+        row.error(column, f"{column} is blank; every row needs one.")
     elif problems := validation.emis_problems(emis):
         for problem in problems:
-            row.error("school_emis", f"school_emis '{emis}': {problem}")
+            row.error(column, f"{column} '{emis}': {problem}")
     elif school is None:
         row.error(
-            "school_emis",
-            f"school_emis '{emis}' is not a school in CWTT; import the school list first "
-            "(cwtt import_registry schools FILE).",
+            column,
+            f"{column} '{emis}' is not a school in CWTT; import the school list first "
+            "(cwtt import schools FILE).",
         )
+    return school
+
+
+def _parse_child(row: _Row, schools: Mapping[str, School]) -> _ChildRow | None:
+    school = school_of(row, schools)
     class_name = row.text("class_name", SchoolClass._meta.get_field("name").max_length)
     grade = _choice(row, "grade", GRADES, _grade_key, "use one of R, 1, 2, 3")
     year = _year(row)
@@ -764,6 +385,22 @@ class _ChildrenPlan:
     """
 
     def __init__(self, rows: list[_ChildRow]) -> None:
+        self._start()
+        school_ids = sorted({row.school.pk for row in rows})
+        self._load_classes(school_ids, sorted({row.year for row in rows}))
+        matches = self._match(rows, school_ids)
+        self._load_families(school_ids, sorted({pk for _, pk in matches if pk}))
+        for row, child_id in matches:
+            self._plan(row, child_id)
+        self.created = len(self.new_children)
+        self.also_created = {
+            "classes": len(self.new_classes),
+            "households": len(self.new_households),
+            "caregivers": len(self.new_caregivers),
+        }
+
+    def _start(self) -> None:
+        self.updated = self.unchanged = 0
         self.new_classes: list[SchoolClass] = []
         self.new_households: list[Household] = []
         self.new_caregivers: list[Caregiver] = []
@@ -784,12 +421,20 @@ class _ChildrenPlan:
         self.classes: dict[tuple[int, int, str], SchoolClass] = {}
         self.class_rows: dict[tuple[int, int, str], int] = {}  # classes first planned on a row
 
-        school_ids = sorted({row.school.pk for row in rows})
-        self._load_classes(school_ids, sorted({row.year for row in rows}))
-        matches = self._match(rows, school_ids)
-        self._load_families(school_ids, sorted({pk for _, pk in matches if pk}))
-        for row, child_id in matches:
-            self._plan(row, child_id)
+    def _family_writes(self) -> int:
+        return sum(
+            map(
+                len,
+                (
+                    self.new_households,
+                    self.new_caregivers,
+                    self.new_links,
+                    self.changed_households,
+                    self.changed_caregivers,
+                    self.changed_links,
+                ),
+            )
+        )
 
     # Loading what is already stored
 
@@ -903,6 +548,7 @@ class _ChildrenPlan:
         if child_id is None:
             child = Child(grant_status=row.grant_status or Child.GrantStatus.UNKNOWN)
             self.new_children.append(child)
+            row.row.done("created")
         else:
             child = self.children[child_id]
             before = _child_state(child)
@@ -915,6 +561,7 @@ class _ChildrenPlan:
             if row.grant_status:
                 child.grant_status = row.grant_status
             self.changed_children.append(child)
+        family_writes = self._family_writes()
         child.first_name, child.last_name = row.first_name, row.last_name
         child.date_of_birth, child.sex = row.date_of_birth, row.sex
         child.school, child.school_class = row.school, klass
@@ -929,6 +576,12 @@ class _ChildrenPlan:
             if changed:
                 child.updated_at = timezone.now()  # bulk_update does not touch auto_now fields
                 self.child_changes.append((child, changed, {n: before[n] for n in changed}))
+            if changed or self._family_writes() != family_writes:
+                self.updated += 1
+                row.row.done("updated")
+            else:
+                self.unchanged += 1
+                row.row.done("unchanged")
 
     def _class(self, row: _ChildRow) -> SchoolClass | None:
         key = (row.school.pk, row.year, _fold(row.class_name))
@@ -972,7 +625,7 @@ class _ChildrenPlan:
             caregiver = self.at_address.get(row.caregiver_key)
         if caregiver is None:
             caregiver = Caregiver(
-                household=self._new_household(row.address),
+                household=self._household_for_new_caregiver(row, child),
                 first_name=row.caregiver_first_name,
                 last_name=row.caregiver_last_name,
                 phone=row.caregiver_phone,
@@ -1003,6 +656,9 @@ class _ChildrenPlan:
             if link.pk:
                 self.changed_links[link.pk] = link
 
+    def _household_for_new_caregiver(self, row: _ChildRow, child: Child) -> Household:
+        return self._new_household(row.address)
+
     def _new_household(self, address: str) -> Household:
         household = Household(address=address)
         self.new_households.append(household)
@@ -1027,7 +683,7 @@ class _ChildrenPlan:
         Caregiver.objects.bulk_update(
             list(self.changed_caregivers.values()), ["phone"], batch_size=UPDATE_BATCH_SIZE
         )
-        Child.objects.bulk_create(self.new_children, batch_size=BATCH_SIZE)
+        children_create(self.new_children)
         # Only what changed, grouped by the fields changed: a re-import of the same list writes
         # no child, and a new year's list (every class changes) writes two columns, not eleven.
         by_fields: dict[tuple[str, ...], list[Child]] = {}
@@ -1042,23 +698,16 @@ class _ChildrenPlan:
             list(self.changed_links.values()), ["relation"], batch_size=UPDATE_BATCH_SIZE
         )
         self._audit()
+        # Children who may be registered twice wait for a person's review (docs/duplicates.md);
+        # looked for once the caregiver links exist, since a shared caregiver is one of the clues.
+        queued = queue_possible_duplicates(children=self.new_children, found_by="import")
+        if queued:
+            self.also_created["possible_duplicates"] = queued
 
     def _audit(self) -> None:
-        """One entry per child created or changed, with the values before and after, in the
-        import's transaction (so a failed import leaves no entries either)."""
+        """One entry per child changed, with the values before and after, in the import's
+        transaction (so a failed import leaves no entries either)."""
 
-        def plain(child: Child, names) -> dict[str, object]:
-            return {name: getattr(child, Child._meta.get_field(name).attname) for name in names}
-
-        for child in self.new_children:
-            audit_record(
-                action=AuditEntry.Action.CREATE,
-                actor_name="import",
-                object_type="child",
-                object_id=child.pk,
-                child_id=child.pk,
-                detail={"source": "import", "after": plain(child, CHILD_UPDATE_FIELDS)},
-            )
         for child, fields, before in self.child_changes:
             if "school" in fields:
                 child_school_changed.send(
@@ -1067,15 +716,41 @@ class _ChildrenPlan:
                     from_school_id=getattr(before["school"], "pk", before["school"]),
                     to_school_id=child.school_id,
                 )
-            audit_record(
-                action=AuditEntry.Action.CHANGE,
-                actor_name="import",
-                object_type="child",
-                object_id=child.pk,
-                child_id=child.pk,
-                detail={
+        audit_record_each(
+            {
+                "action": AuditEntry.Action.CHANGE,
+                "actor_name": "import",
+                "object_type": "child",
+                "object_id": child.pk,
+                "child_id": child.pk,
+                "detail": {
                     "source": "import",
                     "before": {name: getattr(value, "pk", value) for name, value in before.items()},
-                    "after": plain(child, fields),
+                    "after": _plain(child, fields),
                 },
-            )
+            }
+            for child, fields, before in self.child_changes
+        )
+
+
+def _plain(child: Child, names: Iterable[str]) -> dict[str, object]:
+    return {name: getattr(child, Child._meta.get_field(name).attname) for name in names}
+
+
+def children_create(children: Sequence[Child]) -> None:
+    """Save new children (their class and household already saved), each with its audit entry.
+
+    The one place an import creates children. Likely duplicates are looked for at the end of
+    the plan's `write`, once the caregivers are linked."""
+    Child.objects.bulk_create(children, batch_size=BATCH_SIZE)
+    audit_record_each(
+        {
+            "action": AuditEntry.Action.CREATE,
+            "actor_name": "import",
+            "object_type": "child",
+            "object_id": child.pk,
+            "child_id": child.pk,
+            "detail": {"source": "import", "after": _plain(child, CHILD_UPDATE_FIELDS)},
+        }
+        for child in children
+    )
