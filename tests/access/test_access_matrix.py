@@ -132,7 +132,9 @@ def walk(patterns, prefix=""):
 # Routes that take no id of a child's data: the provider's feedback link and the link with which
 # a new person chooses their password are public by design and tested on their own
 # (tests/referrals, tests/administration).
-NOT_ID_ROUTES = {"referral_feedback", "set_password"}
+# The research download names a wave, not a record: what it holds is the reader's own area,
+# de-identified (tests/assessments/test_export_research_download.py).
+NOT_ID_ROUTES = {"referral_feedback", "set_password", "research_download"}
 # The OpenRosa routes name a form, not a record; they answer 401 to a browser's session, as
 # Collect signs in on every request (tests/interop/test_openrosa*.py).
 FILLERS = {"respondent": "caregiver", "form_id": "cwtt_caregiver", "version": 1}
@@ -210,8 +212,16 @@ def records_of(found, people):
         data=b"",
         rejects=f"first_name,last_name\n{found.first_name},{found.last_name}\n".encode(),
     )
+    from cwtt.registry.models import PossibleDuplicate
+
+    # A possible second record of the child, waiting for review.
+    twin = make_child(found.school, first=found.first_name, last=found.last_name)
+    pair = PossibleDuplicate.objects.create(
+        child_a=found, child_b=twin, score=0.9, reasons=[], found_by="import"
+    )
     return {
         "child_id": found.pk,
+        "pair_id": pair.pk,
         "assessment_uuid": assessment.uuid,
         "correction_id": correction.pk,
         "class_id": found.school_class_id,
