@@ -29,8 +29,8 @@ from cwtt.access.audit import audit_record_each
 from cwtt.access.models import AuditEntry
 
 from .. import validation
-from ..models import Caregiver, Child, ChildCaregiver, Household, School, SchoolClass
 from ..actions import queue_possible_duplicates
+from ..models import Caregiver, Child, ChildCaregiver, Household, School, SchoolClass
 from ..signals import child_school_changed
 from .common import (
     BATCH_SIZE,
