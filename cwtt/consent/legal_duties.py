@@ -7,7 +7,7 @@ is marked in the audit trail with the duty's code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from cwtt.registry.models import Child
@@ -22,15 +22,26 @@ class LegalDuty:
     law: str
     explanation: str
     applies: Callable[[Child], bool]
+    # The same question for a list of children at once (their ids): one query for a list page.
+    applies_among: Callable[[Collection[int]], set[int]]
+
+
+def _abuse_disclosed_among(child_ids: Collection[int]) -> set[int]:
+    """Which of these children have an urgent protection finding (a disclosure or sign of
+    abuse) in any wave. One query, however many children."""
+    from cwtt.assessments.models import RiskProfile
+
+    found: set[int] = set()
+    urgent = RiskProfile.objects.filter(child_id__in=list(child_ids), urgent=True)
+    for child_id, details in urgent.values_list("child_id", "details"):
+        for finding in (details or {}).get("urgent_findings", []):
+            if finding.get("domain") == "protection":
+                found.add(child_id)
+    return found
 
 
 def _abuse_disclosed(child: Child) -> bool:
-    """An urgent protection finding (a disclosure or sign of abuse) in any wave."""
-    for details in child.risk_profiles.filter(urgent=True).values_list("details", flat=True):
-        for finding in (details or {}).get("urgent_findings", []):
-            if finding.get("domain") == "protection":
-                return True
-    return False
+    return child.pk in _abuse_disclosed_among([child.pk])
 
 
 LEGAL_DUTIES: tuple[LegalDuty, ...] = (
@@ -44,6 +55,7 @@ LEGAL_DUTIES: tuple[LegalDuty, ...] = (
             "sharing."
         ),
         applies=_abuse_disclosed,
+        applies_among=_abuse_disclosed_among,
     ),
 )
 
@@ -53,3 +65,15 @@ def duty_overriding(child: Child, purpose: str) -> LegalDuty | None:
         if duty.purpose == purpose and duty.applies(child):
             return duty
     return None
+
+
+def duties_overriding(child_ids: Collection[int], purpose: str) -> dict[int, LegalDuty]:
+    """`duty_overriding` for many children: {child id: the duty} for those a duty covers. One
+    query per duty, whatever the number of children."""
+    found: dict[int, LegalDuty] = {}
+    for duty in LEGAL_DUTIES:
+        if duty.purpose != purpose or not child_ids:
+            continue
+        for child_id in duty.applies_among(child_ids):
+            found.setdefault(child_id, duty)
+    return found
