@@ -1,5 +1,6 @@
-"""`cwtt user add|list|disable|unlock|reset-code` — provision staff accounts for many schools
-at once, lift a sign-in lockout, reset a lost second factor."""
+"""`cwtt user add|list|disable|unlock|reset-code|teaches` — provision staff accounts for many
+schools at once, lift a sign-in lockout, reset a lost second factor, link a teacher to her
+class."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cwtt.access.actions import (
     ProvisioningError,
+    class_teacher_add,
     second_factor_reset,
     user_add,
     user_disable,
@@ -48,6 +50,10 @@ class Command(BaseCommand):
             "reset-code", help="Remove a person's authenticator app (lost phone)"
         )
         reset_code.add_argument("username")
+        teaches = sub.add_parser("teaches", help="Link a teacher to her class (her My class)")
+        teaches.add_argument("username")
+        teaches.add_argument("emis_number", help="the school's EMIS number")
+        teaches.add_argument("class_name", help="the class's name, for example 2A")
 
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"handle_{action.replace('-', '_')}")(**options)
@@ -125,3 +131,12 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"{username} had no authenticator app set up; nothing to do.")
+
+    def handle_teaches(self, username: str, emis_number: str, class_name: str, **options) -> None:
+        try:
+            school_class = class_teacher_add(
+                username=username, emis_number=emis_number, class_name=class_name
+            )
+        except ProvisioningError as error:
+            raise CommandError("\n".join(error.problems)) from None
+        self.stdout.write(f"{username} teaches {school_class}: it is now on their My class page.")
