@@ -401,3 +401,37 @@ def test_a_teacher_does_not_see_a_class_at_a_school_she_is_not_assigned_to(
     sign_in(client, people["tumi"])
     text = client.get(reverse("my_class")).content.decode()
     assert "Thandi" not in text and "No class is linked to you yet" in text
+
+
+def test_levels_a_reader_may_not_see_do_not_move_a_child_up_their_list(
+    client, proposals, people, sunrise, wave
+):
+    hidden = make_child(sunrise, first="Aaron", last="Aardvark")
+    ConsentDecision.objects.filter(child=hidden, purpose="share_social_development").delete()
+    score(hidden, wave, URGENT)
+    teacher_says_abuse(hidden, wave)  # urgent and statutory: above Zola, who is only urgent
+    cases_propose(wave=wave)
+
+    def first_proposal(person):
+        sign_in(client, people[person])
+        text = client.get(reverse("school_cases", args=[sunrise.pk])).content.decode()
+        return text.split('href="/cases/', 1)[1].split("</a>")[0]
+
+    assert "Aaron Aardvark" in first_proposal("cora")  # first for the coordinator
+    assert "Zola Zulu" in first_proposal("sam")  # Sam may not see Aaron's levels
+
+
+def test_a_decision_saved_in_the_rest_of_a_long_agenda_keeps_it_open(client, sunrise, wave, people):
+    for number in range(12):
+        score(make_child(sunrise, first=f"Kid{number:02d}", last="Agenda"), wave, ONE_HIGH)
+    meeting = meeting_create(school=sunrise, held_on=TODAY, kind="cop", by=people["cora"])
+    last = meeting.items.order_by("position").last()
+    sign_in(client, people["cora"])
+    page = client.post(
+        reverse("meeting", args=[meeting.pk]),
+        {"step": "decision", "item": last.pk, "decision": "Home visit this week."},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert '<details class="more-rows" open>' in page
+    closed = client.get(reverse("meeting", args=[meeting.pk])).content.decode()
+    assert '<details class="more-rows">' in closed
