@@ -12,8 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from cwtt.access import policy
 from cwtt.access.roles import Role
+from cwtt.assessments.models import RiskProfile
 from cwtt.assessments.triage import need_key
+from cwtt.notifications.actions import unread_about
 from cwtt.registry.models import Staff
 from cwtt.worklists.tasks import Task
 
@@ -112,9 +115,6 @@ class MyCase:
     new: str  # the unread notification's subject while the case is new to the person, or ""
     urgent: bool
 
-    def overdue(self, today: dt.date) -> bool:
-        return self.due_on is not None and self.due_on < today
-
 
 def _next_step(case: Case) -> tuple[str, dt.date | None]:
     """The earliest of the plan's undone actions and the review due; else the stage's step."""
@@ -139,10 +139,6 @@ def my_cases(user) -> list[MyCase]:
     """The open cases the person leads or is in the team of, at the schools they may see,
     most pressing first (cwtt/assessments/triage.py); each with its next step, when it is due,
     and whether it is new to them. A fixed number of queries, whatever the caseload."""
-    from cwtt.access import policy
-    from cwtt.assessments.models import RiskProfile
-    from cwtt.notifications.actions import unread_about
-
     staff = policy.staff_of(user)
     if staff is None:
         return []

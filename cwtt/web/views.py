@@ -25,6 +25,7 @@ from cwtt.assessments.actions import (
 )
 from cwtt.assessments.models import Assessment, Respondent, RiskProfile, Wave
 from cwtt.cases.permissions import cases_for_child
+from cwtt.cases.worklist import my_cases
 from cwtt.consent.actions import consent_in_force
 from cwtt.consent.models import Purpose
 from cwtt.dashboards.figures import casework, domain_counts, latest_wave
@@ -33,6 +34,7 @@ from cwtt.instruments.actions import rule_sensitivities_for, validator_for
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
 from cwtt.registry.models import SchoolClass
 from cwtt.rights.views import may_correct, may_export
+from cwtt.worklists.my_class import classes_of
 from cwtt.worklists.urgent import urgent_children, urgent_profiles
 
 from .capture_form import question_groups
@@ -77,9 +79,6 @@ def home(request: HttpRequest) -> HttpResponse:
 def _mine_first(user) -> dict[str, Any]:
     """What heads "Your work today" (decision 0049): a coordinator's urgent children, a
     person's own cases (how many, how many new), a teacher's class."""
-    from cwtt.cases.worklist import my_cases
-    from cwtt.worklists.my_class import classes_of
-
     cases = my_cases(user)
     return {
         "urgent": urgent_children(user),
