@@ -334,6 +334,7 @@ def test_the_coordinators_day_starts_with_todays_urgent_children(client, proposa
     work = text[text.index("Your work today") :]
     assert "1 child needs action today" in work
     assert work.index("Zola Zulu") < work.index("Your school")
+    assert "Nothing is waiting for you" not in work  # the urgent children are waiting
     # The same children as the school page lists.
     school = client.get(reverse("school", args=[proposals["urgent"].school_id])).content.decode()
     alert = school[school.index("needs action today") :]
