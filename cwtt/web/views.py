@@ -25,6 +25,7 @@ from cwtt.assessments.actions import (
 )
 from cwtt.assessments.models import Assessment, Respondent, RiskProfile, Wave
 from cwtt.cases.permissions import cases_for_child
+from cwtt.cases.worklist import my_cases
 from cwtt.consent.actions import consent_in_force
 from cwtt.consent.models import Purpose
 from cwtt.dashboards.figures import casework, domain_counts, latest_wave
@@ -33,6 +34,8 @@ from cwtt.instruments.actions import rule_sensitivities_for, validator_for
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
 from cwtt.registry.models import Child, ChildMerge, SchoolClass
 from cwtt.rights.views import may_correct, may_export
+from cwtt.worklists.my_class import classes_of
+from cwtt.worklists.urgent import urgent_children, urgent_profiles
 
 from .capture_form import question_groups
 from .growth import child_growth
@@ -69,8 +72,21 @@ def home(request: HttpRequest) -> HttpResponse:
             # People who work in the field see offline work next to their tasks; those who
             # work at a desk find it below their schools.
             "offline_first": role in OFFLINE_FIRST,
+            **_mine_first(request.user),
         },
     )
+
+
+def _mine_first(user) -> dict[str, Any]:
+    """What heads "Your work today" (decision 0049): a coordinator's urgent children, a
+    person's own cases (how many, how many new), a teacher's class."""
+    cases = my_cases(user)
+    return {
+        "urgent": urgent_children(user),
+        "my_case_count": len(cases),
+        "my_new_cases": sum(bool(c.new) for c in cases),
+        "my_classes": classes_of(user),
+    }
 
 
 OFFLINE_FIRST = frozenset({"field_worker", "nurse", "social_worker", "teacher"})
@@ -103,10 +119,7 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
     if found is None:
         raise Http404("No such school")
     overview = school_overview(found)
-    profiles = overview["profiles"]
-    urgent = list(profiles.filter(urgent=True).select_related("child", "child__school_class"))
-    withheld = policy.details_withheld(request.user, [p.child for p in urgent])
-    urgent = [p for p in urgent if p.child_id not in withheld]
+    urgent = urgent_profiles(request.user, found)
     return render(
         request,
         "web/school.html",
