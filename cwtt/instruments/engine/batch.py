@@ -15,8 +15,7 @@ evaluates each rule once for the whole batch with NumPy:
   combination of their values;
 - HFIAS, PSC-17 and PHQ-9 are computed for the whole batch from a matrix of answer codes
   (`measures/columns.py`); a questionnaire whose answers are not all valid codes, and every
-  other measure (growth), is computed one at a time, once per distinct set of inputs,
-  remembered across batches.
+  other measure (growth), is computed one questionnaire at a time, as `Scorer.score` does.
 
 Values the engine tells apart but a Python dict would not (1, 1.0 and true) are told apart by
 their type. An answer that is itself a JSON object makes its rules be evaluated one
@@ -60,9 +59,6 @@ from .scoring import (
     _RespondentPlan,
 )
 
-# Measure results remembered across batches, per batch scorer; forgotten when it grows past this.
-MEASURE_MEMORY = 100_000
-
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -97,13 +93,15 @@ def _typed_key(value: Any) -> Any:
     """A dict key that keeps apart what the engine keeps apart: 1, 1.0 and True are equal as
     Python keys but not to `selected()` or to a comparison with text."""
     if isinstance(value, list | tuple):
+        if all(item.__class__ is str for item in value):
+            return (type(value), tuple(value))
         return (type(value), tuple(_typed_key(item) for item in value))
     if isinstance(value, dict):
         raise _NotVectorisable
     return (type(value), value)
 
 
-def _factorize(column: list[Any]) -> tuple[np.ndarray, list[Any]]:
+def _factorize(column: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
     """(the index of each value's distinct value, the distinct values in first-seen order)."""
     types = set(map(type, column))
     if not (types & {list, tuple, dict}) and len(types & _NUMBER_TYPES) <= 1:
@@ -113,32 +111,61 @@ def _factorize(column: list[Any]) -> tuple[np.ndarray, list[Any]]:
         return codes, list(index)
     typed: dict[Any, int] = {}
     uniques: list[Any] = []
-    codes = np.empty(len(column), dtype=np.intp)
-    for position, value in enumerate(column):
-        key = _typed_key(value)
+    numbers = []
+    for value in column:
+        cls = value.__class__
+        # Text, None and whole numbers never equal one another as keys; the rest are typed.
+        key = value if cls is str or cls is int or value is None else _typed_key(value)
         number = typed.get(key)
         if number is None:
             number = typed[key] = len(uniques)
             uniques.append(value)
-        codes[position] = number
-    return codes, uniques
+        numbers.append(number)
+    return np.array(numbers, dtype=np.intp), uniques
 
 
 class _Columns:
     """One respondent's questionnaires in a batch as columns: the values by name that
     `Scorer.score` sees (the child's facts, overridden by the answers, then by measures)."""
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        names: Sequence[str],
+        domain_questions: Sequence[tuple[int, tuple[str, ...]]],
+    ) -> None:
+        """Read `names` (those the respondent's rules and measures read) from every
+        questionnaire in one pass, a questionnaire at a time (reading one name across many
+        questionnaires at a time was twice as slow: every dict is fetched again), and find
+        the domains each answered something in, as `Scorer.score` does."""
         self.size = len(entries)
         self.answers = [entry.answers for entry in entries]
         self.contexts = [entry.context for entry in entries]
         self._context_names: set[str] = set()
         for context in self.contexts:
             self._context_names.update(context)
-        self._values: dict[str, list[Any]] = {}
+        rows = []
+        self.covered: list[tuple[int, ...]] = []
+        for answers in self.answers:
+            get = answers.get
+            rows.append(tuple(map(get, names)))
+            # A domain is covered by its first answered question.
+            covered = []
+            for domain, questions in domain_questions:
+                for question in questions:
+                    value = get(question)
+                    if value is not None and value != "":
+                        covered.append(domain)
+                        break
+            self.covered.append(tuple(covered))
+        self._values: dict[str, Sequence[Any]] = {
+            name: column
+            for name, column in zip(names, zip(*rows, strict=True) if rows else (), strict=False)
+            if name not in self._context_names
+        }
         self._factors: dict[str, tuple[np.ndarray, list[Any]]] = {}
 
-    def values(self, name: str) -> list[Any]:
+    def values(self, name: str) -> Sequence[Any]:
         column = self._values.get(name)
         if column is None:
             if name in self._context_names:
@@ -151,7 +178,7 @@ class _Columns:
             self._values[name] = column
         return column
 
-    def set_values(self, name: str, column: list[Any]) -> None:
+    def set_values(self, name: str, column: Sequence[Any]) -> None:
         self._values[name] = column
         self._factors.pop(name, None)
 
@@ -183,7 +210,10 @@ class _Columns:
         first = np.empty(len(distinct), dtype=np.intp)
         first[inverse[::-1]] = np.arange(self.size - 1, -1, -1)  # one questionnaire of each
         values = [
-            {name: uniques[codes[at]] for name, (codes, uniques) in zip(names, factors, strict=True)}
+            {
+                name: uniques[codes[at]]
+                for name, (codes, uniques) in zip(names, factors, strict=True)
+            }
             for at in first.tolist()
         ]
         return inverse, values
@@ -255,9 +285,7 @@ class _RuleText:
     jsonb: tuple[str, str]
 
 
-def _finding_texts(
-    rule: Rule, respondent: str | None
-) -> tuple[tuple[str, str], tuple[str, str]]:
+def _finding_texts(rule: Rule, respondent: str | None) -> tuple[tuple[str, str], tuple[str, str]]:
     """(before, after) the informant's JSON text, as written and in jsonb's order."""
     marker = "\x00informant\x00"
     fields = {
@@ -308,15 +336,14 @@ def jsonb_text(value: Any) -> str:
     return _jsonb_text(value)
 
 
-_DOMAIN_NAMES_WRITTEN = list(range(len(DOMAINS)))
-_DOMAIN_NAMES_JSONB = sorted(range(len(DOMAINS)), key=lambda d: _jsonb_key(DOMAINS[d]))
+_DOMAIN_ORDER_WRITTEN = list(range(len(DOMAINS)))
+_DOMAIN_ORDER_JSONB = sorted(range(len(DOMAINS)), key=lambda d: _jsonb_key(DOMAINS[d]))
 _LEVEL_TEXT = [json.dumps(level) for level in LEVELS]
 _DOMAIN_KEY = [json.dumps(domain) for domain in DOMAINS]
 
 
 class BatchScorer:
-    """A `Scorer` that scores many questionnaires at once. Build once per version and reuse:
-    it remembers measure results across batches."""
+    """A `Scorer` that scores many questionnaires at once. Build once per version and reuse."""
 
     def __init__(self, scorer: Scorer) -> None:
         self.scorer = scorer
@@ -347,9 +374,7 @@ class BatchScorer:
             self._rules[respondent] = vector_rules
             self._texts[respondent] = texts
         # By domain index: (rule, condition, its finding, its text)
-        self._domain_rules: list[list[tuple[Rule, Callable, _RuleText]]] = [
-            [] for _ in DOMAINS
-        ]
+        self._domain_rules: list[list[tuple[Rule, Callable, _RuleText]]] = [[] for _ in DOMAINS]
         for domain, rules in scorer._domain_rules.items():
             for rule, condition, finding in rules:
                 written, jsonb = _finding_texts(rule, None)
@@ -359,13 +384,34 @@ class BatchScorer:
                 )  # fmt: skip
                 self._domain_rules[DOMAINS.index(domain)].append((rule, condition, text))
         self._domain_rule_memory: dict[tuple[int, int, int], list[_RuleText]] = {}
+        # Domains that stay empty when nobody answered in them (no domain rule fires on none).
+        self._quiet_domains = {
+            domain for domain in range(len(DOMAINS)) if not self._fired_domain_rules(domain, {})
+        }
         self._measure_inputs = {
             spec.name: {
                 parameter: references(parse(text)) for parameter, text in spec.inputs.items()
             }
             for spec in scorer.definition.measures
         }
-        self._measure_memory: dict[Any, Mapping[str, Any] | None] = {}
+        # What each respondent's rules and measures read, in one list.
+        self._names: dict[str, list[str]] = {
+            respondent: sorted(
+                {name for vector_rule in self._rules[respondent] for name in vector_rule.names}
+                | {
+                    name
+                    for measure in plan.measures
+                    for inputs in self._measure_inputs[measure.name].values()
+                    for name in inputs
+                }
+                | {variable for measure in plan.measures for _key, variable in measure.outputs}
+            )
+            for respondent, plan in scorer._plans.items()
+        }
+        self._domain_questions = {
+            respondent: [(DOMAINS.index(domain), names) for domain, names in plan.domain_questions]
+            for respondent, plan in scorer._plans.items()
+        }
 
     # --- scoring -------------------------------------------------------------------------
 
@@ -373,9 +419,8 @@ class BatchScorer:
         """`Scorer.score` of each questionnaire, in order (without the measures' values and
         problems, which a profile does not keep)."""
         scores: list[AssessmentScore] = []
-        for entry, (informant, respondent, numbers, covered) in zip(
-            entries, self._fired(entries), strict=True
-        ):
+        for informant, respondent, numbers, covered_domains in self._fired(entries):
+            covered = frozenset(DOMAINS[domain] for domain in covered_domains)
             rules = self._rules.get(respondent, [])
             findings = [
                 Finding(
@@ -416,9 +461,7 @@ class BatchScorer:
             rows.append(self._row(records, quoted, jsonb))
         return rows
 
-    def _fired(
-        self, entries: Sequence[Entry]
-    ) -> list[tuple[str, str, list[int], frozenset[str]]]:
+    def _fired(self, entries: Sequence[Entry]) -> list[tuple[str, str, list[int], frozenset[str]]]:
         """For each questionnaire: (informant, respondent, the numbers of its rules that fire,
         in the respondent's rule order, the domains it answered something in)."""
         out: list[Any] = [None] * len(entries)
@@ -441,7 +484,7 @@ class BatchScorer:
     def _score_group(
         self, respondent: str, plan: _RespondentPlan, group: Sequence[Entry]
     ) -> list[tuple[list[int], frozenset[str]]]:
-        columns = _Columns(group)
+        columns = _Columns(group, self._names[respondent], self._domain_questions[respondent])
         for measure in plan.measures:
             self._measure(measure, columns)
         rules = self._rules[respondent]
@@ -455,19 +498,7 @@ class BatchScorer:
         rows, which = np.nonzero(fired)  # row by row, each row's rules in order
         for row, number in zip(rows.tolist(), which.tolist(), strict=True):
             numbers[row].append(number)
-        out = []
-        for answers, found in zip(columns.answers, numbers, strict=True):
-            # A domain is covered by its first answered question, as in `Scorer.score`.
-            get = answers.get
-            covered: set[str] = set()
-            for domain, names in plan.domain_questions:
-                for name in names:
-                    value = get(name)
-                    if value is not None and value != "":
-                        covered.add(domain)
-                        break
-            out.append((found, frozenset(covered)))
-        return out
+        return list(zip(numbers, columns.covered, strict=True))
 
     def _per_questionnaire(self, vector_rule: _VectorRule, columns: _Columns) -> np.ndarray:
         names = vector_rule.names
@@ -553,59 +584,51 @@ class BatchScorer:
         if any(v is None or v == "" for v in inputs.values()):
             return None
         try:
-            key: Any = (kind, tuple((p, _typed_key(v)) for p, v in inputs.items()))
-        except _NotVectorisable:
-            key = None
-        if key is not None and key in self._measure_memory:
-            return self._measure_memory[key]
-        try:
-            result: Mapping[str, Any] | None = self.scorer._compute(kind, inputs)
+            return self.scorer._compute(kind, inputs)
         except ValueError:  # MeasureInputError is a ValueError; Scorer.score skips the measure
-            result = None
-        if key is not None:
-            if len(self._measure_memory) >= MEASURE_MEMORY:
-                self._measure_memory.clear()
-            self._measure_memory[key] = result
-        return result
+            return None
 
     # --- combining -----------------------------------------------------------------------
 
     def _row(
         self,
-        records: Sequence[tuple[str, str, list[int], frozenset[str]]],
-        quoted: dict[str, str],
+        records: Sequence[tuple[str, str, list[int], tuple[int, ...]]],
+        quoted: dict[str, tuple[str, str]],
         jsonb: bool,
     ) -> ProfileRow:
         """`Scorer.combine` for one profile, step by step, written as a ProfileRow."""
-        domain_count = len(DOMAINS)
-        by_domain: list[list[tuple[_RuleText, str]]] = [[] for _ in range(domain_count)]
-        informant_ranks: list[dict[str, int]] = [{} for _ in range(domain_count)]
+        by_domain: list[list[tuple[_RuleText, str]]] = [[] for _ in DOMAINS]
+        informant_ranks: list[dict[str, int]] = [{} for _ in DOMAINS]
         for informant, respondent, numbers, covered in records:
-            texts = self._texts.get(respondent)
             ranks: dict[int, int] = {}
-            for number in numbers:
-                text = texts[number]  # type: ignore[index]
-                by_domain[text.domain].append((text, informant))
-                if text.rank > ranks.get(text.domain, -1):
-                    ranks[text.domain] = text.rank
-            for domain in range(domain_count):
-                rank = ranks.get(domain)
-                if rank is None:
-                    if DOMAINS[domain] not in covered:
-                        continue
-                    rank = 0
+            if numbers:
+                texts = self._texts[respondent]
+                for number in numbers:
+                    text = texts[number]
+                    domain = text.domain
+                    by_domain[domain].append((text, informant))
+                    if text.rank > ranks.get(domain, -1):
+                        ranks[domain] = text.rank
+            for domain in covered:  # answered, with no finding: low
+                ranks.setdefault(domain, 0)
+            # Each informant's level in each domain (the order of domains does not matter:
+            # each domain's levels are kept in the order of the questionnaires).
+            for domain, rank in ranks.items():
                 levels = informant_ranks[domain]
                 previous = levels.get(informant)
                 if previous is None or rank > previous:
                     levels[informant] = rank
-        domain_levels: list[int | None] = []
+        order = 1 if jsonb else 0
+        domain_ranks: list[int | None] = []
         domain_texts: list[str] = []
         urgent_texts: list[str] = []
         any_discordant = False
-        order = 1 if jsonb else 0
-        for domain in range(domain_count):
-            findings = by_domain[domain]
+        for domain, findings in enumerate(by_domain):
             levels = informant_ranks[domain]
+            if not findings and not levels and domain in self._quiet_domains:
+                domain_ranks.append(None)
+                domain_texts.append(_EMPTY_DOMAIN[order])
+                continue
             indicator_rank: dict[str, int] = {}
             for text, _informant in findings:
                 key = text.indicator
@@ -618,7 +641,7 @@ class BatchScorer:
                     findings.append((text, ""))
                     rank = max(rank or 0, text.rank)
             if len(findings) > 1:
-                findings.sort(key=lambda found: -found[0].rank)
+                findings.sort(key=_minus_rank)
             finding_texts = []
             for text, informant in findings:
                 before, after = text.jsonb if jsonb else text.written
@@ -632,29 +655,49 @@ class BatchScorer:
                 finding_texts.append(rendered)
                 if text.urgent:
                     urgent_texts.append(rendered)
-            seen = set(levels.values())
-            discordant = 2 in seen and 0 in seen
+            discordant = False
+            pairs = []
+            if levels:
+                ranks_seen = levels.values()
+                discordant = 2 in ranks_seen and 0 in ranks_seen
+                names = sorted(levels, key=_jsonb_key) if jsonb and len(levels) > 1 else levels
+                for informant in names:
+                    name = quoted.get(informant)
+                    if name is None:
+                        name = quoted[informant] = _quote(informant)
+                    pairs.append(name[order] + ": " + _LEVEL_TEXT[levels[informant]])
             any_discordant = any_discordant or discordant
-            domain_levels.append(rank)
-            domain_texts.append(
-                self._domain_text(rank, finding_texts, levels, discordant, quoted, jsonb)
-            )
-        ranks_given = [rank for rank in domain_levels if rank is not None]
+            domain_ranks.append(rank)
+            level = "null" if rank is None else _LEVEL_TEXT[rank]
+            informant_levels = "{" + ", ".join(pairs) + "}"
+            flag = "true" if discordant else "false"
+            found = "[" + ", ".join(finding_texts) + "]"
+            if jsonb:
+                domain_texts.append(
+                    '{"level": ' + level + ', "findings": ' + found + ', "discordant": '
+                    + flag + ', "informant_levels": ' + informant_levels + "}"
+                )  # fmt: skip
+            else:
+                domain_texts.append(
+                    '{"level": ' + level + ', "findings": ' + found + ', "informant_levels": '
+                    + informant_levels + ', "discordant": ' + flag + "}"
+                )  # fmt: skip
+        ranks_given = [rank for rank in domain_ranks if rank is not None]
         overall = LEVELS[max(ranks_given)] if ranks_given else None
-        domain_order = _DOMAIN_NAMES_JSONB if jsonb else _DOMAIN_NAMES_WRITTEN
+        domain_order = _DOMAIN_ORDER_JSONB if jsonb else _DOMAIN_ORDER_WRITTEN
         details = (
             '{"domains": {'
-            + ", ".join(f"{_DOMAIN_KEY[d]}: {domain_texts[d]}" for d in domain_order)
+            + ", ".join([_DOMAIN_KEY[d] + ": " + domain_texts[d] for d in domain_order])
             + '}, "overall": '
-            + (json.dumps(overall) if overall else "null")
+            + ("null" if overall is None else _LEVEL_TEXT[LEVEL_RANK[overall]])
             + ', "urgent_findings": ['
             + ", ".join(urgent_texts)
             + "]}"
         )
         return ProfileRow(
             levels={
-                DOMAINS[d]: None if rank is None else LEVELS[rank]
-                for d, rank in enumerate(domain_levels)
+                name: None if rank is None else LEVELS[rank]
+                for name, rank in zip(DOMAINS, domain_ranks, strict=True)
             },
             overall=overall,
             urgent=bool(urgent_texts),
@@ -663,8 +706,9 @@ class BatchScorer:
         )
 
     def _fired_domain_rules(self, domain: int, indicator_rank: dict[str, int]) -> list[_RuleText]:
-        moderate = sum(1 for r in indicator_rank.values() if r >= 1)
-        high = sum(1 for r in indicator_rank.values() if r >= 2)
+        ranks = list(indicator_rank.values())
+        moderate = len(ranks) - ranks.count(0)  # indicators at moderate or higher
+        high = ranks.count(2)
         key = (domain, moderate, high)
         found = self._domain_rule_memory.get(key)
         if found is None:
@@ -675,38 +719,16 @@ class BatchScorer:
             self._domain_rule_memory[key] = found
         return found
 
-    @staticmethod
-    def _domain_text(
-        rank: int | None,
-        finding_texts: list[str],
-        levels: dict[str, int],
-        discordant: bool,
-        quoted: dict[str, str],
-        jsonb: bool,
-    ) -> str:
-        level = "null" if rank is None else _LEVEL_TEXT[rank]
-        flag = "true" if discordant else "false"
-        order = 1 if jsonb else 0
-        names = list(levels)
-        if jsonb and len(names) > 1:
-            names.sort(key=_jsonb_key)
-        pairs = []
-        for informant in names:
-            name = quoted.get(informant)
-            if name is None:
-                name = quoted[informant] = _quote(informant)
-            pairs.append(f"{name[order]}: {_LEVEL_TEXT[levels[informant]]}")
-        informant_levels = "{" + ", ".join(pairs) + "}"
-        findings = "[" + ", ".join(finding_texts) + "]"
-        if jsonb:
-            return (
-                f'{{"level": {level}, "findings": {findings}, "discordant": {flag}, '
-                f'"informant_levels": {informant_levels}}}'
-            )
-        return (
-            f'{{"level": {level}, "findings": {findings}, "informant_levels": '
-            f'{informant_levels}, "discordant": {flag}}}'
-        )
+
+def _minus_rank(found: tuple[_RuleText, str]) -> int:
+    return -found[0].rank
+
+
+# A domain nobody answered anything in, as written and in jsonb's order.
+_EMPTY_DOMAIN = (
+    '{"level": null, "findings": [], "informant_levels": {}, "discordant": false}',
+    '{"level": null, "findings": [], "discordant": false, "informant_levels": {}}',
+)
 
 
 def _quote(informant: str) -> tuple[str, str]:
