@@ -529,7 +529,10 @@ class BatchScorer:
             and set(by_parameter) == set(column_measure.inputs)
             and None not in by_parameter.values()  # each input is one name
         ):
-            vectorised, rows_done = self._column_measure(measure, column_measure, columns)
+            try:
+                vectorised, rows_done = self._column_measure(measure, column_measure, columns)
+            except _NotVectorisable:  # an answer that is a JSON object: one by one
+                vectorised, rows_done = None, np.zeros(columns.size, dtype=bool)
         remaining = np.flatnonzero(~rows_done)
         if len(remaining):
             results = self._measure_one_by_one(measure, columns, remaining)
