@@ -600,16 +600,27 @@ class BatchScorer:
         jsonb: bool,
     ) -> ProfileRow:
         """`Scorer.combine` for one profile, step by step, written as a ProfileRow."""
+        order = 1 if jsonb else 0
+        # Each domain's findings in the order of the questionnaires, then of the rules, each
+        # already written with its informant's name.
         by_domain: list[list[tuple[_RuleText, str]]] = [[] for _ in DOMAINS]
         informant_ranks: list[dict[str, int]] = [{} for _ in DOMAINS]
+        names: dict[str, str] = {}  # informant -> its name as JSON text
         for informant, respondent, numbers, covered in records:
+            name = names.get(informant)
+            if name is None:
+                pair = quoted.get(informant)
+                if pair is None:
+                    pair = quoted[informant] = _quote(informant)
+                name = names[informant] = pair[order]
             ranks: dict[int, int] = {}
             if numbers:
                 texts = self._texts[respondent]
                 for number in numbers:
                     text = texts[number]
                     domain = text.domain
-                    by_domain[domain].append((text, informant))
+                    before, after = text.jsonb if jsonb else text.written
+                    by_domain[domain].append((text, before + name + after))
                     if text.rank > ranks.get(domain, -1):
                         ranks[domain] = text.rank
             for domain in covered:  # answered, with no finding: low
@@ -621,7 +632,6 @@ class BatchScorer:
                 previous = levels.get(informant)
                 if previous is None or rank > previous:
                     levels[informant] = rank
-        order = 1 if jsonb else 0
         domain_ranks: list[int | None] = []
         domain_texts: list[str] = []
         urgent_texts: list[str] = []
@@ -632,49 +642,41 @@ class BatchScorer:
                 domain_ranks.append(None)
                 domain_texts.append(_EMPTY_DOMAIN[order])
                 continue
-            indicator_rank: dict[str, int] = {}
-            for text, _informant in findings:
-                key = text.indicator
-                indicator_rank[key] = max(indicator_rank.get(key, 0), text.rank)
-            rank: int | None = max(indicator_rank.values(), default=None)
-            if rank is None and levels:
-                rank = 0
+            rank: int | None
             if self._domain_rules[domain]:
+                indicator_rank: dict[str, int] = {}
+                for text, _rendered in findings:
+                    key = text.indicator
+                    indicator_rank[key] = max(indicator_rank.get(key, 0), text.rank)
+                rank = max(indicator_rank.values(), default=None)
+                if rank is None and levels:
+                    rank = 0
                 for text in self._fired_domain_rules(domain, indicator_rank):
-                    findings.append((text, ""))
+                    findings.append((text, text.written[0] if order == 0 else text.jsonb[0]))
                     rank = max(rank or 0, text.rank)
+            elif findings:
+                rank = max([text.rank for text, _rendered in findings])
+            else:
+                rank = 0 if levels else None
             if len(findings) > 1:
                 findings.sort(key=_minus_rank)
-            finding_texts = []
-            for text, informant in findings:
-                before, after = text.jsonb if jsonb else text.written
-                if after:
-                    name = quoted.get(informant)
-                    if name is None:
-                        name = quoted[informant] = _quote(informant)
-                    rendered = before + name[order] + after
-                else:
-                    rendered = before
-                finding_texts.append(rendered)
-                if text.urgent:
-                    urgent_texts.append(rendered)
             discordant = False
-            pairs = []
+            informant_levels = "{}"
             if levels:
                 ranks_seen = levels.values()
                 discordant = 2 in ranks_seen and 0 in ranks_seen
-                names = sorted(levels, key=_jsonb_key) if jsonb and len(levels) > 1 else levels
-                for informant in names:
-                    name = quoted.get(informant)
-                    if name is None:
-                        name = quoted[informant] = _quote(informant)
-                    pairs.append(name[order] + ": " + _LEVEL_TEXT[levels[informant]])
+                listed = sorted(levels, key=_jsonb_key) if jsonb and len(levels) > 1 else levels
+                informant_levels = (
+                    "{"
+                    + ", ".join([names[i] + ": " + _LEVEL_TEXT[levels[i]] for i in listed])
+                    + "}"
+                )
             any_discordant = any_discordant or discordant
             domain_ranks.append(rank)
             level = "null" if rank is None else _LEVEL_TEXT[rank]
-            informant_levels = "{" + ", ".join(pairs) + "}"
             flag = "true" if discordant else "false"
-            found = "[" + ", ".join(finding_texts) + "]"
+            found = "[" + ", ".join([rendered for _text, rendered in findings]) + "]"
+            urgent_texts += [rendered for text, rendered in findings if text.urgent]
             if jsonb:
                 domain_texts.append(
                     '{"level": ' + level + ', "findings": ' + found + ', "discordant": '
