@@ -72,7 +72,9 @@ ASSESSMENT_COLUMNS = [
     "informant_staff_id",
     "informant_staff__user__first_name",
     "informant_staff__user__last_name",
+    "status",
 ]
+_STATUS = len(ASSESSMENT_COLUMNS) - 1
 # What a case proposal reads of the child of a profile that is announced.
 CHILD_READS = ["date_of_birth", "sex", "grant_status", "status", "school"]
 # A change in these is what other parts react to (cases: a profile turning high or urgent).
@@ -232,18 +234,18 @@ def rescore_batch(
         )
         wanted = set(pairs)
         by_pair: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-        # The batch's children are the first to the last child of its pairs (a child in
-        # between has nothing to read), and a range is cheaper to send than 500 ids. The
-        # child's other waves may lie outside the batch: read them, then drop them.
-        in_batch = Q(child_id__gte=child_ids[0], child_id__lte=child_ids[-1], wave_id__in=wave_ids)
+        # By the batch's child ids, not by status: SQLite then reads them through the
+        # (child, wave) index rather than every assessment of the wave (a range of ids, or the
+        # status, made it pick the (wave, status) index: a whole wave read for every batch).
+        # The child's other waves may lie outside the batch: read them, then drop them.
+        in_batch = Q(child_id__in=child_ids, wave_id__in=wave_ids)
         rows = _plain_rows(
-            Assessment.objects.order_by()
-            .filter(in_batch, status__in=COUNTING)
-            .values_list(*ASSESSMENT_COLUMNS)
+            Assessment.objects.order_by().filter(in_batch).values_list(*ASSESSMENT_COLUMNS)
         )
+        counting = set(COUNTING)
         for row in rows:
             pair = (row[0], row[1])
-            if pair in wanted:
+            if pair in wanted and row[_STATUS] in counting:
                 by_pair[pair].append(row)
         existing = {
             (row[_CHILD], row[_WAVE]): row
@@ -455,6 +457,7 @@ def _entry(row: tuple, answers: dict, kinds: dict[str, str]) -> tuple[tuple, Ent
         staff_id,
         staff_first,
         staff_last,
+        _status,
     ) = row
     kind = kinds.get(respondent)
     if kind is None:
