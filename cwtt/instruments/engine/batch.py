@@ -260,13 +260,15 @@ def _prepare_leaves(node: Node, leaves: dict[int, Any]) -> None:
 
 
 def _evaluate(node: Node, rule: _VectorRule, columns: _Columns) -> np.ndarray:
-    if _is_junction(node):
+    """The node, read as true or false, for every questionnaire of the columns."""
+    leaf = rule.leaves.get(id(node))
+    if leaf is None:  # and/or/not() over several names
         if isinstance(node, BinOp):
             left = _evaluate(node.left, rule, columns)
             right = _evaluate(node.right, rule, columns)
             return left & right if node.op == "and" else left | right
         return ~_evaluate(_parts(node)[0], rule, columns)
-    names, condition = rule.leaves[id(node)]
+    names, condition = leaf
     codes, combinations = columns.combinations(names)
     table = np.array([bool(condition(values)) for values in combinations], dtype=bool)
     return table[codes]
@@ -280,7 +282,6 @@ class _RuleText:
     indicator: str
     rank: int
     urgent: bool
-    finding: Finding | None  # for a domain rule, which has no informant
     written: tuple[str, str]
     jsonb: tuple[str, str]
 
@@ -299,7 +300,7 @@ def _finding_texts(rule: Rule, respondent: str | None) -> tuple[tuple[str, str],
         "informant": marker if respondent is not None else None,
     }
     written = json.dumps(fields)
-    jsonb = _jsonb_text(fields)
+    jsonb = jsonb_text(fields)
     quoted_written, quoted_jsonb = json.dumps(marker), json.dumps(marker, ensure_ascii=False)
     if respondent is None:
         return (written, ""), (jsonb, "")
@@ -313,7 +314,7 @@ def _jsonb_key(key: str) -> tuple[int, bytes]:
     return len(encoded), encoded
 
 
-def _jsonb_text(value: Any) -> str:
+def jsonb_text(value: Any) -> str:
     """JSON text as PostgreSQL prints a jsonb value: object keys shorter first, then by their
     bytes; `, ` and `: ` between items; text escaped as `json.dumps` does without ASCII
     escapes. Only for the values a profile's details hold (objects, lists, text, true, false,
@@ -321,19 +322,14 @@ def _jsonb_text(value: Any) -> str:
     if isinstance(value, dict):
         items = sorted(value.items(), key=lambda item: _jsonb_key(item[0]))
         inner = ", ".join(
-            f"{json.dumps(key, ensure_ascii=False)}: {_jsonb_text(item)}" for key, item in items
+            f"{json.dumps(key, ensure_ascii=False)}: {jsonb_text(item)}" for key, item in items
         )
         return "{" + inner + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(_jsonb_text(item) for item in value) + "]"
+        return "[" + ", ".join(jsonb_text(item) for item in value) + "]"
     if isinstance(value, str | bool) or value is None:
         return json.dumps(value, ensure_ascii=False)
     raise TypeError(f"details hold no {type(value).__name__}")
-
-
-def jsonb_text(value: Any) -> str:
-    """The text PostgreSQL gives for this value stored as jsonb (see `_jsonb_text`)."""
-    return _jsonb_text(value)
 
 
 _DOMAIN_ORDER_WRITTEN = list(range(len(DOMAINS)))
@@ -366,22 +362,20 @@ class BatchScorer:
                         rule.indicator or "",
                         LEVEL_RANK[rule.level],
                         rule.urgent,
-                        None,
                         written,
                         jsonb,
                     )
                 )
             self._rules[respondent] = vector_rules
             self._texts[respondent] = texts
-        # By domain index: (rule, condition, its finding, its text)
+        # By domain index: (rule, condition, its finding's text)
         self._domain_rules: list[list[tuple[Rule, Callable, _RuleText]]] = [[] for _ in DOMAINS]
         for domain, rules in scorer._domain_rules.items():
-            for rule, condition, finding in rules:
+            for rule, condition, _finding in rules:
                 written, jsonb = _finding_texts(rule, None)
                 text = _RuleText(
-                    DOMAINS.index(domain), "", LEVEL_RANK[rule.level], rule.urgent, finding,
-                    written, jsonb,
-                )  # fmt: skip
+                    DOMAINS.index(domain), "", LEVEL_RANK[rule.level], rule.urgent, written, jsonb
+                )
                 self._domain_rules[DOMAINS.index(domain)].append((rule, condition, text))
         self._domain_rule_memory: dict[tuple[int, int, int], list[_RuleText]] = {}
         # Domains that stay empty when nobody answered in them (no domain rule fires on none).
@@ -453,7 +447,7 @@ class BatchScorer:
         """Each profile as `Scorer.combine` forms it, with its details as JSON text: the text
         `json.dumps(result.to_dict())` gives, or with `jsonb` the text PostgreSQL prints."""
         fired = self._fired([entry for profile in profiles for entry in profile])
-        quoted: dict[str, str] = {}  # informant -> its JSON text
+        quoted: dict[str, tuple[str, str]] = {}  # informant -> its JSON text, both ways
         rows, start = [], 0
         for profile in profiles:
             records = fired[start : start + len(profile)]
@@ -461,9 +455,9 @@ class BatchScorer:
             rows.append(self._row(records, quoted, jsonb))
         return rows
 
-    def _fired(self, entries: Sequence[Entry]) -> list[tuple[str, str, list[int], frozenset[str]]]:
+    def _fired(self, entries: Sequence[Entry]) -> list[tuple[str, str, list[int], tuple[int, ...]]]:
         """For each questionnaire: (informant, respondent, the numbers of its rules that fire,
-        in the respondent's rule order, the domains it answered something in)."""
+        in the respondent's rule order, the domains it answered something in by their index)."""
         out: list[Any] = [None] * len(entries)
         by_respondent: dict[str, list[int]] = {}
         for position, entry in enumerate(entries):
@@ -473,7 +467,7 @@ class BatchScorer:
             plan = self.scorer._plans.get(respondent)
             if plan is None:
                 for p, entry in zip(positions, group, strict=True):
-                    out[p] = (entry.informant, respondent, [], frozenset())
+                    out[p] = (entry.informant, respondent, [], ())
                 continue
             for p, entry, (numbers, covered) in zip(
                 positions, group, self._score_group(respondent, plan, group), strict=True
@@ -483,7 +477,7 @@ class BatchScorer:
 
     def _score_group(
         self, respondent: str, plan: _RespondentPlan, group: Sequence[Entry]
-    ) -> list[tuple[list[int], frozenset[str]]]:
+    ) -> list[tuple[list[int], tuple[int, ...]]]:
         columns = _Columns(group, self._names[respondent], self._domain_questions[respondent])
         for measure in plan.measures:
             self._measure(measure, columns)
@@ -536,12 +530,15 @@ class BatchScorer:
         remaining = np.flatnonzero(~rows_done)
         if len(remaining):
             results = self._measure_one_by_one(measure, columns, remaining)
+        done = np.flatnonzero(rows_done).tolist()
         for key, variable in measure.outputs:
-            base = columns.values(variable)
-            outputs = list(base)
+            if vectorised is not None and len(done) == columns.size:
+                columns.set_values(variable, vectorised[key])  # every questionnaire at once
+                continue
+            outputs = list(columns.values(variable))
             if vectorised is not None:
                 computed = vectorised[key]
-                for row in np.flatnonzero(rows_done).tolist():
+                for row in done:
                     outputs[row] = computed[row]
             if results is not None:
                 for row, result in zip(remaining.tolist(), results, strict=True):
