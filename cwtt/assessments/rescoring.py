@@ -385,13 +385,18 @@ def _plan(
     texts = [row[6] for pair in scored for row in by_pair[pair]]
     decoded = iter(json.loads("[" + ",".join(texts) + "]"))
     kinds: dict[str, str] = {}  # respondent -> its translated kind, looked up once a batch
+    facts: dict[tuple, dict] = {}  # a child's facts on a day, shared by its questionnaires
+    versions: dict[frozenset[int], InstrumentVersion] = {}  # answered with -> scored with
     by_version: dict[int, tuple[InstrumentVersion, list, list]] = {}
     for pair in scored:
         rows = by_pair[pair]
-        entries = [_entry(row, next(decoded), kinds) for row in rows]
+        entries = [_entry(row, next(decoded), kinds, facts) for row in rows]
         # A fixed order, as `profile_fields` sorts: (assessed on, respondent, uuid).
         entries.sort(key=lambda item: item[0])
-        version = rules.version_for(row[5] for row in rows)
+        answered_with = frozenset(row[5] for row in rows)
+        version = versions.get(answered_with)
+        if version is None:
+            version = versions[answered_with] = rules.version_for(answered_with)
         group = by_version.setdefault(version.pk, (version, [], []))
         group[1].append(pair)
         group[2].append([entry for _key, entry in entries])
@@ -437,7 +442,9 @@ def _plan_one(
         plan.announce.append(profile)
 
 
-def _entry(row: tuple, answers: dict, kinds: dict[str, str]) -> tuple[tuple, Entry]:
+def _entry(
+    row: tuple, answers: dict, kinds: dict[str, str], facts: dict[tuple, dict]
+) -> tuple[tuple, Entry]:
     """An `ASSESSMENT_COLUMNS` row as scoring reads it (the same as `Questionnaire.of`), with
     the key it is ordered by in its profile."""
     (
@@ -469,9 +476,12 @@ def _entry(row: tuple, answers: dict, kinds: dict[str, str]) -> tuple[tuple, Ent
     else:
         informant = kind
     assessed_on = _date(assessed_on)
-    facts = child_facts_of(_date(date_of_birth), sex, grant_status, assessed_on)
+    key = (date_of_birth, sex, grant_status, assessed_on)
+    child = facts.get(key)
+    if child is None:  # read only, so the child's questionnaires of a day can share it
+        child = facts[key] = child_facts_of(_date(date_of_birth), sex, grant_status, assessed_on)
     # The uuid is read as text (SQLite keeps it without dashes): the same order either way.
-    return (assessed_on, respondent, uuid), Entry(respondent, answers, facts, informant)
+    return (assessed_on, respondent, uuid), Entry(respondent, answers, child, informant)
 
 
 def _differs(stored: tuple, columns: dict) -> bool:
