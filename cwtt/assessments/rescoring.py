@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
-from cwtt.instruments.actions import scorer_for
-from cwtt.instruments.engine.batch import BatchScorer, Entry
+from cwtt.instruments.actions import batch_scorer_for
+from cwtt.instruments.engine.batch import Entry
 from cwtt.instruments.engine.definition import DOMAINS
 from cwtt.instruments.models import InstrumentVersion
 from cwtt.registry.models import Child
@@ -124,8 +124,6 @@ class ScoringRules:
 
     in_force: dict[int, InstrumentVersion]  # by instrument id
     answered: dict[int, tuple[int, int]]  # version id -> (instrument id, number)
-    # Built once a run (they remember measure results from batch to batch).
-    batch_scorers: dict[int, BatchScorer] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> ScoringRules:
@@ -139,12 +137,6 @@ class ScoringRules:
         """The version that scores assessments answered with these version ids."""
         instrument_id, _number = max(self.answered[version_id] for version_id in answered_with)
         return self.in_force[instrument_id]
-
-    def batch_scorer(self, version: InstrumentVersion) -> BatchScorer:
-        found = self.batch_scorers.get(version.pk)
-        if found is None:
-            found = self.batch_scorers[version.pk] = BatchScorer(scorer_for(version.pk))
-        return found
 
 
 def rescore_start(*, waves: Iterable[Wave] | None = None, restart: bool = False) -> RescoreRun:
@@ -420,7 +412,7 @@ def _plan(
         group[2].append([entry for _key, entry in entries])
     jsonb = connection.vendor == "postgresql"
     for version, version_pairs, profiles in by_version.values():
-        scorer = rules.batch_scorer(version)
+        scorer = batch_scorer_for(version.pk)
         for pair, profile, row in zip(
             version_pairs, profiles, scorer.profile_rows(profiles, jsonb=jsonb), strict=True
         ):
