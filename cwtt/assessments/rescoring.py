@@ -2,16 +2,17 @@
 
 A run walks the (child, wave) pairs that have a counting assessment or a profile, in
 (child id, wave id) order, a batch at a time. Each batch reads its assessments in one query,
-scores them with the pure engine, writes only the profiles that changed (bulk_create,
-bulk_update; a profile whose assessments are all gone is deleted) and moves the run's cursor,
-all in one transaction. So the queries per batch do not grow with the batch, every profile is
+scores them all at once with the pure engine's batch scorer (`BatchScorer`: column by column,
+the same results as scoring one at a time), writes only the profiles that changed (bulk_create,
+one executemany UPDATE; a profile whose assessments are all gone is deleted) and moves the
+run's cursor, all in one transaction. So the queries per batch do not grow with the batch, every profile is
 computed once, and after a crash the next run continues after the last committed batch.
 
 Everything takes only a run id, so a background worker can do the work: a task calls
 `rescore_run(run_id)` (the whole run; the command line calls the same), or does one
 `rescore_batch` and queues itself again until it returns no pairs, then `rescore_finish`.
 A task that dies is simply queued again with the same id. See
-docs/decisions/0037-batched-resumable-rescoring.md.
+docs/decisions/0037-batched-resumable-rescoring.md and 0039-vectorised-rescoring.md.
 """
 
 from __future__ import annotations
@@ -236,7 +237,7 @@ def rescore_batch(
         rows = _plain_rows(
             Assessment.objects.order_by().filter(in_batch).values_list(*ASSESSMENT_COLUMNS)
         )
-        counting = set(COUNTING)
+        counting = {str(status) for status in COUNTING}
         for row in rows:
             pair = (row[0], row[1])
             if pair in wanted and row[_STATUS] in counting:
