@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, TextField
@@ -249,7 +250,8 @@ def rescore_batch(
             )
         }
         waves = {w.pk: w for w in Wave.objects.filter(pk__in=wave_ids)}
-        if any(row[5] not in rules.answered for group in by_pair.values() for row in group):
+        answered_with = {row[5] for group in by_pair.values() for row in group}
+        if not answered_with <= rules.answered.keys():
             rules = ScoringRules.load()  # a version published during the run
         with _no_cycle_collection():
             plan = _plan(pairs, by_pair, existing, waves, rules)
@@ -333,6 +335,9 @@ PROFILE_READS = [
 ]
 _ID, _CHILD, _WAVE, _VERSION = 0, 1, 2, 3
 _COMPARED = [(4 + index, name) for index, name in enumerate([*DOMAINS, "overall", "urgent"])]
+# The stored levels and urgent flag as one slice, and the same fresh columns as one tuple.
+_STORED_LEVELS = slice(_COMPARED[0][0], _COMPARED[-1][0] + 1)
+_FRESH_LEVELS = itemgetter(*(name for _index, name in _COMPARED))
 _DISCORDANT, _COUNT, _DETAILS = 4 + len(DOMAINS) + 2, 4 + len(DOMAINS) + 3, 4 + len(DOMAINS) + 4
 # What a rescore writes back; `computed_at` too, since a raw UPDATE does not apply auto_now.
 WRITTEN = [*DERIVED, "computed_at"]
@@ -441,7 +446,7 @@ def _plan_one(
     if not _differs(stored, columns):
         return
     plan.updated.append((stored[_ID], columns))
-    if any(stored[index] != columns[name] for index, name in _COMPARED):
+    if stored[_STORED_LEVELS] != _FRESH_LEVELS(columns):
         profile = RiskProfile(
             id=stored[_ID],
             child_id=pair[0],
@@ -504,7 +509,7 @@ def _differs(stored: tuple, columns: dict) -> bool:
         return True
     if stored[_DISCORDANT] != columns["discordant"]:
         return True
-    if any(stored[index] != columns[name] for index, name in _COMPARED):
+    if stored[_STORED_LEVELS] != _FRESH_LEVELS(columns):  # 0/1 equal False/True, as on SQLite
         return True
     return stored[_DETAILS] != columns["details"]
 
