@@ -47,6 +47,7 @@ def area_figures() -> str:
     return f"area figures worked out for {refresh_all()} places"
 
 
+
 @task()
 def stuck_deliveries() -> str:
     return f"{stuck_deliveries_requeue()} waiting e-mails or text messages queued again"

@@ -22,7 +22,9 @@ def question_groups(
 ) -> list[dict[str, Any]]:
     """`only`, when given, keeps just those questions (a correction shows the answers its
     author may read, nothing else)."""
-    questions = [q for q in validator.questions(respondent) if only is None or q.name in only]
+    questions = [
+        q for q in validator.questions(respondent) if only is None or q.name in only
+    ]
     relevant_to = validator.validate(respondent, answers, partial=True).answers
     groups: list[dict[str, Any]] = []
     for question in questions:
