@@ -275,7 +275,7 @@ def test_rules_of_every_shape_score_the_same_either_way(tmp_path):
     extra = [
         "| | x_true | psychosocial | anxiety | moderate | selected(${cg_worries}, 'True') | "
         "t | | test |",
-        "| | x_float | psychosocial | anxiety | high | selected(${cg_worries}, '1.0') | "
+        "| | x_float | psychosocial | anxiety | high | selected(${cg_worries}, '1') | "
         "f | | test |",
         "| | x_sum | nutrition | hunger | high | ${cg_meals} + ${cg_dep9} > 1 | s | | test |",
         "| | x_if | education | attendance | high | if(${tc_absent} > 0, ${tc_abuse} = 'no', "
