@@ -6,7 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cwtt.assessments.wave_answers import UnknownWave, wave_answers, waves_named
 from cwtt.instruments.actions import InstrumentRejected, instrument_publish
+from cwtt.instruments.calibration import flag_shares, shares_table
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, InstrumentDefinition
 from cwtt.instruments.engine.reader import InstrumentFileError, read_instrument, read_sheets
 from cwtt.instruments.models import Instrument
@@ -20,6 +22,11 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         check = sub.add_parser("check", help="List the file's problems, or summarise it")
         check.add_argument("file")
+        check.add_argument(
+            "--against",
+            metavar="WAVE",
+            help="Also print the share of the wave's children each rule and domain would flag",
+        )
         publish = sub.add_parser("publish", help="Add the file as the next version")
         publish.add_argument("file")
         sub.add_parser("list", help="Instruments and their versions")
@@ -45,6 +52,9 @@ class Command(BaseCommand):
         assert result.definition is not None
         self.stdout.write(summarise(result.definition))
         self.stdout.write(self.style.SUCCESS(f"{file}: no problems found."))
+        if options.get("against"):
+            self.stdout.write("")
+            self.stdout.write(_shares_against(result.definition, options["against"]))
 
     def handle_publish(self, file: str, **options) -> None:
         path = Path(file)
@@ -108,6 +118,18 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Wrote {output} with sheets {', '.join(s.name for s in sheets.values())}."
         )
+
+
+def _shares_against(definition: InstrumentDefinition, wave_name: str) -> str:
+    """The file's rules run over a wave's stored answers (never written anywhere)."""
+    try:
+        waves = waves_named([wave_name])
+    except UnknownWave as error:
+        raise CommandError(str(error)) from None
+    children = wave_answers(waves)
+    if not children:
+        raise CommandError(f"the wave {wave_name} has no submitted or verified assessments")
+    return f"Wave {wave_name}. " + shares_table(definition, flag_shares(definition, children))
 
 
 def summarise(definition: InstrumentDefinition) -> str:
