@@ -104,7 +104,9 @@ def shares_table(definition: InstrumentDefinition, shares: FlagShares) -> str:
     )
     lines.append("")
     width = max((len(r.code) for r in definition.rules), default=4)
-    lines.append(f"{'rule':<{width}} {'domain':<13} {'level':<8} {'children':>8} {'share':>7}  source")
+    lines.append(
+        f"{'rule':<{width}} {'domain':<13} {'level':<8} {'children':>8} {'share':>7}  source"
+    )
     for rule in definition.rules:
         count = shares.rule_counts[rule.code]
         lines.append(
@@ -116,4 +118,3 @@ def shares_table(definition: InstrumentDefinition, shares: FlagShares) -> str:
 
 def _percent(share: float) -> str:
     return f"{100 * share:.1f}%"
-

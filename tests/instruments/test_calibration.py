@@ -31,8 +31,11 @@ def test_every_rule_of_the_default_instrument_names_its_source():
 def test_a_rule_without_a_source_is_warned_about_but_accepted(tmp_path):
     text = (FIXTURES / "mini.md").read_text()
     edited = tmp_path / "mini.md"
-    edited.write_text(text.replace("| Fewer than two meals yesterday | | test |",
-                                   "| Fewer than two meals yesterday | |  |"))
+    edited.write_text(
+        text.replace(
+            "| Fewer than two meals yesterday | | test |", "| Fewer than two meals yesterday | |  |"
+        )
+    )
     result = read_instrument(edited)
     assert result.ok
     assert [w for w in result.warnings if "'nut_meals_high' names no source" in w]
