@@ -152,7 +152,6 @@ def test_fast_levels_agree_with_the_engine_on_random_subsets_of_the_default_inst
 ):
     """The selection scores a subset by `_DomainLevels`; what it saves is scored by the engine.
     They must agree: a subset's trimmed definition, through Scorer, gives the same highs."""
-    from cwtt.synthetic.answers import AnswerModel  # noqa: F401 (the generator's model)
 
     definition = read_instrument(settings.CWTT_DEFAULT_INSTRUMENT).definition
     rng = random.Random(7)
