@@ -227,7 +227,8 @@ def select_questions(
             code for code, rule in levels.rules.items() if rule.domain == domain and code in needs
         )
         kept: set[str] = set()
-        usable: set[str] = set()
+        # A rule on the child's facts alone (age, sex, grant) needs no question.
+        usable: set[str] = {c for c in candidates if not needs[c]}
         missed = [f for f in positives if not levels.is_high(domain, f.rules & usable)]
         while positives and (len(positives) - len(missed)) < sensitivity * len(positives):
             best: tuple[float, float, str] | None = None

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from cwtt.assessments.models import Assessment, Wave
 from cwtt.instruments.actions import instrument_publish
@@ -245,3 +246,32 @@ def test_the_command_writes_a_trimmed_version_that_instrument_check_accepts(
     checked = io.StringIO()
     call_command("instrument", "check", str(output), stdout=checked)
     assert "no problems found" in checked.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--waves", "Nope", "--output", "t.xlsx"], "no wave called Nope"),
+        (["--waves", "W1", "--sensitivity", "1.5", "--output", "t.xlsx"], "above 0 and at most 1"),
+        (["--waves", "W1", "--output", "t.csv"], "must end in .xlsx"),
+        (["--waves", "W1", "--folds", "1", "--output", "t.xlsx"], "at least 2 folds"),
+    ],
+)
+def test_the_command_refuses_bad_arguments_and_writes_nothing(
+    tmp_path, sunrise, args, message, monkeypatch
+):
+    path, _ = _planted(tmp_path)
+    version = instrument_publish(data=path.read_bytes(), filename=path.name).version
+    wave = Wave.objects.create(
+        name="W1",
+        starts_on=dt.date(2026, 2, 1),
+        ends_on=dt.date(2026, 6, 1),
+        instrument_version=version,
+    )
+    _assess(make_child(sunrise), wave, {"q1": "yes"})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CommandError, match=message):
+        call_command("instrument", "trim", *args, stdout=io.StringIO())
+    assert not (tmp_path / "t.xlsx").exists()
+    assert not (tmp_path / "t.csv").exists()
