@@ -11,8 +11,11 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cwtt.assessments.models import Assessment
+from cwtt.assessments.wave_answers import wave_answers
 from cwtt.instruments.engine.reader import read_instrument
 from tests.conftest import make_child
 
@@ -97,3 +100,20 @@ def test_check_against_a_wave_prints_the_shares_a_hand_count_gives(wave, sunrise
 def test_check_against_an_unknown_wave_says_which_waves_there_are(wave):
     with pytest.raises(CommandError, match="no wave called Wave 9 \\(waves: Wave 1\\)"):
         _check(str(FIXTURES / "mini.md"), "--against", "Wave 9")
+
+
+@pytest.mark.django_db
+def test_reading_a_wave_costs_the_same_queries_at_two_sizes(wave, sunrise, hilltop):
+    """`check --against` and `trim` read a wave in one query, whatever its size."""
+    counts = []
+    for size in (2, 12):
+        while Assessment.objects.filter(wave=wave).count() < size * 2:
+            child = make_child(sunrise if size % 2 else hilltop, first="S")
+            _assess(child, wave, "caregiver", {"cg_meals": 2})
+            _assess(child, wave, "teacher", {"tc_absent": 1})
+        with CaptureQueriesContext(connection) as queries:
+            read = wave_answers([wave])
+        assert len(read) == size
+        assert all(len(c.questionnaires) == 2 for c in read)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == 1
