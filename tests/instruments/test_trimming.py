@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from cwtt.assessments.models import Assessment, Wave
 from cwtt.instruments.actions import instrument_publish
 from cwtt.instruments.calibration import Answered, ChildAnswers, profile_of
+from cwtt.instruments.engine.expressions import parse, references
 from cwtt.instruments.engine.reader import read_instrument
 from cwtt.instruments.engine.scoring import Scorer
 from cwtt.instruments.trimming import (
@@ -25,7 +26,8 @@ from cwtt.instruments.trimming import (
     trim,
     trimmed_definition,
 )
-from tests.conftest import make_child
+from cwtt.synthetic.generate import generate_district
+from tests.conftest import TODAY, make_child
 
 # Protection is high exactly when q1 or q2 is yes; q3..q8 only ever give moderates on their
 # own indicators (and there is no domain rule), so they never change who is high. Nutrition is
@@ -275,3 +277,32 @@ def test_the_command_refuses_bad_arguments_and_writes_nothing(
         call_command("instrument", "trim", *args, stdout=io.StringIO())
     assert not (tmp_path / "t.xlsx").exists()
     assert not (tmp_path / "t.csv").exists()
+
+
+@pytest.mark.django_db
+def test_trimming_the_default_instrument_on_a_generated_district_gives_a_valid_version(
+    default_version, tmp_path
+):
+    """Groups, notes, isiZulu columns, measures and relevant follow-ups all survive the cut:
+    the file passes `instrument check` and publishes as the next version of `cwtt`."""
+    generate_district(schools=5, learners_per_school=30, waves=1, seed=5, today=TODAY)
+    wave = Wave.objects.get()
+    output = tmp_path / "trimmed.xlsx"
+    out = io.StringIO()
+    call_command("instrument", "trim", "--waves", wave.name, "--output", str(output), stdout=out)
+    result = read_instrument(output)
+    assert result.ok, result.problems
+    kept = result.definition
+    full = default_version.parsed()
+    assert 0 < len(kept.answerable()) < len(full.answerable())
+    assert "zu" in kept.languages
+    names = {q.name for q in kept.answerable()}
+    for q in kept.answerable():  # every follow-up's condition reads a kept question
+        if q.relevant:
+            assert {
+                n for n in references(parse(q.relevant)) if n in {x.name for x in full.answerable()}
+            } <= names
+    published = instrument_publish(data=output.read_bytes(), filename=output.name)
+    assert published.version.instrument == default_version.instrument
+    assert published.version.number == default_version.number + 1
+    assert published.version.version_label == "2026.3-trim90"
