@@ -909,6 +909,12 @@ class _Reader:
                     respondent=next(iter(respondents), None),  # type: ignore[arg-type]
                 )
             )
+            if not row.get("source", "").strip():
+                # A threshold nobody can trace cannot be defended to a department (issue 14).
+                self.warnings.append(
+                    f"scoring row {number}: the rule '{code}' names no source; write the "
+                    "published cut-off it follows, or 'CoP judgement', in the source column"
+                )
         return rules
 
 
