@@ -293,17 +293,16 @@ class AnswerValidator:
                 f"{MAX_REPEAT_ROWS}. Split them over more than one assessment."
             )
             return []
+        rows = list(given)
+        while rows and not any(v not in (None, "", []) for v in rows[-1].values()):
+            rows.pop()  # an empty row at the end (the blank one a page offers) is no row
         count = self.row_count(repeat, known)
-        if count is not None and len(given) > count:
+        if count is not None and len(rows) > count:
             errors[repeat.name] = (
-                f"{title}: there are {len(given)} rows, but the form asks for {count}."
+                f"{title}: there are {len(rows)} rows, but the form asks for {count}."
             )
             return []
-        rows = list(given)
-        if count is None:
-            while rows and not any(v not in (None, "", []) for v in rows[-1].values()):
-                rows.pop()  # an empty row at the end (the blank one a page offers) is no row
-        elif not partial:
+        if count is not None and not partial:
             rows += [{}] * (count - len(rows))  # rows not sent are empty rows
         questions = self.row_questions(repeat, respondent)
         names = {q.name for q in questions}
