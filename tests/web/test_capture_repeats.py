@@ -227,3 +227,61 @@ def test_a_draft_with_rows_shows_them_again(client, url):
     page = client.get(url[0]).content.decode()
     assert row_boxes(page) == ["household_members-0-hm_name", "household_members-1-hm_name"]
     assert 'value="Sipho"' in page
+
+
+# --- the answers once sent: the questionnaire's page, a correction, the wave export --------
+
+ROWS = {
+    "household_members-0-hm_name": "Thandi",
+    "household_members-0-hm_age": "34",
+    "household_members-1-hm_name": "Sipho",
+    "household_members-1-hm_age": "7",
+    "household_members-1-hm_school": "yes",
+}
+
+
+@pytest.fixture
+def sent(client, url):
+    assert send(client, url, adults="2", **ROWS).status_code == 302
+    return Assessment.objects.get()
+
+
+def test_the_questionnaires_page_shows_each_row_in_words(client, sent):
+    page = client.get(reverse("assessment", args=[sent.uuid])).content.decode()
+    assert '<th scope="row">Household member</th>' in page
+    assert '<div class="repeat-answer">1. Name: Thandi; Age: 34</div>' in page
+    assert '<div class="repeat-answer">2. Name: Sipho; Age: 7; Goes to school?: Yes</div>' in page
+    assert "not shown to your role" not in page  # the rows are not counted as withheld
+
+
+def test_a_correction_can_change_a_row(client, sent):
+    page = reverse("assessment", args=[sent.uuid])
+    changed = {**ROWS, "household_members-1-hm_age": "8"}
+    response = client.post(page, {"adults": "2", "reason": "Sipho is eight", **changed})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    correction = sent.corrections.get()
+    assert correction.answers_after["household_members"][1]["hm_age"] == 8
+    assert correction.answers_before["household_members"][1]["hm_age"] == 7
+
+
+def test_the_wave_export_has_the_row_count_and_the_rows_as_json(tmp_path, sent):
+    import csv
+    import json as json_module
+
+    from django.core.management import call_command
+
+    output = tmp_path / "wave.csv"
+    call_command("export", "assessments", wave="Wave 1", output=str(output))
+    with output.open(encoding="utf-8", newline="") as file:
+        (row,) = list(csv.DictReader(file))
+    assert row["household_members_rows"] == "2"
+    assert json_module.loads(row["household_members"]) == [
+        {"hm_age": 34, "hm_name": "Thandi"},
+        {"hm_age": 7, "hm_name": "Sipho", "hm_school": "yes"},
+    ]
+    assert row["room_use_rows"] == "0" and row["room_use"] == ""
+    with (tmp_path / "wave-codebook.csv").open(encoding="utf-8", newline="") as file:
+        book = {r["column"]: r for r in csv.DictReader(file)}
+    assert book["household_members"]["type"] == "json"
+    assert "hm_age (Age)" in book["household_members"]["label"]
+    assert book["household_members_rows"]["type"] == "integer"

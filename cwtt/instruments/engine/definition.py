@@ -205,6 +205,14 @@ class InstrumentDefinition:
         """The repeats with a question for `respondent` (all of them for None)."""
         return [r for r in self.repeats if self.repeat_questions(r.name, respondent)]
 
+    def repeat(self, name: str) -> Repeat | None:
+        return next((r for r in self.repeats if r.name == name), None)
+
+    def repeat_sensitivities(self, name: str) -> set[str]:
+        """The sensitivity classes of a repeat's questions: its rows may be read only by
+        someone who may read all of them."""
+        return {q.sensitivity for q in self.repeat_questions(name)}
+
     def respondents(self) -> list[str]:
         present = {q.respondent for q in self.questions if q.takes_answer and q.respondent}
         return [r for r in RESPONDENTS if r in present]
@@ -252,6 +260,30 @@ class InstrumentDefinition:
             group_labels=dict(data.get("group_labels", {})),
             repeats=[Repeat(**r) for r in data.get("repeats", [])],
         )
+
+
+def repeat_rows_text(
+    definition: InstrumentDefinition, name: str, rows: Any, language: str | None = None
+) -> str:
+    """A repeat's rows in words, for a page or a message: "1. Name: Thandi; Age: 34 | 2. ..."
+    (answers as their choices' labels)."""
+    if not isinstance(rows, list) or not rows:
+        return ""
+    questions = {q.name: q for q in definition.repeat_questions(name)}
+    shown = []
+    for number, row in enumerate(rows, start=1):
+        parts = []
+        for key, value in (row.items() if isinstance(row, dict) else []):
+            question = questions.get(key)
+            label = label_text(question.label, language) if question else key
+            choices = {
+                c.name: label_text(c.label, language) or c.name
+                for c in definition.choices.get((question.list_name if question else "") or "", [])
+            }
+            values = value if isinstance(value, list) else [value]
+            parts.append(f"{label or key}: {', '.join(choices.get(str(v), str(v)) for v in values)}")
+        shown.append(f"{number}. {'; '.join(parts) or '—'}")
+    return " | ".join(shown)
 
 
 def label_text(label: dict[str, str], language: str | None = None) -> str:
