@@ -152,7 +152,10 @@ def _conflict(user, child, kind: str, assessment: Assessment) -> SyncAnswer:
         object_type="assessment",
         object_id=assessment.uuid,
         child_id=child.pk,
-        detail={"via": f"offline sync conflict ({kind})", "answers_shown": sorted(server["answers"])},
+        detail={
+            "via": f"offline sync conflict ({kind})",
+            "answers_shown": sorted(server["answers"]),
+        },
     )
     questions = [q for q in _questions(assessment) if q["name"] in readable]
     return SyncAnswer(409, {"conflict": kind, "server": server, "questions": questions})

@@ -62,9 +62,7 @@ def question_groups(
     """`only`, when given, keeps just those questions and repeats (a correction shows the
     answers its author may read, nothing else)."""
     asked = {q.name for q in validator.questions(respondent) if only is None or q.name in only}
-    repeats = {
-        r.name: r for r in validator.repeats(respondent) if only is None or r.name in only
-    }
+    repeats = {r.name: r for r in validator.repeats(respondent) if only is None or r.name in only}
     checked = validator.validate(respondent, answers, partial=True)
     relevant_to = checked.answers
     groups: list[dict[str, Any]] = []
@@ -74,7 +72,13 @@ def question_groups(
             if repeat is not None:
                 groups.append(
                     _repeat_group(
-                        definition, validator, respondent, repeat, answers, checked, errors,
+                        definition,
+                        validator,
+                        respondent,
+                        repeat,
+                        answers,
+                        checked,
+                        errors,
                         language,
                     )
                 )

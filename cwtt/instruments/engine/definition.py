@@ -273,7 +273,7 @@ def repeat_rows_text(
     shown = []
     for number, row in enumerate(rows, start=1):
         parts = []
-        for key, value in (row.items() if isinstance(row, dict) else []):
+        for key, value in row.items() if isinstance(row, dict) else []:
             question = questions.get(key)
             label = label_text(question.label, language) if question else key
             choices = {
@@ -281,7 +281,9 @@ def repeat_rows_text(
                 for c in definition.choices.get((question.list_name if question else "") or "", [])
             }
             values = value if isinstance(value, list) else [value]
-            parts.append(f"{label or key}: {', '.join(choices.get(str(v), str(v)) for v in values)}")
+            parts.append(
+                f"{label or key}: {', '.join(choices.get(str(v), str(v)) for v in values)}"
+            )
         shown.append(f"{number}. {'; '.join(parts) or '—'}")
     return " | ".join(shown)
 
