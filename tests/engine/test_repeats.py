@@ -115,8 +115,7 @@ def test_a_required_question_is_needed_in_every_row_but_not_in_a_draft(validator
     answers = {"adults": "0", "household_members": [{"hm_name": "A"}, {"hm_age": "3"}]}
     assert validator.validate(None, answers).errors == {
         "household_members-0-hm_age": "Household member 1, Age: This question needs an answer.",
-        "household_members-1-hm_name": "Household member 2, Name: This question needs an "
-        "answer.",
+        "household_members-1-hm_name": "Household member 2, Name: This question needs an answer.",
     }
     assert validator.validate(None, answers, partial=True).ok
 
@@ -128,7 +127,9 @@ def test_repeat_count_fixes_the_number_of_rows(validator):
         "visits": "Visit: there are 2 rows, but the form asks for 1."
     }
     # Rows not sent are empty rows, so their required questions are missed.
-    assert "visits-1-visit_on" in validator.validate(None, {"adults": "2", "visits": two[:1]}).errors
+    assert (
+        "visits-1-visit_on" in validator.validate(None, {"adults": "2", "visits": two[:1]}).errors
+    )
 
 
 def test_empty_rows_at_the_end_are_no_rows(validator):
@@ -159,8 +160,7 @@ def test_rows_of_the_wrong_shape_or_too_many_are_refused(validator, rows, messag
 def test_an_answer_for_a_question_not_in_the_row_is_refused(validator):
     rows = [{"hm_name": "A", "hm_age": "3", "adults": "4"}]
     assert validator.validate(None, {"adults": "0", "household_members": rows}).errors == {
-        "household_members-0-adults": "Household member 1: 'adults' is not a question in this "
-        "row."
+        "household_members-0-adults": "Household member 1: 'adults' is not a question in this row."
     }
 
 
