@@ -273,7 +273,10 @@ def repeat_rows_text(
     shown = []
     for number, row in enumerate(rows, start=1):
         parts = []
-        for key, value in row.items() if isinstance(row, dict) else []:
+        given = row if isinstance(row, dict) else {}
+        # In the form's order, whatever order the database keeps a row's keys in.
+        keys = [k for k in questions if k in given] + [k for k in given if k not in questions]
+        for key, value in ((k, given[k]) for k in keys):
             question = questions.get(key)
             label = label_text(question.label, language) if question else key
             choices = {

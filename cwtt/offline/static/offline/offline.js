@@ -429,7 +429,10 @@
       // A repeat's rows: each row's answers, numbered, in the row questions' words.
       var rows = question && question.rows ? question.rows : {};
       return value.map(function (row, i) {
-        return (i + 1) + ". " + Object.keys(row || {}).map(function (name) {
+        var given = Object.keys(row || {});
+        var keys = Object.keys(rows).filter(function (k) { return given.indexOf(k) >= 0; })
+          .concat(given.filter(function (k) { return !rows[k]; })); // the form's order
+        return (i + 1) + ". " + keys.map(function (name) {
           var q = rows[name];
           return (q ? q.label : name) + ": " + answerText(q, row[name]);
         }).join("; ");
