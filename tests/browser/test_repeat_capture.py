@@ -94,3 +94,34 @@ def test_rows_are_added_removed_checked_and_sent_at_phone_width(
     }
     assert problems == []
     page.close()
+
+
+def test_a_repeat_with_rows_and_errors_passes_axe(browser, live_server, people, child, sunrise):
+    from .test_accessibility import AXE, Audit
+
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run 'npm ci' (scripts/_setup.sh does it).")
+    version = instrument_publish(data=FORM.encode(), filename="household.md").version
+    wave = Wave.objects.create(
+        name="Wave 1",
+        starts_on=dt.date(2026, 2, 1),
+        ends_on=dt.date(2026, 11, 30),
+        instrument_version=version,
+    )
+    wave.schools.set([sunrise])
+    # axe is injected by the test, so this context does not apply the page's CSP.
+    context = browser.new_context(viewport=PHONE, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, live_server.url, "fiona")
+    page.goto(f"{live_server.url}/children/{child.pk}/assess/caregiver/")
+    page.get_by_label("Adults at home").fill("2")
+    rows = page.locator("[data-repeat='household_members'] [data-repeat-row]")
+    rows.nth(0).get_by_label("Name").fill("Thandi")
+    page.get_by_role("button", name="Add another: Household member").click()
+    rows.nth(1).get_by_label("Name").fill("Sipho")
+    page.get_by_role("button", name="Submit assessment").click()  # ages missing: errors per row
+    page.locator("#household_members-1-hm_age-error").wait_for()
+    audit = Audit()
+    audit.check(page, "capture with a repeat's rows and errors")
+    audit.assert_clean()
+    context.close()
