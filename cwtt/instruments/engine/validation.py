@@ -306,6 +306,7 @@ class AnswerValidator:
             rows += [{}] * (count - len(rows))  # rows not sent are empty rows
         questions = self.row_questions(repeat, respondent)
         names = {q.name for q in questions}
+        labels = {q.name: label_text(q.label, language) or q.name for q in questions}
         clean_rows: list[dict[str, Any]] = []
         for index, row in enumerate(rows):
             prefix = f"{title} {index + 1}, "
@@ -314,7 +315,6 @@ class AnswerValidator:
                     errors[f"{repeat.name}-{index}-{name}"] = (
                         f"{prefix.rstrip(', ')}: '{name}' is not a question in this row."
                     )
-            labels = {q.name: label_text(q.label, language) or q.name for q in questions}
 
             def key(name: str, index: int = index) -> str:
                 return f"{repeat.name}-{index}-{name}"
@@ -333,7 +333,7 @@ class AnswerValidator:
             # Name the row and the question in each new message, so that a list of problems
             # (the API's, ODK Collect's) says where each one is.
             for error_key in list(errors)[before:]:
-                name = error_key.split("-", 2)[2]
+                name = error_key.removeprefix(key(""))  # names may hold a hyphen
                 if name in labels:
                     errors[error_key] = f"{prefix}{labels[name]}: {errors[error_key]}"
             clean_rows.append(clean)
