@@ -232,3 +232,35 @@ def test_a_repeat_and_a_question_may_not_share_a_name():
     result = read_instrument(form.encode(), "clash.md")
     assert not result.ok
     assert any("the name 'kids' is also used" in str(p) for p in result.problems)
+
+
+def test_a_choice_filter_and_a_multiple_choice_in_a_row_read_the_row():
+    form = """| survey |
+| | type | name | label | choice_filter |
+| | begin repeat | people | Person | |
+| | select_one province | prov | Province | |
+| | select_one district | dist | District | province = ${prov} |
+| | select_multiple fuel | fuel | Fuel | |
+| | end repeat | | | |
+| choices |
+| | list_name | name | label | province |
+| | province | gp | Gauteng | |
+| | province | kzn | KwaZulu-Natal | |
+| | district | jhb | Johannesburg | gp |
+| | district | eth | eThekwini | kzn |
+| | fuel | gas | Gas | |
+| | fuel | wood | Wood | |
+"""
+    result = read_instrument(form.encode(), "people.md")
+    assert result.ok and not [w for w in result.warnings if "cannot evaluate" in w]
+    validator = AnswerValidator(result.definition)
+    rows = [
+        {"prov": "gp", "dist": "jhb", "fuel": "gas wood"},
+        {"prov": "kzn", "dist": "jhb", "fuel": ["gas"]},
+    ]
+    checked = validator.validate(None, {"people": rows})
+    assert checked.errors == {
+        "people-1-dist": "Person 2, District: 'jhb' is not one of the answers offered here, "
+        "given the earlier answers."
+    }
+    assert checked.answers["people"][0] == {"prov": "gp", "dist": "jhb", "fuel": ["gas", "wood"]}
