@@ -201,6 +201,15 @@ def summarise(definition: InstrumentDefinition) -> str:
         f"{len(answerable)} questions"
         + (": " + ", ".join(f"{n} {r}" for r, n in by_respondent.items()) if by_respondent else "")
     )
+    repeats = definition.repeats_for()
+    if repeats:
+        lines.append(
+            "Repeats (asked per row, not scored): "
+            + ", ".join(
+                f"{r.name} ({len(definition.repeat_questions(r.name))} questions a row)"
+                for r in repeats
+            )
+        )
     if definition.measures:
         lines.append(
             "Measures: "
