@@ -48,7 +48,17 @@ from cwtt.tabular import Grid, TableError, read_grid
 from cwtt.tabular.reading import cell_text as _cell_text
 
 from . import validation
-from .models import Caregiver, Child, ChildCaregiver, Household, Location, School, SchoolClass
+from .models import (
+    Caregiver,
+    Child,
+    ChildCaregiver,
+    ChildSearchKey,
+    Household,
+    Location,
+    School,
+    SchoolClass,
+)
+from .search_keys import needs_new_keys
 from .signals import child_school_changed
 
 SCHOOL_COLUMNS = ("emis_number", "name", "quintile", "province", "district", "circuit")
@@ -1031,6 +1041,11 @@ class _ChildrenPlan:
             Child.objects.bulk_update(
                 children, [*fields, "updated_at"], batch_size=UPDATE_BATCH_SIZE
             )
+        # New children and those whose name or numbers changed are found by their new keys.
+        ChildSearchKey.write_for(
+            [*self.new_children]
+            + [c for c, fields, _ in self.child_changes if needs_new_keys(fields)]
+        )
         ChildCaregiver.objects.bulk_create(self.new_links, batch_size=BATCH_SIZE)
         ChildCaregiver.objects.bulk_update(
             list(self.changed_links.values()), ["relation"], batch_size=UPDATE_BATCH_SIZE
