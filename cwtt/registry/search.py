@@ -26,7 +26,7 @@ from .search_keys import identity_query_keys, identity_text, name_keys, words
 
 RESULTS = 25  # children shown; past this the page asks for more words
 CANDIDATES = 300  # children ranked in Python at most, the ones sharing most keys with the query
-MIN_SCORE = 70  # out of 100: below this a child is not shown as a match
+MATCHED = 80  # out of 100: a child is shown when at least one typed word scores this much
 SOUNDS_ALIKE = 85  # the score of a word that sounds the same but is spelt differently
 MAX_QUERY = 100  # characters; a longer query is refused by the form
 
@@ -79,11 +79,13 @@ def word_score(typed: str, stored: str) -> float:
 
 def name_score(typed_words: list[str], name: str) -> float:
     """Each typed word against its best word of the name, averaged: word order does not
-    matter, and a child matching every typed word ranks above one matching only some."""
+    matter, and a child matching every typed word ranks above one matching only some. 0 when
+    no typed word matches any word of the name (below MATCHED)."""
     stored = words(name)
     if not typed_words or not stored:
         return 0.0
-    return sum(max(word_score(t, s) for s in stored) for t in typed_words) / len(typed_words)
+    best = [max(word_score(t, s) for s in stored) for t in typed_words]
+    return sum(best) / len(best) if max(best) >= MATCHED else 0.0
 
 
 def find_children(
@@ -147,7 +149,7 @@ def _by_name(
     found = _children(row["child_id"] for row in candidates)
     scored = [Match(child=c, score=name_score(typed, c.full_name)) for c in found.values()]
     ranked = sorted(
-        (m for m in scored if m.score >= MIN_SCORE),
+        (m for m in scored if m.score > 0),
         key=lambda m: (-m.score, *_by_name_order(m.child)),
     )
     return SearchResult(
