@@ -282,7 +282,9 @@ class ChildSearchKey(models.Model):
             batch = children[start : start + batch_size]
             cls.objects.filter(child_id__in=[c.pk for c in batch]).delete()
             rows = [
-                cls(child_id=c.pk, key=key) for c in batch for key in sorted(search_keys.child_keys(c))
+                cls(child_id=c.pk, key=key)
+                for c in batch
+                for key in sorted(search_keys.child_keys(c))
             ]
             cls.objects.bulk_create(rows, batch_size=batch_size)
             written += len(rows)

@@ -89,10 +89,11 @@ def name_score(typed_words: list[str], name: str) -> float:
 
 
 def find_children(
-    *, query: str, schools: QuerySet[School], identity_allowed: bool, limit: int = RESULTS
+    *, query: str, schools: QuerySet[School], identity_allowed: bool, limit: int | None = None
 ) -> SearchResult:
-    """The children of `schools` the query names, best first. A constant number of queries,
-    whatever the number of children."""
+    """The children of `schools` the query names, best first, at most `limit` (RESULTS). A
+    constant number of queries, whatever the number of children."""
+    limit = limit or RESULTS
     query = (query or "").strip()[:MAX_QUERY]
     if looks_like_identity_number(query):
         if not identity_allowed:
@@ -143,9 +144,9 @@ def _by_name(
     rows = ChildSearchKey.objects.filter(key__in=keys, child__school__in=schools)
     if classes:
         rows = rows.filter(child__school_class__in=classes)
-    candidates = (
-        rows.values("child_id").annotate(hits=Count("id")).order_by("-hits", "child_id")
-    )[:CANDIDATES]
+    candidates = (rows.values("child_id").annotate(hits=Count("id")).order_by("-hits", "child_id"))[
+        :CANDIDATES
+    ]
     found = _children(row["child_id"] for row in candidates)
     scored = [Match(child=c, score=name_score(typed, c.full_name)) for c in found.values()]
     ranked = sorted(

@@ -90,4 +90,3 @@ def _audit(user, result) -> None:
         audit_record(
             action=AuditEntry.Action.VIEW, actor=user, object_type="child_search", detail=detail
         )
-

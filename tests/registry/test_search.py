@@ -36,9 +36,7 @@ def pupils(sunrise, hilltop):
 
 
 def search(query, schools, identity_allowed=True, **options):
-    return find_children(
-        query=query, schools=schools, identity_allowed=identity_allowed, **options
-    )
+    return find_children(query=query, schools=schools, identity_allowed=identity_allowed, **options)
 
 
 def names(result) -> list[str]:
@@ -136,7 +134,9 @@ def test_a_name_never_matches_an_id_number_key(pupils):
 
 def test_a_class_lists_its_children_and_narrows_a_name(pupils):
     sunrise = sunrise_only(pupils)
-    klass = SchoolClass.objects.create(school=pupils["thabo"].school, grade="3", name="3B", year=2026)
+    klass = SchoolClass.objects.create(
+        school=pupils["thabo"].school, grade="3", name="3B", year=2026
+    )
     lerato = pupils["lerato"]
     lerato.school_class = klass
     lerato.save(update_fields=["school_class"])
@@ -205,7 +205,9 @@ def test_generated_children_get_keys(default_version):
 
 def test_keys_of_a_child_born_later_stay_apart(pupils):
     # Two children with one name: both found, in name order, neither lost.
-    twin = make_child(pupils["thabo"].school, first="Thabo", last="Mokoena", dob=dt.date(2019, 1, 2))
+    twin = make_child(
+        pupils["thabo"].school, first="Thabo", last="Mokoena", dob=dt.date(2019, 1, 2)
+    )
     found = search("Thabo Mokoena", sunrise_only(pupils)).children
     assert {pupils["thabo"], twin} <= set(found)
 
