@@ -227,3 +227,20 @@ def test_a_registry_import_gives_new_and_renamed_children_keys(sunrise):
         child_keys(naledi)
     )
     assert search("Zulu", School.objects.all()).children == [naledi]
+
+
+def test_the_command_writes_every_childs_keys_again_under_a_new_secret_key(pupils, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.SECRET_KEY = "a-new-secret-key-for-this-test-only-0123456789"
+    sunrise = sunrise_only(pupils)
+    assert search("Nomvula", sunrise).matches == []  # stale keys: hashed with the old secret
+    out = StringIO()
+    call_command("search_index", "--batch-size", "2", stdout=out)
+    assert (
+        out.getvalue().strip()
+        == f"Wrote {ChildSearchKey.objects.count()} search keys for 6 children."
+    )
+    assert names(search("Nomvula", sunrise)) == ["Nomvula Dlamini"]
