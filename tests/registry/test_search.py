@@ -84,6 +84,14 @@ def test_an_exact_name_ranks_above_a_close_one(pupils):
     assert ranked[0].child.first_name == "Thandiwe" and ranked[0].score == 100
 
 
+@pytest.mark.parametrize("typed", ["Khosi", "Nomv"])
+def test_a_spelling_neither_alike_nor_sounding_alike_and_a_word_start_are_not_found(
+    pupils, typed
+):
+    # The limits docs/search.md states.
+    assert search(typed, sunrise_only(pupils)).matches == []
+
+
 def test_a_different_name_is_not_a_match(pupils):
     result = search("Zanele", sunrise_only(pupils))
     assert result.matches == [] and result.by == "name"

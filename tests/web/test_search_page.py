@@ -52,6 +52,7 @@ def test_every_role_that_works_with_children_has_the_box_on_home_and_in_the_menu
     page = client.get(reverse("home")).content.decode()
     assert page.count(f'action="{SEARCH}"') == 2  # the home page's box and the phone menu's
     assert 'id="home-search"' in page and 'id="menu-search"' in page
+    assert page.count('autocomplete="off"') >= 2  # the browser is asked not to keep the words
     assert 'method="get"' not in page.split('id="home-search"')[0].rsplit("<form", 1)[1]
 
 
