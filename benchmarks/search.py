@@ -108,7 +108,7 @@ def _fill_children(children: int, school_ids: list[int], classes: dict, rng) -> 
         ChildSearchKey.write_for(batch, batch_size=BATCH)
 
 
-def measure(children: int, schools: int, repeat: int) -> None:
+def measure(children: int, schools: int, repeat: int, reuse: bool = False) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cwtt.settings")
@@ -120,7 +120,11 @@ def measure(children: int, schools: int, repeat: int) -> None:
     from cwtt.registry.search import find_children
 
     print(f"{connection.vendor}: {children:,} children in {schools:,} schools")
-    fill(children, schools)
+    if reuse and Child.objects.exists():
+        children, schools = Child.objects.count(), School.objects.count()
+        print(f"  reusing the {children:,} children already there")
+    else:
+        fill(children, schools)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -163,10 +167,15 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=660_000)
     parser.add_argument("--schools", type=int, default=2_200)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with DATABASE_URL: measure the children filled by an earlier run (same SECRET_KEY)",
+    )
     args = parser.parse_args()
     if os.environ.get("DATABASE_URL"):
         migrate(dict(os.environ))
-        measure(args.children, args.schools, args.repeat)
+        measure(args.children, args.schools, args.repeat, reuse=args.reuse)
         return
     with tempfile.TemporaryDirectory() as data_dir:
         env = {**os.environ, "CWTT_DATA_DIR": data_dir}

@@ -121,18 +121,26 @@ def _classes_named(tokens: list[str], schools: QuerySet[School]) -> list[SchoolC
     )
 
 
+def _in_scope(keys: QuerySet[ChildSearchKey], schools: QuerySet[School]) -> QuerySet:
+    """Keys of the children of `schools`. Every school (the data manager's scope: an
+    unfiltered queryset) needs no join to the children, which a province's common name would
+    otherwise make for tens of thousands of rows."""
+    if not schools.query.has_filters():
+        return keys
+    return keys.filter(child__school__in=schools)
+
+
 def _children(ids) -> dict[int, Child]:
     return Child.objects.select_related("school", "school_class").in_bulk(list(ids))
 
 
 def _by_identity(query: str, schools: QuerySet[School], limit: int) -> SearchResult:
-    ids = (
-        ChildSearchKey.objects.filter(key__in=identity_query_keys(query), child__school__in=schools)
-        .values_list("child_id", flat=True)
-        .distinct()
-        .order_by("child_id")[: limit + 1]
-    )
-    found = _children(ids)
+    # No DISTINCT or ORDER BY: with them PostgreSQL may walk every key in child order instead
+    # of looking the number up (benchmarks/search.py). A number belongs to one child or few.
+    ids = _in_scope(
+        ChildSearchKey.objects.filter(key__in=identity_query_keys(query)), schools
+    ).values_list("child_id", flat=True)[: 2 * (limit + 1)]
+    found = _children(set(ids))
     matches = [Match(child=c, score=100.0) for c in sorted(found.values(), key=_by_name_order)]
     return SearchResult(by=By.IDENTITY, matches=matches[:limit], more=len(matches) > limit)
 
@@ -141,7 +149,7 @@ def _by_name(
     typed: list[str], schools: QuerySet[School], classes: list[SchoolClass], limit: int
 ) -> SearchResult:
     keys = set().union(*(name_keys(w) for w in typed))
-    rows = ChildSearchKey.objects.filter(key__in=keys, child__school__in=schools)
+    rows = _in_scope(ChildSearchKey.objects.filter(key__in=keys), schools)
     if classes:
         rows = rows.filter(child__school_class__in=classes)
     candidates = (rows.values("child_id").annotate(hits=Count("id")).order_by("-hits", "child_id"))[
@@ -162,9 +170,9 @@ def _by_class(classes: list[SchoolClass], limit: int) -> SearchResult:
     children = list(
         Child.objects.filter(school_class__in=classes)
         .select_related("school", "school_class")
-        .order_by("school__name", "school_class__name", "last_name", "first_name", "pk")[
-            : limit + 1
-        ]
+        # Class by class (the class index gives them in order), then by name: a class named
+        # at many schools costs no sort of all their children.
+        .order_by("school_class_id", "last_name", "first_name", "pk")[: limit + 1]
     )
     matches = [Match(child=c, score=100.0) for c in children]
     return SearchResult(

@@ -252,3 +252,13 @@ def test_the_command_writes_every_childs_keys_again_under_a_new_secret_key(pupil
         == f"Wrote {ChildSearchKey.objects.count()} search keys for 6 children."
     )
     assert names(search("Nomvula", sunrise)) == ["Nomvula Dlamini"]
+
+
+def test_every_school_and_some_schools_find_the_same_children(pupils, hilltop):
+    # The data manager's scope (every school) skips the join to the children; it must find
+    # exactly what naming every school does.
+    every = School.objects.all()
+    named = School.objects.filter(pk__in=[s.pk for s in every])
+    for typed in ("Thabo Mokoena", ID_NUMBER, "Nomvlua"):
+        assert set(search(typed, every).children) == set(search(typed, named).children), typed
+    assert len(search("Thabo Mokoena", every).children) == 3  # both Thabos and Lerato
