@@ -85,9 +85,7 @@ def test_an_exact_name_ranks_above_a_close_one(pupils):
 
 
 @pytest.mark.parametrize("typed", ["Khosi", "Nomv"])
-def test_a_spelling_neither_alike_nor_sounding_alike_and_a_word_start_are_not_found(
-    pupils, typed
-):
+def test_a_spelling_neither_alike_nor_sounding_alike_and_a_word_start_are_not_found(pupils, typed):
     # The limits docs/search.md states.
     assert search(typed, sunrise_only(pupils)).matches == []
 
