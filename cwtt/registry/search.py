@@ -115,9 +115,9 @@ def _classes_named(tokens: list[str], schools: QuerySet[School]) -> list[SchoolC
     if not candidates:
         return []
     return list(
-        SchoolClass.objects.annotate(upper=Upper("name"))
-        .filter(school__in=schools, upper__in=candidates)
-        .select_related("school")
+        SchoolClass.objects.annotate(upper=Upper("name")).filter(
+            school__in=schools, upper__in=candidates
+        )
     )
 
 
