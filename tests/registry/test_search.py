@@ -260,3 +260,17 @@ def test_every_school_and_some_schools_find_the_same_children(pupils, hilltop):
     for typed in ("Thabo Mokoena", ID_NUMBER, "Nomvlua"):
         assert set(search(typed, every).children) == set(search(typed, named).children), typed
     assert len(search("Thabo Mokoena", every).children) == 3  # both Thabos and Lerato
+
+
+def test_the_migration_gives_children_already_registered_their_keys(pupils):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cwtt.registry.migrations.0005_child_search_key")
+    ChildSearchKey.objects.all().delete()  # as before the migration: children without keys
+    migration.write_every_childs_keys(apps, None)
+    for child in Child.objects.all():
+        stored = set(ChildSearchKey.objects.filter(child=child).values_list("key", flat=True))
+        assert stored == child_keys(child), child
+    assert names(search("Nomvulo", sunrise_only(pupils))) == ["Nomvula Dlamini"]
