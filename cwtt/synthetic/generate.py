@@ -62,6 +62,7 @@ from cwtt.registry.models import (
     Caregiver,
     Child,
     ChildCaregiver,
+    ChildSearchKey,
     Household,
     Location,
     Organisation,
@@ -671,6 +672,7 @@ class _District:
         for child in children:
             child.record.household = child.household.record
         Child.objects.bulk_create([c.record for c in children], batch_size=BATCH_SIZE)
+        ChildSearchKey.write_for([c.record for c in children])
         ChildCaregiver.objects.bulk_create(
             [
                 ChildCaregiver(

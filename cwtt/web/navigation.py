@@ -28,6 +28,7 @@ class Link:
 
 LINKS: tuple[Link, ...] = (
     Link(_("Home"), "home", EVERYONE),
+    Link(_("Find a child"), "search", SCHOOL_ROLES | {Role.DATA_MANAGER}),
     Link(_("My work"), "my_work", SCHOOL_ROLES | {Role.DATA_MANAGER}),
     Link(_("My class"), "my_class", {Role.TEACHER}),
     Link(_("Work offline"), "offline", CAPTURE_ROLES),
@@ -61,8 +62,16 @@ def links_for(user, path: str = "") -> list[dict[str, object]]:
 
 
 def navigation(request) -> dict[str, object]:
-    """Template context processor: `nav_links` for the header."""
+    """Template context processor: `nav_links` for the header, and `child_search` for the
+    search box (web/_search_box.html): "" when the person may not search for children, "names"
+    when they may search by name and class, "numbers" when also by ID number."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_links": []}
-    return {"nav_links": links_for(user, request.path)}
+        return {"nav_links": [], "child_search": ""}
+    return {"nav_links": links_for(user, request.path), "child_search": child_search_kind(user)}
+
+
+def child_search_kind(user) -> str:
+    if not policy.sees_named_children(user):
+        return ""
+    return "numbers" if "identity" in policy.readable_classes(user) else "names"

@@ -196,6 +196,15 @@ def test_a_coordinators_pages_pass_axe(browser, live_server, people, world, audi
         audit.check(page, "data quality (coordinator) 360")
         page.goto(f"{base}/caseloads/")
         audit.check(page, "caseloads 360")
+        page.goto(f"{base}/search/")
+        page.get_by_role("searchbox", name="Find a child").first.fill("Mokoena")
+        page.get_by_role("button", name="Search").first.click()
+        page.get_by_role("heading", name="1 child found").wait_for()
+        audit.check(page, "search results 360")
+        page.get_by_role("searchbox", name="Find a child").first.fill("Xolile")
+        page.get_by_role("button", name="Search").first.click()
+        page.get_by_role("heading", name="No child found").wait_for()
+        audit.check(page, "search with no match 360")
     context.close()
     audit.assert_clean()
 
@@ -342,7 +351,13 @@ def test_the_phone_menu_works_from_the_keyboard_with_focus_visible(
     page.keyboard.press("Enter")
     menu = page.locator("details.menu nav")
     menu.wait_for()
-    for expected in ("Home", "My work"):
+    # The search box comes first in the menu, then its button, then the links.
+    for expected_tag in ("input", "button"):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS_STYLE)
+        assert focus["tag"] == expected_tag, focus
+        assert focus["outline"] != "none" and focus["width"] >= 2, focus
+    for expected in ("Home", "Find a child", "My work"):
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS_STYLE)
         assert focus["tag"] == "a" and focus["text"] == expected, focus
@@ -354,8 +369,8 @@ def test_the_phone_menu_works_from_the_keyboard_with_focus_visible(
     assert page.evaluate(FOCUS_STYLE)["tag"] == "summary"
     page.keyboard.press("Enter")
     menu.wait_for()
-    page.keyboard.press("Tab")
-    page.keyboard.press("Tab")
+    for _ in range(5):  # the search box, its button, Home, Find a child, My work
+        page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # follows the link
     page.wait_for_url(f"{live_server.url}/my-work/")
     context.close()

@@ -20,6 +20,7 @@ def labels(user, path="/"):
 def test_each_role_sees_the_links_its_job_needs(people):
     assert labels(people["tumi"]) == [
         "Home",
+        "Find a child",
         "My work",
         "My class",
         "Work offline",
