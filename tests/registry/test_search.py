@@ -267,7 +267,7 @@ def test_the_migration_gives_children_already_registered_their_keys(pupils):
 
     from django.apps import apps
 
-    migration = importlib.import_module("cwtt.registry.migrations.0005_child_search_key")
+    migration = importlib.import_module("cwtt.registry.migrations.0007_child_search_key")
     ChildSearchKey.objects.all().delete()  # as before the migration: children without keys
     migration.write_every_childs_keys(apps, None)
     for child in Child.objects.all():
