@@ -25,8 +25,9 @@ from statsmodels.stats.proportion import proportion_confint
 
 ALPHA = 0.05  # 95% intervals throughout
 
-# McNemar's test is exact (binomial on the children who changed) below this many changes; the
-# chi-squared approximation is good above it (Agresti 2013, §11.1: the usual advice is 25).
+# McNemar's test is exact (binomial on the children who changed) below this many changes; above
+# it, the chi-squared statistic (b - c)² / (b + c) without continuity correction, as Agresti
+# (2007, §8.1) gives it: the exact test already covers the small counts the correction is for.
 EXACT_BELOW = 25
 
 
@@ -113,7 +114,7 @@ def paired_change(*, both: int, only_from: int, only_to: int, neither: int) -> P
         p_value = 1.0  # no child changed: nothing speaks against "no change"
     else:
         table = np.array([[both, only_from], [only_to, neither]])
-        p_value = float(mcnemar(table, exact=exact, correction=True).pvalue)
+        p_value = float(mcnemar(table, exact=exact, correction=False).pvalue)
     return PairedChange(
         n, p_from, p_to, difference, max(-1.0, low), min(1.0, upper), min(p_value, 1.0), exact
     )
