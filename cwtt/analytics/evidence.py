@@ -41,12 +41,15 @@ COUNTED = (Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED)
 
 def areas_of(schools: QuerySet[School], level: str) -> dict[int, str]:
     """School id -> the name of its area at `level` (two queries). A school filed above that
-    level (a school under a district when the level is circuit) is in "Not in a circuit"."""
+    level (a school under a district when the level is circuit) is in "Not in a circuit". Two
+    areas with the same name (a "Circuit 1" in two districts, two schools of one name) are told
+    apart by their district's name or the school's EMIS number, never merged."""
     if level not in LEVELS:
         raise ValueError(f"The level must be one of {', '.join(LEVELS)}, not {level!r}.")
-    rows = list(schools.values_list("pk", "name", "location_id"))
+    rows = list(schools.values_list("pk", "name", "emis_number", "location_id"))
     if level == "school":
-        return {pk: name for pk, name, _ in rows}
+        named = {pk: (pk, name, emis) for pk, name, emis, _ in rows}
+        return _distinct_names(named)
     places = {
         pk: (name, place_level, parent)
         for pk, name, place_level, parent in Location.objects.values_list(
@@ -55,15 +58,28 @@ def areas_of(schools: QuerySet[School], level: str) -> dict[int, str]:
     }
     outside = f"Not in a {level}"
 
-    def area(location_id: int | None) -> str:
+    def area(location_id: int | None) -> tuple[int | None, str, str]:
         while location_id is not None:
             name, place_level, parent = places[location_id]
             if place_level == level:
-                return name
+                above = places[parent][0] if parent in places else ""
+                return location_id, name, above
             location_id = parent
-        return outside
+        return None, outside, ""
 
-    return {pk: area(location_id) for pk, _, location_id in rows}
+    return _distinct_names({pk: area(location_id) for pk, _, _, location_id in rows})
+
+
+def _distinct_names(areas: dict[int, tuple[Any, str, str]]) -> dict[int, str]:
+    """School id -> a label per area (id, name, what tells it apart): the name, or where two
+    areas share it, the name with the distinguishing part in brackets."""
+    ids_by_name: dict[str, set[Any]] = defaultdict(set)
+    for key, name, _ in areas.values():
+        ids_by_name[name].add(key)
+    return {
+        school: name if len(ids_by_name[name]) == 1 else f"{name} ({other})"
+        for school, (_, name, other) in areas.items()
+    }
 
 
 # --- what each child counts as ------------------------------------------------------------------

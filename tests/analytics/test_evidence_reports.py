@@ -266,3 +266,34 @@ def test_reports_cost_the_same_queries_at_two_sizes(
         "Valley",
     )
     assert run_all() == small
+
+
+def test_areas_with_the_same_name_are_told_apart_not_merged(district):
+    from cwtt.registry.models import Location
+
+    other_district = Location.objects.create(
+        code="GP-OD", name="Other District", level="district", parent=district["province"]
+    )
+    twin = Location.objects.create(
+        code="GP-OD-1", name="Circuit 1", level="circuit", parent=other_district
+    )
+    here = School.objects.create(
+        emis_number="700444444", name="Unity Primary", quintile=1, location=district["circuit"]
+    )
+    there = School.objects.create(
+        emis_number="700555555", name="Unity Primary", quintile=1, location=twin
+    )
+    lone = School.objects.create(
+        emis_number="700666666", name="Lone Primary", quintile=1, location=district["district"]
+    )
+    schools = School.objects.filter(pk__in=[here.pk, there.pk, lone.pk])
+    by_circuit = evidence.areas_of(schools, "circuit")
+    assert by_circuit == {
+        here.pk: "Circuit 1 (Test District)",
+        there.pk: "Circuit 1 (Other District)",
+        lone.pk: "Not in a circuit",
+    }
+    by_school = evidence.areas_of(schools, "school")
+    assert by_school[here.pk] == "Unity Primary (700444444)"
+    assert by_school[lone.pk] == "Lone Primary"
+    assert set(evidence.areas_of(schools, "province").values()) == {"Gauteng (test)"}
