@@ -123,3 +123,30 @@ def test_the_page_costs_the_same_queries_at_two_sizes(
     fill(waves, sunrise, 30, "Large")
     fill(waves, hilltop, 30, "Larger")
     assert count() == small
+
+
+def test_a_provincial_official_may_split_by_province_and_a_researcher_sees_their_area(
+    client, exact, people, waves, sunrise, district
+):
+    from ..conftest import _person  # noqa: TID252 - shared test helper
+
+    fill(waves, sunrise, 20, "Mokoena")
+    pat = _person("pat", "provincial_official", location=district["province"])
+    sign_in(client, pat)
+    page = client.get(URL, {"wave": waves[1].pk, "by": "province"}).content.decode()
+    assert "Gauteng (test) · Follow-up" in page
+    client.logout()
+    rhoda = _person("rhoda", "researcher", location=district["district"])
+    sign_in(client, rhoda)
+    page = client.get(URL, {"wave": waves[1].pk, "by": "district"}).content.decode()
+    assert "Test District · Follow-up" in page
+    assert "Mokoena" not in page
+
+
+def test_an_area_reader_with_no_place_is_told_so(client, people, waves):
+    staff = people["dumi"].staff
+    staff.location = None
+    staff.save(update_fields=["location"])
+    sign_in(client, people["dumi"])
+    page = client.get(URL).content.decode()
+    assert "Your account has no area to show figures for." in page
