@@ -328,18 +328,17 @@ def change(
     before, after = data[earlier.pk], data[later.pk]
     common = {m.code: m for m in measures_for(after)}
     measures = [m for m in measures_for(before) if m.code in common]
-    paired = [
-        (child, after.children[child_id])
-        for child_id, child in before.children.items()
-        if child_id in after.children
-    ]
+    # Each child once per measure, grouped by area first: areas × children would not scale.
+    paired: dict[str, list[tuple[Child, Child]]] = {area: [] for area in areas}
+    for child_id, then in before.children.items():
+        now = after.children.get(child_id)
+        if now is not None:
+            paired[area_of[now.school_id]].append((then, now))
     rows: list[ChangeRow] = []
     for area in areas:
         for measure in measures:
             cells = [0, 0, 0, 0]  # both, only before, only after, neither
-            for then, now in paired:
-                if area_of[now.school_id] != area:
-                    continue
+            for then, now in paired[area]:
                 if not (
                     then.assessed_by(measure.respondents) and now.assessed_by(measure.respondents)
                 ):
