@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -124,7 +125,9 @@ def evidence_page(request: HttpRequest) -> HttpResponse:
         raise Http404("No evidence page for this account")
     staff = policy.staff_of(request.user)
     has_area = role == Role.DATA_MANAGER or (staff is not None and staff.location_id is not None)
-    waves = Wave.objects.started().order_by("-starts_on", "-pk")
+    # Only waves that are over: a running wave's figures move as assessments arrive, and two
+    # looks at live figures can give away one child's levels (decisions 0028, 0038, 0056).
+    waves = Wave.objects.filter(ends_on__lt=timezone.localdate()).order_by("-starts_on", "-pk")
     levels = levels_for(request.user)
     latest = list(waves[:2])
     initial = {

@@ -33,7 +33,7 @@ def waves(default_version, sunrise, hilltop):
     second = Wave.objects.create(
         name="Follow-up",
         starts_on=dt.date(2026, 2, 1),
-        ends_on=dt.date(2026, 11, 30),
+        ends_on=dt.date(2026, 11, 20),
         instrument_version=default_version,
     )
     return first, second

@@ -4,6 +4,8 @@ at two sizes of data."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -150,3 +152,23 @@ def test_an_area_reader_with_no_place_is_told_so(client, people, waves):
     sign_in(client, people["dumi"])
     page = client.get(URL).content.decode()
     assert "Your account has no area to show figures for." in page
+
+
+def test_a_wave_still_running_is_not_offered(client, exact, people, waves, sunrise):
+    """Figures of a running wave move as assessments arrive; two looks could give away one
+    child's levels, so the page offers only waves that are over (today is 23 November 2026)."""
+    from cwtt.assessments.models import Wave
+
+    running = Wave.objects.create(
+        name="Still running",
+        starts_on=dt.date(2026, 11, 1),
+        ends_on=dt.date(2026, 11, 30),
+        instrument_version=waves[0].instrument_version,
+    )
+    fill(waves, sunrise, 20, "Mokoena")
+    sign_in(client, people["dumi"])
+    page = client.get(URL).content.decode()
+    assert "Still running" not in page
+    assert "Circuit 1 · Follow-up" in page  # the latest wave that is over, by default
+    refused = client.get(URL, {"wave": running.pk, "by": "circuit"}).content.decode()
+    assert "Select a valid choice" in refused

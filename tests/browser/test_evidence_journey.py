@@ -22,7 +22,7 @@ def evidence(default_version, sunrise):
         Wave.objects.create(
             name=name,
             starts_on=dt.date(year, 2, 1),
-            ends_on=dt.date(year, 11, 30),
+            ends_on=dt.date(year, 11, 20),
             instrument_version=default_version,
         )
         for name, year in (("Baseline", 2025), ("Follow-up", 2026))
