@@ -5,13 +5,17 @@ one core. Run: `.venv/bin/python benchmarks/score_assessments.py [--assessments 
 
 Answers come from the synthetic answer model (cwtt/synthetic/answers.py), so the mix of risky
 and safe answers, and so the rules that fire, is realistic. Only scoring is timed: each
-assessment through `Scorer.score`, and each child's three assessments through `Scorer.combine`.
+assessment through `Scorer.score`, and each child's three assessments through `Scorer.combine`;
+then the same children through `BatchScorer.profile_rows` (what `cwtt rescore` runs: 500
+children at a time, column by column, each profile's details written as JSON text), compared
+with `Scorer` followed by writing the details as JSON text (`json.dumps(result.to_dict())`).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import resource
 import sys
@@ -21,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cwtt.instruments.engine.batch import BatchScorer, Entry  # noqa: E402
 from cwtt.instruments.engine.reader import read_instrument  # noqa: E402
 from cwtt.instruments.engine.scoring import Scorer  # noqa: E402
 from cwtt.synthetic.answers import AnswerModel, HouseholdSituation, Situation, observe  # noqa: E402
@@ -86,6 +91,28 @@ def main() -> None:
     )
     print(f"throughput: {rate:,.0f} assessments/s on one core (target >= 20,000/s)")
     print(f"findings per assessment: {findings / len(assessments):.2f}")
+
+    children = [
+        [Entry(r, a, c, r) for r, a, c in assessments[start : start + 3]]
+        for start in range(0, len(assessments), 3)
+    ]
+    started = time.process_time()
+    for child in children:
+        result = scorer.combine(
+            [scorer.score(e.respondent, e.answers, e.context, e.informant) for e in child]
+        )
+        json.dumps(result.to_dict())
+    one_by_one = time.process_time() - started
+    batch = BatchScorer(scorer)
+    started = time.process_time()
+    for start in range(0, len(children), 500):
+        batch.profile_rows(children[start : start + 500])
+    batched = time.process_time() - started
+    print(
+        f"profiles with their details as JSON text: {len(children) / one_by_one:,.0f}/s one "
+        f"questionnaire at a time (Scorer), {len(children) / batched:,.0f}/s in batches of 500 "
+        f"(BatchScorer, {len(assessments) / batched:,.0f} assessments/s)"
+    )
     print(f"peak memory (whole process, including the generated answers): {peak_mb:,.0f} MB")
 
 

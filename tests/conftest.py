@@ -28,6 +28,7 @@ from cwtt.assessments.models import Wave
 from cwtt.consent.models import ConsentDecision, ConsentText
 from cwtt.consent.texts import ensure_first_texts
 from cwtt.instruments.actions import (
+    batch_scorer_for,
     instrument_publish,
     rule_sensitivities_for,
     scorer_for,
@@ -79,7 +80,7 @@ def _own_audit_checkpoints(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _fresh_compiled_caches():
     # Version ids restart in every test database; cached compiled versions must not leak.
-    caches = (scorer_for, validator_for, rule_sensitivities_for)
+    caches = (scorer_for, batch_scorer_for, validator_for, rule_sensitivities_for)
     for cache in caches:
         cache.cache_clear()
     yield

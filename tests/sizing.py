@@ -214,6 +214,7 @@ PAGES: dict[str, tuple[str, Callable[[World], str]]] = {
         f"my_work_{username}": (username, lambda w: reverse("my_work"))
         for username in ("fieldworker", "teacher", "socialworker", "nurse", "coordinator")
     },
+    "my_class": ("teacher", lambda w: reverse("my_class")),
     "caseloads": ("coordinator", lambda w: reverse("caseloads")),
     "school_page": ("coordinator", lambda w: reverse("school", args=[w.school.pk])),
     "school_page_teacher": ("teacher", lambda w: reverse("school", args=[w.school.pk])),
@@ -223,6 +224,10 @@ PAGES: dict[str, tuple[str, Callable[[World], str]]] = {
     "child_consent": ("socialworker", lambda w: reverse("consent", args=[w.child.pk])),
     "child_record": ("datamanager", lambda w: reverse("child_record", args=[w.child.pk])),
     "school_cases": ("coordinator", lambda w: reverse("school_cases", args=[w.school.pk])),
+    "school_cases_socialworker": (
+        "socialworker",
+        lambda w: reverse("school_cases", args=[w.school.pk]),
+    ),
     "case_page": ("socialworker", lambda w: reverse("case", args=[w.case.pk])),
     "child_referrals": ("socialworker", lambda w: reverse("child_referrals", args=[w.child.pk])),
     "my_referrals": ("socialworker", lambda w: reverse("my_referrals")),

@@ -292,6 +292,56 @@ def user_enable(*, username: str, by=None) -> bool:
     return _set_active(username=username, active=True, by=by)
 
 
+def class_teacher_add(*, username: str, emis_number: str, class_name: str, by=None):
+    """Link a teacher to her class (this year's class of that name at the school; decision
+    0049): the class becomes her *My class*. She must be a teacher assigned to the school.
+    Returns the class; linking again changes nothing."""
+    from cwtt.registry.models import SchoolClass
+
+    user = _user_named(username)
+    staff = getattr(user, "staff", None)
+    if staff is None or staff.role != Role.TEACHER:
+        raise ProvisioningError(
+            [
+                _("'%(username)s' is not a teacher; only teachers have a class.")
+                % {"username": username}
+            ]
+        )
+    school = staff.schools.filter(emis_number=emis_number).first()
+    if school is None:
+        raise ProvisioningError(
+            [
+                _(
+                    "'%(username)s' is not assigned to a school with EMIS number %(emis)s; assign "
+                    "the school first."
+                )
+                % {"username": username, "emis": emis_number}
+            ]
+        )
+    school_class = (
+        SchoolClass.objects.filter(school=school, name=class_name).order_by("-year").first()
+    )
+    if school_class is None:
+        raise ProvisioningError(
+            [
+                _("%(school)s has no class called '%(name)s'.")
+                % {"school": school.name, "name": class_name}
+            ]
+        )
+    with transaction.atomic():
+        if school_class.teachers.filter(pk=staff.pk).exists():
+            return school_class
+        school_class.teachers.add(staff)
+        audit_record(
+            action=AuditEntry.Action.CHANGE,
+            object_type="class_teachers",
+            object_id=school_class.pk,
+            detail={"added": staff.pk, "school": school.emis_number},
+            **_who(by),
+        )
+    return school_class
+
+
 def _user_named(username: str):
     user = get_user_model().objects.filter(username=username).first()
     if user is None:

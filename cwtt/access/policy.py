@@ -171,7 +171,7 @@ class ConsentGap:
 def consent_gaps(user, children) -> dict[int, ConsentGap]:
     """The consent rule, in one place, for one child's page and for lists alike: for each
     child, which of the reader's sharing consents are missing and whether a legal duty
-    overrides that. At most two queries per sharing purpose (consents, then legal duties),
+    overrides that. Two queries per sharing purpose (the consents, then the legal duties),
     whatever the number of children."""
     from cwtt.consent.actions import children_with_consent
     from cwtt.consent.legal_duties import duties_overriding
@@ -181,10 +181,11 @@ def consent_gaps(user, children) -> dict[int, ConsentGap]:
     duties: dict[int, Any] = dict.fromkeys(by_id)
     for purpose in sorted(sharing_purposes(user)):
         agreed = children_with_consent(purpose, among=by_id)
-        missing = [child_id for child_id in by_id if child_id not in agreed]
-        overriding = duties_overriding(missing, purpose)
-        for child_id in missing:
-            duty = overriding.get(child_id)
+        # Asked for every child on the list, not only those without consent, so a page costs
+        # the same queries whether or not any consent is missing.
+        covered = duties_overriding(list(by_id), purpose)
+        for child_id in (c for c in by_id if c not in agreed):
+            duty = covered.get(child_id)
             duties[child_id] = duty
             if duty is None:
                 withheld[child_id] = purpose

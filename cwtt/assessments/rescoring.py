@@ -2,36 +2,45 @@
 
 A run walks the (child, wave) pairs that have a counting assessment or a profile, in
 (child id, wave id) order, a batch at a time. Each batch reads its assessments in one query,
-scores them with the pure engine, writes only the profiles that changed (bulk_create,
-bulk_update; a profile whose assessments are all gone is deleted) and moves the run's cursor,
-all in one transaction. So the queries per batch do not grow with the batch, every profile is
+scores them all at once with the pure engine's batch scorer (`BatchScorer`: column by column,
+the same results as scoring one at a time), writes only the profiles that changed (bulk_create,
+one executemany UPDATE; a profile whose assessments are all gone is deleted) and moves the
+run's cursor, all in one transaction. So the queries per batch do not grow with the batch, every profile is
 computed once, and after a crash the next run continues after the last committed batch.
 
 Everything takes only a run id, so a background worker can do the work: a task calls
 `rescore_run(run_id)` (the whole run; the command line calls the same), or does one
 `rescore_batch` and queues itself again until it returns no pairs, then `rescore_finish`.
 A task that dies is simply queued again with the same id. See
-docs/decisions/0037-batched-resumable-rescoring.md.
+docs/decisions/0037-batched-resumable-rescoring.md and 0039-vectorised-rescoring.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
+import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
+from cwtt.instruments.actions import batch_scorer_for
+from cwtt.instruments.engine.batch import Entry
 from cwtt.instruments.engine.definition import DOMAINS
 from cwtt.instruments.models import InstrumentVersion
 from cwtt.registry.models import Child
 
-from .actions import COUNTING, Questionnaire, child_facts_of, profile_fields
+from .actions import COUNTING, child_facts_of, profile_columns
 from .models import Assessment, RescoreRun, RiskProfile, Wave, respondent_kind
 from .signals import profile_scored
 
@@ -48,15 +57,16 @@ DERIVED = [
     "assessment_count",
 ]
 # What scoring reads of an assessment (`actions.Questionnaire`), as plain rows: building a
-# Django model per assessment took a fifth of a rescore's time.
+# Django model per assessment took a fifth of a rescore's time. The answers come as JSON text,
+# decoded for the whole batch in one call (Django decodes them one row at a time).
 ASSESSMENT_COLUMNS = [
     "child_id",
     "wave_id",
-    "uuid",
+    Cast("uuid", TextField()),
     "respondent",
     "assessed_on",
     "instrument_version_id",
-    "answers",
+    Cast("answers", TextField()),
     "child__date_of_birth",
     "child__sex",
     "child__grant_status",
@@ -66,7 +76,9 @@ ASSESSMENT_COLUMNS = [
     "informant_staff_id",
     "informant_staff__user__first_name",
     "informant_staff__user__last_name",
+    "status",
 ]
+_STATUS = len(ASSESSMENT_COLUMNS) - 1
 # What a case proposal reads of the child of a profile that is announced.
 CHILD_READS = ["date_of_birth", "sex", "grant_status", "status", "school"]
 # A change in these is what other parts react to (cases: a profile turning high or urgent).
@@ -218,32 +230,35 @@ def rescore_batch(
         )
         wanted = set(pairs)
         by_pair: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+        # By the batch's child ids, not by status: SQLite then reads them through the
+        # (child, wave) index rather than every assessment of the wave (a range of ids, or the
+        # status, made it pick the (wave, status) index: a whole wave read for every batch).
         # The child's other waves may lie outside the batch: read them, then drop them.
-        rows = (
-            Assessment.objects.order_by()
-            .filter(child_id__in=child_ids, wave_id__in=wave_ids, status__in=COUNTING)
-            .values_list(*ASSESSMENT_COLUMNS)
+        in_batch = Q(child_id__in=child_ids, wave_id__in=wave_ids)
+        rows = _plain_rows(
+            Assessment.objects.order_by().filter(in_batch).values_list(*ASSESSMENT_COLUMNS)
         )
+        counting = {str(status) for status in COUNTING}
         for row in rows:
             pair = (row[0], row[1])
-            if pair in wanted:
+            if pair in wanted and row[_STATUS] in counting:
                 by_pair[pair].append(row)
         existing = {
-            (row[1], row[2]): row
-            for row in RiskProfile.objects.order_by()
-            .filter(child_id__in=child_ids, wave_id__in=wave_ids)
-            .values_list(*PROFILE_COLUMNS)
+            (row[_CHILD], row[_WAVE]): row
+            for row in _plain_rows(
+                RiskProfile.objects.order_by().filter(in_batch).values_list(*PROFILE_READS)
+            )
         }
         waves = {w.pk: w for w in Wave.objects.filter(pk__in=wave_ids)}
-        if any(row[5] not in rules.answered for group in by_pair.values() for row in group):
+        answered_with = {row[5] for group in by_pair.values() for row in group}
+        if not answered_with <= rules.answered.keys():
             rules = ScoringRules.load()  # a version published during the run
-        plan = _plan(pairs, by_pair, existing, waves, rules)
-        RiskProfile.objects.bulk_create(plan.created)
+        with _no_cycle_collection():
+            plan = _plan(pairs, by_pair, existing, waves, rules)
+        if plan.created:
+            RiskProfile.objects.bulk_create(plan.created)
         if plan.updated:
-            now = timezone.now()
-            for profile in plan.updated:
-                profile.computed_at = now
-            _update_profiles(plan.updated, [*DERIVED, "computed_at"])
+            _update_profiles(plan.updated)
         if plan.deleted:
             RiskProfile.objects.filter(pk__in=plan.deleted).delete()
         run.last_child_id, run.last_wave_id = pairs[-1]
@@ -263,20 +278,94 @@ def rescore_batch(
     return BatchOutcome(len(pairs), len(plan.created) + len(plan.updated), len(plan.deleted))
 
 
-def _update_profiles(profiles: Sequence[RiskProfile], names: Sequence[str]) -> None:
-    """Write these fields of the profiles back: one UPDATE statement sent once per profile in
-    a single executemany call. Django's bulk_update builds a CASE WHEN per field holding every
-    profile, which took three quarters of a rescore's time and, on SQLite, 8 statements per
-    batch of 500; this is one call, and the database reuses the prepared statement."""
-    fields = [RiskProfile._meta.get_field(name) for name in names]
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a batch is scored: scoring makes some hundred
+    thousand short-lived objects (answers, columns, text) with no reference cycles, and the
+    collector's passes over every live object took a tenth of a rescore. Reference counting
+    still frees them; the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _plain_rows(queryset) -> list[tuple]:
+    """A values_list query's rows as the database driver gives them, without Django's
+    per-value converters (a fifth of the time of reading a batch): ids, text, numbers and
+    booleans (0/1 on SQLite, which compare equal to False/True) need none, and `_entry` reads
+    the two dates itself."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_DATES: dict[str, dt.date] = {}
+
+
+def _date(value: dt.date | str) -> dt.date:
+    """A date column's value: a date (PostgreSQL), or its ISO text (SQLite)."""
+    if isinstance(value, str):
+        found = _DATES.get(value)
+        if found is None:
+            if len(_DATES) > 100_000:
+                _DATES.clear()
+            found = _DATES[value] = dt.date.fromisoformat(value)
+        return found
+    return value
+
+
+# A stored profile as read for comparing: the cheap columns, and the details as the JSON text
+# the database holds (decoding it took a sixth of a rescore; text is compared as it is).
+PROFILE_READS = [
+    "id",
+    "child_id",
+    "wave_id",
+    "instrument_version_id",
+    *DOMAINS,
+    "overall",
+    "urgent",
+    "discordant",
+    "assessment_count",
+    Cast("details", TextField()),
+]
+_ID, _CHILD, _WAVE, _VERSION = 0, 1, 2, 3
+_COMPARED = [(4 + index, name) for index, name in enumerate([*DOMAINS, "overall", "urgent"])]
+# The stored levels and urgent flag as one slice, and the same fresh columns as one tuple.
+_STORED_LEVELS = slice(_COMPARED[0][0], _COMPARED[-1][0] + 1)
+_FRESH_LEVELS = itemgetter(*(name for _index, name in _COMPARED))
+_DISCORDANT, _COUNT, _DETAILS = 4 + len(DOMAINS) + 2, 4 + len(DOMAINS) + 3, 4 + len(DOMAINS) + 4
+# What a rescore writes back; `computed_at` too, since a raw UPDATE does not apply auto_now.
+WRITTEN = [*DERIVED, "computed_at"]
+
+
+def _update_profiles(updated: Sequence[tuple[int, dict]]) -> None:
+    """Write the derived columns of these (profile id, columns) back: one UPDATE statement sent
+    once per profile in a single executemany call, the details as the JSON text already made.
+    Django's bulk_update builds a CASE WHEN per field holding every profile, which took three
+    quarters of a rescore's time and, on SQLite, 8 statements per batch of 500; this is one
+    call, and the database reuses the prepared statement."""
+    fields = [RiskProfile._meta.get_field(name) for name in WRITTEN]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    details_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    assignments = ", ".join(
+        f"{quote(f.column)} = {details_value if f.name == 'details' else '%s'}" for f in fields
+    )
     pk_column = quote(RiskProfile._meta.pk.column)
     sql = f"UPDATE {quote(RiskProfile._meta.db_table)} SET {assignments} WHERE {pk_column} = %s"
-    rows = [
-        [f.get_db_prep_save(getattr(p, f.attname), connection) for f in fields] + [p.pk]
-        for p in profiles
-    ]
+    computed_at = RiskProfile._meta.get_field("computed_at").get_db_prep_save(
+        timezone.now(), connection
+    )
+    names = [f.name for f in fields if f.name != "computed_at"]
+    rows = []
+    for pk, columns in updated:
+        row = [columns[name] for name in names]
+        row[names.index("instrument_version")] = columns["instrument_version"].pk
+        rows.append([*row, computed_at, pk])
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -284,19 +373,9 @@ def _update_profiles(profiles: Sequence[RiskProfile], names: Sequence[str]) -> N
 @dataclass
 class _Plan:
     created: list[RiskProfile] = field(default_factory=list)
-    updated: list[RiskProfile] = field(default_factory=list)
+    updated: list[tuple[int, dict]] = field(default_factory=list)  # (profile id, columns)
     deleted: list[int] = field(default_factory=list)
     announce: list[RiskProfile] = field(default_factory=list)
-
-
-# A stored profile as read for comparing: every column, in RiskProfile's field order, so a
-# changed one is made into a model with `from_db` without a second query.
-PROFILE_COLUMNS = [f.attname for f in RiskProfile._meta.concrete_fields]
-_LEVELS = [(PROFILE_COLUMNS.index(name), name) for name in LEVELS]
-_COMPARED = [*_LEVELS, (PROFILE_COLUMNS.index("discordant"), "discordant")]
-_VERSION = PROFILE_COLUMNS.index("instrument_version_id")
-_COUNT = PROFILE_COLUMNS.index("assessment_count")
-_DETAILS = PROFILE_COLUMNS.index("details")
 
 
 def _plan(
@@ -306,38 +385,84 @@ def _plan(
     waves: dict[int, Wave],
     rules: ScoringRules,
 ) -> _Plan:
-    """In memory, no queries: the profiles to create, update and delete, and to announce."""
+    """In memory, no queries: the profiles to create, update and delete, and to announce.
+
+    The whole batch is scored at once (`BatchScorer`, the same results as `profile_fields`),
+    one call per instrument version in force, with the details written as JSON text in the
+    database's own form, so that a stored profile is compared as text."""
     plan = _Plan()
-    kinds: dict[str, str] = {}  # respondent -> its translated kind, looked up once a batch
+    scored = []
     for pair in pairs:
-        rows = by_pair.get(pair)
-        stored = existing.get(pair)
-        if not rows:
-            if stored is not None:
-                plan.deleted.append(stored[0])
-            continue
-        questionnaires = [_questionnaire(row, kinds) for row in rows]
-        fields = profile_fields(questionnaires, rules.version_for(row[5] for row in rows))
-        wave = waves[pair[1]]
-        if stored is None:
-            profile = RiskProfile(child_id=pair[0], wave=wave, **fields)
-            plan.created.append(profile)
-            plan.announce.append(profile)
-            continue
-        if not _differs(stored, fields):
-            continue
-        profile = RiskProfile.from_db(connection.alias, PROFILE_COLUMNS, stored)
-        for name, value in fields.items():
-            setattr(profile, name, value)
-        profile.wave = wave
-        plan.updated.append(profile)
-        if any(stored[index] != fields[name] for index, name in _LEVELS):
-            plan.announce.append(profile)
+        if by_pair.get(pair):
+            scored.append(pair)
+        elif pair in existing:
+            plan.deleted.append(existing[pair][_ID])
+    # Every answer of the batch decoded in one call: a quarter faster than one call per row.
+    texts = [row[6] for pair in scored for row in by_pair[pair]]
+    decoded = iter(json.loads("[" + ",".join(texts) + "]"))
+    kinds: dict[str, str] = {}  # respondent -> its translated kind, looked up once a batch
+    facts: dict[tuple, dict] = {}  # a child's facts on a day, shared by its questionnaires
+    versions: dict[frozenset[int], InstrumentVersion] = {}  # answered with -> scored with
+    by_version: dict[int, tuple[InstrumentVersion, list, list]] = {}
+    for pair in scored:
+        rows = by_pair[pair]
+        entries = [_entry(row, next(decoded), kinds, facts) for row in rows]
+        # A fixed order, as `profile_fields` sorts: (assessed on, respondent, uuid).
+        entries.sort(key=lambda item: item[0])
+        answered_with = frozenset(row[5] for row in rows)
+        version = versions.get(answered_with)
+        if version is None:
+            version = versions[answered_with] = rules.version_for(answered_with)
+        group = by_version.setdefault(version.pk, (version, [], []))
+        group[1].append(pair)
+        group[2].append([entry for _key, entry in entries])
+    jsonb = connection.vendor == "postgresql"
+    for version, version_pairs, profiles in by_version.values():
+        scorer = batch_scorer_for(version.pk)
+        for pair, profile, row in zip(
+            version_pairs, profiles, scorer.profile_rows(profiles, jsonb=jsonb), strict=True
+        ):
+            _plan_one(plan, pair, profile_columns(row, version, len(profile)), existing, waves)
     return plan
 
 
-def _questionnaire(row: tuple, kinds: dict[str, str]) -> Questionnaire:
-    """An `ASSESSMENT_COLUMNS` row as scoring reads it; the same as `Questionnaire.of`."""
+def _plan_one(
+    plan: _Plan,
+    pair: tuple[int, int],
+    columns: dict,
+    existing: dict[tuple[int, int], tuple],
+    waves: dict[int, Wave],
+) -> None:
+    stored = existing.get(pair)
+    if stored is None:
+        profile = RiskProfile(
+            child_id=pair[0],
+            wave=waves[pair[1]],
+            **{**columns, "details": json.loads(columns["details"])},
+        )
+        plan.created.append(profile)
+        plan.announce.append(profile)
+        return
+    if not _differs(stored, columns):
+        return
+    plan.updated.append((stored[_ID], columns))
+    if stored[_STORED_LEVELS] != _FRESH_LEVELS(columns):
+        profile = RiskProfile(
+            id=stored[_ID],
+            child_id=pair[0],
+            wave=waves[pair[1]],
+            computed_at=timezone.now(),
+            **{**columns, "details": json.loads(columns["details"])},
+        )
+        profile._state.adding, profile._state.db = False, connection.alias
+        plan.announce.append(profile)
+
+
+def _entry(
+    row: tuple, answers: dict, kinds: dict[str, str], facts: dict[tuple, dict]
+) -> tuple[tuple, Entry]:
+    """An `ASSESSMENT_COLUMNS` row as scoring reads it (the same as `Questionnaire.of`), with
+    the key it is ordered by in its profile."""
     (
         _child_id,
         _wave_id,
@@ -345,7 +470,7 @@ def _questionnaire(row: tuple, kinds: dict[str, str]) -> Questionnaire:
         respondent,
         assessed_on,
         _version_id,
-        answers,
+        _answers_text,
         date_of_birth,
         sex,
         grant_status,
@@ -355,6 +480,7 @@ def _questionnaire(row: tuple, kinds: dict[str, str]) -> Questionnaire:
         staff_id,
         staff_first,
         staff_last,
+        _status,
     ) = row
     kind = kinds.get(respondent)
     if kind is None:
@@ -365,26 +491,27 @@ def _questionnaire(row: tuple, kinds: dict[str, str]) -> Questionnaire:
         informant = f"{kind} ({f'{staff_first} {staff_last}'.strip()})"  # User.get_full_name
     else:
         informant = kind
-    return Questionnaire(
-        str(uuid),
-        respondent,
-        assessed_on,
-        answers,
-        child_facts_of(date_of_birth, sex, grant_status, assessed_on),
-        informant,
-    )
+    assessed_on = _date(assessed_on)
+    key = (date_of_birth, sex, grant_status, assessed_on)
+    child = facts.get(key)
+    if child is None:  # read only, so the child's questionnaires of a day can share it
+        child = facts[key] = child_facts_of(_date(date_of_birth), sex, grant_status, assessed_on)
+    # The uuid is read as text (SQLite keeps it without dashes): the same order either way.
+    return (assessed_on, respondent, uuid), Entry(respondent, answers, child, informant)
 
 
-def _differs(stored: tuple, fields: dict) -> bool:
-    """Whether a stored profile's row differs from freshly computed fields; the cheap
-    columns first, so the details (a deep comparison) are compared only when they agree."""
-    if stored[_VERSION] != fields["instrument_version"].pk:
+def _differs(stored: tuple, columns: dict) -> bool:
+    """Whether a stored profile's row differs from freshly computed columns; the cheap
+    columns first, then the details' JSON text (made in the form the database keeps)."""
+    if stored[_VERSION] != columns["instrument_version"].pk:
         return True
-    if stored[_COUNT] != fields["assessment_count"]:
+    if stored[_COUNT] != columns["assessment_count"]:
         return True
-    if any(stored[index] != fields[name] for index, name in _COMPARED):
+    if stored[_DISCORDANT] != columns["discordant"]:
         return True
-    return stored[_DETAILS] != fields["details"]
+    if stored[_STORED_LEVELS] != _FRESH_LEVELS(columns):  # 0/1 equal False/True, as on SQLite
+        return True
+    return stored[_DETAILS] != columns["details"]
 
 
 ProgressReport = Callable[[RescoreRun], None]

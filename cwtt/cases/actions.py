@@ -307,7 +307,40 @@ def case_team_set(*, case: Case, by, lead: Staff | None, team: Iterable[Staff] =
             case=case,
             detail={"before": before, "after": after},
         )
+        _tell_the_newly_assigned(case=case, by=by, before=before, lead=lead, team=team)
     return case
+
+
+def _tell_the_newly_assigned(*, case: Case, by, before: dict, lead: Staff | None, team) -> None:
+    """Tell each person newly made lead or team member, once: someone already in that place is
+    not told again, and nor is the person who made the change. In the app, in this
+    transaction; by e-mail after it commits (cwtt/notifications). The message names the
+    school, never the child."""
+    told: set[int] = set()
+    by_id = getattr(by, "pk", None)
+    if lead is not None and lead.pk != before["lead"] and lead.user_id != by_id:
+        told.add(lead.pk)
+        notify(
+            lead.user,
+            f"You are now the lead on a case at {case.school.name}",
+            f"{by.get_full_name() or by.get_username()} made you the lead professional. Open "
+            "the case to see the child and the next step.",
+            _case_link(case),
+        )
+    for member in team:
+        already = member.pk in before["team"] or member.pk == before["lead"]
+        if already or member.pk in told or member.user_id == by_id:
+            continue
+        if lead is not None and member.pk == lead.pk:
+            continue
+        told.add(member.pk)
+        notify(
+            member.user,
+            f"You are now in the team of a case at {case.school.name}",
+            f"{by.get_full_name() or by.get_username()} added you to the team. Open the case "
+            "to see the child and the next step.",
+            _case_link(case),
+        )
 
 
 # --- approvals

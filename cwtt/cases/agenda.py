@@ -25,13 +25,17 @@ def reviews_due(school: School, since: dt.datetime) -> Iterable[Topic]:
         .select_related("child", "lead__user")
         .order_by("child__last_name")
     )
+    due_soon = []
     for case in cases:
         due = review_due_on(case)
         if due is not None and due <= today + dt.timedelta(days=7):
-            lead = case.lead.user.get_full_name() if case.lead else "no lead yet"
-            yield Topic(
-                Kind.REVIEW_DUE,
-                f"{case.child.full_name}: case review due {due:%d %B} (lead: {lead})",
-                case.child_id,
-                reverse("case", args=[case.pk]),
-            )
+            due_soon.append((due, case))
+    # The longest overdue first.
+    for due, case in sorted(due_soon, key=lambda pair: (pair[0], pair[1].child.full_name)):
+        lead = case.lead.user.get_full_name() if case.lead else "no lead yet"
+        yield Topic(
+            Kind.REVIEW_DUE,
+            f"{case.child.full_name}: case review due {due:%d %B} (lead: {lead})",
+            case.child_id,
+            reverse("case", args=[case.pk]),
+        )

@@ -8,14 +8,18 @@ import datetime as dt
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
+from cwtt.assessments.triage import SHORT_LIST, need_key
 from cwtt.instruments.engine.definition import DOMAIN_LABELS
+from cwtt.notifications.actions import notifications_read_about
 from cwtt.registry.models import Organisation, Staff
 from cwtt.services.models import Provider, ServiceType
 
@@ -63,6 +67,29 @@ def _done(request: HttpRequest, case: Case, success: str, call) -> HttpResponse:
     return redirect("case", case_id=case.pk)
 
 
+# Said instead of the reason when the caregiver has not agreed to share with the reader's
+# sector: the reason names risk levels, which the reader may not see (decision 0050).
+REASON_KEPT_BACK = {
+    "share_health": gettext_lazy(
+        "Reason kept back: the caregiver has not agreed to share with health staff. The "
+        "coordinator sees it."
+    ),
+    "share_social_development": gettext_lazy(
+        "Reason kept back: the caregiver has not agreed to share with social development. The "
+        "coordinator sees it."
+    ),
+}
+
+
+def proposal_reason(case: Case, withheld_for: str | None) -> str:
+    """Why the case was proposed, as this reader may read it: never blank."""
+    if withheld_for:
+        return str(REASON_KEPT_BACK.get(withheld_for, REASON_KEPT_BACK["share_social_development"]))
+    if case.proposed_reason:
+        return case.proposed_reason
+    return _("Proposed before reasons were recorded: open the child's page to see the risk levels.")
+
+
 @policy.guarded
 @require_GET
 def school_cases(request: HttpRequest, school_id: int) -> HttpResponse:
@@ -71,23 +98,46 @@ def school_cases(request: HttpRequest, school_id: int) -> HttpResponse:
         raise Http404("No such school")
     cases = list(
         with_review_schedule(permissions.cases_for_school(request.user, school))
-        .select_related("child", "child__school_class", "lead__user")
+        .select_related("child", "child__school_class", "lead__user", "created_from_profile")
         .order_by("child__last_name", "child__first_name")
     )
-    withheld = policy.details_withheld(request.user, [c.child for c in cases])
+    gaps = policy.consent_gaps(request.user, [c.child for c in cases])
     groups = []
     for status in LIST_ORDER:
+        in_group = [c for c in cases if c.status == status]
+        if status == S.PROPOSED:
+            # Triage order: urgent, statutory, most areas high, longest waiting. Levels the
+            # reader may not see do not move a child up their list.
+            in_group.sort(
+                key=lambda c: need_key(
+                    None if gaps[c.child_id].withheld_for else c.created_from_profile,
+                    c.created_at,
+                    c.child.full_name,
+                )
+            )
         rows = [
             {
                 "case": c,
-                "reason": "" if c.child_id in withheld else c.proposed_reason,
+                "reason": proposal_reason(c, gaps[c.child_id].withheld_for),
+                "urgent": bool(
+                    not gaps[c.child_id].withheld_for
+                    and c.created_from_profile
+                    and c.created_from_profile.urgent
+                ),
                 "due": review_due_on(c),
             }
-            for c in cases
-            if c.status == status
+            for c in in_group
         ]
         if rows:
-            groups.append({"status": status, "label": S(status).label, "rows": rows})
+            groups.append(
+                {
+                    "status": status,
+                    "label": S(status).label,
+                    "rows": rows[:SHORT_LIST],
+                    "more": rows[SHORT_LIST:],
+                    "count": len(rows),
+                }
+            )
     return render(
         request,
         "cases/school_cases.html",
@@ -108,6 +158,8 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
         child_id=case.child_id,
         detail=access.audit_detail(),
     )
+    # Opening the case is what makes it no longer "new" on the person's My work.
+    notifications_read_about(user=user, link=reverse("case", args=[case.pk]))
     works_on = permissions.may_work_on(user, case)
     confirms = permissions.may_confirm(user, case)
     steps = []

@@ -1,6 +1,7 @@
 """The generated agenda: what a school's team should discuss, gathered from the data.
 
-Each source returns topics for one school since the last meeting. Sources are listed by name
+Each source returns topics for one school since the last meeting, in the school's current
+wave, most pressing first. Sources are listed by name
 in SOURCES, so cases and referrals add theirs without this module knowing them. A source that
 cannot be imported stops the agenda with the import error, rather than silently dropping a
 section the team relies on. Topics say what kind of attention a child needs and the
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from cwtt.assessments.models import RiskProfile
+from cwtt.assessments.models import RiskProfile, Wave
+from cwtt.assessments.triage import need_key
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
 from cwtt.registry.models import School
 
@@ -46,14 +48,26 @@ SOURCES: tuple[str, ...] = (
 )
 
 
+def current_wave(school: School) -> Wave | None:
+    """The school's wave that started most recently: the agenda is about this one, not last
+    year's (decision 0050)."""
+    return Wave.objects.covering([school.pk]).started().order_by("-starts_on").first()
+
+
 def _profiles(school: School, since: dt.datetime):
-    return (
-        RiskProfile.objects.filter(
-            child__school=school, child__status="active", computed_at__gte=since
-        )
-        .select_related("child", "child__school_class", "wave")
-        .order_by("child__last_name", "child__first_name", "wave__starts_on")
-    )
+    """Profiles of the current wave scored since the last meeting."""
+    return RiskProfile.objects.filter(
+        child__school=school,
+        child__status="active",
+        computed_at__gte=since,
+        wave=current_wave(school),
+    ).select_related("child", "child__school_class", "wave")
+
+
+def _ranked(profiles) -> list[RiskProfile]:
+    """Most pressing first (cwtt/assessments/triage.py): urgent, statutory, most areas high,
+    scored longest ago."""
+    return sorted(profiles, key=lambda p: need_key(p, p.computed_at, p.child.full_name))
 
 
 def _who(profile: RiskProfile) -> str:
@@ -67,7 +81,7 @@ def _high_domains(profile: RiskProfile) -> str:
 
 
 def urgent_children(school: School, since: dt.datetime) -> Iterable[Topic]:
-    for profile in _profiles(school, since).filter(urgent=True):
+    for profile in _ranked(_profiles(school, since).filter(urgent=True)):
         yield Topic(
             Kind.URGENT,
             f"{_who(profile)}: a concern that needs action today ({profile.wave.name})",
@@ -76,16 +90,9 @@ def urgent_children(school: School, since: dt.datetime) -> Iterable[Topic]:
         )
 
 
-def _high_count(profile: RiskProfile) -> int:
-    return sum(getattr(profile, d) == "high" for d in DOMAINS)
-
-
 def new_high_risk(school: School, since: dt.datetime) -> Iterable[Topic]:
-    # Children high in the most areas first: if the list is long, they are discussed first.
-    profiles = sorted(
-        _profiles(school, since).filter(overall="high", urgent=False),
-        key=lambda p: (-_high_count(p), p.child.last_name, p.child.first_name),
-    )
+    # The most pressing first: if the list is long, they are discussed first.
+    profiles = _ranked(_profiles(school, since).filter(overall="high", urgent=False))
     for profile in profiles:
         yield Topic(
             Kind.NEW_HIGH_RISK,
@@ -96,7 +103,8 @@ def new_high_risk(school: School, since: dt.datetime) -> Iterable[Topic]:
 
 
 def discordant(school: School, since: dt.datetime) -> Iterable[Topic]:
-    for profile in _profiles(school, since).filter(discordant=True):
+    discordant_profiles = _profiles(school, since).filter(discordant=True)
+    for profile in discordant_profiles.order_by("child__last_name", "child__first_name"):
         yield Topic(
             Kind.DISCORDANT,
             f"{_who(profile)}: informants disagree; agree who will find out more",

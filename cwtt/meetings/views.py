@@ -17,6 +17,7 @@ from cwtt.access import policy
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
 from cwtt.access.roles import Role
+from cwtt.assessments.triage import SHORT_LIST
 from cwtt.registry.models import Organisation
 
 from . import actions
@@ -109,12 +110,19 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
             # item's card is swapped in, so the chair keeps their place in a long agenda.
             saved_item = _pk(request.POST.get("item"))
     staff = found.school.staff.select_related("user", "organisation").order_by("user__first_name")
+    # A long agenda reads as a short one: the first items (the most pressing, in agenda
+    # order), then the rest one tap away, open when a decision was just saved there.
+    items = list(found.items.prefetch_related("actions__owner__user"))
+    shown, more = items[:SHORT_LIST], items[SHORT_LIST:]
     return render(
         request,
         "meetings/meeting.html",
         {
             "meeting": found,
-            "items": found.items.prefetch_related("actions__owner__user"),
+            "items": shown,
+            "more_items": more,
+            "shown_items": len(shown),
+            "more_open": any(item.pk == saved_item for item in more) or bool(errors),
             "actions": found.actions.select_related("owner__user", "item"),
             "attendees": found.attendees.all(),
             "staff": staff,

@@ -6,6 +6,7 @@ sign-in."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import partial
 
 from django.db import transaction
@@ -68,3 +69,22 @@ def unread_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def unread_about(user, links: Iterable[str]) -> dict[str, Notification]:
+    """The person's newest unread notification about each of these pages (by link): what is
+    "new" on their worklist until they open the page. One query."""
+    found: dict[str, Notification] = {}
+    for note in Notification.objects.filter(user=user, read_at__isnull=True, link__in=list(links)):
+        found.setdefault(note.link, note)  # newest first (Meta.ordering)
+    return found
+
+
+def notifications_read_about(*, user, link: str) -> int:
+    """Mark the person's own unread notifications about a page as read, when they open it.
+    Only ever their own: the filter is on the signed-in user. Returns how many."""
+    if not getattr(user, "is_authenticated", False) or not link:
+        return 0
+    return Notification.objects.filter(user=user, link=link, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

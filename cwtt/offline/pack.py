@@ -35,6 +35,21 @@ def current_waves(school_ids: list[int]) -> list[Wave]:
     )
 
 
+def questionnaires_sent(children, waves: list[Wave]):
+    """(child id, wave id, respondent) of every questionnaire sent for these children in these
+    waves: what is no longer to capture. The offline screen marks the rest; the teacher's My
+    class (cwtt/worklists/my_class.py) lists it. One query."""
+    return (
+        Assessment.objects.filter(
+            child__in=children,
+            wave__in=waves,
+            status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED],
+        )
+        .values_list("child_id", "wave_id", "respondent")
+        .distinct()
+    )
+
+
 def _forms(waves: list[Wave], respondents: tuple[str, ...]) -> dict[str, Any]:
     forms: dict[str, Any] = {}
     for wave in waves:
@@ -119,15 +134,7 @@ def offline_pack(user) -> dict[str, Any]:
                 "children": by_class.get(school_class.pk, []),
             }
         )
-    done = (
-        Assessment.objects.filter(
-            child__in=in_scope,
-            wave__in=waves,
-            status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED],
-        )
-        .values_list("child_id", "wave_id", "respondent")
-        .distinct()
-    )
+    done = questionnaires_sent(in_scope, waves)
     drafts = Assessment.objects.filter(
         child__in=in_scope, wave__in=waves, assessor=user, status=Assessment.Status.DRAFT
     )

@@ -31,15 +31,16 @@ def referral_tasks(staff, today: dt.date) -> Iterable:
             created_by=staff.user,
             status__in=[*OPEN_STATES, Status.DELIVERED, Status.DECLINED],
         )
-        .select_related("service_type")
+        .select_related("service_type", "child")
         .order_by("due_by")
     )
     for referral in referrals:
         yield Task(
             kind=_("Referral"),
-            text=_("Referral %(number)s to %(service)s: %(next)s")
+            # The sender made the referral, so may read the child's name (a general field).
+            text=_("%(child)s, referral to %(service)s: %(next)s")
             % {
-                "number": referral.pk,
+                "child": referral.child.full_name,
                 "service": referral.service_type,
                 "next": NEXT_WORDS[referral.status],
             },

@@ -99,6 +99,10 @@ class SchoolClass(models.Model):
     grade = models.CharField(max_length=1, choices=Grade.choices)
     name = models.CharField(max_length=40, help_text=_("For example 2A"))
     year = models.PositiveSmallIntegerField()
+    # The class teachers: their "My class" page lists these children (decision 0049).
+    teachers = models.ManyToManyField(
+        "Staff", blank=True, related_name="classes_taught", help_text=_("The class teachers.")
+    )
 
     class Meta:
         ordering = ["year", "grade", "name"]

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cwtt.access.roles import Role
 from cwtt.access.two_factor import role_needs_second_factor
-from cwtt.registry.models import Location, Organisation, School, Staff
+from cwtt.registry.models import Location, Organisation, School, SchoolClass, Staff
 
 # Printed on start; the demo database lives only on the user's own machine.
 DEMO_PASSWORD = "cwtt-demo-2026"
@@ -103,12 +103,23 @@ def ensure_demo_accounts() -> list[DemoAccount]:
             staff.schools.set(schools)
         elif account.role in {Role.TEACHER, Role.COORDINATOR}:
             staff.schools.set(schools[:1])
+            if account.role == Role.TEACHER:
+                _give_a_class(staff, schools[:1])
         else:
             staff.schools.clear()
         if role_needs_second_factor(account.role):
             _ensure_demo_device(user)
         ready.append(account)
     return ready
+
+
+def _give_a_class(staff: Staff, schools: list[School]) -> None:
+    """The demo teacher teaches the largest class of this year at her school (her My class)."""
+    from django.db.models import Count
+
+    classes = SchoolClass.objects.filter(school__in=schools).annotate(size=Count("children"))
+    largest = classes.order_by("-year", "-size", "grade", "name").first()
+    staff.classes_taught.set([largest] if largest is not None else [])
 
 
 def _ensure_demo_device(user) -> None:

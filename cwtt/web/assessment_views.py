@@ -23,10 +23,10 @@ from cwtt.assessments.corrections import (
 )
 from cwtt.assessments.models import Assessment, AssessmentCorrection
 from cwtt.instruments.actions import validator_for
-from cwtt.instruments.engine.definition import label_text
+from cwtt.instruments.engine.definition import label_text, repeat_rows_text
 
-from .capture_form import question_groups
-from .views import _answers_from_post
+from .capture_form import question_groups, repeat_rows_from_post
+from .views import _answers_from_post, _only_shows_again, _shown_at_a_question
 
 
 def _assessment_for(user, assessment_uuid) -> Assessment:
@@ -53,6 +53,18 @@ def _answer_rows(assessment: Assessment, questions, answers: dict[str, Any]) -> 
             for c in definition.choices.get(question.list_name or "", [])
         }
         value = answers.get(question.name)
+        if question.type == "repeat":
+            # A repeat's rows, one line each ("1. Name: Thandi; Age: 34").
+            text = repeat_rows_text(definition, question.name, value)
+            rows.append(
+                {
+                    "name": question.name,
+                    "label": label_text(question.label) or question.name,
+                    "answer": text or "—",
+                    "rows": text.split(" | ") if text else [],
+                }
+            )
+            continue
         values = value if isinstance(value, list) else [] if value is None else [value]
         rows.append(
             {
@@ -103,7 +115,13 @@ def assessment_page(request: HttpRequest, assessment_uuid) -> HttpResponse:
         if not may_ask:
             raise Http404("No correction can be asked for here")
         proposed = _answers_from_post(request, questions)
+        readable_repeats = {q.name for q in questions if q.type == "repeat"}
+        rows = repeat_rows_from_post(
+            request, validator_for(assessment.instrument_version_id), assessment.respondent
+        )
+        proposed.update({k: v for k, v in rows.items() if k in readable_repeats})
         reason = request.POST.get("reason", "")
+    if request.method == "POST" and not _only_shows_again(request):
         try:
             correction_request(
                 assessment=assessment, answers=proposed, reason=reason, by=request.user
@@ -153,7 +171,9 @@ def assessment_page(request: HttpRequest, assessment_uuid) -> HttpResponse:
             "may_ask": may_ask,
             "groups": groups,
             "errors": errors,
-            "general_errors": {k: v for k, v in errors.items() if k not in shown},
+            "general_errors": {
+                k: v for k, v in errors.items() if not _shown_at_a_question(k, groups)
+            },
             "reason": reason,
         },
     )

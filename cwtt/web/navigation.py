@@ -29,6 +29,7 @@ class Link:
 LINKS: tuple[Link, ...] = (
     Link(_("Home"), "home", EVERYONE),
     Link(_("My work"), "my_work", SCHOOL_ROLES | {Role.DATA_MANAGER}),
+    Link(_("My class"), "my_class", {Role.TEACHER}),
     Link(_("Work offline"), "offline", CAPTURE_ROLES),
     Link(_("Referrals"), "my_referrals", SCHOOL_ROLES | {Role.DATA_MANAGER}),
     Link(_("Caseloads"), "caseloads", {Role.COORDINATOR, Role.SOCIAL_WORKER, Role.DATA_MANAGER}),

@@ -25,6 +25,7 @@ from cwtt.assessments.actions import (
 )
 from cwtt.assessments.models import Assessment, Respondent, RiskProfile, Wave
 from cwtt.cases.permissions import cases_for_child
+from cwtt.cases.worklist import my_cases
 from cwtt.consent.actions import consent_in_force
 from cwtt.consent.models import Purpose
 from cwtt.dashboards.figures import casework, domain_counts, latest_wave
@@ -33,8 +34,10 @@ from cwtt.instruments.actions import rule_sensitivities_for, validator_for
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
 from cwtt.registry.models import Child, ChildMerge, SchoolClass
 from cwtt.rights.views import may_correct, may_export
+from cwtt.worklists.my_class import classes_of
+from cwtt.worklists.urgent import urgent_children, urgent_profiles
 
-from .capture_form import question_groups
+from .capture_form import question_groups, repeat_rows_from_post
 from .growth import child_growth
 from .presenters import profile_view, risk_chart
 from .timeline import child_timeline
@@ -69,8 +72,21 @@ def home(request: HttpRequest) -> HttpResponse:
             # People who work in the field see offline work next to their tasks; those who
             # work at a desk find it below their schools.
             "offline_first": role in OFFLINE_FIRST,
+            **_mine_first(request.user),
         },
     )
+
+
+def _mine_first(user) -> dict[str, Any]:
+    """What heads "Your work today" (decision 0049): a coordinator's urgent children, a
+    person's own cases (how many, how many new), a teacher's class."""
+    cases = my_cases(user)
+    return {
+        "urgent": urgent_children(user),
+        "my_case_count": len(cases),
+        "my_new_cases": sum(bool(c.new) for c in cases),
+        "my_classes": classes_of(user),
+    }
 
 
 OFFLINE_FIRST = frozenset({"field_worker", "nurse", "social_worker", "teacher"})
@@ -103,10 +119,7 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
     if found is None:
         raise Http404("No such school")
     overview = school_overview(found)
-    profiles = overview["profiles"]
-    urgent = list(profiles.filter(urgent=True).select_related("child", "child__school_class"))
-    withheld = policy.details_withheld(request.user, [p.child for p in urgent])
-    urgent = [p for p in urgent if p.child_id not in withheld]
+    urgent = urgent_profiles(request.user, found)
     return render(
         request,
         "web/school.html",
@@ -281,6 +294,21 @@ def _capture_respondents(user, child) -> list[tuple[str, str]]:
     return [(r, Respondent(r).label) for r in policy.respondents_for(user) if r in asked]
 
 
+def _shown_at_a_question(key: str, groups: list[dict[str, Any]]) -> bool:
+    """Whether the form shows the error `key` next to a question (or a repeat) rather than at
+    the top of the page."""
+    for group in groups:
+        if any(f["key"] == key for f in group["fields"]):
+            return True
+        repeat = group["repeat"]
+        if repeat and (
+            key == repeat["name"]
+            or any(f["key"] == key for row in repeat["rows"] for f in row["fields"])
+        ):
+            return True
+    return False
+
+
 def _capture_waves(child) -> list[Wave]:
     return list(Wave.objects.covering([child.school_id]).started().order_by("-starts_on"))
 
@@ -297,6 +325,10 @@ def _answers_from_post(request: HttpRequest, questions) -> dict[str, Any]:
             if value:
                 answers[question.name] = value
     return answers
+
+
+def _only_shows_again(request: HttpRequest) -> bool:
+    return any(k in request.POST for k in ("switch_lang", "add_row", "remove_row"))
 
 
 def _capture_language(request: HttpRequest, definition) -> str:
@@ -360,10 +392,12 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
     if request.method == "POST":
         form_uuid = request.POST.get("uuid") or form_uuid
         answers = _answers_from_post(request, questions)
+        answers.update(repeat_rows_from_post(request, validator, respondent))
         assessed_on = request.POST.get("assessed_on", "")
         informant_id = request.POST.get("informant_caregiver", "")
-    # A language button re-shows the form with the answers posted so far, saving nothing.
-    if request.method == "POST" and "switch_lang" not in request.POST:
+    # A language button, and a repeat's "Add another" and "Remove" without JavaScript, show the
+    # form again with the answers posted so far, saving nothing.
+    if request.method == "POST" and not _only_shows_again(request):
         status = (
             Assessment.Status.DRAFT if "save_draft" in request.POST else Assessment.Status.SUBMITTED
         )
@@ -425,7 +459,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
             "groups": groups,
             "errors": errors,
             "general_errors": {
-                k: v for k, v in errors.items() if k not in {q.name for q in questions}
+                k: v for k, v in errors.items() if not _shown_at_a_question(k, groups)
             },
             "uuid": form_uuid,
             "conflict_with": conflict_with,

@@ -28,8 +28,8 @@ from cwtt.assessments.rescoring import (
 from cwtt.assessments.signals import profile_scored
 from cwtt.cases.models import Case
 from cwtt.instruments.actions import instrument_publish
-from cwtt.instruments.engine.scoring import Scorer
-from cwtt.registry.models import Child
+from cwtt.instruments.engine.batch import BatchScorer
+from cwtt.registry.models import Caregiver, Child
 from cwtt.synthetic.generate import generate_district
 from tests.conftest import FIXTURES, TODAY
 
@@ -56,21 +56,22 @@ def children_with_two_questionnaires(child_factory, school, wave, count, *, well
 
 
 class CombineSpy:
-    """Counts how many profiles were computed: each is one `Scorer.combine`."""
+    """Counts how many profiles were computed: each is one `BatchScorer._row` (a rescore's
+    `Scorer.combine`)."""
 
     def __init__(self) -> None:
         self.calls = 0
-        self.original = Scorer.combine
+        self.original = BatchScorer._row
 
-    def __call__(self, scorer, scores):
+    def __call__(self, scorer, *args, **kwargs):
         self.calls += 1
-        return self.original(scorer, scores)
+        return self.original(scorer, *args, **kwargs)
 
 
 def test_rescoring_computes_each_childs_profile_once(child_factory, sunrise, wave):
     children_with_two_questionnaires(child_factory, sunrise, wave, 4)
     spy = CombineSpy()
-    with mock.patch.object(Scorer, "combine", autospec=True, side_effect=spy):
+    with mock.patch.object(BatchScorer, "_row", autospec=True, side_effect=spy):
         rescore()
     # Two questionnaires per child used to make each child's pair appear twice.
     assert spy.calls == 4
@@ -166,7 +167,7 @@ def test_a_rescore_that_crashed_continues_after_its_last_batch(child_factory, su
         return real_plan(*args, **kwargs)
 
     spy = CombineSpy()
-    with mock.patch.object(Scorer, "combine", autospec=True, side_effect=spy):
+    with mock.patch.object(BatchScorer, "_row", autospec=True, side_effect=spy):
         with mock.patch.object(rescoring, "_plan", side_effect=crash_on_the_second_batch):
             with pytest.raises(RuntimeError):
                 rescore(batch_size=3)
@@ -380,3 +381,40 @@ def test_a_rescore_gives_exactly_the_profiles_recomputing_each_child_one_by_one_
     }
     assert any("(" in informant for informant in informants if informant)
     assert {row[DERIVED.index("overall")] for row in fast.values()} >= {"low", "high"}
+
+
+def test_a_second_rescore_finds_nothing_changed_whatever_the_informants_are_called(
+    default_version,
+):
+    """A rescore compares the details as the JSON text the database keeps (SQLite keeps what
+    Django wrote; PostgreSQL reorders a jsonb value's keys): text it wrote itself must compare
+    equal, also with names that need escaping or are not ASCII."""
+    generate_district(schools=1, learners_per_school=30, waves=2, seed=3, today=TODAY)
+    caregiver_ids = list(
+        Assessment.objects.exclude(informant_caregiver=None)
+        .values_list("informant_caregiver_id", flat=True)
+        .distinct()
+    )
+    assert caregiver_ids
+    names = [("Zoë", 'Müller-ǃXóõ "Mama"'), ("Nomsa\\", "Dlamini\t"), ("Ωmega", "Ngcobo 😀")]
+    for number, caregiver_id in enumerate(caregiver_ids):
+        first, last = names[number % len(names)]
+        Caregiver.objects.filter(pk=caregiver_id).update(first_name=first, last_name=last)
+
+    first_run = rescore_run_to_end()
+    second_run = rescore_run_to_end()
+
+    assert first_run.changed > 0  # the informants' new names are in the findings
+    assert second_run.done == first_run.done
+    assert second_run.changed == 0
+    stored = _profiles_as_stored()
+    for child_id, wave_id in stored:
+        risk_profile_recompute(
+            child=Child.objects.get(pk=child_id), wave=Wave.objects.get(pk=wave_id)
+        )
+    assert _profiles_as_stored() == stored
+    assert any("Müller-ǃXóõ" in row[-1] or "M\\u00fcller" in row[-1] for row in stored.values())
+
+
+def rescore_run_to_end():
+    return rescoring.rescore_run(rescore_start(restart=True).pk)

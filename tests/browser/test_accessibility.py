@@ -232,6 +232,21 @@ def test_a_field_workers_pages_pass_axe(browser, live_server, people, world, aud
     audit.assert_clean()
 
 
+def test_a_teachers_pages_pass_axe(browser, live_server, people, world, audit):
+    """Her home, with My class on it, and My class: who is still to capture."""
+    base, child = live_server.url, world["child"]
+    child.school_class.teachers.add(people["tumi"].staff)
+    context, page = new_page(browser, PHONE)
+    sign_in(page, base, "tumi")
+    page.get_by_role("heading", name="Your work today").wait_for()
+    audit.check(page, "home (teacher) 360")
+    page.get_by_role("link", name="My class: 2A").click()
+    page.get_by_role("heading", name="My class", exact=True).wait_for()
+    audit.check(page, "my class 360")
+    context.close()
+    audit.assert_clean()
+
+
 def test_a_social_workers_pages_pass_axe(browser, live_server, people, world, audit):
     base, child, sam = live_server.url, world["child"], people["sam"]
     context, page = new_page(browser, PHONE)

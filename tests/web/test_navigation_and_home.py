@@ -18,7 +18,14 @@ def labels(user, path="/"):
 
 
 def test_each_role_sees_the_links_its_job_needs(people):
-    assert labels(people["tumi"]) == ["Home", "My work", "Work offline", "Referrals", "Services"]
+    assert labels(people["tumi"]) == [
+        "Home",
+        "My work",
+        "My class",
+        "Work offline",
+        "Referrals",
+        "Services",
+    ]
     assert "Emergency access" in labels(people["sam"])
     assert {"Caseloads", "Data quality"} <= set(labels(people["cora"]))
     assert "Administration" not in labels(people["cora"])

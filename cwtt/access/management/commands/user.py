@@ -1,6 +1,6 @@
-"""`cwtt user add|list|disable|unlock|reset-code|token` — provision staff accounts for many
-schools at once, lift a sign-in lockout, reset a lost second factor, give or revoke a REST API
-token (docs/api.md)."""
+"""`cwtt user add|list|disable|unlock|reset-code|token|teaches` — provision staff accounts for
+many schools at once, lift a sign-in lockout, reset a lost second factor, give or revoke a
+REST API token (docs/api.md), link a teacher to her class."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from cwtt.access.actions import (
     ProvisioningError,
     api_token_issue,
     api_token_revoke,
+    class_teacher_add,
     second_factor_reset,
     user_add,
     user_disable,
@@ -24,7 +25,7 @@ from cwtt.access.roles import Role
 class Command(BaseCommand):
     help = (
         "Add, list or disable staff accounts, unlock a sign-in, reset a second factor, give or "
-        "revoke a REST API token. "
+        "revoke a REST API token, link a teacher to her class. "
         "Role names are listed in docs/access.md."
     )
 
@@ -59,6 +60,10 @@ class Command(BaseCommand):
         token.add_argument(
             "--revoke", action="store_true", help="Stop the person's token working instead"
         )
+        teaches = sub.add_parser("teaches", help="Link a teacher to her class (her My class)")
+        teaches.add_argument("username")
+        teaches.add_argument("emis_number", help="the school's EMIS number")
+        teaches.add_argument("class_name", help="the class's name, for example 2A")
 
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"handle_{action.replace('-', '_')}")(**options)
@@ -158,3 +163,12 @@ class Command(BaseCommand):
             f"New API token for {username} (any older one no longer works). Send it as "
             f"'Authorization: Token {key[:4]}...'; it gives {username}'s own access."
         )
+
+    def handle_teaches(self, username: str, emis_number: str, class_name: str, **options) -> None:
+        try:
+            school_class = class_teacher_add(
+                username=username, emis_number=emis_number, class_name=class_name
+            )
+        except ProvisioningError as error:
+            raise CommandError("\n".join(error.problems)) from None
+        self.stdout.write(f"{username} teaches {school_class}: it is now on their My class page.")

@@ -287,16 +287,8 @@
     show("class");
   }
 
-  function setValues(form, answers) {
-    Object.keys(answers || {}).forEach(function (name) {
-      var value = answers[name];
-      var values = Array.isArray(value) ? value.map(String) : [String(value)];
-      form.querySelectorAll("[name='" + name + "']").forEach(function (input) {
-        if (input.type === "radio" || input.type === "checkbox") input.checked = values.indexOf(input.value) >= 0;
-        else input.value = values[0];
-      });
-    });
-  }
+  // The answers into the form, a repeat's rows as that many rows (capture.js).
+  function setValues(form, answers) { window.CWTTCapture.fill(form, answers); }
 
   function putQuestions(version, respondent, language, answers) {
     var form = $("[data-offline-capture]");
@@ -406,12 +398,8 @@
     var outside = state.form.check();
     Object.keys(outside).forEach(function (name) { errors[name] = outside[name]; });
     if (status === "submitted") {
-      $("[data-offline-capture]").querySelectorAll("[data-question][data-required]").forEach(function (field) {
-        var name = field.dataset.question;
-        if (!field.hidden && field.dataset.type !== "note" && (answers[name] === undefined || answers[name] === "")) {
-          errors[name] = _("This question needs an answer.");
-        }
-      });
+      // Keyed as the fields are: a question's name, or REPEAT-INDEX-QUESTION in a repeat's row.
+      state.form.missing().forEach(function (key) { errors[key] = _("This question needs an answer."); });
     }
     if (Object.keys(errors).length) { showErrors(errors); return; }
     var kid = child(record.child);
@@ -437,6 +425,19 @@
 
   function answerText(question, value) {
     if (value === undefined || value === null || value === "") return "—";
+    if (Array.isArray(value) && value.some(function (v) { return v !== null && typeof v === "object"; })) {
+      // A repeat's rows: each row's answers, numbered, in the row questions' words.
+      var rows = question && question.rows ? question.rows : {};
+      return value.map(function (row, i) {
+        var given = Object.keys(row || {});
+        var keys = Object.keys(rows).filter(function (k) { return given.indexOf(k) >= 0; })
+          .concat(given.filter(function (k) { return !rows[k]; })); // the form's order
+        return (i + 1) + ". " + keys.map(function (name) {
+          var q = rows[name];
+          return (q ? q.label : name) + ": " + answerText(q, row[name]);
+        }).join("; ");
+      }).join(" | ") || "—";
+    }
     var values = Array.isArray(value) ? value : [value];
     return values.map(function (v) { return (question && question.choices && question.choices[v]) || String(v); }).join(", ");
   }
