@@ -155,7 +155,8 @@
       uuid: record.uuid, child: record.child, wave: record.wave, respondent: record.respondent,
       answers: record.answers, assessed_on: record.assessed_on, status: record.status,
       informant_caregiver: record.informant_caregiver || null,
-      base_revision: record.base_revision || null, keep_alongside: record.keep_alongside || []
+      base_revision: record.base_revision || null, keep_alongside: record.keep_alongside || [],
+      repeat_reason: record.repeat_reason || ""
     };
     return fetch(root.dataset.syncUrl, {
       method: "POST", credentials: "same-origin", redirect: "manual",
@@ -491,7 +492,20 @@
       actions.appendChild(b);
     }
     if (also) {
+      // Keeping both needs a reason, kept on the record (decision 0054).
+      var why = el("div", { "class": "field" });
+      why.appendChild(el("label", { "for": "repeat-reason" }, _("Why keep both? (needed to keep both)")));
+      var reason = el("textarea", { id: "repeat-reason", rows: "2", maxlength: "2000" });
+      reason.value = record.repeat_reason || "";
+      why.appendChild(reason);
+      actions.appendChild(why);
       button(_("Send mine as well (keep both)"), "primary", function () {
+        if (!reason.value.trim()) {
+          error.textContent = _("Say why both questionnaires are kept, for example the mother and the grandmother both answered.");
+          reason.focus();
+          return;
+        }
+        record.repeat_reason = reason.value.trim();
         record.keep_alongside = (record.keep_alongside || []).concat([server.uuid]);
         record.state = "waiting"; record.conflict = null;
         saveRecord(record).then(function () { location.hash = "#home"; sendAll(); });
