@@ -79,9 +79,7 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         try:
-            password_reset_complete(
-                user=form.user, password=form.cleaned_data["new_password1"]
-            )
+            password_reset_complete(user=form.user, password=form.cleaned_data["new_password1"])
         except ResetRefused as refused:
             form.add_error(None, str(refused))
             return self.form_invalid(form)
