@@ -141,14 +141,18 @@ def _history(assessment: Assessment, corrections: list[dict[str, Any]]) -> list[
         )
     for item in corrections:
         correction = item["correction"]
+        waiting = correction.status == AssessmentCorrection.Status.PENDING
         events.append(
             {
                 "at": correction.requested_at,
                 "who": _person(correction.requested_by),
-                "what": _("Correction asked for"),
+                "what": _("Correction asked for (waiting for review, above)")
+                if waiting
+                else _("Correction asked for"),
                 "note": _("Reason: %(why)s") % {"why": correction.reason},
-                "changes": item["changes"],
-                "changes_hidden": not item["changes"],
+                # A waiting correction's changes are shown once, above, with its review.
+                "changes": [] if waiting else item["changes"],
+                "changes_hidden": not waiting and not item["changes"],
             }
         )
         if correction.reviewed_at is not None:
@@ -234,7 +238,12 @@ def assessment_page(request: HttpRequest, assessment_uuid) -> HttpResponse:
             "child": assessment.child,
             "rows": _answer_rows(assessment, questions, assessment.answers),
             "withheld": len([k for k in assessment.answers if k not in shown]),
-            "corrections": corrections,
+            # Waiting for review: with the review form. Decided ones are in the history.
+            "corrections": [
+                c
+                for c in corrections
+                if c["correction"].status == AssessmentCorrection.Status.PENDING
+            ],
             "history": _history(assessment, corrections),
             "may_ask": may_ask,
             "groups": groups,

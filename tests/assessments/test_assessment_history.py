@@ -12,9 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cwtt.access.roles import Role
 from cwtt.assessments.actions import assessment_save
 from cwtt.assessments.corrections import correction_request, correction_review
-from tests.conftest import sign_in
+from tests.conftest import _person, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -92,14 +93,17 @@ def test_the_history_names_who_started_sent_and_corrected_it_with_reasons(
     )
 
 
-def test_the_history_hides_answers_the_reader_may_not_read(client, people, child, wave):
+def test_the_history_hides_answers_the_reader_may_not_read(client, people, child, wave, sunrise):
     sent = _sent(people, child, wave)
-    correction_request(
+    correction = correction_request(
         assessment=sent,
         answers={"cg_meals": 1, "cg_hungry": "yes", "cg_hit": "no"},
         reason="Misheard the answer about home",
         by=people["sam"],
     )
+    # Another social worker, who may read protection answers, approves it.
+    colleague = _person("sibu", Role.SOCIAL_WORKER, sunrise, sector="social_development")
+    correction_review(correction=correction, approve=True, by=colleague)
     # The field worker may not read the protection answer: she sees that a correction was
     # asked for and why, not what it changes.
     sign_in(client, people["fiona"])
@@ -112,6 +116,21 @@ def test_the_history_hides_answers_the_reader_may_not_read(client, people, child
     sign_in(client, people["sam"])
     text = client.get(reverse("assessment", args=[sent.uuid])).content.decode()
     assert "Yes → No" in text[text.index('id="history-h"') :]
+
+
+def test_a_waiting_corrections_changes_are_shown_once_with_its_review(client, people, child, wave):
+    sent = _sent(people, child, wave)
+    correction_request(
+        assessment=sent,
+        answers={"cg_meals": 2, "cg_hungry": "yes"},
+        reason="Typed 1 for 2",
+        by=people["fiona"],
+    )
+    sign_in(client, people["cora"])
+    text = client.get(reverse("assessment", args=[sent.uuid])).content.decode()
+    assert text.count("Meals yesterday: 1 → 2") == 1
+    assert "Approve and change the answers" in text
+    assert "waiting for review, above" in text[text.index('id="history-h"') :]
 
 
 def _page_queries(client, people, child, wave, corrections):
