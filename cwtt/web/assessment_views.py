@@ -146,7 +146,7 @@ def _history(assessment: Assessment, corrections: list[dict[str, Any]]) -> list[
             {
                 "at": correction.requested_at,
                 "who": _person(correction.requested_by),
-                "what": _("Correction asked for (waiting for review, above)")
+                "what": _("Correction asked for (see above: a second person decides)")
                 if waiting
                 else _("Correction asked for"),
                 "note": _("Reason: %(why)s") % {"why": correction.reason},

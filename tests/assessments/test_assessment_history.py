@@ -130,7 +130,7 @@ def test_a_waiting_corrections_changes_are_shown_once_with_its_review(client, pe
     text = client.get(reverse("assessment", args=[sent.uuid])).content.decode()
     assert text.count("Meals yesterday: 1 → 2") == 1
     assert "Approve and change the answers" in text
-    assert "waiting for review, above" in text[text.index('id="history-h"') :]
+    assert "see above: a second person decides" in text[text.index('id="history-h"') :]
 
 
 def _page_queries(client, people, child, wave, corrections):

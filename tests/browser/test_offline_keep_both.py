@@ -34,6 +34,7 @@ def test_keeping_both_questionnaires_from_the_phone_needs_a_reason(
     page.get_by_label("Meals yesterday").fill("4")
     page.get_by_role("button", name="Finish and send").click()
     page.evaluate("location.hash = '#home'")  # the phone's list of work, with the conflict
+    page.get_by_text("decide which answers to keep").first.wait_for(timeout=20000)
     page.get_by_role("link", name=f"{child.full_name} — Caregiver").click(timeout=20000)
     page.get_by_role(
         "heading", name=f"{child.first_name}'s Caregiver questions were already sent"
