@@ -17,6 +17,8 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -372,3 +374,20 @@ def test_one_time_passwords_are_readable_and_differ():
     assert len(made) == 50
     assert all(re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", p) for p in made)
     assert not any(set("01ilo") & set(p) for p in made)
+
+
+def _staff_page_queries(client, people, sunrise, start, extra):
+    for n in range(start, start + extra):
+        _person(f"teacher{n}", Role.TEACHER, sunrise)
+    sign_in(client, people["cora"])
+    url = reverse("school_staff")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_staff_page_costs_the_same_queries_for_few_or_many_staff(client, people, sunrise):
+    few = _staff_page_queries(client, people, sunrise, 0, 1)
+    many = _staff_page_queries(client, people, sunrise, 1, 12)
+    assert few == many
