@@ -1,12 +1,13 @@
-"""A second caregiver's questionnaire sent from a phone: the server already has one, the phone
-shows it, and keeping both needs a reason (decision 0054). At 360 px."""
+"""One questionnaire per informant per child per wave, on the phone at 360 px: keeping a second
+caregiver's questionnaire needs a reason (decision 0054), and the interview date defaults to,
+and must lie, inside the wave."""
 
 import datetime as dt
 
 import pytest
 
 from cwtt.assessments.actions import assessment_save
-from cwtt.assessments.models import Assessment
+from cwtt.assessments.models import Assessment, Wave
 
 from .conftest import PHONE, get_ready
 from .test_offline_journeys import open_questionnaire
@@ -53,4 +54,22 @@ def test_keeping_both_questionnaires_from_the_phone_needs_a_reason(
     # The server's 409 for the questionnaire already sent is the expected answer, which
     # Chromium logs as a failed resource; nothing else may be logged.
     assert [p for p in problems if "status of 409" not in p] == []
+    context.close()
+
+
+def test_the_phone_dates_an_interview_inside_a_wave_that_has_ended(
+    browser, live_server, people, child, wave
+):
+    Wave.objects.filter(pk=wave.pk).update(ends_on=dt.date(2026, 6, 30))
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    get_ready(page, live_server.url)
+    open_questionnaire(page, child)
+    date = page.get_by_label("Date of the interview")
+    assert date.input_value() == "2026-06-30"  # the wave's last day, not today
+    date.fill("2026-07-05")
+    page.get_by_label("Meals yesterday").fill("4")
+    page.get_by_role("button", name="Finish and send").click()
+    assert page.get_by_text("must fall within the wave").first.is_visible()
+    assert not Assessment.objects.exists()
     context.close()
