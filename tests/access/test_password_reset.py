@@ -18,6 +18,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +28,7 @@ from cwtt.access.actions import password_link_issue
 from cwtt.access.models import AuditEntry, PasswordChangeDue
 from cwtt.access.password_reset import (
     REQUESTS_PER_ADDRESS,
+    REQUESTS_PER_CLIENT,
     one_time_password,
     password_reset_by_staff,
 )
@@ -391,3 +393,21 @@ def test_the_staff_page_costs_the_same_queries_for_few_or_many_staff(client, peo
     few = _staff_page_queries(client, people, sunrise, 0, 1)
     many = _staff_page_queries(client, people, sunrise, 1, 12)
     assert few == many
+
+
+def test_requests_are_throttled_per_browser(client, tumi, django_capture_on_commit_callbacks):
+    for n in range(REQUESTS_PER_CLIENT):
+        ask(client, f"someone{n}@example.org", django_capture_on_commit_callbacks)
+    response = ask(client, "tumi@example.org", django_capture_on_commit_callbacks)
+    assert response["Location"] == reverse("password_reset_done")  # the same reply
+    assert mail.outbox == []  # but this browser asked too often: no mail
+
+
+def test_a_reset_by_a_colleague_ends_the_persons_other_sign_ins(client, people):
+    tumi = people["tumi"]
+    elsewhere = Client()
+    sign_in(elsewhere, tumi)
+    assert elsewhere.get(reverse("home")).status_code == 200
+    reset(client, people["cora"], tumi)
+    response = elsewhere.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
