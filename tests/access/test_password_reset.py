@@ -411,3 +411,14 @@ def test_a_reset_by_a_colleague_ends_the_persons_other_sign_ins(client, people):
     reset(client, people["cora"], tumi)
     response = elsewhere.get(reverse("home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_a_welcome_link_for_an_account_disabled_since_opens_nothing(client, tumi, people):
+    welcome = password_link_issue(user=tumi, by=people["dora"])
+    tumi.is_active = False
+    tumi.save()
+    before = unchanged_state()
+    link = reverse("set_password", args=[welcome.uidb64, welcome.token])
+    form, _ = _use(client, link)
+    assert "This link no longer works" in form.content.decode()
+    assert unchanged_state() == before
