@@ -422,3 +422,15 @@ def test_a_welcome_link_for_an_account_disabled_since_opens_nothing(client, tumi
     form, _ = _use(client, link)
     assert "This link no longer works" in form.content.decode()
     assert unchanged_state() == before
+
+
+def test_after_a_reset_the_code_is_asked_first_then_the_new_password(client, people):
+    sam = people["sam"]  # a social worker: signs in with a code from his app
+    TOTPDevice.objects.create(user=sam, name="phone", confirmed=True)
+    password = password_reset_by_staff(user=sam, by=people["cora"])
+    client.post(reverse("login"), {"username": "sam", "password": password})
+    assert client.get(reverse("home"))["Location"].startswith(reverse("sign_in_code"))
+    client.logout()
+    sign_in(client, sam)  # signed in with the password and the code
+    assert client.get(reverse("home"))["Location"] == reverse("password_change_due")
+    assert client.get(reverse("password_change_due")).status_code == 200
