@@ -204,6 +204,11 @@ def test_a_coordinators_pages_pass_axe(browser, live_server, people, world, audi
         audit.check(page, "data quality (coordinator) 360")
         page.goto(f"{base}/caseloads/")
         audit.check(page, "caseloads 360")
+        page.goto(f"{base}/school-staff/")
+        audit.check(page, "staff at her schools 360")
+        page.get_by_role("button", name="Reset the password of Tumi").click()
+        page.get_by_role("heading", name="A one-time password for Tumi").wait_for()
+        audit.check(page, "one-time password 360")
     context.close()
     audit.assert_clean()
 
