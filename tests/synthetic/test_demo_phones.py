@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from cwtt.registry.duplicates import phone_key
 from cwtt.registry.models import Caregiver
+from cwtt.synthetic.accounts import DEMO_ACCOUNTS, ensure_demo_accounts
 from cwtt.synthetic.generate import fictitious_phone, generate_district
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +41,11 @@ def test_the_numbers_are_laid_out_as_a_mobile_number_and_bounded():
     for wrong in (0, 10**7):
         with pytest.raises(ValueError):
             fictitious_phone(wrong)
+
+
+def test_demo_accounts_have_example_addresses_to_try_a_reset(default_version):
+    generate_district(schools=1, learners_per_school=5, waves=1, seed=3)
+    ensure_demo_accounts()
+    emails = dict(get_user_model().objects.values_list("username", "email"))
+    for account in DEMO_ACCOUNTS:
+        assert emails[account.username] == f"{account.username}@example.org"
