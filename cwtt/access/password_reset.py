@@ -95,8 +95,10 @@ def password_reset_request(*, email: str, client: str, site: str) -> None:
     """Mail a reset link to each active account with this address, unless throttled.
 
     Says nothing back: the page answers the same whatever happened here. `client` names the
-    browser (its address), `site` is the scheme and host the link starts with. The mail leaves
-    after commit, through the task queue (`password_reset_mail`)."""
+    browser (its address), `site` is the scheme and host the link starts with (the request's
+    host, which Django checks against ALLOWED_HOSTS, so a forged Host header is refused before
+    any link is made). The mail leaves after commit, through the task queue
+    (`password_reset_mail`)."""
     email = (email or "").strip()
     address, browser = _keyed("address", email.lower()), _keyed("client", client)
     with transaction.atomic():
@@ -109,9 +111,11 @@ def password_reset_request(*, email: str, client: str, site: str) -> None:
             if email
             else []
         )
+        # No actor: whoever typed the address is not known to be its owner. The account a
+        # link was asked for is the object.
         audit_record(
             action=AuditEntry.Action.CREATE,
-            actor=accounts[0] if len(accounts) == 1 else None,
+            actor_name="password reset page",
             object_type="password_reset_request",
             object_id=accounts[0].pk if len(accounts) == 1 else "",
             detail={
