@@ -87,6 +87,9 @@ def _problems(data: Any) -> dict[str, str]:
     keep = data.get("keep_alongside", [])
     if not isinstance(keep, list) or not all(_is_uuid(k) for k in keep):
         problems["keep_alongside"] = _("'keep_alongside' must be a list of record ids.")
+    reason = data.get("repeat_reason", "")
+    if not isinstance(reason, str):
+        problems["repeat_reason"] = _("'repeat_reason' must be text.")
     return problems
 
 
@@ -261,6 +264,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
             informant_caregiver=caregiver,
             informant_staff=staff,
             keep_alongside=data.get("keep_alongside", []),
+            repeat_reason=data.get("repeat_reason", ""),
         )
     except AssessmentConflict as conflict:
         return _conflict(user, child, "also_done", conflict.other)

@@ -35,6 +35,7 @@ LINKS: tuple[Link, ...] = (
     Link(_("Referrals"), "my_referrals", SCHOOL_ROLES | {Role.DATA_MANAGER}),
     Link(_("Caseloads"), "caseloads", {Role.COORDINATOR, Role.SOCIAL_WORKER, Role.DATA_MANAGER}),
     Link(_("Data quality"), "quality", {Role.COORDINATOR, Role.DATA_MANAGER}),
+    Link(_("Staff"), "school_staff", {Role.COORDINATOR}),
     Link(_("Services"), "services", SCHOOL_ROLES | {Role.DATA_MANAGER}),
     Link(_("Emergency access"), "emergency_request", {Role.SOCIAL_WORKER}),
     Link(_("Dashboard"), "area_dashboard", AREA_ROLES),

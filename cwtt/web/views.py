@@ -425,6 +425,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                     informant_caregiver=caregiver,
                     informant_staff=staff,
                     keep_alongside=request.POST.getlist("keep_alongside"),
+                    repeat_reason=request.POST.get("repeat_reason", ""),
                 )
             except AssessmentConflict as conflict:
                 errors = dict(conflict.errors)
@@ -463,6 +464,11 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
             },
             "uuid": form_uuid,
             "conflict_with": conflict_with,
+            # Asked for the reason to keep both: the choice already made stays made.
+            "keep_alongside": request.POST.getlist("keep_alongside")
+            if "repeat_reason" in errors
+            else [],
+            "repeat_reason": request.POST.get("repeat_reason", ""),
             "assessed_on": assessed_on,
             "caregiver_links": found.caregiver_links.select_related("caregiver"),
             "informant_id": informant_id,

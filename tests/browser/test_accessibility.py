@@ -147,6 +147,14 @@ def test_signing_in_pages_pass_axe(browser, live_server, people, audit):
         page.get_by_role("button", name="Sign in").click()
         page.get_by_role("alert").wait_for()
         audit.check(page, f"sign-in with an error {viewport['width']}")
+        page.get_by_role("link", name="Forgot your password?").click()
+        page.get_by_role("button", name="Send me a link").click()  # no address: an error
+        page.get_by_role("alert").wait_for()
+        audit.check(page, f"forgotten password with an error {viewport['width']}")
+        page.get_by_label("Your e-mail address").fill("cora@example.org")
+        page.get_by_role("button", name="Send me a link").click()
+        page.get_by_role("heading", name="Check your e-mail").wait_for()
+        audit.check(page, f"forgotten password sent {viewport['width']}")
         context.close()
 
     # A social worker's first sign-in: setting up the code; a data manager's: typing it.
@@ -205,6 +213,12 @@ def test_a_coordinators_pages_pass_axe(browser, live_server, people, world, audi
         page.get_by_role("button", name="Search").first.click()
         page.get_by_role("heading", name="No child found").wait_for()
         audit.check(page, "search with no match 360")
+
+        page.goto(f"{base}/school-staff/")
+        audit.check(page, "staff at her schools 360")
+        page.get_by_role("button", name="Reset the password of Tumi").click()
+        page.get_by_role("heading", name="A one-time password for Tumi").wait_for()
+        audit.check(page, "one-time password 360")
     context.close()
     audit.assert_clean()
 

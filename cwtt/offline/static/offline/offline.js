@@ -39,6 +39,14 @@
     var d = new Date(); d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
     return d.toISOString().slice(0, 10);
   }
+  // Today, or the wave's last day once it has ended (its first before it starts), as the
+  // capture page does (assessments.actions.default_interview_date).
+  function interviewDay(wave) {
+    var day = today();
+    if (wave && wave.starts_on && day < wave.starts_on) day = wave.starts_on;
+    if (wave && wave.ends_on && day > wave.ends_on) day = wave.ends_on;
+    return day;
+  }
   function show(name) {
     root.querySelectorAll("[data-view]").forEach(function (v) { v.hidden = v.dataset.view !== name; });
     var heading = $("[data-view='" + name + "'] h1");
@@ -155,7 +163,8 @@
       uuid: record.uuid, child: record.child, wave: record.wave, respondent: record.respondent,
       answers: record.answers, assessed_on: record.assessed_on, status: record.status,
       informant_caregiver: record.informant_caregiver || null,
-      base_revision: record.base_revision || null, keep_alongside: record.keep_alongside || []
+      base_revision: record.base_revision || null, keep_alongside: record.keep_alongside || [],
+      repeat_reason: record.repeat_reason || ""
     };
     return fetch(root.dataset.syncUrl, {
       method: "POST", credentials: "same-origin", redirect: "manual",
@@ -315,7 +324,7 @@
     var record = local || (draft ? {
       uuid: draft.uuid, child: childId, wave: draft.wave, respondent: respondent, answers: draft.answers,
       assessed_on: draft.assessed_on, informant_caregiver: draft.informant_caregiver, base_revision: draft.revision
-    } : { uuid: uuid4(), child: childId, wave: waves[0].id, respondent: respondent, answers: {}, assessed_on: today(), base_revision: null });
+    } : { uuid: uuid4(), child: childId, wave: waves[0].id, respondent: respondent, answers: {}, assessed_on: interviewDay(waves[0]), base_revision: null });
     state.editing = { record: record, language: "" };
     $("[data-capture-title]").textContent = fmt(_("%(who)s questions for %(name)s"), { who: respondentLabel(respondent), name: kid.first_name }, true);
     var klass = classOf(childId);
@@ -395,6 +404,12 @@
     var date = $("[data-date]").value;
     if (!date) errors.assessed_on = _("Enter the date the questions were asked.");
     else if (date > today()) errors.assessed_on = _("The date of the interview cannot be in the future.");
+    else {
+      var wave = waveOf(Number($("[data-wave]").value));
+      if (wave && wave.starts_on && (date < wave.starts_on || date > wave.ends_on)) {
+        errors.assessed_on = fmt(_("The interview date must fall within the wave '%(wave)s' (%(starts)s to %(ends)s)."), { wave: wave.name, starts: wave.starts_on, ends: wave.ends_on }, true);
+      }
+    }
     var outside = state.form.check();
     Object.keys(outside).forEach(function (name) { errors[name] = outside[name]; });
     if (status === "submitted") {
@@ -492,7 +507,20 @@
       actions.appendChild(b);
     }
     if (also) {
+      // Keeping both needs a reason, kept on the record (decision 0054).
+      var why = el("div", { "class": "field" });
+      why.appendChild(el("label", { "for": "repeat-reason" }, _("Why keep both? (needed to keep both)")));
+      var reason = el("textarea", { id: "repeat-reason", rows: "2", maxlength: "2000" });
+      reason.value = record.repeat_reason || "";
+      why.appendChild(reason);
+      actions.appendChild(why);
       button(_("Send mine as well (keep both)"), "primary", function () {
+        if (!reason.value.trim()) {
+          error.textContent = _("Say why both questionnaires are kept, for example the mother and the grandmother both answered.");
+          reason.focus();
+          return;
+        }
+        record.repeat_reason = reason.value.trim();
         record.keep_alongside = (record.keep_alongside || []).concat([server.uuid]);
         record.state = "waiting"; record.conflict = null;
         saveRecord(record).then(function () { location.hash = "#home"; sendAll(); });
