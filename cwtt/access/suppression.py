@@ -67,6 +67,7 @@ class SuppressedTable:
     rows: tuple[Row, ...]
     total: Row | None  # the total row, when one is shown
     base: int = 1  # shown counts are multiples of this (1: exact)
+    groups: tuple[Row, ...] = ()  # sum rows over chosen inner rows (`groups=`), in order
 
     def cell(self, i: int, j: int) -> Cell:
         return self.rows[i].cells[j]
@@ -134,6 +135,7 @@ def suppress(
     k: int | None = None,
     total_row: bool = False,
     rows_add_up: bool = False,
+    groups: Sequence[Sequence[int]] = (),
 ) -> SuppressedTable:
     """Decide which cells of a count table may be shown.
 
@@ -142,9 +144,15 @@ def suppress(
     cell has a complement. With `rows_add_up`, a row's cells split its children into
     categories (low, moderate, high) and sum to its total. With `total_row`, the page also
     shows the column sums and the sum of the row totals, which the secondary step protects.
+    With `groups`, the page also shows one sum row per group of inner rows (a circuit's
+    schools, the schools of one quintile; groups may overlap), all protected together with
+    the inner rows, so that no published sum, nor the difference of two, gives a hidden
+    number away (`SuppressedTable.groups`, in the order given).
     """
     k = check_k(small_cell_k() if k is None else k)
-    system = _TableSystem(counts, row_totals, total_row=total_row, rows_add_up=rows_add_up)
+    system = _TableSystem(
+        counts, row_totals, total_row=total_row, rows_add_up=rows_add_up, groups=groups
+    )
     hidden = system.primary(k)
     system.protect(hidden)
     return system.result(k, hidden)
@@ -158,9 +166,12 @@ def publish(
     base: int | None = None,
     total_row: bool = False,
     rows_add_up: bool = False,
+    groups: Sequence[Sequence[int]] = (),
 ) -> SuppressedTable:
     """The table as an area page shows it: `suppress`, then `rounded`."""
-    hidden = suppress(counts, row_totals, k=k, total_row=total_row, rows_add_up=rows_add_up)
+    hidden = suppress(
+        counts, row_totals, k=k, total_row=total_row, rows_add_up=rows_add_up, groups=groups
+    )
     return rounded(hidden, base)
 
 
@@ -188,7 +199,8 @@ def rounded(table: SuppressedTable, base: int | None = None) -> SuppressedTable:
         return Row(Cell(n, None, False, found.n.why), tuple(cells))
 
     total = row(table.total) if table.total is not None else None
-    return SuppressedTable(table.k, tuple(row(r) for r in table.rows), total, base)
+    rows = tuple(row(r) for r in table.rows)
+    return SuppressedTable(table.k, rows, total, base, tuple(row(g) for g in table.groups))
 
 
 # --- the linear system behind a table -----------------------------------------------------
@@ -210,6 +222,7 @@ class _TableSystem:
         *,
         total_row: bool,
         rows_add_up: bool,
+        groups: Sequence[Sequence[int]] = (),
     ) -> None:
         if len(counts) != len(row_totals):
             raise ValueError("counts and row_totals must have one entry per row")
@@ -226,11 +239,18 @@ class _TableSystem:
                 raise ValueError(f"row {i}: counts must be between 0 and the row's total")
             if rows_add_up and sum(row) != n:
                 raise ValueError(f"row {i}: the counts do not add up to the row's total")
-        if total_row:
-            grid.append([sum(col) for col in zip(*grid, strict=True)] or [0] * self.columns)
-            ns.append(sum(ns))
-        self.grid, self.ns = grid, ns
         self.inner = len(row_totals)
+        # Sum rows follow the inner rows: the total row is the group of every inner row.
+        self.groups = [list(range(self.inner))] if total_row else []
+        for members in groups:
+            chosen = sorted({int(i) for i in members})
+            if any(not 0 <= i < self.inner for i in chosen):
+                raise ValueError("a group names a row that is not in the table")
+            self.groups.append(chosen)
+        for members in self.groups:
+            grid.append([sum(grid[i][j] for i in members) for j in range(self.columns)])
+            ns.append(sum(ns[i] for i in members))
+        self.grid, self.ns = grid, ns
 
         self.values: list[int] = []
         self.unit_vars: dict[_Unit, list[int]] = {}
@@ -251,11 +271,11 @@ class _TableSystem:
                 for j in range(self.columns):
                     count, rest = self.unit_vars[(i, j)]
                     self.equations.append([(count, 1), (rest, 1), (n_var, -1)])
-        if total_row:
-            t = self.inner
+        for number, members in enumerate(self.groups):
+            t = self.inner + number
             for j in [-1, *range(self.columns)]:
                 for part in range(len(self.unit_vars[(t, j)])):
-                    terms = [(self.unit_vars[(i, j)][part], 1) for i in range(self.inner)]
+                    terms = [(self.unit_vars[(i, j)][part], 1) for i in members]
                     self.equations.append([*terms, (self.unit_vars[(t, j)][part], -1)])
         self.var_unit = {v: unit for unit, ids in self.unit_vars.items() for v in ids}
 
@@ -295,6 +315,10 @@ class _TableSystem:
             # Small rows first: hiding a second whole row protects every column at once.
             unit = min(exposed, key=lambda u: (u[1] != -1, hidden[u] != SMALL, u))
             moves = self.moves(unit, hidden)
+            # The total row last of all: the whole area's figure is the one every reader
+            # needs. Rather hide an inner cell and go round again (the loop still ends: each
+            # round hides one more cell), and the total only when nothing else is left.
+            moves = [m for m in moves if not self.cost(m)[1]] or moves
             for move in moves:
                 trial = dict(hidden)
                 for other in move:
@@ -309,9 +333,9 @@ class _TableSystem:
                 self._hide(hidden, other, SECONDARY)
 
     def moves(self, unit: _Unit, hidden: dict[_Unit, str]) -> list[tuple[_Unit, ...]]:
-        """Ways to protect `unit`, cheapest first: one more cell on a line with it, or (where
-        rows add up) the other three corners of a rectangle, so that each line through each
-        corner has two hidden cells. Failing both, any shown cell."""
+        """Ways to protect `unit`, cheapest first: one more cell on a line with it or in its
+        column, or (where rows add up) the other three corners of a rectangle, so that each
+        line through each corner has two hidden cells. Failing all, any shown cell."""
         mine = set(self.unit_vars[unit])
         lined: set[_Unit] = set()
         for equation in self.equations:
@@ -319,6 +343,10 @@ class _TableSystem:
                 lined.update(self.var_unit[v] for v, _ in equation)
         moves = {(u,) for u in lined if u not in hidden}
         i, j = unit
+        # With groups, a hidden number can follow through a chain of sums that none of its
+        # own lines shows (a circuit hidden, exposed by the total less the other circuits,
+        # each one school): any shown cell of its column may then be the one to hide.
+        moves.update((u,) for u in self.unit_vars if u[1] == j and u not in hidden)
         if self.rows_add_up and j != -1:
             for m in range(len(self.ns)):
                 for col in range(self.columns):
@@ -331,12 +359,14 @@ class _TableSystem:
             moves = {(u,) for u in self.unit_vars if u not in hidden}
         return sorted(moves, key=lambda move: (self.cost(move), move))
 
-    def cost(self, move: tuple[_Unit, ...]) -> tuple[int, int, int]:
-        """Single cells before whole rows, inner rows before the total row, then the smallest
-        values (they lose the least information)."""
+    def cost(self, move: tuple[_Unit, ...]) -> tuple[int, int, int, int]:
+        """Single cells before whole rows, then anything before the total row, inner rows
+        before other sum rows (groups), then the smallest values (they lose the least
+        information)."""
         rows = sum(1 for _, j in move if j == -1)
-        totals = sum(1 for i, _ in move if i == self.inner)
-        return (rows, totals, sum(self.value(u) for u in move))
+        total = sum(1 for i, _ in move if self.total_row and i == self.inner)
+        sums = sum(1 for i, _ in move if i >= self.inner)
+        return (rows, total, sums, sum(self.value(u) for u in move))
 
     def exposed(self, hidden: dict[_Unit, str]) -> set[_Unit]:
         """Hidden units at least one of whose numbers can be worked out from what is shown:
@@ -368,7 +398,10 @@ class _TableSystem:
             return Row(n_cell, cells)
 
         rows = tuple(row(i) for i in range(self.inner))
-        return SuppressedTable(k, rows, row(self.inner) if self.total_row else None)
+        sums = [row(self.inner + number) for number in range(len(self.groups))]
+        if self.total_row:
+            return SuppressedTable(k, rows, sums[0], groups=tuple(sums[1:]))
+        return SuppressedTable(k, rows, None, groups=tuple(sums))
 
 
 def determined(equations: Sequence[Sequence[tuple[int, int]]], unknowns: set[int]) -> set[int]:
