@@ -84,7 +84,9 @@ def area_home(request: HttpRequest) -> HttpResponse:
     snapshot = figures_for(request.user)
     data = snapshot.comparison if snapshot is not None else {}
     with_schools = policy.role_of(request.user) in SCHOOL_ROWS
-    compared = comparison(data, CompareFilters(None, data).initial_choice(), with_schools=with_schools)
+    compared = comparison(
+        data, CompareFilters(None, data).initial_choice(), with_schools=with_schools
+    )
     most_need = []
     if compared.get("wave"):
         rows = compared["parts"] or compared["schools"]
