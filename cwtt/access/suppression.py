@@ -31,10 +31,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
+from math import gcd
 
 DEFAULT_SMALL_CELL = 5
 DEFAULT_ROUNDING_BASE = 5
+# With groups, how many of the cheapest ways to protect a cell are tried before the cheapest is
+# taken and the table solved again (`_TableSystem.protect`).
+FAST_TRIALS = 12
 
 # Why a cell is hidden. For tests, logs and documentation: a page must show every hidden cell
 # the same way, or the label would tell a reader which cell is the small one.
@@ -278,6 +281,7 @@ class _TableSystem:
                     terms = [(self.unit_vars[(i, j)][part], 1) for i in members]
                     self.equations.append([*terms, (self.unit_vars[(t, j)][part], -1)])
         self.var_unit = {v: unit for unit, ids in self.unit_vars.items() for v in ids}
+        self._by_column: dict[int, list[list[tuple[int, int]]]] = {}
 
     def _var(self, value: int) -> int:
         self.values.append(value)
@@ -319,11 +323,18 @@ class _TableSystem:
             # needs. Rather hide an inner cell and go round again (the loop still ends: each
             # round hides one more cell), and the total only when nothing else is left.
             moves = [m for m in moves if not self.cost(m)[1]] or moves
-            for move in moves:
+            # With groups, a trial looks at the unit's own column (and the row totals), the
+            # way a reader would start, and only the cheapest moves: solving the whole table
+            # for every candidate would take minutes for a district's schools. The check at
+            # the top of the loop still solves the whole table, so whatever the trial missed
+            # is hidden on the next round.
+            fast = bool(self.groups) and not self.rows_add_up and len(self.groups) > 1
+            equations = self.column_equations(unit[1]) if fast and unit[1] != -1 else None
+            for move in moves[:FAST_TRIALS] if fast else moves:
                 trial = dict(hidden)
                 for other in move:
                     self._hide(trial, other, SECONDARY)
-                if unit not in self.exposed(trial):
+                if unit not in self.exposed(trial, equations):
                     break
             else:
                 # No single move protects it (a chain of hidden cells): take the cheapest and
@@ -368,13 +379,28 @@ class _TableSystem:
         sums = sum(1 for i, _ in move if i >= self.inner)
         return (rows, total, sums, sum(self.value(u) for u in move))
 
-    def exposed(self, hidden: dict[_Unit, str]) -> set[_Unit]:
+    def column_equations(self, column: int) -> list[list[tuple[int, int]]]:
+        """The equations over one column's numbers and the rows' n only."""
+        if column not in self._by_column:
+            mine = {
+                v for (_, j), ids in self.unit_vars.items() if j in (column, -1) for v in ids
+            }
+            self._by_column[column] = [
+                e for e in self.equations if all(v in mine for v, _ in e)
+            ]
+        return self._by_column[column]
+
+    def exposed(
+        self, hidden: dict[_Unit, str], equations: list[list[tuple[int, int]]] | None = None
+    ) -> set[_Unit]:
         """Hidden units at least one of whose numbers can be worked out from what is shown:
         by linear algebra, or because a line's hidden numbers add up to zero (counts are never
-        negative, so each of them is zero; through a complement, each is "all")."""
+        negative, so each of them is zero; through a complement, each is "all"). With
+        `equations`, from those sums only."""
+        equations = self.equations if equations is None else equations
         hidden_vars = {v for unit in hidden for v in self.unit_vars[unit]}
-        found = determined(self.equations, hidden_vars)
-        for equation in self.equations:
+        found = determined(equations, hidden_vars)
+        for equation in equations:
             terms = [(v, c) for v, c in equation if v in hidden_vars]
             same_sign = len({c > 0 for _, c in terms}) == 1
             if terms and same_sign and all(self.values[v] == 0 for v, _ in terms):
@@ -409,35 +435,65 @@ def determined(equations: Sequence[Sequence[tuple[int, int]]], unknowns: set[int
 
     An unknown is determined when its unit vector lies in the row space of the equations
     restricted to the unknowns: in reduced row echelon form, a pivot row with no other entry.
+    Exact: whole-number rows, each kept divided by the greatest common divisor of its entries
+    (fraction-free elimination; the sums a table implies keep their entries small).
     """
-    rows: list[dict[int, Fraction]] = []
+    rows: list[dict[int, int]] = []
     for equation in equations:
-        row: dict[int, Fraction] = {}
+        row: dict[int, int] = {}
         for var, coefficient in equation:
             if var in unknowns:
-                row[var] = row.get(var, Fraction(0)) + coefficient
+                row[var] = row.get(var, 0) + int(coefficient)
         row = {v: c for v, c in row.items() if c}
         if row:
             rows.append(row)
-    pivots: dict[int, dict[int, Fraction]] = {}  # pivot variable -> its reduced row
+    # Equations that share no unknown are solved apart (the same answer, sooner).
+    parent: dict[int, int] = {}
+
+    def root(var: int) -> int:
+        while parent.setdefault(var, var) != var:
+            parent[var] = parent[parent[var]]
+            var = parent[var]
+        return var
+
+    for row in rows:
+        first, *others = row
+        for var in others:
+            parent[root(var)] = root(first)
+    parts: dict[int, list[dict[int, int]]] = {}
+    for row in rows:
+        parts.setdefault(root(next(iter(row))), []).append(row)
+    found: set[int] = set()
+    for part in parts.values():
+        found |= _solved(part)
+    return found
+
+
+def _combine(row: dict[int, int], times: int, other: dict[int, int], less: int) -> dict[int, int]:
+    """times * row - less * other, divided by the gcd of its entries (sign kept)."""
+    out = {v: c * times for v, c in row.items()}
+    for v, c in other.items():
+        out[v] = out.get(v, 0) - less * c
+    out = {v: c for v, c in out.items() if c}
+    divisor = gcd(*out.values()) if out else 1
+    return {v: c // divisor for v, c in out.items()} if divisor > 1 else out
+
+
+def _solved(rows: list[dict[int, int]]) -> set[int]:
+    """`determined` for one set of linked equations, already restricted to the unknowns."""
+    pivots: dict[int, dict[int, int]] = {}  # pivot variable -> its reduced row
     for row in rows:
         for var in [v for v in row if v in pivots]:
             factor = row.get(var)
             if factor:
-                for v, c in pivots[var].items():
-                    row[v] = row.get(v, Fraction(0)) - factor * c
-                row = {v: c for v, c in row.items() if c}
+                pivot_row = pivots[var]
+                row = _combine(row, pivot_row[var], pivot_row, factor)
         if not row:
             continue
         pivot = min(row)
-        scale = row[pivot]
-        row = {v: c / scale for v, c in row.items()}
-        for other in pivots.values():
+        for var, other in pivots.items():
             factor = other.get(pivot)
             if factor:
-                for v, c in row.items():
-                    other[v] = other.get(v, Fraction(0)) - factor * c
-                for v in [v for v, c in other.items() if not c]:
-                    del other[v]
+                pivots[var] = _combine(other, row[pivot], row, factor)
         pivots[pivot] = row
     return {var for var, row in pivots.items() if len(row) == 1}

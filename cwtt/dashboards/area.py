@@ -313,6 +313,9 @@ def comparison_data(area: Area, compared: list[Compared]) -> dict[str, Any]:
         "whole": area.whole,
         "parts": [{"id": p.id, "name": p.name} for p in parts],
         "quintiles": [q for q, _ in compared[0].quintiles] if compared else [],
+        # The filter's choices: every quintile of the area's schools, even a single one
+        # (which then has no row of its own: it would repeat the whole area's).
+        "quintile_choices": sorted({s.quintile for s, _ in schools}),
         "schools": [
             {
                 "id": s.id,

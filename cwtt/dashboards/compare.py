@@ -85,7 +85,10 @@ class CompareFilters(forms.Form):
         self.fields["wave"].choices = [("", _("Latest")), *((w["id"], w["name"]) for w in waves)]
         self.fields["quintile"].choices = [
             ("", _("All quintiles")),
-            *((q, _("Quintile %(q)s") % {"q": q}) for q in comparison.get("quintiles", [])),
+            *(
+                (q, _("Quintile %(q)s") % {"q": q})
+                for q in comparison.get("quintile_choices", [])
+            ),
         ]
         self.fields["domain"].choices = domain_choices()
         if self.kind:
