@@ -263,23 +263,47 @@ def area_schools(area: Area) -> list[AreaSchool]:
     ]
 
 
+# Above this many schools, the comparison's rows are not schools but each circuit's (or
+# district's) schools of one quintile, protected as if shown and never shown: a province's
+# 2,200 schools would take far too long to protect, and are too many to compare one by one.
+MAX_SCHOOL_ROWS = 80
+
+
 def compare_waves(area: Area, profiles, waves: list[figures.WaveRisk]) -> list[Compared]:
     """Every wave's comparison, from one query (figures.risk_by_school). Every school of the
     area is a row, with or without assessed children (a row listed only when it had some
     would say its hidden count is at least one); so is every part with a school, and every
-    quintile when the schools are of more than one."""
+    quintile when the schools are of more than one. Above MAX_SCHOOL_ROWS schools, the rows
+    are (part, quintile) cells instead, and no school is listed."""
     schools = area_schools(area)
     parts = area.split.listed if area.split is not None else []
     quintiles = sorted({s.quintile for s in schools})
     if len(quintiles) < 2:
         quintiles = []  # one quintile: its row would only repeat the whole area's
-    groups = [[i for i, s in enumerate(schools) if s.part == part] for part in parts]
-    groups += [[i for i, s in enumerate(schools) if s.quintile == q] for q in quintiles]
+    by_school = len(schools) <= MAX_SCHOOL_ROWS
+    units: list[Any] = (
+        [s.id for s in schools]
+        if by_school
+        else sorted(
+            {(s.part, s.quintile) for s in schools}, key=lambda u: (u[0] or Part(True, "", 0), u[1])
+        )
+    )
+    unit_of = {s.id: (s.id if by_school else (s.part, s.quintile)) for s in schools}
+    position = {unit: i for i, unit in enumerate(units)}
+    part_of = {unit_of[s.id]: s.part for s in schools}
+    quintile_of = {unit_of[s.id]: s.quintile for s in schools}
+    groups = [[position[u] for u in units if part_of[u] == part] for part in parts]
+    groups += [[position[u] for u in units if quintile_of[u] == q] for q in quintiles]
     counted = figures.risk_by_school(profiles)
     zero = figures.RiskCounts(0, (0,) * (ANY + 1))
     compared = []
     for wave in waves:
-        values = [counted.get((wave.wave_id, s.id), zero) for s in schools]
+        values = [zero] * len(units)
+        for school in schools:
+            found = counted.get((wave.wave_id, school.id))
+            if found is not None:
+                at = position[unit_of[school.id]]
+                values[at] = values[at] + found
         table = publish(
             [v.high for v in values], [v.n for v in values], total_row=True, groups=groups
         )
@@ -288,7 +312,7 @@ def compare_waves(area: Area, profiles, waves: list[figures.WaveRisk]) -> list[C
         compared.append(
             Compared(
                 wave=wave,
-                schools=list(zip(schools, table.rows, strict=True)),
+                schools=list(zip(schools, table.rows, strict=True)) if by_school else [],
                 parts=list(zip(parts, sums[: len(parts)], strict=True)),
                 quintiles=list(zip(quintiles, sums[len(parts) :], strict=True)),
                 whole=table.total,
@@ -307,7 +331,10 @@ def comparison_data(area: Area, compared: list[Compared]) -> dict[str, Any]:
     were protected together, and never work out a new one (cwtt/dashboards/compare.py)."""
     split = area.split
     parts = split.listed if split is not None else []
-    schools = compared[0].schools if compared else [(s, None) for s in area_schools(area)]
+    every_school = area_schools(area)
+    schools = compared[0].schools if compared else [(s, None) for s in every_school]
+    if len(every_school) > MAX_SCHOOL_ROWS:
+        schools = []
     return {
         "kind": split.kind if split is not None else "",
         "whole": area.whole,
@@ -315,7 +342,8 @@ def comparison_data(area: Area, compared: list[Compared]) -> dict[str, Any]:
         "quintiles": [q for q, _ in compared[0].quintiles] if compared else [],
         # The filter's choices: every quintile of the area's schools, even a single one
         # (which then has no row of its own: it would repeat the whole area's).
-        "quintile_choices": sorted({s.quintile for s, _ in schools}),
+        "quintile_choices": sorted({s.quintile for s in every_school}),
+        "too_many_schools": len(every_school) > MAX_SCHOOL_ROWS,
         "schools": [
             {
                 "id": s.id,

@@ -193,5 +193,6 @@ def comparison(data: dict[str, Any], chosen: dict[str, Any], *, with_schools: bo
         "quintiles": by_need(quintiles),
         "schools": by_need(schools),
         "with_schools": with_schools,
+        "too_many_schools": bool(data.get("too_many_schools")),
         "filtered": part is not None or quintile is not None,
     }

@@ -484,3 +484,33 @@ def test_a_district_of_many_schools_costs_the_same_queries(
     many = queries()
     assert School.objects.count() == 15
     assert few == many, (few, many)
+
+
+def test_a_large_area_compares_groups_not_schools(
+    client, people, small_district, settings, monkeypatch
+):
+    """Above MAX_SCHOOL_ROWS schools (a province), the rows behind the comparison are each
+    circuit's schools of one quintile, never shown; circuits and quintiles still add up."""
+    from cwtt.dashboards import area
+
+    settings.CWTT_ROUNDING_BASE = 1
+    monkeypatch.setattr(area, "MAX_SCHOOL_ROWS", 3)
+    refresh_all()
+    truth = hand_count()
+    later = Wave.objects.get(name="Wave 2")
+    page = open_dashboard(client, people["dumi"], wave=later.pk, domain="protection")
+    text = page.content.decode()
+    assert "too many schools here to compare one by one" in text
+    assert 'id="compare-schools"' not in text and "Riverside" not in text
+    tables = compare_tables(text)
+    circuits = {c.name: c.pk for c in Location.objects.filter(level="circuit")}
+    shown = 0
+    for name, n, count in tables["compare-parts"]:
+        true_n, counts = truth[(later.pk, ("circuit", circuits[name]))]
+        assert n in (None, true_n) and count in (None, counts["protection"])
+        shown += count is not None
+    for name, n, count in tables["compare-quintiles"]:
+        true_n, counts = truth[(later.pk, ("quintile", int(name.split()[-1])))]
+        assert n in (None, true_n) and count in (None, counts["protection"])
+        shown += count is not None
+    assert shown
