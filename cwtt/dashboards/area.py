@@ -24,7 +24,8 @@ school, every sector. A row listed only when its count
 is above zero would tell the reader that its hidden count is at least one, and two such rows
 hiding a sum of two would both be ones.
 
-No child, school or worker is named: rows are waves, circuits, districts and sectors.
+No child or worker is named: rows are waves, circuits, districts, sectors and, in the comparison
+(`compare_waves`), schools and quintiles, protected together with their sums.
 """
 
 from __future__ import annotations
@@ -524,8 +525,8 @@ def caseload_section(area: Area) -> dict[str, Any]:
     open cases per staff member.
 
     By sector, not by organisation: a school's own staff are an organisation named after the
-    school, and this page names no school; a district also has too many organisations for one
-    table. Staff are counted whether or not they lead a case: a count of the people who lead
+    school, and its caseload would be a few people's; a district also has too many
+    organisations for one table. Staff are counted whether or not they lead a case: a count of the people who lead
     cases would tell which hidden rows are zero (nobody leads, so no case)."""
     from cwtt.cases.models import Case
 
