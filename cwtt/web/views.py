@@ -29,7 +29,7 @@ from cwtt.cases.worklist import my_cases
 from cwtt.consent.actions import consent_in_force
 from cwtt.consent.models import Purpose
 from cwtt.dashboards.figures import casework, domain_counts, latest_wave
-from cwtt.dashboards.views import area_response
+from cwtt.dashboards.views import area_home
 from cwtt.instruments.actions import rule_sensitivities_for, validator_for
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
 from cwtt.registry.models import Child, ChildMerge, SchoolClass
@@ -45,10 +45,10 @@ from .timeline import child_timeline
 
 @policy.guarded
 def home(request: HttpRequest) -> HttpResponse:
-    """Each person's start page. Area roles land on their dashboard; everyone else sees their
-    own work first (overdue tasks, what is coming up), then their schools."""
+    """Each person's start page. Area roles see what needs their attention in their area
+    (the full comparison is their Dashboard); everyone else sees their own work first (overdue tasks, what is coming up), then their schools."""
     if policy.sees_aggregates_only(request.user):
-        return area_response(request)
+        return area_home(request)
     from cwtt.worklists.tasks import split_by_due, tasks_for
 
     staff = policy.staff_of(request.user)

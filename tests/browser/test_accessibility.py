@@ -331,9 +331,15 @@ def test_a_data_managers_pages_pass_axe(browser, live_server, people, world, aud
 def test_the_area_dashboard_passes_axe(browser, live_server, people, world, audit, viewport):
     context, page = new_page(browser, viewport)
     sign_in(page, live_server.url, "dumi")
+    page.get_by_role("heading", name="What needs your attention").wait_for()
+    audit.check(page, f"area home {viewport['width']}")
+    page.goto(f"{live_server.url}/dashboards/area/")
     page.get_by_role("heading", name="Test District overview").wait_for()
     page.wait_for_function(CHARTS_DRAWN)
     audit.check(page, f"area dashboard {viewport['width']}")
+    page.goto(f"{live_server.url}/dashboards/area/?domain=nutrition&wave=nonsense")
+    page.get_by_role("alert").wait_for()
+    audit.check(page, f"area dashboard, a bad filter {viewport['width']}")
     context.close()
     audit.assert_clean()
 
