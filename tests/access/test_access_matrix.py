@@ -133,8 +133,14 @@ def walk(patterns, prefix=""):
 # a new person chooses their password are public by design and tested on their own
 # (tests/referrals, tests/administration).
 # The research download names a wave, not a record: what it holds is the reader's own area,
-# de-identified (tests/assessments/test_export_research_download.py).
-NOT_ID_ROUTES = {"referral_feedback", "set_password", "research_download"}
+# de-identified (tests/assessments/test_export_research_download.py). A password reset link
+# carries a signed token, not a record (tests/access/test_password_reset.py).
+NOT_ID_ROUTES = {
+    "referral_feedback",
+    "set_password",
+    "research_download",
+    "password_reset_confirm",
+}
 # The OpenRosa routes name a form, not a record; they answer 401 to a browser's session, as
 # Collect signs in on every request (tests/interop/test_openrosa*.py).
 FILLERS = {"respondent": "caregiver", "form_id": "cwtt_caregiver", "version": 1}
