@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "cwtt.jobs",
     "cwtt.operations",
     "cwtt.interop",
+    "cwtt.planning",
     "cwtt.web",
 ]
 
