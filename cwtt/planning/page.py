@@ -53,8 +53,8 @@ def planning_figures(area: Area, scenario: dict[str, Any], costs: UnitCosts) -> 
         costs=costs,
         whole=_("Whole %(place)s") % {"place": area.name},
     )
-    whole = workforce.rows[-1]
-    years = published.projection(
+    whole = workforce.rows[-1] if workforce.rows and workforce.rows[-1].total else None
+    years = whole and published.projection(
         whole,
         sum(c.grade_r for c in counts),
         caseload=scenario["caseload"],

@@ -20,7 +20,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from cwtt.access.suppression import Cell, Row, publish
+from cwtt.access.suppression import Cell, Row, publish, rounding_base, small_cell_k
 
 from . import targeting
 from .sources import Places, SchoolCounts
@@ -66,6 +66,8 @@ def targeting_rows(
     from .sources import needs
 
     found = targeting.targets(needs(counts, where), services, months=months)
+    if not found:
+        return [], _k(k), _base(base)
     by_id = {c.school_id: c for c in counts}
     table = publish(
         [[t.school.high[d] for d in DOMAINS] for t in found],
@@ -114,6 +116,14 @@ def targeting_rows(
         for r in unranked
     ]
     return numbered + left, table.k, table.base
+
+
+def _k(k: int | None) -> int:
+    return small_cell_k() if k is None else k
+
+
+def _base(base: int | None) -> int:
+    return rounding_base() if base is None else base
 
 
 # --- workforce ------------------------------------------------------------------------------
@@ -202,6 +212,8 @@ def workforce_rows(
     base: int | None = None,
 ) -> Workforce:
     per_worker = effective_caseload(caseload, review_weeks)
+    if not needs_:  # an area with no school (the suppression step needs a row)
+        return Workforce([], _k(k), _base(base), per_worker)
     table = publish(
         [[a.cases[p.code] for p in PROFESSIONS] for a in needs_],
         [a.assessed for a in needs_],
