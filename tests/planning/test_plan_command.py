@@ -63,7 +63,12 @@ def test_workforce_takes_an_edited_cost_file(tmp_path, planted):
             {
                 "professions": {
                     code: {"annual_cost": 1000, "source": "district budget 2026"}
-                    for code in ["social_worker", "nurse", "learner_support_agent", "community_worker"]
+                    for code in [
+                        "social_worker",
+                        "nurse",
+                        "learner_support_agent",
+                        "community_worker",
+                    ]
                 }
             }
         )
