@@ -74,6 +74,7 @@ def planning_figures(area: Area, scenario: dict[str, Any], costs: UnitCosts) -> 
         "ranking": ranking,
         "workforce": workforce,
         "costs": costs,
+        "unit_costs": [(p.label, costs.costs[p.code]) for p in PROFESSIONS],
         "projection": _projection(years) if years else None,
     }
 

@@ -32,6 +32,7 @@ CHECKED_APPS = [
     "notes",
     "notifications",
     "offline",
+    "planning",
     "quality",
     "referrals",
     "rights",
