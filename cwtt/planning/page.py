@@ -15,6 +15,7 @@ from cwtt.registry.models import Location, School
 
 from . import published, sources
 from .charts import line_chart
+from .snapshots import counts_of_the_day
 from .targeting import DOMAINS
 from .workforce import HORIZONS, PROFESSIONS, UnitCosts
 
@@ -24,6 +25,7 @@ class Area:
     schools: QuerySet[School]
     name: str
     level: str | None  # the reader's location's level; None: every school
+    location: Location | None = None
 
 
 def default_by(area: Area) -> str:
@@ -34,14 +36,15 @@ def default_by(area: Area) -> str:
 def area_of(location: Location | None, schools: QuerySet[School]) -> Area:
     if location is None:
         return Area(schools, _("All schools"), None)
-    return Area(schools, location.name, location.level)
+    return Area(schools, location.name, location.level, location)
 
 
 def planning_figures(area: Area, scenario: dict[str, Any], costs: UnitCosts) -> dict[str, Any]:
     wave = sources.latest_wave(area.schools)
     costs = costs.with_changes({p.code: scenario[f"cost_{p.code}"] for p in PROFESSIONS})
     where = sources.places()
-    counts = sources.school_counts(area.schools, wave)
+    # The day's counts (decision 0038): two looks on one day see the same numbers.
+    counts = counts_of_the_day(area.location, area.schools, wave)
     ranking, k, base = published.targeting_rows(counts, where, sources.services())
     needs = published.area_needs(
         published.groups(counts, scenario["by"], where), sources.staff_by_school(area.schools)

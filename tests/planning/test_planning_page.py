@@ -3,11 +3,13 @@ children per school are suppressed and rounded with no child named."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ..conftest import sign_in  # noqa: TID252 - shared test helper
 
@@ -159,3 +161,26 @@ def test_another_district_s_official_sees_nothing_of_this_district(client, peopl
 def test_the_menu_offers_planning_to_area_officials_only(client, people, planted):
     assert 'href="/planning/"' in sign_in(client, people["dumi"]).get("/").content.decode()
     assert 'href="/planning/"' not in sign_in(Client(), people["tumi"]).get("/").content.decode()
+
+
+def test_the_counts_change_once_a_day_not_with_each_assessment(
+    client, people, planted, wave, clock
+):
+    """Two looks on one day see the same numbers even when a child is assessed in between
+    (decision 0038); the next day's look sees the new child."""
+    from cwtt.registry.models import School
+
+    from ..conftest import make_child  # noqa: TID252 - shared test helper
+    from ..dashboards.conftest import plant_profile  # noqa: TID252 - shared test helper
+
+    before = row_of(page_of(client, people["dumi"]), "ranking", "Served Primary")
+    served = School.objects.get(name="Served Primary")
+    for number in range(3):
+        plant_profile(
+            make_child(served, first=f"New{number}", consent=False), wave, protection="high"
+        )
+    assert row_of(page_of(client, people["dumi"]), "ranking", "Served Primary") == before
+    assert "10 at high risk" in before
+    clock.move_to(dt.datetime(2026, 11, 24, 9, 0, tzinfo=timezone.get_current_timezone()))
+    after = row_of(page_of(client, people["dumi"]), "ranking", "Served Primary")
+    assert "15 at high risk" in after  # 13, rounded to 5
