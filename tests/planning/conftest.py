@@ -53,6 +53,10 @@ def add_staff(username, role, schools):
 
 @pytest.fixture
 def planted(people, district, wave):
+    return plant_district(district, wave)
+
+
+def plant_district(district, wave):
     """Circuit 1: Big Need Primary (40 assessed: 30 high in protection, 20 in nutrition) and
     Tiny Primary (6 assessed: 2 high in protection, a small cell). Circuit 2: Served Primary
     (30 assessed: 10 high in protection, with a provider of its own). One social worker at Big
