@@ -184,3 +184,39 @@ def test_the_counts_change_once_a_day_not_with_each_assessment(
     clock.move_to(dt.datetime(2026, 11, 24, 9, 0, tzinfo=timezone.get_current_timezone()))
     after = row_of(page_of(client, people["dumi"]), "ranking", "Served Primary")
     assert "15 at high risk" in after  # 13, rounded to 5
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"by": "<script>alert(1)</script>"},
+        {"caseload": "9" * 400, "review_weeks": "-1"},
+        {"growth": "1e9", "duration_years": "0"},
+        {"cost_nurse": "-5", "cost_social_worker": "NaN"},
+    ],
+)
+def test_malformed_scenario_values_are_refused_in_words_and_change_nothing(
+    client, people, planted, query
+):
+    from cwtt.planning.models import DailyCounts
+
+    page_of(client, people["dumi"])  # the day's counts are stored on the first look
+    stored = list(DailyCounts.objects.values_list("pk", "counts"))
+    page = page_of(client, people["dumi"], **query)
+    assert "Some values were not used" in page
+    assert "<script>alert(1)</script>" not in page
+    assert "40 cases: 0.7 needed" in row_of(page, "workforce", "Whole Test District")
+    assert list(DailyCounts.objects.values_list("pk", "counts")) == stored
+
+
+def test_a_provincial_official_sees_the_province_by_district(client, planted, district):
+    from cwtt.access.roles import Role
+
+    from ..conftest import _person  # noqa: TID252 - shared test helper
+
+    pria = _person("pria", Role.PROVINCIAL_OFFICIAL, location=district["province"])
+    page = page_of(client, pria)
+    assert "Planning for Gauteng (test)" in page
+    assert row_of(page, "workforce", "Test District")
+    assert row_of(page, "workforce", "Whole Gauteng \\(test\\)")
+    assert "Other District" not in page and "Circuit 1" not in page
