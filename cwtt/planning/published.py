@@ -18,14 +18,70 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cwtt.access.suppression import Cell, Row, publish, rounding_base, small_cell_k
+from cwtt.access.suppression import SECONDARY, Cell, Row, publish, rounding_base, small_cell_k
 
 from . import targeting
 from .sources import Places, SchoolCounts
 from .targeting import DOMAINS, Service
 from .workforce import PROFESSIONS, AreaNeed, UnitCosts, effective_caseload, project
+
+# The tables of children behind the page, published once per level so that every number the
+# page shows about an area comes from one suppression decision: the children at high risk per
+# domain (the same table the area dashboard publishes, so the two agree on what is hidden), and
+# the children who are a case for a profession spanning several domains (social workers,
+# nurses). A profession with one domain (learner support agents: education; community workers:
+# money) reads the domain's cell, never a second copy of the same count that could be hidden
+# in one table and shown in the other. A row's n is hidden when either table hides it.
+SPANNING = tuple(p for p in PROFESSIONS if len(p.domains) > 1)
+ONE_DOMAIN = {p.code: DOMAINS.index(p.domains[0]) for p in PROFESSIONS if len(p.domains) == 1}
+HIDDEN = Cell(None, None, True, SECONDARY)
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    n: Cell
+    domains: tuple[Cell, ...]  # per DOMAINS
+    professions: dict[str, Cell]  # per profession code
+
+
+def _merge(by_domain: Row, spanning: Row) -> AreaRow:
+    if by_domain.n.hidden or spanning.n.hidden:
+        hidden = by_domain.n if by_domain.n.hidden else spanning.n
+        return AreaRow(hidden, (HIDDEN,) * len(DOMAINS), {p.code: HIDDEN for p in PROFESSIONS})
+    professions = {p.code: spanning.cells[j] for j, p in enumerate(SPANNING)}
+    professions.update({code: by_domain.cells[j] for code, j in ONE_DOMAIN.items()})
+    return AreaRow(by_domain.n, by_domain.cells, professions)
+
+
+def publish_areas(
+    assessed: list[int],
+    high: list[Mapping[str, int]],
+    cases: list[Mapping[str, int]],
+    *,
+    k: int | None,
+    base: int | None,
+) -> tuple[list[AreaRow], AreaRow | None, int, int]:
+    """One row per area and the whole as a total row, with k and the base used."""
+    if not assessed:  # an area with no school (the suppression step needs a row)
+        return [], None, _k(k), _base(base)
+    by_domain = publish(
+        [[h.get(d, 0) for d in DOMAINS] for h in high], assessed, k=k, base=base, total_row=True
+    )
+    spanning = publish(
+        [[c.get(p.code, 0) for p in SPANNING] for c in cases],
+        assessed,
+        k=k,
+        base=base,
+        total_row=True,
+    )
+    rows = [_merge(a, b) for a, b in zip(by_domain.rows, spanning.rows, strict=True)]
+    total = None
+    if by_domain.total is not None and spanning.total is not None:
+        total = _merge(by_domain.total, spanning.total)
+    return rows, total, by_domain.k, by_domain.base
 
 
 @dataclass(frozen=True)
@@ -69,17 +125,21 @@ def targeting_rows(
     if not found:
         return [], _k(k), _base(base)
     by_id = {c.school_id: c for c in counts}
-    table = publish(
-        [[t.school.high[d] for d in DOMAINS] for t in found],
-        [t.school.assessed for t in found],
+    # Published in the schools' own order (as the workforce table by school is), then ranked.
+    published, _total, k, base = publish_areas(
+        [c.assessed for c in counts],
+        [c.high for c in counts],
+        [c.cases for c in counts],
         k=k,
         base=base,
     )
+    of_school = {c.school_id: row for c, row in zip(counts, published, strict=True)}
     rows: list[TargetRow] = []
-    for target, row in zip(found, table.rows, strict=True):
+    for target in found:
+        row = of_school[target.school.school_id]
         domains = []
         for j, domain in enumerate(DOMAINS):
-            cell = row.cells[j]
+            cell = row.domains[j]
             places = target.places.get(domain, 0.0)
             shown = None if cell.hidden else cell.count
             domains.append(
@@ -105,8 +165,10 @@ def targeting_rows(
         )
         school = by_id[target.school.school_id]
         rows.append(TargetRow(None, school.name, school.emis, row.n, tuple(domains), reason))
-    ranked = [r for r in rows if not r.n.hidden]
-    unranked = [r for r in rows if r.n.hidden]
+    # A school with fewer than k children assessed is not ranked (decision 0058).
+    too_few = [t.school.assessed < k for t in found]
+    ranked = [r for r, few in zip(rows, too_few, strict=True) if not few]
+    unranked = [r for r, few in zip(rows, too_few, strict=True) if few]
     numbered = [
         TargetRow(i, r.school, r.emis, r.n, r.domains, r.reason)
         for i, r in enumerate(ranked, start=1)
@@ -115,7 +177,7 @@ def targeting_rows(
         TargetRow(None, r.school, r.emis, r.n, r.domains, "Too few children assessed to rank.")
         for r in unranked
     ]
-    return numbered + left, table.k, table.base
+    return numbered + left, k, base
 
 
 def _k(k: int | None) -> int:
@@ -159,7 +221,10 @@ def area_needs(groups_: list[Group], staff: dict[int, dict[str, float]]) -> list
             p.code: sum(staff.get(c.school_id, {}).get(p.code, 0.0) for c in g.schools)
             for p in PROFESSIONS
         }
-        out.append(AreaNeed(g.key, g.label, sum(c.assessed for c in g.schools), cases, people))
+        high = {d: sum(c.high[d] for c in g.schools) for d in DOMAINS}
+        out.append(
+            AreaNeed(g.key, g.label, sum(c.assessed for c in g.schools), cases, people, high)
+        )
     return out
 
 
@@ -212,30 +277,30 @@ def workforce_rows(
     base: int | None = None,
 ) -> Workforce:
     per_worker = effective_caseload(caseload, review_weeks)
-    if not needs_:  # an area with no school (the suppression step needs a row)
-        return Workforce([], _k(k), _base(base), per_worker)
-    table = publish(
-        [[a.cases[p.code] for p in PROFESSIONS] for a in needs_],
+    rows_, total, k, base = publish_areas(
         [a.assessed for a in needs_],
+        [a.high for a in needs_],
+        [a.cases for a in needs_],
         k=k,
         base=base,
-        total_row=True,
     )
     staff_total = {p.code: sum(a.staff.get(p.code, 0.0) for a in needs_) for p in PROFESSIONS}
-    labelled = [(a.label, row, a.staff, False) for a, row in zip(needs_, table.rows, strict=True)]
-    if table.total is not None:
-        labelled.append((whole, table.total, staff_total, True))
+    labelled = [(a.label, row, a.staff, False) for a, row in zip(needs_, rows_, strict=True)]
+    if total is not None:
+        labelled.append((whole, total, staff_total, True))
     rows = [
-        _workforce_row(label, row, staff, total, per_worker, costs)
-        for label, row, staff, total in labelled
+        _workforce_row(label, row, staff, is_total, per_worker, costs)
+        for label, row, staff, is_total in labelled
     ]
-    return Workforce(rows, table.k, table.base, per_worker)
+    return Workforce(rows, k, base, per_worker)
 
 
-def _workforce_row(label, row: Row, staff, total, per_worker, costs: UnitCosts) -> WorkforceRow:
+def _workforce_row(
+    label: str, row: AreaRow, staff, total: bool, per_worker: float, costs: UnitCosts
+) -> WorkforceRow:
     figures = []
-    for j, p in enumerate(PROFESSIONS):
-        cell = row.cells[j]
+    for p in PROFESSIONS:
+        cell = row.professions[p.code]
         have = staff.get(p.code, 0.0)
         if cell.hidden or row.n.hidden:
             figures.append(ProfessionFigure(p.code, p.label, cell, None, have, None, None, None))

@@ -32,7 +32,7 @@ import csv
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REFERENCE_REVIEW_WEEKS = 4
@@ -188,6 +188,7 @@ class AreaNeed:
     assessed: int
     cases: Mapping[str, int]
     staff: Mapping[str, float]
+    high: Mapping[str, int] = field(default_factory=dict)  # domain -> children at high risk
 
 
 @dataclass(frozen=True)

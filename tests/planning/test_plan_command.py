@@ -122,3 +122,32 @@ def test_the_output_must_be_a_csv_in_an_existing_folder(tmp_path, planted):
         run("workforce", "--caseload", "60", "--output", str(tmp_path / "w.xlsx"))
     with pytest.raises(CommandError, match="does not exist"):
         run("workforce", "--caseload", "60", "--output", str(tmp_path / "no" / "w.csv"))
+
+
+def test_one_count_is_hidden_or_shown_the_same_way_in_every_table(planted, wave):
+    """The learner support agents' cases at a school are its children at high risk in
+    education (and community workers' in money): the targeting table and the workforce table
+    by school read one published cell, so one cannot show what the other hides."""
+    from cwtt.planning import published, sources
+    from cwtt.planning.workforce import load_unit_costs
+    from cwtt.registry.models import School
+
+    schools = School.objects.all()
+    counts = sources.school_counts(schools, wave)
+    where = sources.places()
+    ranking, _k, _base = published.targeting_rows(counts, where, sources.services())
+    workforce = published.workforce_rows(
+        published.area_needs(published.groups(counts, "school", where), {}),
+        caseload=60,
+        review_weeks=4,
+        costs=load_unit_costs(),
+        whole="All",
+    )
+    by_school = {r.label: r for r in workforce.rows if not r.total}
+    pairs = [("learner_support_agent", "education"), ("community_worker", "economic")]
+    for target in ranking:
+        row = by_school[target.school]
+        assert row.n == target.n
+        for code, domain in pairs:
+            cell = next(p.cases for p in row.professions if p.code == code)
+            assert cell == next(d.high for d in target.domains if d.domain == domain)
