@@ -77,11 +77,16 @@ def workforce_csv(
     wave = _wave(wave_name, schools)
     where = sources.places()
     counts = sources.school_counts(schools, wave)
-    needs = published.area_needs(
-        published.groups(counts, by, where), sources.staff_by_school(schools)
-    )
+    staff = sources.staff_by_school(schools)
+    needs = published.area_needs(published.groups(counts, by, where), staff)
+    per_part = {}
+    if by == "school":  # each circuit's schools protected against the circuit's figure
+        per_part = {
+            "parts": published.circuits_of(counts, where),
+            "whole_from": published.area_needs(published.groups(counts, "district", where), staff),
+        }
     table = published.workforce_rows(
-        needs, caseload=caseload, review_weeks=review_weeks, costs=costs, whole=WHOLE
+        needs, caseload=caseload, review_weeks=review_weeks, costs=costs, whole=WHOLE, **per_part
     )
     rows = []
     for row in table.rows:

@@ -46,15 +46,25 @@ def planning_figures(area: Area, scenario: dict[str, Any], costs: UnitCosts) -> 
     # The day's counts (decision 0038): two looks on one day see the same numbers.
     counts = counts_of_the_day(area.location, area.schools, wave)
     ranking, k, base = published.targeting_rows(counts, where, sources.services())
-    needs = published.area_needs(
-        published.groups(counts, scenario["by"], where), sources.staff_by_school(area.schools)
-    )
+    staff = sources.staff_by_school(area.schools)
+    by = scenario["by"]
+    needs = published.area_needs(published.groups(counts, by, where), staff)
+    per_part = {}
+    if by == "school":
+        # Each circuit's schools protected against the circuit's figure; the whole as the
+        # level below the area shows it (the area dashboard's split).
+        above = "circuit" if default_by(area) == "school" else default_by(area)
+        per_part = {
+            "parts": published.circuits_of(counts, where),
+            "whole_from": published.area_needs(published.groups(counts, above, where), staff),
+        }
     workforce = published.workforce_rows(
         needs,
         caseload=scenario["caseload"],
         review_weeks=scenario["review_weeks"],
         costs=costs,
         whole=_("Whole %(place)s") % {"place": area.name},
+        **per_part,
     )
     whole = workforce.rows[-1] if workforce.rows and workforce.rows[-1].total else None
     years = whole and published.projection(

@@ -63,8 +63,27 @@ def publish_areas(
     *,
     k: int | None,
     base: int | None,
+    parts: list[object] | None = None,
 ) -> tuple[list[AreaRow], AreaRow | None, int, int]:
-    """One row per area and the whole as a total row, with k and the base used."""
+    """One row per area and the whole as a total row, with k and the base used.
+
+    With `parts` (the circuit of each school, say), each part is published on its own with its
+    own total row, so that no hidden count can be worked out from the part's total (the circuit's
+    figure); the whole then has no total row here (the caller takes it from the level above)."""
+    if parts is not None:
+        rows: list[AreaRow | None] = [None] * len(assessed)
+        for part in dict.fromkeys(parts):
+            at = [i for i, p in enumerate(parts) if p == part]
+            found, _total, k, base = publish_areas(
+                [assessed[i] for i in at],
+                [high[i] for i in at],
+                [cases[i] for i in at],
+                k=k,
+                base=base,
+            )
+            for i, row in zip(at, found, strict=True):
+                rows[i] = row
+        return [r for r in rows if r is not None], None, _k(k), _base(base)
     if not assessed:  # an area with no school (the suppression step needs a row)
         return [], None, _k(k), _base(base)
     by_domain = publish(
@@ -77,11 +96,11 @@ def publish_areas(
         base=base,
         total_row=True,
     )
-    rows = [_merge(a, b) for a, b in zip(by_domain.rows, spanning.rows, strict=True)]
+    merged = [_merge(a, b) for a, b in zip(by_domain.rows, spanning.rows, strict=True)]
     total = None
     if by_domain.total is not None and spanning.total is not None:
         total = _merge(by_domain.total, spanning.total)
-    return rows, total, by_domain.k, by_domain.base
+    return merged, total, by_domain.k, by_domain.base
 
 
 @dataclass(frozen=True)
@@ -132,6 +151,7 @@ def targeting_rows(
         [c.cases for c in counts],
         k=k,
         base=base,
+        parts=circuits_of(counts, where),
     )
     of_school = {c.school_id: row for c, row in zip(counts, published, strict=True)}
     rows: list[TargetRow] = []
@@ -178,6 +198,12 @@ def targeting_rows(
         for r in unranked
     ]
     return numbered + left, k, base
+
+
+def circuits_of(counts: list[SchoolCounts], where: Places) -> list[object]:
+    """Each school's circuit (or its own place when it is in none): the part whose figure the
+    circuit tables publish, which the school tables are protected against."""
+    return [where.at_level(c.location_id, "circuit") or ("at", c.location_id) for c in counts]
 
 
 def _k(k: int | None) -> int:
@@ -275,7 +301,11 @@ def workforce_rows(
     whole: str,
     k: int | None = None,
     base: int | None = None,
+    parts: list[object] | None = None,
+    whole_from: list[AreaNeed] | None = None,
 ) -> Workforce:
+    """With `parts`, the rows are published part by part (schools by circuit) and the total
+    row comes from `whole_from` (the areas one level up, as their own table shows it)."""
     per_worker = effective_caseload(caseload, review_weeks)
     rows_, total, k, base = publish_areas(
         [a.assessed for a in needs_],
@@ -283,7 +313,16 @@ def workforce_rows(
         [a.cases for a in needs_],
         k=k,
         base=base,
+        parts=parts,
     )
+    if whole_from is not None:
+        _rows, total, k, base = publish_areas(
+            [a.assessed for a in whole_from],
+            [a.high for a in whole_from],
+            [a.cases for a in whole_from],
+            k=k,
+            base=base,
+        )
     staff_total = {p.code: sum(a.staff.get(p.code, 0.0) for a in needs_) for p in PROFESSIONS}
     labelled = [(a.label, row, a.staff, False) for a, row in zip(needs_, rows_, strict=True)]
     if total is not None:

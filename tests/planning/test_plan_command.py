@@ -142,6 +142,8 @@ def test_one_count_is_hidden_or_shown_the_same_way_in_every_table(planted, wave)
         review_weeks=4,
         costs=load_unit_costs(),
         whole="All",
+        parts=published.circuits_of(counts, where),
+        whole_from=published.area_needs(published.groups(counts, "circuit", where), {}),
     )
     by_school = {r.label: r for r in workforce.rows if not r.total}
     pairs = [("learner_support_agent", "education"), ("community_worker", "economic")]
