@@ -88,14 +88,25 @@ def planning_figures(area: Area, scenario: dict[str, Any], costs: UnitCosts) -> 
         "workforce": workforce,
         "costs": costs,
         "unit_costs": [(p.label, costs.costs[p.code]) for p in PROFESSIONS],
-        "projection": _projection(years) if years else None,
+        "projection": _projection(years, whole) if years and whole else None,
     }
 
 
-def _projection(years) -> dict[str, Any]:
+def _projection(years, whole: published.WorkforceRow) -> dict[str, Any]:
+    """The projection's table and chart. A profession whose count today is hidden is not
+    projected: its column reads "not shown" and it has no line, and the cost leaves it out."""
+    known = {p.code for p in whole.professions if not p.cases.hidden}
     shown = [y for y in years if y.year in (0, *HORIZONS)]
     return {
-        "rows": shown,
+        "rows": [
+            {
+                "year": y.year,
+                "workers": [y.workers[p.code] if p.code in known else None for p in PROFESSIONS],
+                "cost": y.cost,
+            }
+            for y in shown
+        ],
+        "partial": len(known) < len(PROFESSIONS),
         "chart": line_chart(
             title=_("Workers needed each year, by profession"),
             axis=_("Full-time workers"),
@@ -103,6 +114,7 @@ def _projection(years) -> dict[str, Any]:
             series=[
                 (str(p.label), p.code.replace("_", "-"), [y.workers[p.code] for y in years])
                 for p in PROFESSIONS
+                if p.code in known
             ],
         ),
     }

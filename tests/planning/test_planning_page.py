@@ -141,7 +141,10 @@ def test_the_per_school_workforce_table_hides_small_counts(client, people, plant
 def test_the_projection_chart_and_table_show_5_10_and_20_years(client, people, planted):
     page = page_of(client, people["dumi"])
     assert '<svg class="projection-chart"' in page
-    assert page.count('<polyline class="series') == 4
+    # Learner support agents and community workers: no child high in education or money, a
+    # hidden count, so they are not projected.
+    assert page.count('<polyline class="series') == 2
+    assert "are not projected" in page
     years = re.search(r'<table id="projection".*?</table>', page, flags=re.S).group(0)
     assert re.findall(r'<th scope="row">(\d+)</th>', years) == ["0", "5", "10", "20"]
     assert "style=" not in page.split("<main", 1)[-1]
