@@ -46,8 +46,12 @@ def measure(client, wave):
         assert client.get("/planning/", {"by": "school"}).status_code == 200
 
     page()  # the first look of the day stores the day's counts; later looks read them
+    def page_by_circuit():
+        assert client.get("/planning/").status_code == 200
+
     return {
         "page": queries(page),
+        "page by circuit": queries(page_by_circuit),
         "workforce": queries(
             lambda: exports.workforce_csv(
                 caseload=60,
