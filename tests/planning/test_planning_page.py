@@ -225,3 +225,10 @@ def test_a_provincial_official_sees_the_province_by_district(client, planted, di
     assert row_of(page, "workforce", "Test District")
     assert row_of(page, "workforce", "Whole Gauteng \\(test\\)")
     assert "Other District" not in page and "Circuit 1" not in page
+
+
+def test_a_data_manager_plans_for_every_school(client, people, planted):
+    page = page_of(client, people["dora"])
+    assert "Planning for All schools" in page
+    assert row_of(page, "ranking", "Big Need Primary")
+    assert row_of(page, "workforce", "Served Primary")  # every school: by school

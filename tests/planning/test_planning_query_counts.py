@@ -46,6 +46,7 @@ def measure(client, wave):
         assert client.get("/planning/", {"by": "school"}).status_code == 200
 
     page()  # the first look of the day stores the day's counts; later looks read them
+
     def page_by_circuit():
         assert client.get("/planning/").status_code == 200
 
