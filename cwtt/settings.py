@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "cwtt.jobs",
     "cwtt.operations",
     "cwtt.interop",
+    "cwtt.analytics",
     "cwtt.planning",
     "cwtt.web",
 ]
@@ -191,6 +192,8 @@ MIDDLEWARE = [
     "cwtt.access.idle.IdleSignOutMiddleware",
     # After OTPMiddleware: sends people who need a second factor to the code pages.
     "cwtt.access.middleware.SecondFactorMiddleware",
+    # After it: a one-time password from a colleague is changed before any other page.
+    "cwtt.access.middleware.PasswordChangeDueMiddleware",
     # Writes a refused request for a numbered record (404/403) to the audit trail.
     "cwtt.access.middleware.RefusalAuditMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
@@ -261,6 +264,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# How long an e-mailed password-reset link works, in minutes (decision 0055). Welcome links
+# from a data manager keep Django's PASSWORD_RESET_TIMEOUT (three days).
+CWTT_PASSWORD_RESET_MINUTES = envint("CWTT_PASSWORD_RESET_MINUTES", 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("cwtt.referrals.urls")),
     path("", include("cwtt.services.urls")),
     path("", include("cwtt.dashboards.urls")),
+    path("", include("cwtt.analytics.urls")),
     path("", include("cwtt.quality.urls")),
     path("", include("cwtt.offline.urls")),
     path("", include("cwtt.administration.urls")),

@@ -238,6 +238,10 @@ PAGES: dict[str, tuple[str, Callable[[World], str]]] = {
     "meeting_held": ("coordinator", lambda w: reverse("meeting", args=[w.held.pk])),
     "school_dashboard": ("coordinator", lambda w: reverse("school_dashboard", args=[w.school.pk])),
     "area_dashboard": ("district", lambda w: reverse("area_dashboard")),
+    "area_dashboard_filtered": (
+        "district",
+        lambda w: f"{reverse('area_dashboard')}?domain=nutrition&quintile={w.school.quintile}",
+    ),
     "quality": ("datamanager", lambda w: reverse("quality")),
     "quality_school": ("datamanager", lambda w: reverse("quality_school", args=[w.school.pk])),
     "notifications": ("socialworker", lambda w: reverse("notifications")),

@@ -10,7 +10,8 @@ class AccessConfig(AppConfig):
 
         from .audit import audit_record
         from .idle import LAST_ACTIVITY, now
-        from .models import AuditEntry
+        from .models import AuditEntry, PasswordChangeDue
+        from .reset_views import CHANGE_DUE
 
         def signed_in(sender, request, user, **kwargs):
             audit_record(action=AuditEntry.Action.SIGN_IN, actor=user)
@@ -19,6 +20,9 @@ class AccessConfig(AppConfig):
             session = getattr(request, "session", None)
             if session is not None:
                 session[LAST_ACTIVITY] = now()
+                # A one-time password from a colleague: their own is chosen first.
+                if PasswordChangeDue.objects.filter(user=user).exists():
+                    session[CHANGE_DUE] = True
 
         def signed_out(sender, request, user, **kwargs):
             if user is not None:

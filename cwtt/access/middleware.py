@@ -47,6 +47,33 @@ class SecondFactorMiddleware:
         return redirect(url)
 
 
+# Pages open to someone who must first swap a one-time password for their own.
+BEFORE_NEW_PASSWORD = BEFORE_SECOND_FACTOR | {"password_change_due"}
+
+
+class PasswordChangeDueMiddleware:
+    """A person who signed in with a one-time password from a colleague chooses their own
+    before any other page (cwtt/access/password_reset.py). The sign-in sets the session flag
+    (cwtt/access/apps.py), so other requests cost no query. After SecondFactorMiddleware: the
+    code comes first, as a reset never removes it."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        from .reset_views import CHANGE_DUE
+
+        if not request.user.is_authenticated or not request.session.get(CHANGE_DUE):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in BEFORE_NEW_PASSWORD:
+            return None
+        return redirect("password_change_due")
+
+
 class PrivatePagesMiddleware:
     """Every answer to a signed-in person is `Cache-Control: no-store, private`: a child's
     page, PDF or export is never kept in the browser's cache (where the next person on a shared

@@ -112,3 +112,23 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"emergency access to child {self.child_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class PasswordChangeDue(models.Model):
+    """The person signs in with a one-time password a coordinator or data manager gave them
+    and must choose their own before any other page (cwtt/access/password_reset.py; decision
+    0055). Removed when they do."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="password_change_due",
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"password change due for user {self.user_id}"

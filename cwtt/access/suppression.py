@@ -31,10 +31,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
+from math import gcd
 
 DEFAULT_SMALL_CELL = 5
 DEFAULT_ROUNDING_BASE = 5
+# With groups, how many of the cheapest ways to protect a cell are tried before the cheapest is
+# taken and the table solved again (`_TableSystem.protect`).
+FAST_TRIALS = 12
 
 # Why a cell is hidden. For tests, logs and documentation: a page must show every hidden cell
 # the same way, or the label would tell a reader which cell is the small one.
@@ -67,6 +70,7 @@ class SuppressedTable:
     rows: tuple[Row, ...]
     total: Row | None  # the total row, when one is shown
     base: int = 1  # shown counts are multiples of this (1: exact)
+    groups: tuple[Row, ...] = ()  # sum rows over chosen inner rows (`groups=`), in order
 
     def cell(self, i: int, j: int) -> Cell:
         return self.rows[i].cells[j]
@@ -134,6 +138,7 @@ def suppress(
     k: int | None = None,
     total_row: bool = False,
     rows_add_up: bool = False,
+    groups: Sequence[Sequence[int]] = (),
 ) -> SuppressedTable:
     """Decide which cells of a count table may be shown.
 
@@ -142,9 +147,15 @@ def suppress(
     cell has a complement. With `rows_add_up`, a row's cells split its children into
     categories (low, moderate, high) and sum to its total. With `total_row`, the page also
     shows the column sums and the sum of the row totals, which the secondary step protects.
+    With `groups`, the page also shows one sum row per group of inner rows (a circuit's
+    schools, the schools of one quintile; groups may overlap), all protected together with
+    the inner rows, so that no published sum, nor the difference of two, gives a hidden
+    number away (`SuppressedTable.groups`, in the order given).
     """
     k = check_k(small_cell_k() if k is None else k)
-    system = _TableSystem(counts, row_totals, total_row=total_row, rows_add_up=rows_add_up)
+    system = _TableSystem(
+        counts, row_totals, total_row=total_row, rows_add_up=rows_add_up, groups=groups
+    )
     hidden = system.primary(k)
     system.protect(hidden)
     return system.result(k, hidden)
@@ -158,9 +169,12 @@ def publish(
     base: int | None = None,
     total_row: bool = False,
     rows_add_up: bool = False,
+    groups: Sequence[Sequence[int]] = (),
 ) -> SuppressedTable:
     """The table as an area page shows it: `suppress`, then `rounded`."""
-    hidden = suppress(counts, row_totals, k=k, total_row=total_row, rows_add_up=rows_add_up)
+    hidden = suppress(
+        counts, row_totals, k=k, total_row=total_row, rows_add_up=rows_add_up, groups=groups
+    )
     return rounded(hidden, base)
 
 
@@ -188,7 +202,8 @@ def rounded(table: SuppressedTable, base: int | None = None) -> SuppressedTable:
         return Row(Cell(n, None, False, found.n.why), tuple(cells))
 
     total = row(table.total) if table.total is not None else None
-    return SuppressedTable(table.k, tuple(row(r) for r in table.rows), total, base)
+    rows = tuple(row(r) for r in table.rows)
+    return SuppressedTable(table.k, rows, total, base, tuple(row(g) for g in table.groups))
 
 
 # --- the linear system behind a table -----------------------------------------------------
@@ -210,6 +225,7 @@ class _TableSystem:
         *,
         total_row: bool,
         rows_add_up: bool,
+        groups: Sequence[Sequence[int]] = (),
     ) -> None:
         if len(counts) != len(row_totals):
             raise ValueError("counts and row_totals must have one entry per row")
@@ -226,11 +242,18 @@ class _TableSystem:
                 raise ValueError(f"row {i}: counts must be between 0 and the row's total")
             if rows_add_up and sum(row) != n:
                 raise ValueError(f"row {i}: the counts do not add up to the row's total")
-        if total_row:
-            grid.append([sum(col) for col in zip(*grid, strict=True)] or [0] * self.columns)
-            ns.append(sum(ns))
-        self.grid, self.ns = grid, ns
         self.inner = len(row_totals)
+        # Sum rows follow the inner rows: the total row is the group of every inner row.
+        self.groups = [list(range(self.inner))] if total_row else []
+        for members in groups:
+            chosen = sorted({int(i) for i in members})
+            if any(not 0 <= i < self.inner for i in chosen):
+                raise ValueError("a group names a row that is not in the table")
+            self.groups.append(chosen)
+        for members in self.groups:
+            grid.append([sum(grid[i][j] for i in members) for j in range(self.columns)])
+            ns.append(sum(ns[i] for i in members))
+        self.grid, self.ns = grid, ns
 
         self.values: list[int] = []
         self.unit_vars: dict[_Unit, list[int]] = {}
@@ -251,13 +274,14 @@ class _TableSystem:
                 for j in range(self.columns):
                     count, rest = self.unit_vars[(i, j)]
                     self.equations.append([(count, 1), (rest, 1), (n_var, -1)])
-        if total_row:
-            t = self.inner
+        for number, members in enumerate(self.groups):
+            t = self.inner + number
             for j in [-1, *range(self.columns)]:
                 for part in range(len(self.unit_vars[(t, j)])):
-                    terms = [(self.unit_vars[(i, j)][part], 1) for i in range(self.inner)]
+                    terms = [(self.unit_vars[(i, j)][part], 1) for i in members]
                     self.equations.append([*terms, (self.unit_vars[(t, j)][part], -1)])
         self.var_unit = {v: unit for unit, ids in self.unit_vars.items() for v in ids}
+        self._by_column: dict[int, list[list[tuple[int, int]]]] = {}
 
     def _var(self, value: int) -> int:
         self.values.append(value)
@@ -295,11 +319,22 @@ class _TableSystem:
             # Small rows first: hiding a second whole row protects every column at once.
             unit = min(exposed, key=lambda u: (u[1] != -1, hidden[u] != SMALL, u))
             moves = self.moves(unit, hidden)
-            for move in moves:
+            # The total row last of all: the whole area's figure is the one every reader
+            # needs. Rather hide an inner cell and go round again (the loop still ends: each
+            # round hides one more cell), and the total only when nothing else is left.
+            moves = [m for m in moves if not self.cost(m)[1]] or moves
+            # With groups, a trial looks at the unit's own column (and the row totals), the
+            # way a reader would start, and only the cheapest moves: solving the whole table
+            # for every candidate would take minutes for a district's schools. The check at
+            # the top of the loop still solves the whole table, so whatever the trial missed
+            # is hidden on the next round.
+            fast = bool(self.groups) and not self.rows_add_up and len(self.groups) > 1
+            equations = self.column_equations(unit[1]) if fast and unit[1] != -1 else None
+            for move in moves[:FAST_TRIALS] if fast else moves:
                 trial = dict(hidden)
                 for other in move:
                     self._hide(trial, other, SECONDARY)
-                if unit not in self.exposed(trial):
+                if unit not in self.exposed(trial, equations):
                     break
             else:
                 # No single move protects it (a chain of hidden cells): take the cheapest and
@@ -309,9 +344,9 @@ class _TableSystem:
                 self._hide(hidden, other, SECONDARY)
 
     def moves(self, unit: _Unit, hidden: dict[_Unit, str]) -> list[tuple[_Unit, ...]]:
-        """Ways to protect `unit`, cheapest first: one more cell on a line with it, or (where
-        rows add up) the other three corners of a rectangle, so that each line through each
-        corner has two hidden cells. Failing both, any shown cell."""
+        """Ways to protect `unit`, cheapest first: one more cell on a line with it or in its
+        column, or (where rows add up) the other three corners of a rectangle, so that each
+        line through each corner has two hidden cells. Failing all, any shown cell."""
         mine = set(self.unit_vars[unit])
         lined: set[_Unit] = set()
         for equation in self.equations:
@@ -319,6 +354,10 @@ class _TableSystem:
                 lined.update(self.var_unit[v] for v, _ in equation)
         moves = {(u,) for u in lined if u not in hidden}
         i, j = unit
+        # With groups, a hidden number can follow through a chain of sums that none of its
+        # own lines shows (a circuit hidden, exposed by the total less the other circuits,
+        # each one school): any shown cell of its column may then be the one to hide.
+        moves.update((u,) for u in self.unit_vars if u[1] == j and u not in hidden)
         if self.rows_add_up and j != -1:
             for m in range(len(self.ns)):
                 for col in range(self.columns):
@@ -331,20 +370,37 @@ class _TableSystem:
             moves = {(u,) for u in self.unit_vars if u not in hidden}
         return sorted(moves, key=lambda move: (self.cost(move), move))
 
-    def cost(self, move: tuple[_Unit, ...]) -> tuple[int, int, int]:
-        """Single cells before whole rows, inner rows before the total row, then the smallest
-        values (they lose the least information)."""
+    def cost(self, move: tuple[_Unit, ...]) -> tuple[int, int, int, int]:
+        """Single cells before whole rows, then anything before the total row, inner rows
+        before other sum rows (groups), then the smallest values (they lose the least
+        information)."""
         rows = sum(1 for _, j in move if j == -1)
-        totals = sum(1 for i, _ in move if i == self.inner)
-        return (rows, totals, sum(self.value(u) for u in move))
+        total = sum(1 for i, _ in move if self.total_row and i == self.inner)
+        sums = sum(1 for i, _ in move if i >= self.inner)
+        return (rows, total, sums, sum(self.value(u) for u in move))
 
-    def exposed(self, hidden: dict[_Unit, str]) -> set[_Unit]:
+    def column_equations(self, column: int) -> list[list[tuple[int, int]]]:
+        """The equations over one column's numbers and the rows' n only."""
+        if column not in self._by_column:
+            mine = {
+                v for (_, j), ids in self.unit_vars.items() if j in (column, -1) for v in ids
+            }
+            self._by_column[column] = [
+                e for e in self.equations if all(v in mine for v, _ in e)
+            ]
+        return self._by_column[column]
+
+    def exposed(
+        self, hidden: dict[_Unit, str], equations: list[list[tuple[int, int]]] | None = None
+    ) -> set[_Unit]:
         """Hidden units at least one of whose numbers can be worked out from what is shown:
         by linear algebra, or because a line's hidden numbers add up to zero (counts are never
-        negative, so each of them is zero; through a complement, each is "all")."""
+        negative, so each of them is zero; through a complement, each is "all"). With
+        `equations`, from those sums only."""
+        equations = self.equations if equations is None else equations
         hidden_vars = {v for unit in hidden for v in self.unit_vars[unit]}
-        found = determined(self.equations, hidden_vars)
-        for equation in self.equations:
+        found = determined(equations, hidden_vars)
+        for equation in equations:
             terms = [(v, c) for v, c in equation if v in hidden_vars]
             same_sign = len({c > 0 for _, c in terms}) == 1
             if terms and same_sign and all(self.values[v] == 0 for v, _ in terms):
@@ -368,7 +424,10 @@ class _TableSystem:
             return Row(n_cell, cells)
 
         rows = tuple(row(i) for i in range(self.inner))
-        return SuppressedTable(k, rows, row(self.inner) if self.total_row else None)
+        sums = [row(self.inner + number) for number in range(len(self.groups))]
+        if self.total_row:
+            return SuppressedTable(k, rows, sums[0], groups=tuple(sums[1:]))
+        return SuppressedTable(k, rows, None, groups=tuple(sums))
 
 
 def determined(equations: Sequence[Sequence[tuple[int, int]]], unknowns: set[int]) -> set[int]:
@@ -376,35 +435,65 @@ def determined(equations: Sequence[Sequence[tuple[int, int]]], unknowns: set[int
 
     An unknown is determined when its unit vector lies in the row space of the equations
     restricted to the unknowns: in reduced row echelon form, a pivot row with no other entry.
+    Exact: whole-number rows, each kept divided by the greatest common divisor of its entries
+    (fraction-free elimination; the sums a table implies keep their entries small).
     """
-    rows: list[dict[int, Fraction]] = []
+    rows: list[dict[int, int]] = []
     for equation in equations:
-        row: dict[int, Fraction] = {}
+        row: dict[int, int] = {}
         for var, coefficient in equation:
             if var in unknowns:
-                row[var] = row.get(var, Fraction(0)) + coefficient
+                row[var] = row.get(var, 0) + int(coefficient)
         row = {v: c for v, c in row.items() if c}
         if row:
             rows.append(row)
-    pivots: dict[int, dict[int, Fraction]] = {}  # pivot variable -> its reduced row
+    # Equations that share no unknown are solved apart (the same answer, sooner).
+    parent: dict[int, int] = {}
+
+    def root(var: int) -> int:
+        while parent.setdefault(var, var) != var:
+            parent[var] = parent[parent[var]]
+            var = parent[var]
+        return var
+
+    for row in rows:
+        first, *others = row
+        for var in others:
+            parent[root(var)] = root(first)
+    parts: dict[int, list[dict[int, int]]] = {}
+    for row in rows:
+        parts.setdefault(root(next(iter(row))), []).append(row)
+    found: set[int] = set()
+    for part in parts.values():
+        found |= _solved(part)
+    return found
+
+
+def _combine(row: dict[int, int], times: int, other: dict[int, int], less: int) -> dict[int, int]:
+    """times * row - less * other, divided by the gcd of its entries (sign kept)."""
+    out = {v: c * times for v, c in row.items()}
+    for v, c in other.items():
+        out[v] = out.get(v, 0) - less * c
+    out = {v: c for v, c in out.items() if c}
+    divisor = gcd(*out.values()) if out else 1
+    return {v: c // divisor for v, c in out.items()} if divisor > 1 else out
+
+
+def _solved(rows: list[dict[int, int]]) -> set[int]:
+    """`determined` for one set of linked equations, already restricted to the unknowns."""
+    pivots: dict[int, dict[int, int]] = {}  # pivot variable -> its reduced row
     for row in rows:
         for var in [v for v in row if v in pivots]:
             factor = row.get(var)
             if factor:
-                for v, c in pivots[var].items():
-                    row[v] = row.get(v, Fraction(0)) - factor * c
-                row = {v: c for v, c in row.items() if c}
+                pivot_row = pivots[var]
+                row = _combine(row, pivot_row[var], pivot_row, factor)
         if not row:
             continue
         pivot = min(row)
-        scale = row[pivot]
-        row = {v: c / scale for v, c in row.items()}
-        for other in pivots.values():
+        for var, other in pivots.items():
             factor = other.get(pivot)
             if factor:
-                for v, c in row.items():
-                    other[v] = other.get(v, Fraction(0)) - factor * c
-                for v in [v for v, c in other.items() if not c]:
-                    del other[v]
+                pivots[var] = _combine(other, row[pivot], row, factor)
         pivots[pivot] = row
     return {var for var, row in pivots.items() if len(row) == 1}

@@ -34,6 +34,12 @@ urlpatterns = [
         views.user_password_link_view,
         name="administration_user_password_link",
     ),
+    path(
+        "administration/users/<int:user_id>/reset-password/",
+        views.user_password_reset_view,
+        name="administration_user_password_reset",
+    ),
+    path("school-staff/", views.school_staff, name="school_staff"),
     path("administration/schools/", views.schools, name="administration_schools"),
     path("administration/imports/", views.imports, name="administration_import"),
     path(

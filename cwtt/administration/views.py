@@ -44,7 +44,8 @@ from cwtt.access.actions import (
     user_enable,
     user_unlock,
 )
-from cwtt.access.roles import Role
+from cwtt.access.password_reset import ResetRefused, may_reset_password, password_reset_by_staff
+from cwtt.access.roles import SCHOOL_ROLES, Role
 from cwtt.access.two_factor import needs_second_factor
 from cwtt.assessments.actions import AssessmentInvalid
 from cwtt.assessments.models import Wave
@@ -350,6 +351,86 @@ def user_password_link_view(request: HttpRequest, user_id: int) -> HttpResponse:
     return _link_page(request, _account_or_404(user_id), new=False)
 
 
+# --- a one-time password from a coordinator (staff at her schools) or a data manager
+
+
+def _resettable(request: HttpRequest, user_id: int):
+    """The account if the signed-in person may reset its password; 404 otherwise, as for an
+    account that does not exist, so the page tells nobody who else has one."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or not may_reset_password(request.user, user):
+        raise Http404("No such account")
+    return user
+
+
+@policy.guarded
+@never_cache
+@require_POST
+def user_password_reset_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Give the person a one-time password, shown once here; they choose their own at their
+    next sign-in. Their authenticator app stays."""
+    user = _resettable(request, user_id)
+    try:
+        password = password_reset_by_staff(user=user, by=request.user)
+    except ResetRefused as refused:
+        messages.error(request, str(refused))
+        if may_administer(request.user):
+            return redirect("administration_user", user_id=user.pk)
+        return redirect("school_staff")
+    response = render(
+        request,
+        "administration/user_one_time_password.html",
+        {
+            "account": user,
+            "password": password,
+            "needs_code": needs_second_factor(user),
+            "back": reverse("administration_user", args=[user.pk])
+            if may_administer(request.user)
+            else reverse("school_staff"),
+        },
+    )
+    # The password is a credential: shown once, never cached.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@policy.guarded
+@require_GET
+def school_staff(request: HttpRequest) -> HttpResponse:
+    """A coordinator's list of the staff at her schools whose password she may reset."""
+    if may_administer(request.user):
+        return redirect("administration_users")
+    if policy.role_of(request.user) != Role.COORDINATOR:
+        return render(request, "administration/not_allowed.html", status=403)
+    schools = policy.schools_for(request.user)
+    people = (
+        get_user_model()
+        .objects.filter(staff__schools__in=schools, staff__role__in=SCHOOL_ROLES)
+        .exclude(pk=request.user.pk)
+        .select_related("staff")
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    page = _page(request, people)
+    locked = locked_out_usernames([user.username for user in page])
+    return render(
+        request,
+        "administration/school_staff.html",
+        {
+            "page": page,
+            "people": [
+                {
+                    "user": user,
+                    "name": user.get_full_name() or user.username,
+                    "role": user.staff.get_role_display(),
+                    "locked_out": user.username in locked,
+                }
+                for user in page
+            ],
+        },
+    )
+
+
 class SetPasswordView(PasswordResetConfirmView):
     """The page a set-password link opens: the person chooses their own password (the password
     rules apply). Django's reset view checks the token and moves it out of the address into
@@ -358,6 +439,11 @@ class SetPasswordView(PasswordResetConfirmView):
 
     template_name = "administration/set_password.html"
     success_url = reverse_lazy("login")
+
+    def get_user(self, uidb64):
+        # A link made before the account was disabled opens nothing.
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
 
     def form_valid(self, form):
         password_set(user=form.user, password=form.cleaned_data["new_password1"])

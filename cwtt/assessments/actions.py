@@ -50,6 +50,7 @@ class AssessmentConflict(AssessmentInvalid):
 
 
 COUNTING = (Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED)
+REPEAT_REASON_LIMIT = 2000
 
 
 @dataclass
@@ -199,6 +200,7 @@ def assessment_save(
     informant_staff=None,
     instrument_version: InstrumentVersion | None = None,
     keep_alongside: Collection[str] = (),
+    repeat_reason: str = "",
 ) -> SaveOutcome:
     """Create or update an assessment, identified by its client-made `uuid`.
 
@@ -210,8 +212,9 @@ def assessment_save(
     An existing record may only be changed by the person who made it, as the same
     questionnaire, and never back to a draft (`AssessmentRefused`). A second questionnaire of
     the same kind for the child in the wave is refused (`AssessmentConflict`) unless the sender
-    names the one already sent in `keep_alongside`. The check runs under the child's lock, so
-    two sent at once cannot both pass it.
+    names the one already sent in `keep_alongside`, and a person who keeps both says why in
+    `repeat_reason` (kept on the record; decision 0054). The check runs under the child's lock,
+    so two sent at once cannot both pass it.
     """
     errors: dict[str, str] = {}
     if status not in Assessment.Status.values:
@@ -244,6 +247,14 @@ def assessment_save(
     if errors:
         raise AssessmentInvalid(errors)
 
+    repeat_reason = (repeat_reason or "").strip()
+    if len(repeat_reason) > REPEAT_REASON_LIMIT:
+        raise AssessmentInvalid(
+            {
+                "repeat_reason": _("Keep the reason under %(n)s characters.")
+                % {"n": REPEAT_REASON_LIMIT}
+            }
+        )
     kept = set()
     for value in keep_alongside:
         try:
@@ -305,15 +316,33 @@ def assessment_save(
                     },
                     other=other,
                 )
+            repeated = bool(kept) and already_sent(
+                child=child, wave=wave, respondent=respondent, except_ids={uuid_value}
+            )
+            # A person keeping a repeat says why; callers with no person (the synthetic
+            # generator, imports of old data) are trusted, and data quality flags any repeat
+            # kept without a reason (cwtt/quality/checks.py `repeated_questionnaires`).
+            if repeated and assessor is not None and not repeat_reason:
+                raise AssessmentInvalid(
+                    {
+                        "repeat_reason": _(
+                            "Say why both questionnaires are kept, for example \"the mother and "
+                            "the grandmother both answered\". Nothing was saved."
+                        )
+                    }
+                )
         created = existing is None
         assessment = existing or Assessment(uuid=uuid_value, child=child, wave=wave)
         counted_before = not created and assessment.counts
         before = None if created else {"answers": assessment.answers, "status": assessment.status}
+        existing_reason = assessment.repeat_reason
         assessment.respondent = respondent
         assessment.answers = checked.answers
         assessment.assessed_on = assessed_on
         assessment.status = status
         assessment.instrument_version = version
+        if repeat_reason:
+            assessment.repeat_reason = repeat_reason
         assessment.informant_caregiver = informant_caregiver
         assessment.informant_staff = informant_staff
         if assessor is not None and getattr(assessor, "pk", None):
@@ -322,6 +351,10 @@ def assessment_save(
             assessment.submitted_at = timezone.now()
         assessment.save()
         after = {"answers": assessment.answers, "status": assessment.status}
+        if assessment.repeat_reason:
+            after["repeat_reason"] = assessment.repeat_reason
+            if before is not None:
+                before["repeat_reason"] = existing_reason
         if after != before:  # a retried submission changes nothing and is not a change
             audit_record(
                 action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,

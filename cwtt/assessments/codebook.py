@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cwtt.instruments.actions import validator_for
-from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS, Question, label_text
+from cwtt.instruments.engine.definition import (
+    DOMAIN_LABELS,
+    DOMAINS,
+    SENSITIVITY_RANK,
+    Question,
+    label_text,
+)
 from cwtt.tabular.writing import Column
 
 from .models import Level
@@ -103,3 +109,40 @@ def question_column(
         sensitivity=found.sensitivity,
         source=f"question {question} of {', '.join(asked_in)}{asked_by}",
     )
+
+
+def repeat_columns(name: str, version_ids: Iterable[int]) -> list[Column]:
+    """The two columns of a repeat (decision 0053): its number of rows, and its rows as JSON
+    text, whose codebook row names the questions a row holds."""
+    versions = sorted(set(version_ids), reverse=True)
+    asked_in = []
+    label = ""
+    questions: list[str] = []
+    sensitivity = "general"
+    for version_id in versions:
+        definition = validator_for(version_id).definition
+        repeat = definition.repeat(name)
+        if repeat is None:
+            continue
+        asked_in.append(_version_name(version_id))
+        if not questions:
+            label = label_text(repeat.label) or name
+            questions = [
+                f"{q.name} ({label_text(q.label) or q.name})"
+                for q in definition.repeat_questions(name)
+            ]
+            classes = definition.repeat_sensitivities(name) or {"general"}
+            sensitivity = max(classes, key=lambda c: SENSITIVITY_RANK.get(c, 0))
+    source = f"repeat {name} of {', '.join(asked_in)}"
+    return [
+        Column(f"{name}_rows", f"{label}: number of rows", "integer", (), sensitivity, source),
+        Column(
+            name,
+            f"{label}: the rows as JSON, a list of {{question: answer}} with the questions "
+            + ", ".join(questions),
+            "json",
+            (),
+            sensitivity,
+            source,
+        ),
+    ]

@@ -23,6 +23,7 @@ from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
 from cwtt.access.roles import Role
 from cwtt.instruments.actions import validator_for
+from cwtt.instruments.engine.definition import SENSITIVITY_RANK, Question
 
 from .actions import AssessmentInvalid, AssessmentRefused, risk_profile_recompute
 from .models import Assessment, AssessmentCorrection
@@ -34,14 +35,41 @@ REASON_LIMIT = 2000
 def readable_questions(user, assessment: Assessment) -> list:
     """The questions of the assessment's questionnaire whose answers `user` may read (the
     access policy's classes for this child, after consent), in the questionnaire's order. The
-    one rule for showing answers: the questionnaire's page, corrections and offline conflicts."""
+    one rule for showing answers: the questionnaire's page, corrections and offline conflicts.
+    A repeat the user may read wholly is in the list as a question of type "repeat" (its
+    answers are a list of rows under its name; decision 0053)."""
     access = policy.child_access(user, assessment.child_id)
     classes = access.classes if access else frozenset()
-    return [
-        q
-        for q in validator_for(assessment.instrument_version_id).questions(assessment.respondent)
-        if q.sensitivity in classes
-    ]
+    validator = validator_for(assessment.instrument_version_id)
+    definition = validator.definition
+    asked = {q.name for q in validator.questions(assessment.respondent)}
+    # A repeat's rows (a list under its name) are read whole: only by someone who may read
+    # every question in them. It stands in the list as a question of type "repeat".
+    repeats = {
+        r.name: r
+        for r in validator.repeats(assessment.respondent)
+        if definition.repeat_sensitivities(r.name) <= classes
+    }
+    found = []
+    for question in definition.questions:
+        if question.repeat is not None and question.repeat in repeats:
+            repeat = repeats.pop(question.repeat)
+            found.append(
+                Question(
+                    name=repeat.name,
+                    type="repeat",
+                    row=repeat.row,
+                    label=repeat.label,
+                    respondent=repeat.respondent,
+                    sensitivity=max(
+                        definition.repeat_sensitivities(repeat.name),
+                        key=lambda c: SENSITIVITY_RANK.get(c, 0),
+                    ),
+                )
+            )
+        elif question.name in asked and question.sensitivity in classes:
+            found.append(question)
+    return found
 
 
 def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:

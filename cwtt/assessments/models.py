@@ -95,6 +95,9 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Why a second questionnaire of this kind was kept for the child in the wave (a second
+    # caregiver, a re-interview): said by the sender who chose "keep both" (decision 0054).
+    repeat_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["assessed_on", "respondent"]

@@ -10,10 +10,14 @@ manager role: general, contact and identity classes). Answers of other classes (
 health, protection, case notes) are left out of the file and the codebook; the command says
 how many questions were left out. The research export carries education and health answers,
 de-identified (decision 0046).
+
+A repeat's answers (a list of rows) take two columns: `REPEAT_rows`, the number of rows, and
+`REPEAT`, the rows as JSON text, a list of {question: answer} (decision 0053).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +34,7 @@ from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import DOMAINS
 from cwtt.tabular.writing import Column, write_table
 
-from .codebook import level_columns, question_column
+from .codebook import level_columns, question_column, repeat_columns
 from .models import Assessment, Respondent, RiskProfile, Wave
 
 # Rows are read in batches: an assessment's answers are a JSON document each.
@@ -126,11 +130,33 @@ def answer_questions(assessments: QuerySet[Assessment]) -> tuple[list[str], set[
     return kept, set(versions), len(withheld)
 
 
+def answer_repeats(assessments: QuerySet[Assessment], versions: set[int]) -> tuple[list[str], int]:
+    """The repeats these assessments' versions ask whose every question a data manager may
+    read, in the order of the newest version; and how many were left out."""
+    allowed = readable_classes(READER_ROLE)
+    names: list[str] = []
+    withheld: set[str] = set()
+    for version_id in sorted(versions, reverse=True):
+        definition = validator_for(version_id).definition
+        for repeat in definition.repeats_for():
+            if not definition.repeat_sensitivities(repeat.name) <= allowed:
+                withheld.add(repeat.name)
+            elif repeat.name not in names:
+                names.append(repeat.name)
+    return [n for n in names if n not in withheld], len(withheld)
+
+
+def _rows_json(rows: Any) -> str:
+    """A repeat's rows as JSON text (a list of {question: answer}), "" when there are none."""
+    return json.dumps(rows, ensure_ascii=False, sort_keys=True) if rows else ""
+
+
 def assessment_table(wave: Wave) -> Table:
     """One row per assessment of the wave (every status), ordered by child, date and
     respondent, with a column per question a data manager may read."""
     assessments = Assessment.objects.filter(wave=wave)
     questions, versions, withheld = answer_questions(assessments)
+    repeats, repeats_withheld = answer_repeats(assessments, versions)
     columns = [
         Column(
             "assessment",
@@ -156,6 +182,7 @@ def assessment_table(wave: Wave) -> Table:
         ),
         Column("instrument_version", "Instrument version answered", "text", source="assessment"),
         *(question_column(name, versions, question=name) for name in questions),
+        *(column for name in repeats for column in repeat_columns(name, versions)),
     ]
     values = assessments.order_by("child_id", "assessed_on", "respondent", "pk").values_list(
         "uuid",
@@ -177,9 +204,17 @@ def assessment_table(wave: Wave) -> Table:
                 *(_cell(v) for v in rest),
                 _version(version_id),
                 *(_cell((answers or {}).get(name)) for name in questions),
+                *(
+                    cell
+                    for name in repeats
+                    for cell in (
+                        len((answers or {}).get(name) or []),
+                        _rows_json((answers or {}).get(name)),
+                    )
+                ),
             ]
 
-    return Table(columns, rows(), withheld)
+    return Table(columns, rows(), withheld + repeats_withheld)
 
 
 def wave_export(

@@ -24,7 +24,8 @@ school, every sector. A row listed only when its count
 is above zero would tell the reader that its hidden count is at least one, and two such rows
 hiding a sum of two would both be ones.
 
-No child, school or worker is named: rows are waves, circuits, districts and sectors.
+No child or worker is named: rows are waves, circuits, districts, sectors and, in the comparison
+(`compare_waves`), schools and quintiles, protected together with their sums.
 """
 
 from __future__ import annotations
@@ -37,7 +38,15 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cwtt.access.suppression import Cell, Row, SuppressedTable, publish, round_to_base
+from cwtt.access.suppression import (
+    Cell,
+    Row,
+    SuppressedTable,
+    publish,
+    round_to_base,
+    rounding_base,
+    small_cell_k,
+)
 from cwtt.assessments.models import Assessment, RiskProfile
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
 from cwtt.registry.models import Location, Organisation, School, Staff
@@ -107,6 +116,9 @@ def split_for(location: Location | None, schools: QuerySet[School]) -> Split | N
                 parts[place["pk"]] = rest
     with_schools = set(schools.values_list("location_id", flat=True))
     listed = sorted({parts[pk] for pk in with_schools if pk in parts})
+    if len(listed) < 2:
+        # One circuit (or district) with schools: its row would only repeat the whole area's.
+        return None
     return Split(kind, heading, title, parts, listed)
 
 
@@ -190,12 +202,15 @@ def area_at(location: Location | None) -> Area:
 
 
 def area_figures(area: Area) -> dict[str, Any]:
-    """Everything the area dashboard shows, for one area."""
+    """Everything the area dashboard shows, for one area. `comparison` is the data behind the
+    page's filters (`comparison_data`), stored beside the rendered figures."""
     profiles = RiskProfile.objects.filter(child__school__in=area.schools)
     waves = figures.risk_by_wave(profiles)
-    risk = risk_section(area, profiles, waves)
+    compared = compare_waves(area, profiles, waves)
+    risk = risk_section(area, profiles, waves, compared)
     latest = waves[-1] if waves else None
     return {
+        "comparison": comparison_data(area, compared),
         "place": area.place,
         "school_count": area.schools.count(),
         "small_cell": risk["k"],
@@ -210,28 +225,171 @@ def area_figures(area: Area) -> dict[str, Any]:
     }
 
 
-def risk_section(area: Area, profiles, waves: list[figures.WaveRisk]) -> dict[str, Any]:
+# --- the comparison of schools, circuits and quintiles ------------------------------------------
+
+ANY = len(DOMAINS)  # the comparison's last column: high risk in any area, after the six domains
+
+
+@dataclass(frozen=True)
+class AreaSchool:
+    id: int
+    name: str
+    quintile: int
+    part: Part | None  # its circuit (or district), when the area splits
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One wave's comparison: a row per school, per part of the area (circuit or district) and
+    per school quintile, and the whole area, all protected as one table (suppression
+    `groups`), so that no published sum, nor the difference of two, gives a hidden school or
+    circuit away. Columns: high risk in each domain, then in any (`ANY`)."""
+
+    wave: figures.WaveRisk
+    schools: list[tuple[AreaSchool, Row]]
+    parts: list[tuple[Part, Row]]
+    quintiles: list[tuple[int, Row]]
+    whole: Row
+
+    def risk_row(self, row: Row) -> Row:
+        """The row with the six domains only, as the risk tables show it."""
+        return Row(row.n, row.cells[:ANY])
+
+
+def area_schools(area: Area) -> list[AreaSchool]:
+    of_location = area.split.of_location if area.split is not None else {}
+    return [
+        AreaSchool(s["pk"], s["name"], s["quintile"], of_location.get(s["location_id"]))
+        for s in area.schools.order_by("name", "pk").values("pk", "name", "quintile", "location_id")
+    ]
+
+
+# Above this many schools, the comparison's rows are not schools but each circuit's (or
+# district's) schools of one quintile, protected as if shown and never shown: a province's
+# 2,200 schools would take far too long to protect, and are too many to compare one by one.
+MAX_SCHOOL_ROWS = 80
+
+
+def compare_waves(area: Area, profiles, waves: list[figures.WaveRisk]) -> list[Compared]:
+    """Every wave's comparison, from one query (figures.risk_by_school). Every school of the
+    area is a row, with or without assessed children (a row listed only when it had some
+    would say its hidden count is at least one); so is every part with a school, and every
+    quintile when the schools are of more than one. Above MAX_SCHOOL_ROWS schools, the rows
+    are (part, quintile) cells instead, and no school is listed."""
+    schools = area_schools(area)
+    parts = area.split.listed if area.split is not None else []
+    quintiles = sorted({s.quintile for s in schools})
+    if len(quintiles) < 2:
+        quintiles = []  # one quintile: its row would only repeat the whole area's
+    by_school = len(schools) <= MAX_SCHOOL_ROWS
+    units: list[Any] = (
+        [s.id for s in schools]
+        if by_school
+        else sorted(
+            {(s.part, s.quintile) for s in schools}, key=lambda u: (u[0] or Part(True, "", 0), u[1])
+        )
+    )
+    unit_of = {s.id: (s.id if by_school else (s.part, s.quintile)) for s in schools}
+    position = {unit: i for i, unit in enumerate(units)}
+    part_of = {unit_of[s.id]: s.part for s in schools}
+    quintile_of = {unit_of[s.id]: s.quintile for s in schools}
+    groups = [[position[u] for u in units if part_of[u] == part] for part in parts]
+    groups += [[position[u] for u in units if quintile_of[u] == q] for q in quintiles]
+    counted = figures.risk_by_school(profiles)
+    zero = figures.RiskCounts(0, (0,) * (ANY + 1))
+    compared = []
+    for wave in waves:
+        values = [zero] * len(units)
+        for school in schools:
+            found = counted.get((wave.wave_id, school.id))
+            if found is not None:
+                at = position[unit_of[school.id]]
+                values[at] = values[at] + found
+        table = publish(
+            [v.high for v in values], [v.n for v in values], total_row=True, groups=groups
+        )
+        assert table.total is not None
+        sums = list(table.groups)
+        compared.append(
+            Compared(
+                wave=wave,
+                schools=list(zip(schools, table.rows, strict=True)) if by_school else [],
+                parts=list(zip(parts, sums[: len(parts)], strict=True)),
+                quintiles=list(zip(quintiles, sums[len(parts) :], strict=True)),
+                whole=table.total,
+            )
+        )
+    return compared
+
+
+def _row_data(row: Row) -> dict[str, Any]:
+    return {"n": row.n.count, "c": _counts(row.cells), "s": _shares(row.cells)}
+
+
+def comparison_data(area: Area, compared: list[Compared]) -> dict[str, Any]:
+    """The comparison as stored in the day's snapshot (AreaSnapshot.comparison): published
+    numbers only (None where hidden), so the page's filters only choose among numbers that
+    were protected together, and never work out a new one (cwtt/dashboards/compare.py)."""
+    split = area.split
+    parts = split.listed if split is not None else []
+    every_school = area_schools(area)
+    schools = compared[0].schools if compared else [(s, None) for s in every_school]
+    if len(every_school) > MAX_SCHOOL_ROWS:
+        schools = []
+    return {
+        "kind": split.kind if split is not None else "",
+        "whole": area.whole,
+        "parts": [{"id": p.id, "name": p.name} for p in parts],
+        "quintiles": [q for q, _ in compared[0].quintiles] if compared else [],
+        # The filter's choices: every quintile of the area's schools, even a single one
+        # (which then has no row of its own: it would repeat the whole area's).
+        "quintile_choices": sorted({s.quintile for s in every_school}),
+        "too_many_schools": len(every_school) > MAX_SCHOOL_ROWS,
+        "schools": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "quintile": s.quintile,
+                "part": s.part.id if s.part is not None else None,
+            }
+            for s, _ in schools
+        ],
+        "waves": [
+            {
+                "id": c.wave.wave_id,
+                "name": c.wave.name,
+                "whole": _row_data(c.whole),
+                "parts": [_row_data(r) for _, r in c.parts],
+                "quintiles": [_row_data(r) for _, r in c.quintiles],
+                "schools": [_row_data(r) for _, r in c.schools],
+            }
+            for c in compared
+        ],
+    }
+
+
+def risk_section(
+    area: Area, profiles, waves: list[figures.WaveRisk], compared: list[Compared]
+) -> dict[str, Any]:
+    """Risk by wave, and by part of the area in the latest wave. One page, one truth: each
+    wave's row is that wave's whole-area row of the comparison, and the latest wave's parts are
+    the comparison's, so every table shows a number the same way."""
     domains = [DOMAIN_LABELS[d] for d in DOMAINS]
-    wave_table = publish([w.counts.high for w in waves], [w.counts.n for w in waves])
-    wave_rows = list(wave_table.rows)
+    k = small_cell_k()
+    base = rounding_base()
+    wave_rows = [c.risk_row(c.whole) for c in compared]
     tables: list[Table] = []
     if waves and area.split is not None:
-        latest = waves[-1]
-        counted = _count(
-            area.split,
-            figures.risk_by(profiles.filter(wave_id=latest.wave_id), BY_LOCATION),
-            figures.RiskCounts(0, (0,) * len(DOMAINS)),
-            lambda a, b: a + b,
-            lambda c: c.high,
-            lambda c: c.n,
-            area.whole,
+        latest = compared[-1]
+        labels = [part.name for part, _ in latest.parts]
+        table = SuppressedTable(
+            k, tuple(latest.risk_row(r) for _, r in latest.parts), wave_rows[-1], base
         )
-        # One page, one truth: the latest wave's row is this table's total row.
-        wave_rows[-1] = counted.whole
+        counted = Counted(labels, table, area.whole)
         tables.append(
             Table(
                 id=f"by-{area.split.kind}",
-                title=area.split.title % {"wave": latest.name},
+                title=area.split.title % {"wave": latest.wave.name},
                 heading=area.split.heading,
                 n_label=str(RISK_N),
                 columns=domains,
@@ -241,8 +399,8 @@ def risk_section(area: Area, profiles, waves: list[figures.WaveRisk]) -> dict[st
         )
     rows = [TableRow(w.name, row) for w, row in zip(waves, wave_rows, strict=True)]
     return {
-        "k": wave_table.k,
-        "base": wave_table.base,
+        "k": k,
+        "base": base,
         "wave_rows": wave_rows,
         "risk": Table(
             id="by-wave",
@@ -367,8 +525,8 @@ def caseload_section(area: Area) -> dict[str, Any]:
     open cases per staff member.
 
     By sector, not by organisation: a school's own staff are an organisation named after the
-    school, and this page names no school; a district also has too many organisations for one
-    table. Staff are counted whether or not they lead a case: a count of the people who lead
+    school, and its caseload would be a few people's; a district also has too many
+    organisations for one table. Staff are counted whether or not they lead a case: a count of the people who lead
     cases would tell which hidden rows are zero (nobody leads, so no case)."""
     from cwtt.cases.models import Case
 

@@ -127,6 +127,24 @@ def risk_by(profiles: QuerySet[RiskProfile], by: str) -> dict[Any, RiskCounts]:
     }
 
 
+def risk_by_school(profiles: QuerySet[RiskProfile]) -> dict[tuple[int, int], RiskCounts]:
+    """High risk per domain and then in any domain (the last count), per (wave id, school id):
+    every wave and every school in one query, for the area's comparison (area.py)."""
+    rows = (
+        profiles.order_by()
+        .values("wave_id", "child__school_id")
+        .annotate(**HIGH_COUNTS, high_any=Count("pk", filter=HIGH_IN_ANY_DOMAIN))
+        .order_by()
+    )
+    found = {}
+    for row in rows:
+        counts = RiskCounts.from_row(row)
+        found[(row["wave_id"], row["child__school_id"])] = RiskCounts(
+            counts.n, (*counts.high, row["high_any"])
+        )
+    return found
+
+
 @dataclass(frozen=True)
 class Moves:
     """Children with a profile in both of two waves (n), and per domain (in the order of

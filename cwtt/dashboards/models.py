@@ -12,6 +12,9 @@ class AreaSnapshot(models.Model):
     # "all" (every school, for data managers) or "location:<id>".
     key = models.CharField(max_length=40, unique=True)
     html = models.TextField()
+    # The comparison of schools and circuits behind the page's filters (area.py
+    # `comparison_data`): published counts only, already suppressed and rounded.
+    comparison = models.JSONField(default=dict)
     computed_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -9,8 +9,8 @@ day (`cwtt worker`, job `area_figures`): between two looks a whole day's assessm
 arrived, not one. The first look at a place with no figures yet works them out once, so a new
 installation is not blank until the next morning.
 
-What is stored is the rendered figures part of the page: counts already suppressed and rounded,
-no names. It is worked out per place (a district, a province, every school), not per reader.
+What is stored is the rendered figures part of the page and the comparison of schools, circuits
+and quintiles behind its filters: counts already suppressed and rounded, no child or worker named. It is worked out per place (a district, a province, every school), not per reader.
 """
 
 from __future__ import annotations
@@ -44,8 +44,11 @@ def reader_key(user) -> str | None:
     return None
 
 
-def _render(location: Location | None) -> str:
-    return render_to_string("dashboards/_area_figures.html", area_figures(area_at(location)))
+def _work_out(location: Location | None) -> tuple[str, dict]:
+    """The rendered figures, and the comparison behind the page's filters: both from one
+    working-out, so every number on the page is protected together."""
+    context = area_figures(area_at(location))
+    return render_to_string("dashboards/_area_figures.html", context), context["comparison"]
 
 
 def refresh(key: str) -> AreaSnapshot:
@@ -53,10 +56,11 @@ def refresh(key: str) -> AreaSnapshot:
     location = None
     if key != EVERY_SCHOOL:
         location = Location.objects.get(pk=int(key.split(":", 1)[1]))
-    html = _render(location)
+    html, comparison = _work_out(location)
     with transaction.atomic():
         snapshot, _ = AreaSnapshot.objects.update_or_create(
-            key=key, defaults={"html": html, "computed_at": timezone.now()}
+            key=key,
+            defaults={"html": html, "comparison": comparison, "computed_at": timezone.now()},
         )
     return snapshot
 
@@ -81,4 +85,8 @@ def figures_for(user) -> AreaSnapshot | None:
     key = reader_key(user)
     if key is None:
         return None
-    return AreaSnapshot.objects.filter(key=key).first() or refresh(key)
+    snapshot = AreaSnapshot.objects.filter(key=key).first()
+    if snapshot is None or not snapshot.comparison:
+        # None yet, or stored before the comparison was (an upgrade): worked out once now.
+        snapshot = refresh(key)
+    return snapshot

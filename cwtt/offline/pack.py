@@ -157,6 +157,9 @@ def offline_pack(user) -> dict[str, Any]:
                 "name": w.name,
                 "version": w.instrument_version_id,
                 "schools": [s.pk for s in w.schools.all()],
+                # The interview date must fall inside the wave; the phone defaults to it.
+                "starts_on": w.starts_on.isoformat(),
+                "ends_on": w.ends_on.isoformat(),
             }
             for w in waves
         ],

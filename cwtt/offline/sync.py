@@ -87,6 +87,9 @@ def _problems(data: Any) -> dict[str, str]:
     keep = data.get("keep_alongside", [])
     if not isinstance(keep, list) or not all(_is_uuid(k) for k in keep):
         problems["keep_alongside"] = _("'keep_alongside' must be a list of record ids.")
+    reason = data.get("repeat_reason", "")
+    if not isinstance(reason, str):
+        problems["repeat_reason"] = _("'repeat_reason' must be text.")
     return problems
 
 
@@ -94,8 +97,10 @@ def _questions(assessment: Assessment, language: str = "") -> list[dict[str, Any
     """The questionnaire's questions with their labels and answer labels, so the conflict
     screen can show both versions in words rather than codes."""
     definition = assessment.instrument_version.parsed()
-    return [
-        {
+    validator = validator_for(assessment.instrument_version_id)
+
+    def described(question) -> dict[str, Any]:
+        return {
             "name": question.name,
             "label": label_text(question.label, language) or question.name,
             "choices": {
@@ -103,10 +108,22 @@ def _questions(assessment: Assessment, language: str = "") -> list[dict[str, Any
                 for c in definition.choices.get(question.list_name or "", [])
             },
         }
-        for question in validator_for(assessment.instrument_version_id).questions(
-            assessment.respondent
+
+    found = [described(q) for q in validator.questions(assessment.respondent)]
+    # A repeat's answers are a list of rows; the phone shows each row's answers in words.
+    for repeat in validator.repeats(assessment.respondent):
+        found.append(
+            {
+                "name": repeat.name,
+                "label": label_text(repeat.label, language) or repeat.name,
+                "choices": {},
+                "rows": {
+                    q.name: described(q)
+                    for q in validator.row_questions(repeat, assessment.respondent)
+                },
+            }
         )
-    ]
+    return found
 
 
 def _server_side(assessment: Assessment, readable_names: set[str], *, own: bool) -> dict[str, Any]:
@@ -138,7 +155,10 @@ def _conflict(user, child, kind: str, assessment: Assessment) -> SyncAnswer:
         object_type="assessment",
         object_id=assessment.uuid,
         child_id=child.pk,
-        detail={"via": f"offline sync conflict ({kind})", "answers_shown": sorted(server["answers"])},
+        detail={
+            "via": f"offline sync conflict ({kind})",
+            "answers_shown": sorted(server["answers"]),
+        },
     )
     questions = [q for q in _questions(assessment) if q["name"] in readable]
     return SyncAnswer(409, {"conflict": kind, "server": server, "questions": questions})
@@ -244,6 +264,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
             informant_caregiver=caregiver,
             informant_staff=staff,
             keep_alongside=data.get("keep_alongside", []),
+            repeat_reason=data.get("repeat_reason", ""),
         )
     except AssessmentConflict as conflict:
         return _conflict(user, child, "also_done", conflict.other)

@@ -23,12 +23,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cwtt.assessments.actions import child_facts
-from cwtt.assessments.models import Assessment, Wave
+from cwtt.assessments.models import Assessment, Respondent, Wave
 from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import InstrumentDefinition, MeasureSpec
 from cwtt.instruments.engine.expressions import (
@@ -70,6 +70,7 @@ class ProblemKind(models.TextChoices):
     RULE = "rule", gettext_lazy("Breaks the instrument's rules")
     RANGE = "range", gettext_lazy("Outside the plausible range")
     CONTRADICTION = "contradiction", gettext_lazy("Answers contradict each other")
+    REPEAT = "repeat", gettext_lazy("Questionnaire given twice")
 
 
 class DuplicateReason(models.TextChoices):
@@ -139,6 +140,9 @@ class AnswerProblem:
     # and the question names (cwtt/access/sensitivity.py); anyone else sees that there is one.
     classes: frozenset[str]
     code: str = ""  # the contradiction rule, for contradictions
+    # The questionnaires the answers are in (their uuids, as text), so a page can link to each
+    # one, where a correction is asked for (cwtt/web/assessment_views.py).
+    assessments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +365,7 @@ def answer_problems(*, school_ids: Sequence[int], wave: Wave) -> list[AnswerProb
     # Per child: school, and each questionnaire's latest submitted answers (rows come in date
     # order, so a later assessment replaces an earlier one).
     latest: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    latest_uuid: dict[int, dict[str, str]] = defaultdict(dict)
     school_of: dict[int, int] = {}
     rows = (
         Assessment.objects.filter(
@@ -377,11 +382,12 @@ def answer_problems(*, school_ids: Sequence[int], wave: Wave) -> list[AnswerProb
             "child__date_of_birth",
             "child__sex",
             "child__grant_status",
+            "uuid",
         )
     )
-    for child_id, school_id, respondent, answers, version_id, on, born, sex, grant in rows.iterator(
-        chunk_size=2000
-    ):
+    for row in rows.iterator(chunk_size=2000):
+        child_id, school_id, respondent, answers, version_id, on, born, sex, grant, uuid = row
+        uuid = str(uuid)
         version = versions.get(version_id) or versions.setdefault(version_id, _Version(version_id))
         checked = version.validator.validate(respondent, answers or {}, today=on)
         for name, message in checked.errors.items():
@@ -400,6 +406,7 @@ def answer_problems(*, school_ids: Sequence[int], wave: Wave) -> list[AnswerProb
                     questions=(name,),
                     message=message,
                     classes=version.classes([name]),
+                    assessments=(uuid,),
                 )
             )
         plans = version.growth.get(respondent, ())
@@ -417,9 +424,11 @@ def answer_problems(*, school_ids: Sequence[int], wave: Wave) -> list[AnswerProb
                         questions=questions,
                         message=message,
                         classes=version.classes(questions),
+                        assessments=(uuid,),
                     )
                 )
         latest[child_id][respondent] = checked.answers
+        latest_uuid[child_id][respondent] = uuid
         school_of[child_id] = school_id
     rules = _Version(wave.instrument_version_id).contradictions()
     for child_id, by_respondent in latest.items():
@@ -438,11 +447,103 @@ def answer_problems(*, school_ids: Sequence[int], wave: Wave) -> list[AnswerProb
                         message=str(compiled.rule.explanation),
                         classes=compiled.classes,
                         code=compiled.rule.code,
+                        assessments=tuple(
+                            latest_uuid[child_id][r]
+                            for r in compiled.respondents
+                            if r in latest_uuid[child_id]
+                        ),
                     )
                 )
     # Each child's findings together, in the order the kinds are listed.
     order = {kind: index for index, kind in enumerate(ProblemKind.values)}
     problems.sort(key=lambda p: (p.school_id, p.child_id, order[p.kind]))
+    return problems
+
+
+def repeated_questionnaires(*, school_ids: Sequence[int], wave: Wave) -> list[AnswerProblem]:
+    """Two or more sent questionnaires of one kind for one child in the wave that were kept
+    without a reason, or whose answers to the same questions differ (decision 0054). One
+    query: the questionnaires that have a sibling of their kind, in the order they were given."""
+    ids = schools_in_wave(wave, school_ids)
+    sibling = Assessment.objects.filter(
+        child_id=OuterRef("child_id"),
+        wave=wave,
+        respondent=OuterRef("respondent"),
+        status__in=COUNTING,
+    ).exclude(pk=OuterRef("pk"))
+    rows = (
+        Assessment.objects.filter(
+            wave=wave, child__school_id__in=ids, child__status=ACTIVE, status__in=COUNTING
+        )
+        .filter(Exists(sibling))
+        .order_by("child_id", "respondent", "assessed_on", "pk")
+        .values_list(
+            "child_id",
+            "child__school_id",
+            "respondent",
+            "uuid",
+            "answers",
+            "repeat_reason",
+            "instrument_version_id",
+        )
+    )
+    groups: dict[tuple[int, int, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for child_id, school_id, respondent, *rest in rows:
+        groups[(child_id, school_id, respondent)].append(tuple(rest))
+    versions: dict[int, _Version] = {}
+    problems: list[AnswerProblem] = []
+    for (child_id, school_id, respondent), given in groups.items():
+        uuids = tuple(str(row[0]) for row in given)
+        kind = str(Respondent(respondent).label).lower() if respondent in Respondent else ""
+        # The first one given needs no reason; each one kept alongside it does.
+        if any(not (row[2] or "").strip() for row in given[1:]):
+            problems.append(
+                AnswerProblem(
+                    kind=ProblemKind.REPEAT,
+                    child_id=child_id,
+                    school_id=school_id,
+                    respondents=(respondent,),
+                    questions=(),
+                    message=_(
+                        "%(n)s %(kind)s questionnaires were kept for this child in this wave "
+                        "without saying why. Open them: if one was sent twice by mistake, ask "
+                        "for a correction; if both are meant, say so."
+                    )
+                    % {"n": len(given), "kind": kind},
+                    classes=frozenset({"general"}),
+                    code="no_reason",
+                    assessments=uuids,
+                )
+            )
+        first = given[0][1] or {}
+        differing: set[str] = set()
+        for row in given[1:]:
+            later = row[1] or {}
+            differing |= {k for k in first.keys() & later.keys() if first[k] != later[k]}
+        if differing:
+            version_id = given[0][3]
+            version = versions.get(version_id) or versions.setdefault(
+                version_id, _Version(version_id)
+            )
+            order = {name: index for index, name in enumerate(version.questions)}
+            questions = tuple(sorted(differing, key=lambda n: (order.get(n, len(order)), n)))
+            problems.append(
+                AnswerProblem(
+                    kind=ProblemKind.REPEAT,
+                    child_id=child_id,
+                    school_id=school_id,
+                    respondents=(respondent,),
+                    questions=questions,
+                    message=_(
+                        "The %(n)s %(kind)s questionnaires for this child in this wave give "
+                        "different answers. Check with the people who gave them which is right."
+                    )
+                    % {"n": len(given), "kind": kind},
+                    classes=version.classes(questions),
+                    code="disagree",
+                    assessments=uuids,
+                )
+            )
     return problems
 
 
@@ -577,12 +678,15 @@ def daily_volume(
 def quality_report(
     *, school_ids: Sequence[int], wave: Wave | None, today: dt.date
 ) -> QualityReport:
-    """All four checks for the schools; the wave's checks only when there is a wave."""
+    """All the checks for the schools; the wave's checks only when there is a wave."""
     limit = max_per_day()
     report = QualityReport(wave=wave, school_ids=list(school_ids), max_per_day=limit)
     if wave is not None:
         report.schools, report.assessors = completeness(school_ids=school_ids, wave=wave)
         report.problems = answer_problems(school_ids=school_ids, wave=wave)
+        report.problems += repeated_questionnaires(school_ids=school_ids, wave=wave)
+        order = {kind: index for index, kind in enumerate(ProblemKind.values)}
+        report.problems.sort(key=lambda p: (p.school_id, p.child_id, order[p.kind]))
     report.duplicates = suspected_duplicates(school_ids=school_ids)
     report.volume = daily_volume(school_ids=school_ids, today=today, limit=limit)
     return report

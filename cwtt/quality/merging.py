@@ -45,7 +45,13 @@ from cwtt.registry.actions import (
     DuplicateRefused,
     queue_possible_duplicates,
 )
-from cwtt.registry.models import Child, ChildCaregiver, ChildMerge, PossibleDuplicate
+from cwtt.registry.models import (
+    Child,
+    ChildCaregiver,
+    ChildMerge,
+    ChildSearchKey,
+    PossibleDuplicate,
+)
 from cwtt.rights.subject_access import reverse_relations
 
 REASON_MAX = 1000
@@ -70,12 +76,19 @@ MERGE_RULES: dict[str, str] = {
     "notes.childnote.child": MOVE,
     "referrals.referral.child": MOVE,
     "registry.childcaregiver.child": "caregivers",
+    "registry.childsearchkey.child": "unsearchable",  # the merged-away record is not found
     "registry.childmerge.kept": HISTORY,  # records merged into the duplicate earlier stay so
     "registry.childmerge.merged_away": "refuse_if_any",  # checked first: never merged twice
     "registry.possibleduplicate.child_a": "pairs",
     "registry.possibleduplicate.child_b": "pairs",
     "rights.anonymisation.child": "refuse_if_any",
 }
+
+
+def _unsearchable(keep: Child, duplicate: Child) -> int:
+    """Search finds the kept record only (the kept child's own keys already cover its names)."""
+    deleted, _ = ChildSearchKey.objects.filter(child=duplicate).delete()
+    return deleted
 
 
 def relation_key(rel) -> str:
@@ -259,6 +272,7 @@ def child_merge(
         handlers: dict[str, Callable[[Child, Child], Any]] = {
             "rescore": _rescore,
             "caregivers": _caregivers,
+            "unsearchable": _unsearchable,
         }
         # Profiles first, so none is left pointing at the duplicate when assessments move.
         relations = sorted(

@@ -226,6 +226,8 @@ def _problem_rows(user, report: QualityReport, problems: list[AnswerProblem], na
                     )
                 },
                 "withheld": not shown,
+                # Where to correct them: each questionnaire's page (its own access check).
+                "assessments": problem.assessments,
             }
         )
     return rows

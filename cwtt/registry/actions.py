@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cwtt.access import policy
-from cwtt.access.audit import audit_record
+from cwtt.access.audit import audit_record, audit_record_each
 from cwtt.access.models import AuditEntry
 from cwtt.access.roles import Role
 
@@ -138,16 +138,19 @@ def _queue(matches: list[duplicates.Match], *, found_by: str, by=None) -> int:
         for chunk in _chunked({p.child_a_id for p in new})
         for pair in PossibleDuplicate.objects.filter(child_a_id__in=chunk, found_at=stamp)
     ]
-    for pair in sorted(stored, key=lambda p: p.pk):
-        audit_record(
-            action=AuditEntry.Action.CREATE,
-            actor=by,
-            actor_name="" if by else found_by,
-            object_type="possible_duplicate",
-            object_id=pair.pk,
-            child_id=pair.child_b_id,
-            detail={"child_a": pair.child_a_id, "child_b": pair.child_b_id, "score": pair.score},
-        )
+    # One INSERT per batch of entries, so an import's cost does not grow with the pairs found.
+    audit_record_each(
+        {
+            "action": AuditEntry.Action.CREATE,
+            "actor": by,
+            "actor_name": "" if by else found_by,
+            "object_type": "possible_duplicate",
+            "object_id": pair.pk,
+            "child_id": pair.child_b_id,
+            "detail": {"child_a": pair.child_a_id, "child_b": pair.child_b_id, "score": pair.score},
+        }
+        for pair in sorted(stored, key=lambda p: p.pk)
+    )
     return len(stored)
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cwtt.access.roles import Role
 
-from . import validation
+from . import search_keys, validation
 
 
 class Location(models.Model):
@@ -224,6 +224,13 @@ class Child(models.Model):
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # The search keys are derived from the name and numbers: written with them, in the
+        # same transaction. bulk_create and bulk_update callers call ChildSearchKey.write_for.
+        if search_keys.needs_new_keys(kwargs.get("update_fields")):
+            ChildSearchKey.write_for([self])
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
@@ -257,6 +264,39 @@ class Child(models.Model):
         if not self.date_of_birth:
             return []
         return validation.age_warnings(self.date_of_birth)
+
+
+class ChildSearchKey(models.Model):
+    """One key a child is found by: a keyed hash of a name word, its sound, or an identity
+    number (cwtt/registry/search_keys.py; docs/search.md). Derived data, rewritten whenever the
+    name or numbers change; `cwtt search_index` rewrites them all."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="search_keys")
+    key = models.CharField(max_length=search_keys.KEY_LENGTH)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "child"], name="child_search_key")]
+
+    def __str__(self) -> str:
+        return f"search key of child {self.child_id}"
+
+    @classmethod
+    def write_for(cls, children, *, batch_size: int = 2000) -> int:
+        """Replace the keys of these (saved) children. Two statements per batch whatever the
+        number; returns the number of keys written."""
+        children = list(children)
+        written = 0
+        for start in range(0, len(children), batch_size):
+            batch = children[start : start + batch_size]
+            cls.objects.filter(child_id__in=[c.pk for c in batch]).delete()
+            rows = [
+                cls(child_id=c.pk, key=key)
+                for c in batch
+                for key in sorted(search_keys.child_keys(c))
+            ]
+            cls.objects.bulk_create(rows, batch_size=batch_size)
+            written += len(rows)
+        return written
 
 
 class ChildCaregiver(models.Model):

@@ -298,6 +298,28 @@ def _free_text_questions(
     return cache[key]
 
 
+def _without_free_text(answers: dict[str, Any], texts: frozenset[str]) -> tuple[dict, int]:
+    """The answers without free text, also inside a repeat's rows (a household member's name),
+    and how many answers went (decision 0053)."""
+    kept: dict[str, Any] = {}
+    dropped = 0
+    for name, value in answers.items():
+        if name in texts:
+            dropped += 1
+            continue
+        if isinstance(value, list) and any(isinstance(row, dict) for row in value):
+            rows = []
+            for row in value:
+                if isinstance(row, dict):
+                    clean = {k: v for k, v in row.items() if k not in texts}
+                    dropped += len(row) - len(clean)
+                    row = clean
+                rows.append(row)
+            value = rows
+        kept[name] = value
+    return kept, dropped
+
+
 def coarse_birth_date(born: dt.date, wave_starts: Iterable[dt.date]) -> dt.date:
     """The date of birth kept after anonymisation: the same year and month, and instead of the
     real day the middle of the range of days that give the same age in whole months on every
@@ -342,8 +364,7 @@ def child_anonymise(*, child: Child, rule: str, actor=None, actor_name: str = ""
             "instrument_version"
         ):
             texts = _free_text_questions(assessment, free_text)
-            kept = {k: v for k, v in assessment.answers.items() if k not in texts}
-            dropped = len(assessment.answers) - len(kept)
+            kept, dropped = _without_free_text(assessment.answers, texts)
             links = int(bool(assessment.informant_caregiver_id)) + int(
                 bool(assessment.informant_staff_id)
             )

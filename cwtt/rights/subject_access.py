@@ -35,6 +35,7 @@ from cwtt.instruments.engine.definition import (
     DOMAINS,
     InstrumentDefinition,
     label_text,
+    repeat_rows_text,
 )
 from cwtt.registry.models import Child, ChildCaregiver
 
@@ -214,6 +215,16 @@ def _assessment(obj: Assessment, child: Child, definitions: _Definitions) -> Rec
                     _("Question"): label_text(question.label) or question.name,
                     _("Answer"): _answer_text(
                         definition, question.list_name, answers.pop(question.name)
+                    ),
+                }
+            )
+    for repeat in definition.repeats:
+        if repeat.name in answers:  # a repeat's rows, one line each (decision 0053)
+            rows.append(
+                {
+                    _("Question"): label_text(repeat.label) or repeat.name,
+                    _("Answer"): repeat_rows_text(
+                        definition, repeat.name, answers.pop(repeat.name)
                     ),
                 }
             )

@@ -84,6 +84,9 @@ def ensure_demo_accounts() -> list[DemoAccount]:
         elif account.username not in made_by_demo:
             continue
         user.first_name, user.last_name = account.first_name, account.last_name
+        # example.org is reserved for examples (RFC 2606): no mail reaches anyone, and the
+        # demo prints it to the console, so "Forgot your password?" can be tried.
+        user.email = f"{account.username}@example.org"
         user.set_password(DEMO_PASSWORD)
         user.is_active = True
         user.save()

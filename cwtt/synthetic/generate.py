@@ -26,8 +26,10 @@ figures; the tests hold them to it.
 Same seed, same data (on SQLite and PostgreSQL alike): everything is drawn from one
 `random.Random(seed)` in a fixed order, and the wave dates depend only on the seed and today's
 year (and on whether this year's wave, which ends by mid-June, is over). No name, place, number
-or school describes a real one (see `names.py`); caregivers have no phone numbers, since South
-Africa reserves no range for fiction.
+or school describes a real one (see `names.py`). Four caregivers in five have a mobile number
+that no phone can reach: `+27 00 …`, laid out as a South African mobile number but with the
+international prefix where the network code goes, since South Africa reserves no range for
+fiction (decision 0055). They are numbered in order, not drawn from the seed's random stream.
 
 Speed: rows are written with `bulk_create` in batches inside one transaction, answers are not
 re-validated (use `check=True`, or the tests, for that) and profiles are computed in memory.
@@ -62,6 +64,7 @@ from cwtt.registry.models import (
     Caregiver,
     Child,
     ChildCaregiver,
+    ChildSearchKey,
     Household,
     Location,
     Organisation,
@@ -93,6 +96,19 @@ DRAFT_RATE = 0.03
 # A point in Gauteng's urban belt; districts are scattered around it.
 CENTRE = (-26.2, 28.05)
 LOCAL_TIME = ZoneInfo(settings.TIME_ZONE)
+
+
+
+# A South African mobile number's layout (+27 AA BBB CCCC) with "00" where the network code
+# goes: no network has it, so no real phone is ever reached (decision 0055).
+FICTITIOUS_PREFIX = "+27 00 "
+
+
+def fictitious_phone(number: int) -> str:
+    """The `number`th demo mobile number: "+27 00 000 0001", "+27 00 000 0002", ..."""
+    if not 0 < number < 10**7:
+        raise ValueError(f"demo phone numbers run from 1 to 9999999, not {number}")
+    return f"{FICTITIOUS_PREFIX}{number // 10**4:03d} {number % 10**4:04d}"
 
 
 class GenerateError(Exception):
@@ -237,6 +253,14 @@ class _District:
         self.organisation_names: set[str] = set(Organisation.objects.values_list("name", flat=True))
         self.emis_numbers: set[str] = set(School.objects.values_list("emis_number", flat=True))
         self.id_numbers: set[str] = set()
+        # Demo mobile numbers follow on from any generated before (see `fictitious_phone`).
+        last = (
+            Caregiver.objects.filter(phone__startswith=FICTITIOUS_PREFIX)
+            .order_by("-phone")
+            .values_list("phone", flat=True)
+            .first()
+        )
+        self.phones_made = int(last[len(FICTITIOUS_PREFIX) :].replace(" ", "")) if last else 0
         self.staff: list[Staff] = []
         self.staff_schools: list[tuple[Staff, list[School]]] = []
         self.organisations: list[Organisation] = []
@@ -602,9 +626,12 @@ class _District:
         first, other_surname = self._person("M" if male else "F")
         same = {"father": 0.95, "mother": 0.7, "grandparent": 0.5}.get(relation, 0.4)
         last = surname if rng.random() < same else other_surname
-        # No phone numbers: South Africa has no range reserved for fiction, and a made-up
-        # number could be a real person's.
-        return Caregiver(household=household, first_name=first, last_name=last), relation
+        # Counted, not drawn from rng: the random stream, and so everything else made from a
+        # seed, is what it was before caregivers had numbers.
+        self.phones_made += 1
+        phone = fictitious_phone(self.phones_made) if self.phones_made % 5 else ""
+        caregiver = Caregiver(household=household, first_name=first, last_name=last, phone=phone)
+        return caregiver, relation
 
     def _sa_id(self, born: dt.date, sex: str) -> str:
         """A valid-looking SA ID number: YYMMDD, SSSS (0-4999 female, 5000-9999 male),
@@ -671,6 +698,7 @@ class _District:
         for child in children:
             child.record.household = child.household.record
         Child.objects.bulk_create([c.record for c in children], batch_size=BATCH_SIZE)
+        ChildSearchKey.write_for([c.record for c in children])
         ChildCaregiver.objects.bulk_create(
             [
                 ChildCaregiver(

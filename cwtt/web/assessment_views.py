@@ -23,10 +23,10 @@ from cwtt.assessments.corrections import (
 )
 from cwtt.assessments.models import Assessment, AssessmentCorrection
 from cwtt.instruments.actions import validator_for
-from cwtt.instruments.engine.definition import label_text
+from cwtt.instruments.engine.definition import label_text, repeat_rows_text
 
-from .capture_form import question_groups
-from .views import _answers_from_post
+from .capture_form import question_groups, repeat_rows_from_post
+from .views import _answers_from_post, _only_shows_again, _shown_at_a_question
 
 
 def _assessment_for(user, assessment_uuid) -> Assessment:
@@ -53,6 +53,18 @@ def _answer_rows(assessment: Assessment, questions, answers: dict[str, Any]) -> 
             for c in definition.choices.get(question.list_name or "", [])
         }
         value = answers.get(question.name)
+        if question.type == "repeat":
+            # A repeat's rows, one line each ("1. Name: Thandi; Age: 34").
+            text = repeat_rows_text(definition, question.name, value)
+            rows.append(
+                {
+                    "name": question.name,
+                    "label": label_text(question.label) or question.name,
+                    "answer": text or "—",
+                    "rows": text.split(" | ") if text else [],
+                }
+            )
+            continue
         values = value if isinstance(value, list) else [] if value is None else [value]
         rows.append(
             {
@@ -85,6 +97,94 @@ def _correction_views(user, assessment: Assessment, questions) -> list[dict[str,
     return views
 
 
+def _person(user) -> str:
+    if user is None:
+        return _("no named person (an import or the system)")
+    return user.get_full_name() or user.username
+
+
+def _history(assessment: Assessment, corrections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What happened to the questionnaire, oldest first: started, sent, changed by its author,
+    each correction asked for and decided, with reasons. From the audit trail and the
+    corrections already read for the page: one query, however many events (the answers changed
+    are those the reader may read, from `_correction_views`)."""
+    counting = {Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED}
+    events: list[dict[str, Any]] = []
+    entries = (
+        AuditEntry.objects.filter(
+            object_type="assessment",
+            object_id=str(assessment.uuid),
+            action__in=[AuditEntry.Action.CREATE, AuditEntry.Action.CHANGE],
+        )
+        .select_related("actor")
+        .order_by("id")
+    )
+    for entry in entries:
+        detail = entry.detail or {}
+        if "correction" in detail:
+            continue  # an approved correction: told below, with its reason and review
+        before = (detail.get("before") or {}).get("status")
+        after = (detail.get("after") or {}).get("status")
+        if entry.action == AuditEntry.Action.CREATE:
+            what = _("Sent") if after in counting else _("Started as a draft")
+        elif after == Assessment.Status.VERIFIED and before != after:
+            what = _("Verified")
+        elif after in counting and before not in counting:
+            what = _("Sent")
+        else:
+            what = _("Changed by the person who captured it (before it was sent)")
+        reason = ""
+        if (detail.get("after") or {}).get("repeat_reason") and not (
+            detail.get("before") or {}
+        ).get("repeat_reason"):
+            reason = _("Kept alongside another questionnaire of this kind: %(why)s") % {
+                "why": detail["after"]["repeat_reason"]
+            }
+        events.append({"at": entry.at, "who": _person(entry.actor), "what": what, "note": reason})
+    if not events and assessment.counts:
+        # Made before the audit trail named it (generated or imported data): the record's own.
+        events.append(
+            {
+                "at": assessment.submitted_at or assessment.created_at,
+                "who": _person(assessment.assessor),
+                "what": _("Sent"),
+                "note": "",
+            }
+        )
+    for item in corrections:
+        correction = item["correction"]
+        waiting = correction.status == AssessmentCorrection.Status.PENDING
+        events.append(
+            {
+                "at": correction.requested_at,
+                "who": _person(correction.requested_by),
+                "what": _("Correction asked for (see above: a second person decides)")
+                if waiting
+                else _("Correction asked for"),
+                "note": _("Reason: %(why)s") % {"why": correction.reason},
+                # A waiting correction's changes are shown once, above, with its review.
+                "changes": [] if waiting else item["changes"],
+                "changes_hidden": not waiting and not item["changes"],
+            }
+        )
+        if correction.reviewed_at is not None:
+            approved = correction.status == AssessmentCorrection.Status.APPLIED
+            events.append(
+                {
+                    "at": correction.reviewed_at,
+                    "who": _person(correction.reviewed_by),
+                    "what": _("Correction approved: the answers were changed")
+                    if approved
+                    else _("Correction rejected: the answers stayed as they were"),
+                    "note": _("Comment: %(why)s") % {"why": correction.review_comment}
+                    if correction.review_comment
+                    else "",
+                }
+            )
+    events.sort(key=lambda event: event["at"])
+    return events
+
+
 @policy.guarded
 @require_http_methods(["GET", "POST"])
 def assessment_page(request: HttpRequest, assessment_uuid) -> HttpResponse:
@@ -103,7 +203,13 @@ def assessment_page(request: HttpRequest, assessment_uuid) -> HttpResponse:
         if not may_ask:
             raise Http404("No correction can be asked for here")
         proposed = _answers_from_post(request, questions)
+        readable_repeats = {q.name for q in questions if q.type == "repeat"}
+        rows = repeat_rows_from_post(
+            request, validator_for(assessment.instrument_version_id), assessment.respondent
+        )
+        proposed.update({k: v for k, v in rows.items() if k in readable_repeats})
         reason = request.POST.get("reason", "")
+    if request.method == "POST" and not _only_shows_again(request):
         try:
             correction_request(
                 assessment=assessment, answers=proposed, reason=reason, by=request.user
@@ -128,6 +234,7 @@ def assessment_page(request: HttpRequest, assessment_uuid) -> HttpResponse:
         child_id=assessment.child_id,
         detail={"answers_shown": len(shown)},
     )
+    corrections = _correction_views(request.user, assessment, questions)
     validator = validator_for(assessment.instrument_version_id)
     groups = (
         question_groups(
@@ -149,11 +256,19 @@ def assessment_page(request: HttpRequest, assessment_uuid) -> HttpResponse:
             "child": assessment.child,
             "rows": _answer_rows(assessment, questions, assessment.answers),
             "withheld": len([k for k in assessment.answers if k not in shown]),
-            "corrections": _correction_views(request.user, assessment, questions),
+            # Waiting for review: with the review form. Decided ones are in the history.
+            "corrections": [
+                c
+                for c in corrections
+                if c["correction"].status == AssessmentCorrection.Status.PENDING
+            ],
+            "history": _history(assessment, corrections),
             "may_ask": may_ask,
             "groups": groups,
             "errors": errors,
-            "general_errors": {k: v for k, v in errors.items() if k not in shown},
+            "general_errors": {
+                k: v for k, v in errors.items() if not _shown_at_a_question(k, groups)
+            },
             "reason": reason,
         },
     )

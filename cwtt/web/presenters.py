@@ -53,7 +53,19 @@ def _visible(
 ) -> list[dict[str, Any]]:
     """Findings the reader may see. Those drawn from answers beyond the reader's classes are
     replaced by one plain notice, at their highest level, that a concern exists — so a teacher
-    knows to speak to the social worker without reading the details."""
+    knows to speak to the social worker without reading the details.
+
+    A reason given alike by two questionnaires of one kind (two caregivers, a repeat) is listed
+    once: the same words at the same level from the same kind of informant say nothing new."""
+    unique: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for finding in findings:
+        key = (finding.get("rule"), str(finding.get("reason")), finding.get("level"),
+               finding.get("informant"))
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    findings = unique
     shown = [f for f in findings if sensitivity.get(f["rule"], frozenset({"general"})) <= readable]
     hidden = [f for f in findings if f not in shown]
     if hidden:

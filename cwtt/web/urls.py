@@ -3,7 +3,7 @@ from django.urls import path
 
 from cwtt.access.policy import public
 
-from . import assessment_views, emergency, printing, views
+from . import assessment_views, emergency, printing, search, views
 from .sign_out import sign_out
 
 urlpatterns = [
@@ -23,6 +23,7 @@ urlpatterns = [
         "schools/<int:school_id>/report.pdf", printing.school_report_pdf, name="school_report_pdf"
     ),
     path("classes/<int:class_id>/", views.school_class, name="class"),
+    path("search/", search.search, name="search"),
     path("children/<int:child_id>/", views.child, name="child"),
     path("children/<int:child_id>/assess/<str:respondent>/", views.capture, name="capture"),
     path(

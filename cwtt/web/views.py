@@ -29,7 +29,7 @@ from cwtt.cases.worklist import my_cases
 from cwtt.consent.actions import consent_in_force
 from cwtt.consent.models import Purpose
 from cwtt.dashboards.figures import casework, domain_counts, latest_wave
-from cwtt.dashboards.views import area_response
+from cwtt.dashboards.views import area_home
 from cwtt.instruments.actions import rule_sensitivities_for, validator_for
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
 from cwtt.registry.models import Child, ChildMerge, SchoolClass
@@ -37,7 +37,7 @@ from cwtt.rights.views import may_correct, may_export
 from cwtt.worklists.my_class import classes_of
 from cwtt.worklists.urgent import urgent_children, urgent_profiles
 
-from .capture_form import question_groups
+from .capture_form import question_groups, repeat_rows_from_post
 from .growth import child_growth
 from .presenters import profile_view, risk_chart
 from .timeline import child_timeline
@@ -45,10 +45,10 @@ from .timeline import child_timeline
 
 @policy.guarded
 def home(request: HttpRequest) -> HttpResponse:
-    """Each person's start page. Area roles land on their dashboard; everyone else sees their
-    own work first (overdue tasks, what is coming up), then their schools."""
+    """Each person's start page. Area roles see what needs their attention in their area
+    (the full comparison is their Dashboard); everyone else sees their own work first (overdue tasks, what is coming up), then their schools."""
     if policy.sees_aggregates_only(request.user):
-        return area_response(request)
+        return area_home(request)
     from cwtt.worklists.tasks import split_by_due, tasks_for
 
     staff = policy.staff_of(request.user)
@@ -294,6 +294,21 @@ def _capture_respondents(user, child) -> list[tuple[str, str]]:
     return [(r, Respondent(r).label) for r in policy.respondents_for(user) if r in asked]
 
 
+def _shown_at_a_question(key: str, groups: list[dict[str, Any]]) -> bool:
+    """Whether the form shows the error `key` next to a question (or a repeat) rather than at
+    the top of the page."""
+    for group in groups:
+        if any(f["key"] == key for f in group["fields"]):
+            return True
+        repeat = group["repeat"]
+        if repeat and (
+            key == repeat["name"]
+            or any(f["key"] == key for row in repeat["rows"] for f in row["fields"])
+        ):
+            return True
+    return False
+
+
 def _capture_waves(child) -> list[Wave]:
     return list(Wave.objects.covering([child.school_id]).started().order_by("-starts_on"))
 
@@ -310,6 +325,10 @@ def _answers_from_post(request: HttpRequest, questions) -> dict[str, Any]:
             if value:
                 answers[question.name] = value
     return answers
+
+
+def _only_shows_again(request: HttpRequest) -> bool:
+    return any(k in request.POST for k in ("switch_lang", "add_row", "remove_row"))
 
 
 def _capture_language(request: HttpRequest, definition) -> str:
@@ -373,10 +392,12 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
     if request.method == "POST":
         form_uuid = request.POST.get("uuid") or form_uuid
         answers = _answers_from_post(request, questions)
+        answers.update(repeat_rows_from_post(request, validator, respondent))
         assessed_on = request.POST.get("assessed_on", "")
         informant_id = request.POST.get("informant_caregiver", "")
-    # A language button re-shows the form with the answers posted so far, saving nothing.
-    if request.method == "POST" and "switch_lang" not in request.POST:
+    # A language button, and a repeat's "Add another" and "Remove" without JavaScript, show the
+    # form again with the answers posted so far, saving nothing.
+    if request.method == "POST" and not _only_shows_again(request):
         status = (
             Assessment.Status.DRAFT if "save_draft" in request.POST else Assessment.Status.SUBMITTED
         )
@@ -404,6 +425,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                     informant_caregiver=caregiver,
                     informant_staff=staff,
                     keep_alongside=request.POST.getlist("keep_alongside"),
+                    repeat_reason=request.POST.get("repeat_reason", ""),
                 )
             except AssessmentConflict as conflict:
                 errors = dict(conflict.errors)
@@ -438,10 +460,15 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
             "groups": groups,
             "errors": errors,
             "general_errors": {
-                k: v for k, v in errors.items() if k not in {q.name for q in questions}
+                k: v for k, v in errors.items() if not _shown_at_a_question(k, groups)
             },
             "uuid": form_uuid,
             "conflict_with": conflict_with,
+            # Asked for the reason to keep both: the choice already made stays made.
+            "keep_alongside": request.POST.getlist("keep_alongside")
+            if "repeat_reason" in errors
+            else [],
+            "repeat_reason": request.POST.get("repeat_reason", ""),
             "assessed_on": assessed_on,
             "caregiver_links": found.caregiver_links.select_related("caregiver"),
             "informant_id": informant_id,

@@ -147,6 +147,14 @@ def test_signing_in_pages_pass_axe(browser, live_server, people, audit):
         page.get_by_role("button", name="Sign in").click()
         page.get_by_role("alert").wait_for()
         audit.check(page, f"sign-in with an error {viewport['width']}")
+        page.get_by_role("link", name="Forgot your password?").click()
+        page.get_by_role("button", name="Send me a link").click()  # no address: an error
+        page.get_by_role("alert").wait_for()
+        audit.check(page, f"forgotten password with an error {viewport['width']}")
+        page.get_by_label("Your e-mail address").fill("cora@example.org")
+        page.get_by_role("button", name="Send me a link").click()
+        page.get_by_role("heading", name="Check your e-mail").wait_for()
+        audit.check(page, f"forgotten password sent {viewport['width']}")
         context.close()
 
     # A social worker's first sign-in: setting up the code; a data manager's: typing it.
@@ -196,6 +204,21 @@ def test_a_coordinators_pages_pass_axe(browser, live_server, people, world, audi
         audit.check(page, "data quality (coordinator) 360")
         page.goto(f"{base}/caseloads/")
         audit.check(page, "caseloads 360")
+        page.goto(f"{base}/search/")
+        page.get_by_role("searchbox", name="Find a child").first.fill("Mokoena")
+        page.get_by_role("button", name="Search").first.click()
+        page.get_by_role("heading", name="1 child found").wait_for()
+        audit.check(page, "search results 360")
+        page.get_by_role("searchbox", name="Find a child").first.fill("Xolile")
+        page.get_by_role("button", name="Search").first.click()
+        page.get_by_role("heading", name="No child found").wait_for()
+        audit.check(page, "search with no match 360")
+
+        page.goto(f"{base}/school-staff/")
+        audit.check(page, "staff at her schools 360")
+        page.get_by_role("button", name="Reset the password of Tumi").click()
+        page.get_by_role("heading", name="A one-time password for Tumi").wait_for()
+        audit.check(page, "one-time password 360")
     context.close()
     audit.assert_clean()
 
@@ -308,9 +331,15 @@ def test_a_data_managers_pages_pass_axe(browser, live_server, people, world, aud
 def test_the_area_dashboard_passes_axe(browser, live_server, people, world, audit, viewport):
     context, page = new_page(browser, viewport)
     sign_in(page, live_server.url, "dumi")
+    page.get_by_role("heading", name="What needs your attention").wait_for()
+    audit.check(page, f"area home {viewport['width']}")
+    page.goto(f"{live_server.url}/dashboards/area/")
     page.get_by_role("heading", name="Test District overview").wait_for()
     page.wait_for_function(CHARTS_DRAWN)
     audit.check(page, f"area dashboard {viewport['width']}")
+    page.goto(f"{live_server.url}/dashboards/area/?domain=nutrition&wave=nonsense")
+    page.get_by_role("alert").wait_for()
+    audit.check(page, f"area dashboard, a bad filter {viewport['width']}")
     context.close()
     audit.assert_clean()
 
@@ -342,7 +371,13 @@ def test_the_phone_menu_works_from_the_keyboard_with_focus_visible(
     page.keyboard.press("Enter")
     menu = page.locator("details.menu nav")
     menu.wait_for()
-    for expected in ("Home", "My work"):
+    # The search box comes first in the menu, then its button, then the links.
+    for expected_tag in ("input", "button"):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS_STYLE)
+        assert focus["tag"] == expected_tag, focus
+        assert focus["outline"] != "none" and focus["width"] >= 2, focus
+    for expected in ("Home", "Find a child", "My work"):
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS_STYLE)
         assert focus["tag"] == "a" and focus["text"] == expected, focus
@@ -354,8 +389,8 @@ def test_the_phone_menu_works_from_the_keyboard_with_focus_visible(
     assert page.evaluate(FOCUS_STYLE)["tag"] == "summary"
     page.keyboard.press("Enter")
     menu.wait_for()
-    page.keyboard.press("Tab")
-    page.keyboard.press("Tab")
+    for _ in range(5):  # the search box, its button, Home, Find a child, My work
+        page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # follows the link
     page.wait_for_url(f"{live_server.url}/my-work/")
     context.close()

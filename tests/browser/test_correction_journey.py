@@ -51,7 +51,7 @@ def test_a_field_worker_asks_for_a_correction_and_the_coordinator_approves_it(
     page.get_by_text("Meals yesterday: 1 → 3").wait_for()
     screenshot(page, "correction-review-360")
     page.get_by_role("button", name="Approve and change the answers").click()
-    page.get_by_text("Correction approved").wait_for()
+    page.get_by_text("Correction approved").first.wait_for()
     assert Assessment.objects.get(pk=sent.pk).answers["cg_meals"] == 3
     assert RiskProfile.objects.get(child=child, wave=wave).nutrition != "high"
     page.context.close()

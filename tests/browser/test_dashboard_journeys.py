@@ -88,6 +88,7 @@ def test_a_district_official_reads_the_district_dashboard(
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     sign_in(page, live_server.url, "dumi")
+    page.get_by_role("link", name="Compare circuits and schools").click()
     page.get_by_role("heading", name="Test District overview").wait_for()
     page.wait_for_function(DRAWN)
     charts = page.evaluate(CHARTS)
@@ -100,10 +101,59 @@ def test_a_district_official_reads_the_district_dashboard(
     text = page.inner_text("body")
     for found in district_planted:
         assert found.first_name not in text and found.last_name not in text
-    assert "Sunrise" not in text and "700111111" not in text and "Sam " not in text
+    # Schools are named only in the comparison of schools (decision 0052).
+    schools = page.locator("table[aria-labelledby=compare-schools]").inner_text()
+    assert "Sunrise" in schools and text.count("Sunrise") == schools.count("Sunrise")
+    assert "700111111" not in text and "Sam " not in text
     assert page.evaluate(OVERFLOW) <= 0  # tables scroll inside their own box on a phone
     assert problems == []  # no script refused by the page's security policy, no error
     screenshot(page, f"dashboard-district-{viewport['width']}")
+    page.close()
+
+
+def test_a_district_official_compares_circuits_on_a_phone(
+    browser, live_server, people, district_planted, screenshot
+):
+    """Issue #13, item 9: from his home page, Dumi compares the circuits on nutrition in Wave 2
+    and narrows the schools to one circuit, at 360 px, without typing an address."""
+    page = browser.new_page(viewport=PHONE)
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    sign_in(page, live_server.url, "dumi")
+    page.get_by_role("heading", name="What needs your attention").wait_for()
+    assert page.get_by_text("are at high risk in at least one area of wellbeing").is_visible()
+    screenshot(page, "area-home-360")
+    page.get_by_role("link", name="Compare circuits and schools").click()
+    page.get_by_role("heading", name="Compare circuits and schools").wait_for()
+    page.get_by_label("Area of wellbeing", exact=True).select_option(label="Food and nutrition")
+    page.get_by_label("Wave", exact=True).select_option(label="Wave 2")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**domain=nutrition**")
+    circuits = page.locator("table[aria-labelledby=compare-parts]")
+    circuits.wait_for()
+    # The comparison is near the top: the circuits' table starts within two screens.
+    box = circuits.bounding_box()
+    assert box is not None and box["y"] < 2 * PHONE["height"], box
+    assert "At high risk in Food and nutrition" in circuits.inner_text()
+    rows = circuits.locator("tbody tr")
+    assert rows.count() == 3  # three circuits, and no row repeating the district's total
+    assert "Whole Test District" not in circuits.inner_text()
+    # Narrow the schools to Circuit 2.
+    page.get_by_label("Circuit", exact=True).select_option(label="Circuit 2")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**circuit=**")
+    schools = page.locator("table[aria-labelledby=compare-schools]").inner_text()
+    assert "Riverside Primary" in schools and "Sunrise Primary" not in schools
+    assert page.evaluate(OVERFLOW) <= 0  # the page itself never scrolls sideways
+    # A wide table scrolls inside its box with its first column kept in view.
+    sticky = page.evaluate(
+        """() => getComputedStyle(document.querySelector(
+            "table[aria-labelledby=by-wave] th[scope=row]")).position"""
+    )
+    assert sticky == "sticky"
+    assert problems == []
+    screenshot(page, "area-compare-circuits-360")
     page.close()
 
 

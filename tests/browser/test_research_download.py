@@ -23,7 +23,7 @@ def test_a_researcher_downloads_a_wave_with_its_codebook(
     rhoda = _person("rhoda", Role.RESEARCHER, location=district["district"], sector="research")
     context, page = new_page(browser, viewport)
     sign_in_fully(page, live_server.url, rhoda)
-    page.get_by_role("heading", name="Test District overview").wait_for()
+    page.get_by_role("heading", name="What needs your attention").wait_for()
     menu(page, "Research data")
     page.get_by_role("heading", name="Research data").wait_for()
     audit = Audit()

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cwtt.access.roles import Role
-from cwtt.registry.models import Organisation, Staff
+from cwtt.dashboards.snapshots import refresh_all
+from cwtt.registry.models import Location, Organisation, School, Staff
 
 from ..conftest import sign_in  # noqa: TID252 - shared test helper
 from .conftest import (
@@ -239,21 +240,63 @@ def test_charts_draw_only_what_the_tables_show_and_say_what_is_left_out(
     assert caseload["series"][0]["values"] == shown_n
 
 
-def test_no_child_school_or_worker_is_named(client, people, district_data):
+def test_no_child_or_worker_is_named_and_schools_only_in_the_comparison(
+    client, people, district_data
+):
     page = dashboard(client, people)
     for made in district_data.values():
         for found in made:
             assert found.first_name not in page and found.last_name not in page
-    for text in ["Grace", "Test Street", *SCHOOL_WORDS]:
+    for text in ["Grace", "Test Street", "700111111", "700222222", "7003"]:
         assert text not in page
     for person in ("fiona", "tumi", "sam", "nandi", "cora", "dora", "rita"):
         assert not re.search(rf"\b{person}\b", page, flags=re.I), person
+    # A district official compares the schools of the district (decision 0052): school names
+    # stand only in the comparison of schools, never in the day's other figures or charts.
+    schools = page.split('id="compare-schools"')[1].split("</table>")[0]
+    rest = page.replace(schools, "")
+    for name in ("Sunrise", "Hilltop", "Riverside", "Valley"):
+        assert name in schools and name not in rest, name
 
 
-def test_the_home_page_of_a_district_official_is_the_dashboard(client, people, district_data):
+def test_a_researcher_compares_circuits_but_sees_no_school(client, people, district, district_data):
+    user = get_user_model().objects.create_user("rhea", first_name="Rhea")
+    Staff.objects.create(
+        user=user,
+        organisation=people["dumi"].staff.organisation,
+        role=Role.RESEARCHER,
+        location=district["district"],
+    )
+    sign_in(client, user)
+    page = client.get(reverse("area_dashboard")).content.decode()
+    assert 'id="compare-parts"' in page and 'id="compare-schools"' not in page
+    home = client.get(reverse("home")).content.decode()
+    for text in [*SCHOOL_WORDS, *(f.last_name for made in district_data.values() for f in made)]:
+        assert text not in page and text not in home, text
+    assert reverse("research_exports") in home
+
+
+def test_the_home_page_of_a_district_official_shows_what_needs_attention(
+    client, people, district_data, settings
+):
+    """Home is a short summary; the Dashboard has the whole comparison and the day's figures."""
+    settings.CWTT_ROUNDING_BASE = 1
     sign_in(client, people["dumi"])
     page = client.get(reverse("home")).content.decode()
-    assert "Test District overview" in page and 'id="chart-funnel"' in page
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+    assert "What needs your attention" in text
+    # Wave 2: nutrition or protection... every child is moderate in protection; high in any
+    # area: 1 + 1 + 6 + 8 = 16 of 38 children (42%).
+    assert "Wave 2: 42% of the 38 children assessed are at high risk" in text
+    # Circuits by their shown share only: Circuit 1 (2 of 12) is too few to show, and Circuit 3
+    # (Valley alone, 8 of 12) is hidden with it, or the district less Circuit 2 would give
+    # Circuit 1 away. Hidden shares are never ranked: Circuit 2 (6 of 14) is the one listed.
+    assert "Circuits with the largest share of children at high risk: Circuit 2: 43% of 14" in text
+    assert "Circuit 1:" not in text and "Circuit 3:" not in text
+    assert 'id="chart-funnel"' not in page  # the full figures are on the Dashboard
+    assert f'href="{reverse("area_dashboard")}"' in page
+    dashboard_page = client.get(reverse("area_dashboard")).content.decode()
+    assert 'id="compare-parts"' in dashboard_page and 'id="chart-funnel"' in dashboard_page
 
 
 @pytest.mark.parametrize("name", ["cora", "sam", "tumi", "nobody"])
@@ -270,7 +313,7 @@ def test_a_data_manager_sees_every_school_in_aggregate(client, people, district_
     assert "Mokoena" not in page
 
 
-def test_a_provincial_official_sees_each_district(client, people, district, district_data):
+def test_a_provincial_official_sees_each_district(client, people, district, district_data, wave):
     user = get_user_model().objects.create_user("pria", first_name="Pria")
     Staff.objects.create(
         user=user,
@@ -279,14 +322,25 @@ def test_a_provincial_official_sees_each_district(client, people, district, dist
         location=district["province"],
     )
     sign_in(client, user)
-    page = client.get(reverse("home")).content.decode()
+    # With one district, a row for it would only repeat the province's total: none is shown.
+    page = client.get(reverse("area_dashboard")).content.decode()
+    assert "by-district" not in read_tables(page) and 'id="compare-parts"' not in page
+    # A second district with a school: the province splits by district.
+    other = Location.objects.create(
+        code="GP-OD", name="Other District", level="district", parent=district["province"]
+    )
+    School.objects.create(emis_number="700999999", name="Far Primary", quintile=4, location=other)
+    refresh_all()
+    page = client.get(reverse("area_dashboard")).content.decode()
     tables = read_tables(page)
     assert [label for label, _, _ in tables["by-district"]] == [
+        "Other District",
         "Test District",
         "Whole Gauteng (test)",
     ]
     assert "by-circuit" not in tables
     assert recoverable(cells_by_table(page)["funnel"]) == []
+    assert 'id="compare-parts"' in page and "Far Primary" in page
 
 
 def test_the_threshold_follows_the_setting(client, people, district_data, settings):

@@ -47,6 +47,19 @@ def school_rows(n: int, start: int = 0):
     ]
 
 
+SYLLABLES = ["ba", "ke", "lo", "mu", "ni", "po", "ri", "sa", "tu", "vi", "we", "zo", "dla", "thi"]
+
+
+def name(number: int) -> str:
+    """A distinct made-up name per number, so no two children look like one registered twice
+    (likely duplicates are queued, and their count would differ between the two sizes)."""
+    syllables = []
+    for _ in range(3):
+        number, digit = divmod(number, len(SYLLABLES))
+        syllables.append(SYLLABLES[digit])
+    return "".join(syllables).capitalize()
+
+
 def child_rows(n: int, start: int = 0):
     born = dt.date(2018, 1, 1)
     return [
@@ -55,9 +68,9 @@ def child_rows(n: int, start: int = 0):
             "class_name": f"2{chr(65 + i % 4)}",
             "grade": "2",
             "year": "2026",
-            "first_name": f"Child{start + i}",
-            "last_name": "Test",
-            "date_of_birth": (born + dt.timedelta(days=start + i)).isoformat(),
+            "first_name": name(start + i),
+            "last_name": name(7 * (start + i) + 1),
+            "date_of_birth": (born + dt.timedelta(days=(37 * (start + i)) % 1400)).isoformat(),
             "sex": "F",
             "caregiver_first_name": f"Carer{start + i}",
             "caregiver_last_name": "Test",

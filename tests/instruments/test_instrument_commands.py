@@ -117,3 +117,21 @@ def test_measure_command_refuses_a_file_missing_columns_without_writing(tmp_path
     with pytest.raises(CommandError, match="q3"):
         run("measure", "phq9", "--input", str(source), "--output", str(target))
     assert not target.exists()
+
+
+def test_check_names_the_repeats_and_says_they_are_not_scored(tmp_path):
+    form = tmp_path / "household.md"
+    form.write_text(
+        "| survey |\n"
+        "| | type | name | label |\n"
+        "| | integer | adults | Adults |\n"
+        "| | begin repeat | household_members | Household member |\n"
+        "| | text | hm_name | Name |\n"
+        "| | integer | hm_age | Age |\n"
+        "| | end repeat | | |\n"
+    )
+    out, err, _ = run("instrument", "check", str(form))
+    assert "Repeats (asked per row, not scored): household_members (2 questions a row)" in out
+    assert "repeat 'household_members' is asked and checked, but answers inside repeats" in (
+        out + err
+    )

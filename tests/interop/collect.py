@@ -72,9 +72,19 @@ class Collect:
         return self.client.post("/submission", parts, **self.headers())
 
 
-def fill(xform: str, answers: dict[str, str], instance_id: str | None = None) -> bytes:
+JR_TEMPLATE = "{http://openrosa.org/javarosa}template"
+
+
+def fill(
+    xform: str,
+    answers: dict[str, str],
+    instance_id: str | None = None,
+    repeats: dict[str, list[dict[str, str]]] | None = None,
+) -> bytes:
     """The form's primary instance with the answers put in by element name, serialised as
-    Collect sends it: no default namespace, `id` and `version` on the root."""
+    Collect sends it: no default namespace, `id` and `version` on the root. `repeats` gives
+    each repeat's rows: Collect leaves out the repeat's template (`jr:template`) and sends one
+    element per row, in order, where the repeat stands."""
     root = ET.fromstring(xform)
     model = root.find(f".//{XFORMS}model")
     data = next(iter(model.find(f"{XFORMS}instance")))
@@ -82,6 +92,27 @@ def fill(xform: str, answers: dict[str, str], instance_id: str | None = None) ->
     values = {**answers, "instanceID": instance_id}
     for element in data.iter():
         element.tag = element.tag.removeprefix(XFORMS)
+    for name, rows in (repeats or {}).items():
+        for parent in data.iter():
+            found = [c for c in parent if c.tag == name]
+            if not found:
+                continue
+            blank = next((c for c in found if c.get(JR_TEMPLATE) is not None), found[0])
+            at = list(parent).index(found[0])
+            for element in found:
+                parent.remove(element)
+            for offset, row in enumerate(rows):
+                copy = ET.fromstring(ET.tostring(blank))
+                copy.attrib.pop(JR_TEMPLATE, None)
+                for leaf in copy.iter():
+                    if len(leaf) == 0 and leaf.tag in row:
+                        leaf.text = str(row[leaf.tag])
+                parent.insert(at + offset, copy)
+            break
+    for parent in list(data.iter()):
+        for element in [c for c in parent if c.get(JR_TEMPLATE) is not None]:
+            parent.remove(element)  # Collect never sends a repeat's template
+    for element in data.iter():
         if len(element) == 0 and element.tag in values:
             element.text = str(values[element.tag])
     body = ET.tostring(data, encoding="unicode")

@@ -101,8 +101,16 @@ def test_a_second_finished_questionnaire_for_the_same_child_asks_before_keeping_
     status, body = send(client, other)
     assert status == 409 and body["conflict"] == "also_done"
     assert Assessment.objects.count() == 1
-    status, _ = send(client, dict(other, keep_alongside=[body["server"]["uuid"]]))
+    # Keeping both needs a reason (decision 0054): without one, nothing is saved.
+    status, refused = send(client, dict(other, keep_alongside=[body["server"]["uuid"]]))
+    assert status == 422 and "repeat_reason" in refused["errors"]
+    assert Assessment.objects.count() == 1
+    status, _ = send(
+        client,
+        dict(other, keep_alongside=[body["server"]["uuid"]], repeat_reason="The grandmother"),
+    )
     assert status == 200 and Assessment.objects.count() == 2
+    assert Assessment.objects.get(uuid=other["uuid"]).repeat_reason == "The grandmother"
 
 
 def test_wrong_answers_come_back_by_question_and_nothing_is_saved(client, people, child, wave):

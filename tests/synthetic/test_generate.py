@@ -348,3 +348,22 @@ def test_the_command_prints_one_line_saying_what_it_made(default_version, capsys
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
     assert "1 schools" in out[0] and "10 enrolled now" in out[0] and "assessments" in out[0]
+
+
+def test_nutrition_follows_child_hunger_and_under_seven_in_ten_are_high_anywhere(study_district):
+    """Instrument 2026.3 (docs/instrument.md, "Sources and calibration"): the nutrition domain is
+    high about as often as the study's child hunger (~10% at baseline, falling), and the share
+    high in any domain stays between the protection share (the study's 38-62%, which no other
+    domain can lower) and 70%."""
+    first, *_, last = study_district
+    nutrition = [
+        _share(p.nutrition == "high" for p in RiskProfile.objects.filter(wave=w))
+        for w in (first, last)
+    ]
+    assert 0.05 <= nutrition[0] <= 0.14
+    assert nutrition[1] < nutrition[0]
+    for wave in study_district:
+        profiles = list(RiskProfile.objects.filter(wave=wave))
+        protection = _share(p.protection == "high" for p in profiles)
+        anywhere = _share(p.overall == "high" for p in profiles)
+        assert protection <= anywhere <= 0.70

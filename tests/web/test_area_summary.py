@@ -1,7 +1,7 @@
 """The district overview: aggregates only, small cells hidden, totals that give nothing away.
 
-Dumi (district official) sees his district by wave and by circuit, never a child's name and
-never a school. Each test reads the page as Dumi would and tries to work out hidden numbers.
+Dumi (district official) sees his district by wave and by circuit, never a child's name; schools
+only in the comparison of schools (decision 0052). Each test reads the page as Dumi would and tries to work out hidden numbers.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def recoverable(rows) -> list[str]:
 
 def test_a_district_official_sees_each_circuit_and_the_district(client, people, circuits):
     sign_in(client, people["dumi"])
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("area_dashboard")).content.decode()
     rows = read_table(page, "by-circuit")
     assert [label for label, _, _ in rows] == [
         "Circuit 1",
@@ -133,18 +133,24 @@ def test_a_district_official_sees_each_circuit_and_the_district(client, people, 
     assert "By circuit, Wave 1" in page
 
 
-def test_the_page_never_names_a_child_or_a_school(client, people, circuits):
+def test_the_page_never_names_a_child_and_names_schools_only_in_their_comparison(
+    client, people, circuits
+):
     sign_in(client, people["dumi"])
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("area_dashboard")).content.decode()
+    home = client.get(reverse("home")).content.decode()
     for text in ["Kid", "Mokoena", "Zwane", "Dlamini", "Nkosi", "Grace", "Test Street"]:
-        assert text not in page
-    for school in ["Sunrise", "Hilltop", "Riverside", "Valley", "700111111", "700333333"]:
-        assert school not in page
+        assert text not in page and text not in home
+    schools = page.split('id="compare-schools"')[1].split("</table>")[0]
+    for school in ["Sunrise", "Hilltop", "Riverside", "Valley"]:
+        assert school in schools and school not in page.replace(schools, ""), school
+    for number in ["700111111", "700333333"]:
+        assert number not in page
 
 
 def test_no_cell_smaller_than_k_is_shown(client, people, circuits):
     sign_in(client, people["dumi"])
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("area_dashboard")).content.decode()
     for table in ["by-wave", "by-circuit"]:
         for n, counts in counts_from(read_table(page, table)):
             assert n is None or n >= 5
@@ -156,20 +162,21 @@ def test_no_cell_smaller_than_k_is_shown(client, people, circuits):
 
 def test_the_circuit_table_cannot_be_undone_by_subtracting_from_the_total(client, people, circuits):
     sign_in(client, people["dumi"])
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("area_dashboard")).content.decode()
     rows = read_table(page, "by-circuit")
     assert recoverable(rows) == []
     nutrition = [shares[NUTRITION] for _, _, shares in rows]
-    # Circuit 1 (3 of 12) is hidden, and so is the smallest other, Circuit 3 (6 of 12);
-    # the district's 16 of 38 stays.
-    assert nutrition == [None, 50, None, 42]
+    # Circuit 1 (3 of 12) is hidden. Circuits 2 and 3 are one school each, and the page also
+    # shows the quintiles (Riverside and Valley make quintile 3), so more sums stand beside
+    # them: both are hidden too rather than the district's 16 of 38 (decision 0052).
+    assert nutrition == [None, None, None, 42]
 
 
 def test_the_latest_wave_is_shown_as_the_district_total_is(client, people, circuits):
     # The wave table's latest row is the circuit table's total row: if one hid a number the
     # other showed, the two together would give it away.
     sign_in(client, people["dumi"])
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("area_dashboard")).content.decode()
     *_, (_, wave_n, wave_shares) = read_table(page, "by-wave")
     *_, (_, total_n, total_shares) = read_table(page, "by-circuit")
     assert (wave_n, wave_shares) == (total_n, total_shares)
@@ -181,17 +188,19 @@ def test_a_circuit_with_fewer_than_k_children_cannot_be_worked_out(
     tiny = add_school(district, wave, "Circuit 4", "700555555", "Tiny Primary")
     assess(child_factory, wave, tiny, 3, 1, "Khumalo")
     sign_in(client, people["dumi"])
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("area_dashboard")).content.decode()
     rows = read_table(page, "by-circuit")
     assert rows[3][:2] == ("Circuit 4", None)
     assert recoverable(rows) == []
-    assert "Khumalo" not in page and "Tiny" not in page
+    assert "Khumalo" not in page
+    # Tiny Primary is listed among the schools, with nothing shown.
+    assert re.search(r"Tiny Primary <span[^>]*>[^<]*</span></th><td><span class=\"muted\">not shown", page)
 
 
 def test_the_threshold_follows_the_setting(client, people, circuits, settings):
     settings.CWTT_SMALL_CELL = 3
     sign_in(client, people["dumi"])
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("area_dashboard")).content.decode()
     assert "numbers smaller than 3 are not shown" in page
     rows = read_table(page, "by-circuit")
     assert rows[0][2][NUTRITION] == 25  # Circuit 1's 3 of 12 is no longer too small
@@ -204,7 +213,7 @@ def test_a_researcher_sees_the_waves_but_no_circuit_table(client, people, circui
         role=Role.RESEARCHER, location=district["province"]
     )
     sign_in(client, researcher)
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("area_dashboard")).content.decode()
     assert 'id="by-wave"' in page and 'id="by-circuit"' not in page
     [(label, n, shares)] = read_table(page, "by-wave")
     assert (label, n, shares[NUTRITION]) == ("Wave 1", 38, 42)

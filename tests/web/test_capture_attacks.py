@@ -21,7 +21,9 @@ DISCLOSURE = {"cg_meals": 1, "cg_hungry": "yes", "cg_hit": "yes", "cg_dep9": "2"
 def snapshot():
     return (
         sorted(
-            Assessment.objects.values_list("uuid", "respondent", "status", "answers", "assessor_id"),
+            Assessment.objects.values_list(
+                "uuid", "respondent", "status", "answers", "assessor_id"
+            ),
             key=str,
         ),
         sorted(RiskProfile.objects.values_list("child_id", "overall", "urgent")),
@@ -56,7 +58,9 @@ def post(client, child, respondent, wave, **fields):
     return client.post(reverse("capture", args=[child.pk, respondent]), data)
 
 
-def test_a_hidden_uuid_naming_someone_elses_record_is_refused(client, people, child, wave, disclosed):
+def test_a_hidden_uuid_naming_someone_elses_record_is_refused(
+    client, people, child, wave, disclosed
+):
     sign_in(client, people["fiona"])
     before = snapshot()
     response = post(client, child, "caregiver", wave, uuid=str(disclosed.uuid), save_draft="1")
@@ -94,7 +98,8 @@ def test_a_second_caregiver_questionnaire_asks_before_keeping_both(
     assert "already sent on 2026-03-02" in page
     assert f'name="keep_alongside" value="{disclosed.uuid}"' in page
     assert snapshot() == before
-    # She confirms it is the other caregiver's answers: both are kept.
+    # Keeping both without saying why saves nothing and asks for the reason, the choice kept.
+    form_uuid = response.context["uuid"]
     response = post(
         client,
         child,
@@ -102,10 +107,26 @@ def test_a_second_caregiver_questionnaire_asks_before_keeping_both(
         wave,
         cg_meals="4",
         keep_alongside=str(disclosed.uuid),
-        uuid=response.context["uuid"],
+        uuid=form_uuid,
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "Say why both questionnaires are kept" in page
+    assert f'type="hidden" name="keep_alongside" value="{disclosed.uuid}"' in page
+    assert snapshot() == before
+    # She confirms it is the other caregiver's answers, and why: both are kept.
+    response = post(
+        client,
+        child,
+        "caregiver",
+        wave,
+        cg_meals="4",
+        keep_alongside=str(disclosed.uuid),
+        repeat_reason="The grandmother answered too",
+        uuid=form_uuid,
     )
     assert response.status_code == 302
     assert Assessment.objects.filter(child=child, respondent="caregiver").count() == 2
+    assert Assessment.objects.get(uuid=form_uuid).repeat_reason == "The grandmother answered too"
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ def labels(user, path="/"):
 def test_each_role_sees_the_links_its_job_needs(people):
     assert labels(people["tumi"]) == [
         "Home",
+        "Find a child",
         "My work",
         "My class",
         "Work offline",
@@ -30,7 +31,7 @@ def test_each_role_sees_the_links_its_job_needs(people):
     assert {"Caseloads", "Data quality"} <= set(labels(people["cora"]))
     assert "Administration" not in labels(people["cora"])
     assert {"Administration", "Data quality"} <= set(labels(people["dora"]))
-    assert labels(people["dumi"]) == ["Home", "Dashboard", "Planning"]
+    assert labels(people["dumi"]) == ["Home", "Dashboard", "Evidence", "Planning"]
     assert labels(people["nobody"]) == []
 
 
@@ -77,7 +78,10 @@ def test_a_field_worker_finds_offline_work_next_to_her_tasks(client, people):
     assert page.index("Working without signal") < page.index("Sunrise Primary")
 
 
-def test_area_roles_land_on_their_dashboard(client, people):
+def test_area_roles_land_on_what_needs_their_attention(client, people):
+    """Home is a short summary; the whole comparison is behind Dashboard (decision 0052)."""
     sign_in(client, people["dumi"])
     page = client.get(reverse("home")).content.decode()
-    assert "Test District overview" in page and "Your work today" not in page
+    assert "What needs your attention" in page and "Your work today" not in page
+    assert "Test District overview" not in page
+    assert f'href="{reverse("area_dashboard")}"' in page

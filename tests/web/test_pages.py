@@ -106,7 +106,9 @@ def test_someone_with_no_role_sees_no_school_and_no_child(client, people, child)
 
 def test_a_district_official_sees_aggregates_without_names(client, people, scored_child, wave):
     signed_in(client, people["dumi"])
-    page = client.get(reverse("home")).content.decode()
+    home = client.get(reverse("home")).content.decode()
+    assert "What needs your attention" in home and "Lwazi" not in home
+    page = client.get(reverse("area_dashboard")).content.decode()
     assert "Test District overview" in page
     assert "Wave 1" in page and "hidden" in page  # one child: every cell is too small to show
     assert "Lwazi" not in page and "Mokoena" not in page

@@ -97,6 +97,9 @@ class Question:
     respondent: str | None = None
     sensitivity: str = "general"
     group: str | None = None  # name of the innermost enclosing group
+    # The repeat the question is asked in, once per row (its answers are kept under the
+    # repeat's name as a list of rows; see Repeat). None for a question asked once.
+    repeat: str | None = None
 
     @property
     def takes_answer(self) -> bool:
@@ -107,6 +110,26 @@ class Question:
         if self.constraint_messages:
             return label_text(self.constraint_messages, language) or self.constraint_message
         return self.constraint_message
+
+
+# The most rows a repeat takes (docs/decisions/0053-repeat-groups.md): a form, a draft or a
+# submission with more is refused, so one answer set stays a size a page can show.
+MAX_REPEAT_ROWS = 50
+
+
+@dataclass(slots=True)
+class Repeat:
+    """A `begin repeat` group: its questions are asked once per row, and its answers are kept
+    under its name as a list of rows, each a dict of question name → answer (like the
+    top-level answers). Answers outside repeats stay exactly as they are."""
+
+    name: str
+    row: int
+    label: dict[str, str] = field(default_factory=dict)
+    # `repeat_count`: a whole number, or an expression over the answers asked once, that fixes
+    # the number of rows (ODK's rule); None lets the person add and remove rows.
+    count: str | None = None
+    respondent: str | None = None
 
 
 @dataclass(slots=True)
@@ -151,17 +174,44 @@ class InstrumentDefinition:
     # language when the settings sheet sets `default_language`.
     language_names: dict[str, str] = field(default_factory=dict)
     group_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # group name → label
+    repeats: list[Repeat] = field(default_factory=list)
 
     @property
     def scored(self) -> bool:
         return bool(self.rules)
 
     def answerable(self, respondent: str | None = None) -> list[Question]:
+        """The questions asked once, whose answers are kept by their own name (questions in a
+        repeat are kept under the repeat's name: see repeat_questions)."""
         return [
             q
             for q in self.questions
-            if q.takes_answer and (respondent is None or q.respondent == respondent)
+            if q.takes_answer
+            and q.repeat is None
+            and (respondent is None or q.respondent == respondent)
         ]
+
+    def repeat_questions(self, repeat: str, respondent: str | None = None) -> list[Question]:
+        """The questions asked in each row of `repeat`."""
+        return [
+            q
+            for q in self.questions
+            if q.takes_answer
+            and q.repeat == repeat
+            and (respondent is None or q.respondent == respondent)
+        ]
+
+    def repeats_for(self, respondent: str | None = None) -> list[Repeat]:
+        """The repeats with a question for `respondent` (all of them for None)."""
+        return [r for r in self.repeats if self.repeat_questions(r.name, respondent)]
+
+    def repeat(self, name: str) -> Repeat | None:
+        return next((r for r in self.repeats if r.name == name), None)
+
+    def repeat_sensitivities(self, name: str) -> set[str]:
+        """The sensitivity classes of a repeat's questions: its rows may be read only by
+        someone who may read all of them."""
+        return {q.sensitivity for q in self.repeat_questions(name)}
 
     def respondents(self) -> list[str]:
         present = {q.respondent for q in self.questions if q.takes_answer and q.respondent}
@@ -208,7 +258,37 @@ class InstrumentDefinition:
             languages=list(data.get("languages", [])),
             language_names=dict(data.get("language_names", {})),
             group_labels=dict(data.get("group_labels", {})),
+            repeats=[Repeat(**r) for r in data.get("repeats", [])],
         )
+
+
+def repeat_rows_text(
+    definition: InstrumentDefinition, name: str, rows: Any, language: str | None = None
+) -> str:
+    """A repeat's rows in words, for a page or a message: "1. Name: Thandi; Age: 34 | 2. ..."
+    (answers as their choices' labels)."""
+    if not isinstance(rows, list) or not rows:
+        return ""
+    questions = {q.name: q for q in definition.repeat_questions(name)}
+    shown = []
+    for number, row in enumerate(rows, start=1):
+        parts = []
+        given = row if isinstance(row, dict) else {}
+        # In the form's order, whatever order the database keeps a row's keys in.
+        keys = [k for k in questions if k in given] + [k for k in given if k not in questions]
+        for key, value in ((k, given[k]) for k in keys):
+            question = questions.get(key)
+            label = label_text(question.label, language) if question else key
+            choices = {
+                c.name: label_text(c.label, language) or c.name
+                for c in definition.choices.get((question.list_name if question else "") or "", [])
+            }
+            values = value if isinstance(value, list) else [value]
+            parts.append(
+                f"{label or key}: {', '.join(choices.get(str(v), str(v)) for v in values)}"
+            )
+        shown.append(f"{number}. {'; '.join(parts) or '—'}")
+    return " | ".join(shown)
 
 
 def label_text(label: dict[str, str], language: str | None = None) -> str:

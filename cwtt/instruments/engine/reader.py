@@ -22,6 +22,7 @@ from .definition import (
     CHOICE_PREFIX,
     DOMAIN_RULE_NAMES,
     DOMAINS,
+    MAX_REPEAT_ROWS,
     RESPONDENTS,
     RULE_LEVELS,
     SENSITIVITIES,
@@ -29,6 +30,7 @@ from .definition import (
     InstrumentDefinition,
     MeasureSpec,
     Question,
+    Repeat,
     Rule,
 )
 from .expressions import MAX_LENGTH, SELF, ExpressionError, check_xpath, parse, references
@@ -263,6 +265,9 @@ _TYPE_NAMES = {
 }
 _GROUPS = {"group": "begin_group", "repeat": "begin_repeat", "loop": "begin_repeat"}
 # Types a plain XLSForm may hold that carry no answer the capture page asks for.
+# `in_repeat` while walking a repeat inside a repeat, whose questions only ODK collects (not a
+# name: pyxform's names cannot hold a space).
+_NESTED_REPEAT = "nested repeat"
 _QUIET_TYPES = {"note", "calculate", "meta", "hidden", "xml-external", "csv-external"}
 
 
@@ -341,6 +346,11 @@ class _Reader:
         self.language_names: dict[str, str] = {}
         self.has_cwtt_columns = any(c in self.survey_headers for c in CWTT_COLUMNS)
         self.element_names: set[str] = set()  # every element pyxform made, for references
+        self.repeats: list[Repeat] = []
+        self.repeat_members: dict[str, str] = {}  # question in a repeat → the repeat
+        # pyxform's own calculate for an expression in `repeat_count` (`${NAME_count}`) → the
+        # author's expression, which the server evaluates instead.
+        self.repeat_counts: dict[str, str] = {}
         # False when pyxform refused the survey: the CWTT sheets are still checked, so that an
         # author sees every problem at once, but not against the survey's questions.
         self.survey_read = True
@@ -393,6 +403,7 @@ class _Reader:
             language_names=self.language_names,
         )
         definition.group_labels = self.group_labels
+        definition.repeats = self.repeats
         definition.indicator_labels = self.read_indicator_labels()
         definition.measures = self.read_measures(definition)
         definition.rules = self.read_rules(definition)
@@ -440,21 +451,43 @@ class _Reader:
 
     def read_questions(self, choices: dict[str, list[Choice]]) -> list[Question]:
         questions: list[Question] = []
-        self.walk(self.form.get("children") or [], {}, None, False, questions)
+        self.walk(self.form.get("children") or [], {}, None, None, questions)
         self.check_names(questions)
-        known = {q.name for q in questions if q.takes_answer} | {SELF}
+        # What an expression may read: the answers asked once and the calculations over them;
+        # inside a repeat, also the same row's answers (ODK reads `${q}` there as the row's own).
+        known = {q.name for q in questions if q.takes_answer and q.repeat is None} | {SELF}
+        in_row = {
+            repeat.name: known | {q.name for q in questions if q.repeat == repeat.name}
+            for repeat in self.repeats
+        }
         for question in questions:
             if question.calculation:
+                if question.repeat is not None:
+                    # Worked out per row by ODK only: the server keeps one value per name.
+                    self.warnings.append(
+                        f"survey row {question.row}: the calculation '{question.name}' is inside "
+                        "the repeat; ODK clients work it out, the server and the capture page "
+                        "do not"
+                    )
+                    question.calculation = None
                 # A calculation the server evaluates reads answers and earlier calculations;
                 # relevant and constraint expressions may then read its value.
-                if self.server_evaluates(question, "calculation", question.calculation, known):
+                elif self.server_evaluates(question, "calculation", question.calculation, known):
                     known.add(question.name)
+                    for names in in_row.values():
+                        names.add(question.name)
                 else:
                     question.calculation = None
+        for repeat in self.repeats:
+            if repeat.count and not repeat.count.isdigit():
+                count = Question(repeat.name, "begin_repeat", repeat.row)
+                if not self.server_evaluates(count, "repeat_count", repeat.count, known):
+                    repeat.count = None
         for question in questions:
-            self.check_question(question, choices, known)
+            scope = known if question.repeat is None else in_row[question.repeat]
+            self.check_question(question, choices, scope)
             if question.choice_filter and question.takes_answer:
-                question.choice_filter = self.server_choice_filter(question, choices, known)
+                question.choice_filter = self.server_choice_filter(question, choices, scope)
             else:
                 question.choice_filter = None
         return questions
@@ -480,11 +513,13 @@ class _Reader:
         children: list[dict[str, Any]],
         inherited: dict[str, str | None],
         group: str | None,
-        in_repeat: bool,
+        in_repeat: str | None,
         questions: list[Question],
     ) -> None:
-        """Questions in form order. Group rows pass their CWTT values down; questions inside a
-        repeat are collected by ODK but not checked or scored here (a warning says so)."""
+        """Questions in form order. Group rows pass their CWTT values down. Questions inside a
+        repeat carry its name (`in_repeat`) and are asked once per row; a repeat inside a
+        repeat is collected by ODK only (a warning says so), and `in_repeat` is then
+        _NESTED_REPEAT, which keeps its questions out."""
         previous: Question | None = None
         for index, element in enumerate(children):
             name = str(element.get("name", ""))
@@ -494,7 +529,8 @@ class _Reader:
                 # pyxform made it: the text box of an `or_other` select, a repeat's count, the
                 # meta group. Only the first is a question the capture page asks.
                 other = self.or_other_question(element, previous)
-                if other is not None and not in_repeat:
+                if other is not None and in_repeat != _NESTED_REPEAT:
+                    other.repeat = in_repeat
                     questions.append(other)
                 continue
             row = int(row_text)
@@ -518,16 +554,11 @@ class _Reader:
             self.check_syntax(element, row, children[index - 1] if index else None)
             kind = str(element.get("type", ""))
             if kind in _GROUPS:
-                repeat = _GROUPS[kind] == "begin_repeat"
-                if repeat and not in_repeat:
-                    self.warnings.append(
-                        f"survey row {row}: repeat '{name}' is collected but its answers "
-                        "are not checked or scored by the server"
-                    )
+                inner = in_repeat
+                if _GROUPS[kind] == "begin_repeat":
+                    inner = self.read_repeat(element, name, row, values, in_repeat)
                 self.group_labels[name] = self.labels(element.get("label"))
-                self.walk(
-                    element.get("children") or [], values, name, in_repeat or repeat, questions
-                )
+                self.walk(element.get("children") or [], values, name, inner, questions)
                 previous = None
                 continue
             bind = element.get("bind") or {}
@@ -557,8 +588,11 @@ class _Reader:
             if question.list_name and element.get("choice_filter"):
                 question.choice_filter = str(element["choice_filter"])
             previous = question
-            if in_repeat:
+            if in_repeat == _NESTED_REPEAT:
                 continue
+            question.repeat = in_repeat
+            if in_repeat is not None:
+                self.repeat_members[name] = in_repeat
             if not question.takes_answer and question.type not in _QUIET_TYPES:
                 self.warnings.append(
                     f"survey row {row}: question '{name}' ({kind}) is collected by ODK "
@@ -566,6 +600,51 @@ class _Reader:
                     "check it"
                 )
             questions.append(question)
+
+    def read_repeat(
+        self,
+        element: dict[str, Any],
+        name: str,
+        row: int,
+        values: dict[str, str | None],
+        in_repeat: str | None,
+    ) -> str:
+        """A `begin repeat` row: its questions are asked once per row (the repeat's name is
+        returned for them), unless it sits inside another repeat, which only ODK collects."""
+        if in_repeat is not None:
+            if in_repeat != _NESTED_REPEAT:
+                self.warnings.append(
+                    f"survey row {row}: repeat '{name}' is inside the repeat '{in_repeat}'; "
+                    "it is collected by ODK clients only (the capture page asks one level of "
+                    "repeats) and the server does not check it"
+                )
+            return _NESTED_REPEAT
+        count = (element.get("control") or {}).get("jr:count")
+        if isinstance(count, str) and count.strip():
+            count = self.repeat_counts.get(count.strip(), count.strip())
+        else:
+            count = None
+        if count is not None and count.isdigit() and int(count) > MAX_REPEAT_ROWS:
+            self.problem(
+                "survey",
+                row,
+                "repeat_count",
+                f"a repeat may have at most {MAX_REPEAT_ROWS} rows here; {count} is too many",
+            )
+        self.repeats.append(
+            Repeat(
+                name=name,
+                row=row,
+                label=self.labels(element.get("label")),
+                count=count,
+                respondent=values.get("respondent"),
+            )
+        )
+        self.warnings.append(
+            f"survey row {row}: repeat '{name}' is asked and checked, but answers inside "
+            "repeats are not scored (a scoring rule or measure cannot read them)"
+        )
+        return name
 
     def or_other_question(
         self, element: dict[str, Any], previous: Question | None
@@ -603,7 +682,9 @@ class _Reader:
             # before the repeat; check the author's text, under the repeat's row.
             made = before if before is not None and before.get(ROW_KEY) is None else None
             if made is not None and f"${{{made.get('name')}}}" == count:
-                count = (made.get("bind") or {}).get("calculate", count)
+                made_count = (made.get("bind") or {}).get("calculate", count)
+                self.repeat_counts[count.strip()] = str(made_count).strip()
+                count = made_count
             texts.append(("repeat_count", count))
         for column, text in texts:
             if not isinstance(text, str) or text.strip().lower() in _NOT_EXPRESSIONS:
@@ -614,6 +695,8 @@ class _Reader:
         """Answers are kept by question name, so a name may be used once in the form, even in
         different groups (which pyxform allows)."""
         first: dict[str, Question] = {}
+        for repeat in self.repeats:
+            first[repeat.name] = Question(repeat.name, "begin_repeat", repeat.row)
         for question in questions:
             if question.name.startswith(CHOICE_PREFIX):
                 self.problem(
@@ -716,10 +799,28 @@ class _Reader:
             return None
         unknown = sorted(names - known)
         if unknown and self.survey_read:
+            repeated = self.repeated_names()
+            in_repeats = [n for n in unknown if n in repeated]
+            if in_repeats:
+                self.problem(
+                    sheet,
+                    row,
+                    column,
+                    f"${{{in_repeats[0]}}} is asked in the repeat '{repeated[in_repeats[0]]}'; "
+                    "answers inside repeats are not scored in this version, so a measure or "
+                    "rule cannot read them",
+                )
+                return None
             listed = ", ".join("${" + n + "}" if n != SELF else "." for n in unknown)
             self.problem(sheet, row, column, f"{listed} is not a question or value here")
             return None
         return names
+
+    def repeated_names(self) -> dict[str, str]:
+        """Repeats and the questions in them → the repeat's name."""
+        found = {r.name: r.name for r in self.repeats}
+        found.update({q: r for q, r in self.repeat_members.items()})
+        return found
 
     def is_xpath(self, sheet: str, row: int, column: str, text: str) -> bool:
         """Whether `text` is well-formed XPath; if not, report it as a problem."""
@@ -909,6 +1010,12 @@ class _Reader:
                     respondent=next(iter(respondents), None),  # type: ignore[arg-type]
                 )
             )
+            if not row.get("source", "").strip():
+                # A threshold nobody can trace cannot be defended to a department (issue 14).
+                self.warnings.append(
+                    f"scoring row {number}: the rule '{code}' names no source; write the "
+                    "published cut-off it follows, or 'CoP judgement', in the source column"
+                )
         return rules
 
 

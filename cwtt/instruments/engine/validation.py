@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .definition import InstrumentDefinition, Question, label_text
+from .definition import MAX_REPEAT_ROWS, InstrumentDefinition, Question, Repeat, label_text
 from .expressions import (
     SELF,
     Compiled,
@@ -75,7 +75,20 @@ class AnswerValidator:
         # Choice filters: which answers a select offers, given the earlier answers.
         self._filters: dict[str, Condition] = {}
         self.choice_filter_json: dict[str, str] = {}
-        for question in definition.answerable():
+        # Counts that fix a repeat's number of rows (`repeat_count`), and their trees.
+        self._counts: dict[str, Compiled] = {}
+        self.count_json: dict[str, str] = {}
+        for repeat in definition.repeats:
+            if repeat.count:
+                try:
+                    tree = parse(repeat.count)
+                    self._counts[repeat.name] = compile_node(tree)
+                except ExpressionError:
+                    continue
+                self.count_json[repeat.name] = json.dumps(to_json(tree))
+        # Questions asked once and those asked in each row of a repeat alike: names are unique
+        # in the form, so one table serves both.
+        for question in (q for q in definition.questions if q.takes_answer):
             choice_filter = _compile_or_none(question.choice_filter)
             if choice_filter is not None:
                 self._filters[question.name] = choice_filter
@@ -122,6 +135,31 @@ class AnswerValidator:
             return True
         return condition(self.with_calculations(values) if self._calculations else values)
 
+    def repeats(self, respondent: str | None) -> list[Repeat]:
+        """The repeats `respondent` answers (every repeat for a plain XLSForm)."""
+        if respondent is None or not self.definition.respondents():
+            return self.definition.repeats_for()
+        return self.definition.repeats_for(respondent)
+
+    def row_questions(self, repeat: Repeat, respondent: str | None) -> list[Question]:
+        """The questions asked in each row of `repeat`."""
+        if respondent is None or not self.definition.respondents():
+            return self.definition.repeat_questions(repeat.name)
+        return self.definition.repeat_questions(repeat.name, respondent)
+
+    def row_count(self, repeat: Repeat, values: Mapping[str, Any]) -> int | None:
+        """The number of rows `repeat_count` fixes given the answers asked once (None when the
+        person chooses; at most MAX_REPEAT_ROWS)."""
+        count = self._counts.get(repeat.name)
+        if count is None:
+            return None
+        value = count(self.with_calculations(values) if self._calculations else values)
+        try:
+            number = int(float(value))
+        except (TypeError, ValueError, OverflowError):
+            return 0  # no answer yet to count by: no rows
+        return max(0, min(number, MAX_REPEAT_ROWS))
+
     def validate(
         self,
         respondent: str | None,
@@ -133,57 +171,173 @@ class AnswerValidator:
     ) -> ValidationResult:
         """`partial` is a draft: missing required answers are allowed, wrong ones are not.
         `language` picks the instrument's translated constraint messages (e.g. `zu`); the
-        server's own messages are in English."""
+        server's own messages are in English.
+
+        A repeat's answers are a list of rows under its name, each row a dict like the answers
+        themselves; an error in a row is keyed `REPEAT-INDEX-QUESTION` (INDEX from 0, as the
+        capture page names its boxes) and its message names the row ("Household member 2,
+        Age: ..."). Inside a row, expressions read the row's own answers and those asked once.
+        """
+        today = today or dt.date.today()
         questions = self.questions(respondent)
+        repeats = {r.name: r for r in self.repeats(respondent)}
         by_name = {q.name: q for q in questions}
         errors: dict[str, str] = {}
         for name in answers:
-            if name not in by_name:
+            if name not in by_name and name not in repeats:
                 who = f"the {respondent.replace('_', ' ')}" if respondent else "this instrument"
                 errors[name] = f"'{name}' is not a question for {who}."
+        once = {k: v for k, v in answers.items() if k not in repeats}
+        clean, known = self._check_answers(
+            questions, once, None, errors, partial=partial, today=today, language=language
+        )
+        for repeat in repeats.values():
+            rows = self._check_repeat(
+                repeat,
+                respondent,
+                answers.get(repeat.name),
+                known,
+                errors,
+                partial=partial,
+                today=today,
+                language=language,
+            )
+            if rows:
+                clean[repeat.name] = rows
+        return ValidationResult({k: v for k, v in clean.items() if k not in errors}, errors)
+
+    def _check_answers(
+        self,
+        questions: list[Question],
+        answers: Mapping[str, Any],
+        outer: Mapping[str, Any] | None,
+        errors: dict[str, str],
+        *,
+        partial: bool,
+        today: dt.date,
+        language: str | None,
+        key: Callable[[str], str] = str,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Check one set of answers (those asked once, with `outer` None, or one repeat row,
+        with `outer` the values asked once); errors go into `errors` under `key(name)`.
+        Returns the clean answers and the values expressions read."""
         clean: dict[str, Any] = {}
         for question in questions:
             raw = answers.get(question.name)
             if raw is None or raw == "" or raw == []:
                 continue
-            value, problem = _coerce(question, raw, self.definition, today or dt.date.today())
+            value, problem = _coerce(question, raw, self.definition, today)
             if problem:
-                errors[question.name] = problem
+                errors[key(question.name)] = problem
             else:
                 clean[question.name] = value
-        known = self.with_calculations(clean) if self._calculations else clean
+        if outer is None:
+            known = self.with_calculations(clean) if self._calculations else clean
+        else:
+            known = {**outer, **clean}
         for question in questions:
             name = question.name
-            if name in errors:
+            if key(name) in errors:
                 continue
             condition = self._relevant.get(name)
             relevant = condition is None or condition(known)
             if name in clean and not relevant:
-                errors[name] = (
+                errors[key(name)] = (
                     "This question does not apply, given the earlier answers; leave it empty."
                 )
                 continue
             if name not in clean:
                 if relevant and question.required and not partial:
-                    errors[name] = "This question needs an answer."
+                    errors[key(name)] = "This question needs an answer."
                 continue
             offered = self.offered(question, known)
             if offered is not None:
                 picked = clean[name] if isinstance(clean[name], list) else [clean[name]]
                 refused = [p for p in picked if p not in offered]
                 if refused:
-                    errors[name] = (
+                    errors[key(name)] = (
                         f"{refused[0]!r} is not one of the answers offered here, given the "
                         "earlier answers."
                     )
                     continue
             constraint = self._constraint.get(name)
             if constraint is not None and not constraint({**known, SELF: clean[name]}):
-                errors[name] = (
+                errors[key(name)] = (
                     question.constraint_text(language)
                     or "This answer is outside what is allowed here."
                 )
-        return ValidationResult({k: v for k, v in clean.items() if k not in errors}, errors)
+        return {k: v for k, v in clean.items() if key(k) not in errors}, known
+
+    def _check_repeat(
+        self,
+        repeat: Repeat,
+        respondent: str | None,
+        given: Any,
+        known: Mapping[str, Any],
+        errors: dict[str, str],
+        *,
+        partial: bool,
+        today: dt.date,
+        language: str | None,
+    ) -> list[dict[str, Any]]:
+        """The clean rows of one repeat; its problems go into `errors`."""
+        title = label_text(repeat.label, language) or repeat.name.replace("_", " ")
+        if given is None or given == "" or given == []:
+            given = []
+        if not isinstance(given, list) or not all(isinstance(r, Mapping) for r in given):
+            errors[repeat.name] = f"{title}: the answers should be a list of rows."
+            return []
+        if len(given) > MAX_REPEAT_ROWS:
+            errors[repeat.name] = (
+                f"{title}: there are {len(given):,} rows; a form takes at most "
+                f"{MAX_REPEAT_ROWS}. Split them over more than one assessment."
+            )
+            return []
+        rows = list(given)
+        while rows and not any(v not in (None, "", []) for v in rows[-1].values()):
+            rows.pop()  # an empty row at the end (the blank one a page offers) is no row
+        count = self.row_count(repeat, known)
+        if count is not None and len(rows) > count:
+            errors[repeat.name] = (
+                f"{title}: there are {len(rows)} rows, but the form asks for {count}."
+            )
+            return []
+        if count is not None and not partial:
+            rows += [{}] * (count - len(rows))  # rows not sent are empty rows
+        questions = self.row_questions(repeat, respondent)
+        names = {q.name for q in questions}
+        labels = {q.name: label_text(q.label, language) or q.name for q in questions}
+        clean_rows: list[dict[str, Any]] = []
+        for index, row in enumerate(rows):
+            prefix = f"{title} {index + 1}, "
+            for name in row:
+                if name not in names:
+                    errors[f"{repeat.name}-{index}-{name}"] = (
+                        f"{prefix.rstrip(', ')}: '{name}' is not a question in this row."
+                    )
+
+            def key(name: str, index: int = index) -> str:
+                return f"{repeat.name}-{index}-{name}"
+
+            before = len(errors)
+            clean, _ = self._check_answers(
+                questions,
+                row,
+                known,
+                errors,
+                partial=partial,
+                today=today,
+                language=language,
+                key=key,
+            )
+            # Name the row and the question in each new message, so that a list of problems
+            # (the API's, ODK Collect's) says where each one is.
+            for error_key in list(errors)[before:]:
+                name = error_key.removeprefix(key(""))  # names may hold a hyphen
+                if name in labels:
+                    errors[error_key] = f"{prefix}{labels[name]}: {errors[error_key]}"
+            clean_rows.append(clean)
+        return clean_rows
 
 
 def _coerce(

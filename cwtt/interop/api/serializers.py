@@ -172,6 +172,12 @@ class AssessmentWriteSerializer(serializers.Serializer):
     keep_alongside = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=20
     )
+    repeat_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why a second questionnaire of this kind is kept; needed with keep_alongside",
+    )
     base_revision = serializers.CharField(
         required=False, allow_null=True, max_length=64, help_text="Needed to change a record"
     )

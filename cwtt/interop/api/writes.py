@@ -112,6 +112,7 @@ def assessment_send(
     wave: int | None = None,
     informant_caregiver: int | None = None,
     keep_alongside: Sequence[str] = (),
+    repeat_reason: str = "",
     base_revision: str | None = None,
 ) -> Answer:
     found = policy.child_for(user, child)
@@ -188,6 +189,7 @@ def assessment_send(
                 informant_caregiver=caregiver,
                 informant_staff=staff,
                 keep_alongside=keep_alongside,
+                repeat_reason=repeat_reason,
             )
     except AssessmentConflict as conflict:
         return Answer(409, {"errors": conflict.errors, "already_sent": str(conflict.other.uuid)})

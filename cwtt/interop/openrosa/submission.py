@@ -3,8 +3,9 @@
 The instance names its form (`id`, `version`), the child (`child_id`), the day (`assessed_on`)
 and its own id (`meta/instanceID`, "uuid:..."), which becomes the assessment's id, so a retry
 is recognised. The answers are the instance's elements named like the questionnaire's
-questions, wherever their group puts them; everything else (notes, calculations, meta) is not an
-answer. Then `assessment_save` applies the same rules as the capture page and the offline sync:
+questions, wherever their group puts them; each element named like a repeat is one of its rows,
+kept as a list under the repeat's name (decision 0053); everything else (notes, calculations,
+meta) is not an answer. Then `assessment_save` applies the same rules as the capture page and the offline sync:
 answers checked, consent, wave dates, ownership, one questionnaire of a kind per child and wave;
 scored and audited in the same transaction.
 
@@ -137,8 +138,12 @@ def _receive(user, xml: bytes) -> Received:
         assessed_on = dt.date.fromisoformat(leaves.get(DATE_FIELD) or "")
     except ValueError:
         assessed_on = timezone.localdate()
-    names = {q.name for q in validator_for(version.pk).questions(respondent)}
-    answers = {name: value for name, value in leaves.items() if name in names and value}
+    validator = validator_for(version.pk)
+    names = {q.name for q in validator.questions(respondent)}
+    answers: dict[str, object] = {
+        name: value for name, value in leaves.items() if name in names and value
+    }
+    answers.update(_repeat_rows(root, validator, respondent))
 
     lock_child(child)  # the checks below and the write see the same state
     existing = Assessment.objects.filter(uuid=record_id).first()
@@ -207,6 +212,28 @@ def _receive(user, xml: bytes) -> Received:
         _("%(kind)s questionnaire for %(child)s saved.")
         % {"kind": kind, "child": child.first_name},
     )
+
+
+def _repeat_rows(root: Element, validator, respondent: str) -> dict[str, list[dict[str, str]]]:
+    """Each repeat's rows: every element named like the repeat is a row, and its answers are
+    the leaves inside it (in the row's groups too) named like the repeat's questions. The
+    validator refuses more rows than a form takes (decision 0053)."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for repeat in validator.repeats(respondent):
+        names = {q.name for q in validator.row_questions(repeat, respondent)}
+        rows = []
+        for element in root.iter():
+            if _local(element.tag) != repeat.name or len(element) == 0:
+                continue
+            row: dict[str, str] = {}
+            for leaf in element.iter():
+                name = _local(leaf.tag)
+                if len(leaf) == 0 and name in names and (leaf.text or "").strip():
+                    row.setdefault(name, (leaf.text or "").strip())
+            rows.append(row)
+        if rows:
+            found[repeat.name] = rows
+    return found
 
 
 def _number(root: Element) -> int:

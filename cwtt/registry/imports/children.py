@@ -30,7 +30,16 @@ from cwtt.access.models import AuditEntry
 
 from .. import validation
 from ..actions import queue_possible_duplicates
-from ..models import Caregiver, Child, ChildCaregiver, Household, School, SchoolClass
+from ..models import (
+    Caregiver,
+    Child,
+    ChildCaregiver,
+    ChildSearchKey,
+    Household,
+    School,
+    SchoolClass,
+)
+from ..search_keys import needs_new_keys
 from ..signals import child_school_changed
 from .common import (
     BATCH_SIZE,
@@ -693,6 +702,11 @@ class _ChildrenPlan:
             Child.objects.bulk_update(
                 children, [*fields, "updated_at"], batch_size=UPDATE_BATCH_SIZE
             )
+        # New children and those whose name or numbers changed are found by their new keys.
+        ChildSearchKey.write_for(
+            [*self.new_children]
+            + [c for c, fields, _ in self.child_changes if needs_new_keys(fields)]
+        )
         ChildCaregiver.objects.bulk_create(self.new_links, batch_size=BATCH_SIZE)
         ChildCaregiver.objects.bulk_update(
             list(self.changed_links.values()), ["relation"], batch_size=UPDATE_BATCH_SIZE

@@ -39,6 +39,14 @@
     var d = new Date(); d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
     return d.toISOString().slice(0, 10);
   }
+  // Today, or the wave's last day once it has ended (its first before it starts), as the
+  // capture page does (assessments.actions.default_interview_date).
+  function interviewDay(wave) {
+    var day = today();
+    if (wave && wave.starts_on && day < wave.starts_on) day = wave.starts_on;
+    if (wave && wave.ends_on && day > wave.ends_on) day = wave.ends_on;
+    return day;
+  }
   function show(name) {
     root.querySelectorAll("[data-view]").forEach(function (v) { v.hidden = v.dataset.view !== name; });
     var heading = $("[data-view='" + name + "'] h1");
@@ -155,7 +163,8 @@
       uuid: record.uuid, child: record.child, wave: record.wave, respondent: record.respondent,
       answers: record.answers, assessed_on: record.assessed_on, status: record.status,
       informant_caregiver: record.informant_caregiver || null,
-      base_revision: record.base_revision || null, keep_alongside: record.keep_alongside || []
+      base_revision: record.base_revision || null, keep_alongside: record.keep_alongside || [],
+      repeat_reason: record.repeat_reason || ""
     };
     return fetch(root.dataset.syncUrl, {
       method: "POST", credentials: "same-origin", redirect: "manual",
@@ -287,16 +296,8 @@
     show("class");
   }
 
-  function setValues(form, answers) {
-    Object.keys(answers || {}).forEach(function (name) {
-      var value = answers[name];
-      var values = Array.isArray(value) ? value.map(String) : [String(value)];
-      form.querySelectorAll("[name='" + name + "']").forEach(function (input) {
-        if (input.type === "radio" || input.type === "checkbox") input.checked = values.indexOf(input.value) >= 0;
-        else input.value = values[0];
-      });
-    });
-  }
+  // The answers into the form, a repeat's rows as that many rows (capture.js).
+  function setValues(form, answers) { window.CWTTCapture.fill(form, answers); }
 
   function putQuestions(version, respondent, language, answers) {
     var form = $("[data-offline-capture]");
@@ -323,7 +324,7 @@
     var record = local || (draft ? {
       uuid: draft.uuid, child: childId, wave: draft.wave, respondent: respondent, answers: draft.answers,
       assessed_on: draft.assessed_on, informant_caregiver: draft.informant_caregiver, base_revision: draft.revision
-    } : { uuid: uuid4(), child: childId, wave: waves[0].id, respondent: respondent, answers: {}, assessed_on: today(), base_revision: null });
+    } : { uuid: uuid4(), child: childId, wave: waves[0].id, respondent: respondent, answers: {}, assessed_on: interviewDay(waves[0]), base_revision: null });
     state.editing = { record: record, language: "" };
     $("[data-capture-title]").textContent = fmt(_("%(who)s questions for %(name)s"), { who: respondentLabel(respondent), name: kid.first_name }, true);
     var klass = classOf(childId);
@@ -403,15 +404,17 @@
     var date = $("[data-date]").value;
     if (!date) errors.assessed_on = _("Enter the date the questions were asked.");
     else if (date > today()) errors.assessed_on = _("The date of the interview cannot be in the future.");
+    else {
+      var wave = waveOf(Number($("[data-wave]").value));
+      if (wave && wave.starts_on && (date < wave.starts_on || date > wave.ends_on)) {
+        errors.assessed_on = fmt(_("The interview date must fall within the wave '%(wave)s' (%(starts)s to %(ends)s)."), { wave: wave.name, starts: wave.starts_on, ends: wave.ends_on }, true);
+      }
+    }
     var outside = state.form.check();
     Object.keys(outside).forEach(function (name) { errors[name] = outside[name]; });
     if (status === "submitted") {
-      $("[data-offline-capture]").querySelectorAll("[data-question][data-required]").forEach(function (field) {
-        var name = field.dataset.question;
-        if (!field.hidden && field.dataset.type !== "note" && (answers[name] === undefined || answers[name] === "")) {
-          errors[name] = _("This question needs an answer.");
-        }
-      });
+      // Keyed as the fields are: a question's name, or REPEAT-INDEX-QUESTION in a repeat's row.
+      state.form.missing().forEach(function (key) { errors[key] = _("This question needs an answer."); });
     }
     if (Object.keys(errors).length) { showErrors(errors); return; }
     var kid = child(record.child);
@@ -437,6 +440,19 @@
 
   function answerText(question, value) {
     if (value === undefined || value === null || value === "") return "—";
+    if (Array.isArray(value) && value.some(function (v) { return v !== null && typeof v === "object"; })) {
+      // A repeat's rows: each row's answers, numbered, in the row questions' words.
+      var rows = question && question.rows ? question.rows : {};
+      return value.map(function (row, i) {
+        var given = Object.keys(row || {});
+        var keys = Object.keys(rows).filter(function (k) { return given.indexOf(k) >= 0; })
+          .concat(given.filter(function (k) { return !rows[k]; })); // the form's order
+        return (i + 1) + ". " + keys.map(function (name) {
+          var q = rows[name];
+          return (q ? q.label : name) + ": " + answerText(q, row[name]);
+        }).join("; ");
+      }).join(" | ") || "—";
+    }
     var values = Array.isArray(value) ? value : [value];
     return values.map(function (v) { return (question && question.choices && question.choices[v]) || String(v); }).join(", ");
   }
@@ -491,7 +507,20 @@
       actions.appendChild(b);
     }
     if (also) {
+      // Keeping both needs a reason, kept on the record (decision 0054).
+      var why = el("div", { "class": "field" });
+      why.appendChild(el("label", { "for": "repeat-reason" }, _("Why keep both? (needed to keep both)")));
+      var reason = el("textarea", { id: "repeat-reason", rows: "2", maxlength: "2000" });
+      reason.value = record.repeat_reason || "";
+      why.appendChild(reason);
+      actions.appendChild(why);
       button(_("Send mine as well (keep both)"), "primary", function () {
+        if (!reason.value.trim()) {
+          error.textContent = _("Say why both questionnaires are kept, for example the mother and the grandmother both answered.");
+          reason.focus();
+          return;
+        }
+        record.repeat_reason = reason.value.trim();
         record.keep_alongside = (record.keep_alongside || []).concat([server.uuid]);
         record.state = "waiting"; record.conflict = null;
         saveRecord(record).then(function () { location.hash = "#home"; sendAll(); });

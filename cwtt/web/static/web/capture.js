@@ -247,28 +247,107 @@
   window.CWTT.evaluate = evaluate;
   window.CWTT.truthy = truthy;
 
+  // --- repeats -----------------------------------------------------------------------------
+  // A repeat (fieldset[data-repeat]) holds rows ([data-repeat-row]) whose boxes are named
+  // REPEAT-INDEX-QUESTION; its <template> holds an empty row whose index is ROW, replaced by
+  // the new row's (cwtt/web/capture_form.py). Indexes only grow, so a box's name stays unique
+  // after a row is removed; the server reads the rows in index order.
+  var ROW = /__row__/g;
+  function rowsOf(box) { return Array.prototype.slice.call(box.querySelectorAll("[data-repeat-row]")); }
+  function renumber(box) {
+    rowsOf(box).forEach(function (row, i) {
+      row.querySelectorAll("[data-row-number]").forEach(function (n) { n.textContent = String(i + 1); });
+    });
+    var add = box.querySelector("[data-add-row]");
+    if (add) add.disabled = rowsOf(box).length >= Number(box.dataset.repeatMax || 50);
+  }
+  function addRow(box) {
+    var rows = rowsOf(box);
+    if (rows.length >= Number(box.dataset.repeatMax || 50)) return null;
+    var next = rows.reduce(function (top, r) { return Math.max(top, Number(r.dataset.repeatRow) + 1); }, 0);
+    var holder = document.createElement("div");
+    holder.innerHTML = box.querySelector("template[data-repeat-template]").innerHTML.replace(ROW, String(next));
+    var row = holder.querySelector("[data-repeat-row]");
+    box.querySelector("[data-repeat-rows]").appendChild(row);
+    renumber(box);
+    return row;
+  }
+  function removeRow(row) {
+    var box = row.closest("[data-repeat]");
+    row.remove();
+    renumber(box);
+  }
+  // Puts saved answers into a form: a repeat's list of rows becomes that many rows.
+  function fill(form, answers) {
+    Object.keys(answers || {}).forEach(function (name) {
+      var value = answers[name];
+      var box = form.querySelector("[data-repeat='" + name + "']");
+      if (box && Array.isArray(value)) {
+        rowsOf(box).forEach(function (r) { r.remove(); });
+        value.forEach(function (row) {
+          var made = addRow(box);
+          if (!made) return;
+          var index = made.dataset.repeatRow;
+          Object.keys(row || {}).forEach(function (q) { setBoxes(made, name + "-" + index + "-" + q, row[q]); });
+        });
+        renumber(box);
+      } else {
+        setBoxes(form, name, value);
+      }
+    });
+  }
+  function setBoxes(scope, key, value) {
+    var values = Array.isArray(value) ? value.map(String) : [String(value)];
+    scope.querySelectorAll("[name='" + key + "']").forEach(function (input) {
+      if (input.type === "radio" || input.type === "checkbox") input.checked = values.indexOf(input.value) >= 0;
+      else input.value = values[0];
+    });
+  }
+
   // Wires skip logic and progress into a capture form; the offline page calls it for the
   // form it builds on the phone (cwtt/offline/static/offline/offline.js).
   function attach(form) {
-    var fields = Array.prototype.slice.call(form.querySelectorAll("[data-question]"));
-    var numeric = {};
-    fields.forEach(function (f) { numeric[f.dataset.question] = f.dataset.type === "integer" || f.dataset.type === "decimal"; });
+    function allFields() { return Array.prototype.slice.call(form.querySelectorAll("[data-question]")); }
+    function onceFields() { return allFields().filter(function (f) { return !f.closest("[data-repeat-row]"); }); }
+    function rowFields(row) { return Array.prototype.slice.call(row.querySelectorAll("[data-question]")); }
+    function repeats() { return Array.prototype.slice.call(form.querySelectorAll("[data-repeat]")); }
+    function keyOf(field) { return field.id.replace(/^field-/, ""); }
 
-    function currentValues() {
+    // The answer in one question's boxes, or undefined when none is given.
+    function fieldValue(field) {
+      var inputs = field.querySelectorAll("input");
+      var type = field.dataset.type;
+      if (type === "select_multiple") {
+        var picked = [];
+        inputs.forEach(function (i) { if (i.checked) picked.push(i.value); });
+        return picked.length ? picked : undefined;
+      }
+      if (type === "select_one") {
+        var one;
+        inputs.forEach(function (i) { if (i.checked) one = i.value; });
+        return one;
+      }
+      if (inputs.length && inputs[0].value !== "") {
+        return type === "integer" || type === "decimal" ? num(inputs[0].value) : inputs[0].value;
+      }
+      return undefined;
+    }
+    function collect(fields) {
       var values = {};
       fields.forEach(function (field) {
         if (field.hidden) return;
-        var name = field.dataset.question;
-        var inputs = field.querySelectorAll("input[name='" + name + "']");
-        if (field.dataset.type === "select_multiple") {
-          var picked = [];
-          inputs.forEach(function (i) { if (i.checked) picked.push(i.value); });
-          if (picked.length) values[name] = picked;
-        } else if (field.dataset.type === "select_one") {
-          inputs.forEach(function (i) { if (i.checked) values[name] = i.value; });
-        } else if (inputs.length && inputs[0].value !== "") {
-          values[name] = numeric[name] ? num(inputs[0].value) : inputs[0].value;
-        }
+        var value = fieldValue(field);
+        if (value !== undefined) values[field.dataset.question] = value;
+      });
+      return values;
+    }
+    // The answers as the server keeps them: those asked once by name, and each repeat's rows
+    // as a list under the repeat's name.
+    function currentValues() {
+      var values = collect(onceFields());
+      repeats().forEach(function (box) {
+        var rows = rowsOf(box).map(function (row) { return collect(rowFields(row)); });
+        if (rows.length) values[box.dataset.repeat] = rows;
       });
       return values;
     }
@@ -285,30 +364,59 @@
       });
       return found;
     }
+    // What an expression reads for a field: the answers asked once with the calculations
+    // and, in a repeat's row, that row's own answers (ODK reads ${q} there as the row's).
+    function scopeFor(field, once) {
+      var row = field.closest("[data-repeat-row]");
+      return row ? Object.assign({}, once, collect(rowFields(row))) : once;
+    }
+
+    function settle(field, once) {
+      var scope = scopeFor(field, once);
+      if (field.dataset.relevant) {
+        var show = truthy(evaluate(JSON.parse(field.dataset.relevant), scope));
+        field.hidden = !show;
+        field.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !show; });
+      }
+      // A select with a choice filter offers only the answers the filter lets through,
+      // given the answers before it; an answer no longer offered is cleared.
+      if (field.dataset.choiceFilter) {
+        var tree = JSON.parse(field.dataset.choiceFilter);
+        scope = scopeFor(field, once);
+        field.querySelectorAll("input[data-choice]").forEach(function (input) {
+          var offered = truthy(evaluate(tree, Object.assign({}, scope, JSON.parse(input.dataset.choice))));
+          input.closest("label").hidden = !offered;
+          input.disabled = !offered || field.hidden;
+          if (!offered) input.checked = false;
+        });
+      }
+    }
+    // `repeat_count` fixes the number of rows from the answers asked once (at most the limit).
+    function countRows(once) {
+      repeats().forEach(function (box) {
+        if (!box.dataset.repeatCount) return;
+        var n = Math.trunc(toNumber(evaluate(JSON.parse(box.dataset.repeatCount), once)));
+        n = isFinite(n) ? Math.max(0, Math.min(n, Number(box.dataset.repeatMax || 50))) : 0;
+        var rows = rowsOf(box);
+        while (rows.length < n) rows.push(addRow(box));
+        while (rows.length > n) rows.pop().remove();
+        renumber(box);
+      });
+    }
 
     function refresh() {
       // Questions depend only on earlier ones, so one pass in form order settles everything.
-      fields.forEach(function (field) {
-        if (field.dataset.relevant) {
-          var show = truthy(evaluate(JSON.parse(field.dataset.relevant), withCalculations(currentValues())));
-          field.hidden = !show;
-          field.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !show; });
-        }
-        // A select with a choice filter offers only the answers the filter lets through,
-        // given the answers before it; an answer no longer offered is cleared.
-        if (field.dataset.choiceFilter) {
-          var tree = JSON.parse(field.dataset.choiceFilter);
-          var values = withCalculations(currentValues());
-          field.querySelectorAll("input[data-choice]").forEach(function (input) {
-            var offered = truthy(evaluate(tree, Object.assign({}, values, JSON.parse(input.dataset.choice))));
-            input.closest("label").hidden = !offered;
-            input.disabled = !offered || field.hidden;
-            if (!offered) input.checked = false;
-          });
-        }
+      onceFields().forEach(function (field) { settle(field, withCalculations(collect(onceFields()))); });
+      var once = withCalculations(collect(onceFields()));
+      countRows(once);
+      repeats().forEach(function (box) {
+        rowsOf(box).forEach(function (row) {
+          rowFields(row).forEach(function (field) { settle(field, once); });
+        });
       });
-      var answered = Object.keys(currentValues()).length;
-      var shown = fields.filter(function (f) { return !f.hidden; }).length;
+      var shownFields = allFields().filter(function (f) { return !f.hidden; });
+      var answered = shownFields.filter(function (f) { return fieldValue(f) !== undefined; }).length;
+      var shown = shownFields.length;
       var counter = document.getElementById("progress-count");
       var bar = document.getElementById("progress-bar");
       if (counter) {
@@ -321,11 +429,11 @@
 
     // An answer outside the instrument's limits is marked as soon as it is given, in the
     // instrument's own words; the server checks again when the form arrives.
-    function problem(field, values) {
-      var name = field.dataset.question;
-      if (field.hidden || !field.dataset.constraint || values[name] === undefined) return null;
-      var scope = withCalculations(values);
-      scope["."] = values[name];
+    function problem(field) {
+      var value = fieldValue(field);
+      if (field.hidden || !field.dataset.constraint || value === undefined) return null;
+      var scope = scopeFor(field, withCalculations(collect(onceFields())));
+      scope["."] = value;
       return truthy(evaluate(JSON.parse(field.dataset.constraint), scope)) ? null : field.dataset.constraintMessage;
     }
     function mark(field, message) {
@@ -335,7 +443,7 @@
         if (!box) {
           box = document.createElement("div");
           box.className = "error";
-          box.id = field.dataset.question + "-error";
+          box.id = keyOf(field) + "-error";
           box.setAttribute("role", "alert");
           field.appendChild(box);
         }
@@ -348,35 +456,66 @@
         inputs.forEach(function (i) { i.removeAttribute("aria-invalid"); i.removeAttribute("aria-describedby"); });
       }
     }
+    // Answers outside their limits, by the key of their field (a question's name, or
+    // REPEAT-INDEX-QUESTION in a row).
     function check() {
-      var values = currentValues();
       var errors = {};
-      fields.forEach(function (field) {
-        var message = problem(field, values);
-        if (message) errors[field.dataset.question] = message;
+      allFields().forEach(function (field) {
+        var message = problem(field);
+        if (message) errors[keyOf(field)] = message;
       });
       return errors;
     }
+    // Shown questions marked as needed that have no answer, by the key of their field.
+    function missing() {
+      var found = [];
+      allFields().forEach(function (field) {
+        if (!field.hidden && field.hasAttribute("data-required") && field.dataset.type !== "note" && fieldValue(field) === undefined) {
+          found.push(keyOf(field));
+        }
+      });
+      return found;
+    }
 
+    // "Add another" and "Remove" work here without sending the form (without JavaScript they
+    // are submit buttons and the server shows the form again).
+    form.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("[data-add-row], [data-remove-row]");
+      if (!button || !form.contains(button)) return;
+      event.preventDefault();
+      if (button.hasAttribute("data-add-row")) {
+        var row = addRow(button.closest("[data-repeat]"));
+        refresh();
+        var first = row && row.querySelector("input:not([disabled])");
+        if (first) first.focus();
+      } else {
+        var box = button.closest("[data-repeat]");
+        removeRow(button.closest("[data-repeat-row]"));
+        refresh();
+        var add = box.querySelector("[data-add-row]");
+        if (add) add.focus();
+      }
+    });
     form.addEventListener("input", refresh);
     form.addEventListener("change", refresh);
     form.addEventListener("change", function (event) {
       var field = event.target.closest && event.target.closest("[data-question]");
-      if (field && fields.indexOf(field) >= 0) mark(field, problem(field, currentValues()));
+      if (field && form.contains(field)) mark(field, problem(field));
     });
     // While an answer marked wrong is corrected, the mark goes as soon as the answer is right.
     form.addEventListener("input", function (event) {
       var field = event.target.closest && event.target.closest("[data-question]");
       if (field && field.classList.contains("has-error")) {
-        var message = problem(field, currentValues());
+        var message = problem(field);
         if (!message) mark(field, null);
       }
     });
+    repeats().forEach(renumber);
     refresh();
-    return { values: currentValues, refresh: refresh, check: check };
+    return { values: currentValues, refresh: refresh, check: check, missing: missing };
   }
 
-  window.CWTTCapture = { attach: attach };
+  window.CWTTCapture = { attach: attach, fill: fill };
   // The page writes the server's count as data-progress, not as a style attribute (the
   // Content-Security-Policy allows none, decision 0011); attach() then keeps it current.
   var bar = document.getElementById("progress-bar");
