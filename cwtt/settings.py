@@ -169,6 +169,7 @@ INSTALLED_APPS = [
     "cwtt.operations",
     "cwtt.interop",
     "cwtt.analytics",
+    "cwtt.planning",
     "cwtt.web",
 ]
 

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("cwtt.administration.urls")),
     path("", include("cwtt.operations.urls")),
     path("", include("cwtt.interop.urls")),
+    path("", include("cwtt.planning.urls")),
 ]

@@ -40,6 +40,7 @@ LINKS: tuple[Link, ...] = (
     Link(_("Emergency access"), "emergency_request", {Role.SOCIAL_WORKER}),
     Link(_("Dashboard"), "area_dashboard", AREA_ROLES),
     Link(_("Evidence"), "evidence", AREA_ROLES),
+    Link(_("Planning"), "planning", {Role.DISTRICT_OFFICIAL, Role.PROVINCIAL_OFFICIAL}),
     Link(_("Research data"), "research_exports", {Role.RESEARCHER}),
     Link(_("Administration"), "administration", {Role.DATA_MANAGER}),
 )

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2] / "cwtt"
 CHECKED_APPS = [
     "access",
     "administration",
+    "analytics",
     "cases",
     "consent",
     "dashboards",
@@ -32,6 +33,7 @@ CHECKED_APPS = [
     "notes",
     "notifications",
     "offline",
+    "planning",
     "quality",
     "referrals",
     "rights",

@@ -31,7 +31,7 @@ def test_each_role_sees_the_links_its_job_needs(people):
     assert {"Caseloads", "Data quality"} <= set(labels(people["cora"]))
     assert "Administration" not in labels(people["cora"])
     assert {"Administration", "Data quality"} <= set(labels(people["dora"]))
-    assert labels(people["dumi"]) == ["Home", "Dashboard", "Evidence"]
+    assert labels(people["dumi"]) == ["Home", "Dashboard", "Evidence", "Planning"]
     assert labels(people["nobody"]) == []
 
 
