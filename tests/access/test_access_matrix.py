@@ -240,7 +240,7 @@ def records_of(found, people):
         "grant_id": grant.pk,
         # The administration pages: the account of a colleague at the child's school, the wave
         # the child was assessed in and its instrument version.
-        "user_id": people["sue"].pk,
+        "user_id": _person(f"colleague{found.pk}", Role.SOCIAL_WORKER, found.school).pk,
         "wave_id": found.assessments.first().wave_id,
         "version_id": found.assessments.first().instrument_version_id,
         "pending_id": pending.pk,
