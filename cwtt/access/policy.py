@@ -34,6 +34,16 @@ def staff_of(user) -> Staff | None:
         return None
 
 
+# Questionnaires a member of staff answers from their own observation (not by asking someone).
+STAFF_RESPONDENTS = frozenset({"teacher", "nurse", "social_worker"})
+
+
+def informant_staff(user, respondent: str) -> Staff | None:
+    """The staff record to keep as the informant of a questionnaire this person sends: their
+    own for a teacher's, nurse's or social worker's questionnaire, none for a caregiver's."""
+    return staff_of(user) if respondent in STAFF_RESPONDENTS else None
+
+
 def role_of(user) -> str | None:
     staff = staff_of(user)
     if staff is not None:

@@ -250,7 +250,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
         if data.get("informant_caregiver")
         else None
     )
-    staff = policy.staff_of(user) if respondent in {"teacher", "nurse", "social_worker"} else None
+    staff = policy.informant_staff(user, respondent)
     try:
         outcome = assessment_save(
             child=child,

@@ -402,11 +402,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
             Assessment.Status.DRAFT if "save_draft" in request.POST else Assessment.Status.SUBMITTED
         )
         caregiver = found.caregivers.filter(pk=informant_id).first() if informant_id else None
-        staff = (
-            policy.staff_of(request.user)
-            if respondent in {"teacher", "nurse", "social_worker"}
-            else None
-        )
+        staff = policy.informant_staff(request.user, respondent)
         try:
             day = dt.date.fromisoformat(assessed_on)
         except ValueError:

@@ -49,8 +49,6 @@ from cwtt.referrals.models import Referral
 from cwtt.referrals.models import Status as ReferralStatus
 from cwtt.services.models import Provider, ServiceType
 
-STAFF_RESPONDENTS = frozenset({"teacher", "nurse", "social_worker"})
-
 
 @dataclass
 class Answer:
@@ -138,7 +136,7 @@ def assessment_send(
             return _problem(
                 400, informant_caregiver=_("This person is not one of the child's caregivers.")
             )
-    staff = policy.staff_of(user) if respondent in STAFF_RESPONDENTS else None
+    staff = policy.informant_staff(user, respondent)
     try:
         with transaction.atomic():
             lock_child(found)  # the checks below and the write see the same state

@@ -171,7 +171,7 @@ def _receive(user, xml: bytes) -> Received:
                 "wrong, ask for a correction on the child's page. Nothing was saved."
             ),
         )
-    staff = policy.staff_of(user) if respondent in {"teacher", "nurse", "social_worker"} else None
+    staff = policy.informant_staff(user, respondent)
     try:
         outcome = assessment_save(
             child=child,
