@@ -122,6 +122,7 @@ class QueueRow:
     profile: RiskProfile | None  # None when the reader may not see the child's levels
     reasons: list[str]
     duty: bool  # urgent or statutory: never cut
+    withheld: bool = False  # the reader may not see the child's levels (no consent to share)
     key: tuple = ()
 
 
@@ -254,6 +255,7 @@ def action_queue(user, school: School, today: dt.date | None = None) -> ActionQu
             profile=profile,
             reasons=why_now(profile, overdue_days=overdue_days, days_since_contact=since),
             duty=bool(profile is not None and (profile.urgent or is_statutory(profile))),
+            withheld=not shown,
             key=need_key(
                 profile,
                 case.created_at,
