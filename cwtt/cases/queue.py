@@ -199,30 +199,34 @@ def _overdue_since(child_ids: list[int], now: dt.datetime) -> dict[int, dt.datet
 
 
 def action_queue(user, school: School, today: dt.date | None = None) -> ActionQueue:
-    """The school's queue as this reader may see it."""
+    """The school's queue as this reader may see it. `user=None` is the team's view for the
+    meeting's agenda, which shows counts and levels only (cwtt/cases/agenda.py)."""
     today = today or timezone.localdate()
     now = timezone.now()
     wave = current_wave(school)
     queue = ActionQueue(school=school, wave=wave, capacity=capacity_for(school, today))
-    cases = list(
+    proposed = (
         permissions.cases_for_school(user, school)
-        .filter(status=Case.Status.PROPOSED)
-        .select_related("child", "child__school_class", "created_from_profile")
+        if user is not None
+        else Case.objects.filter(school=school)
     )
-    profiles = (
-        list(
-            RiskProfile.objects.filter(
-                child__school=school,
-                child__status="active",
-                wave=wave,
-                child__in=policy.children_for(user),
-            ).select_related("child", "child__school_class")
+    cases = list(
+        proposed.filter(status=Case.Status.PROPOSED).select_related(
+            "child", "child__school_class", "created_from_profile"
         )
-        if wave is not None
-        else []
     )
+    profiles = []
+    if wave is not None:
+        scored = RiskProfile.objects.filter(child__school=school, child__status="active", wave=wave)
+        if user is not None:
+            scored = scored.filter(child__in=policy.children_for(user))
+        profiles = list(scored.select_related("child", "child__school_class"))
     children = {c.child_id: c.child for c in cases} | {p.child_id: p.child for p in profiles}
-    gaps = policy.consent_gaps(user, list(children.values()))
+    gaps = (
+        policy.consent_gaps(user, list(children.values()))
+        if user is not None
+        else dict.fromkeys(children, policy.ConsentGap())
+    )
     ids = list(children)
     contacts = _last_contacts(ids)
     overdue = _overdue_since(ids, now)
@@ -279,7 +283,7 @@ def action_queue(user, school: School, today: dt.date | None = None) -> ActionQu
     # Group proposals, for the needs not decided in this wave.
     if wave is not None:
         decided = {g.need for g in queue.decided}
-        reads = readable_classes(policy.role_of(user))
+        reads = readable_classes(policy.role_of(user)) if user is not None else frozenset()
         minimum = group_minimum()
         for need in NEEDS:
             if need.code in decided:

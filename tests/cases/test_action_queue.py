@@ -437,3 +437,31 @@ def test_capacity_is_set_only_by_the_coordinator(client, sunrise, people):
 def test_the_fingerprint_hides_the_childrens_ids(proposed):
     assert all(str(c.pk) not in proposed.fingerprint.split(",") for c in proposed.children)
     assert fingerprint_of([3, 1, 2]) == fingerprint_of([1, 2, 3])
+
+
+# --- the meeting's agenda
+
+
+def test_the_agenda_says_how_many_the_team_can_take_on_and_proposes_group_responses(
+    sunrise, wave, people
+):
+    from cwtt.meetings.actions import meeting_create
+
+    from ..conftest import TODAY  # noqa: TID252
+
+    capacity_set(school=sunrise, new_cases_per_worker=1, by=people["cora"])  # 3 places
+    hungry_children(sunrise, wave, 5)
+    meeting = meeting_create(school=sunrise, held_on=TODAY, kind="cop", by=people["cora"])
+    texts = [i.text for i in meeting.items.filter(kind="proposals").order_by("position")]
+    assert texts == [
+        "5 proposed cases; the team can take on 3 this month; 2 wait beyond this month's "
+        "capacity",
+        "Group response proposed: Food programme for 5 children at high risk in food and "
+        "nutrition. Accept or dismiss it.",
+    ]
+    queue_page = reverse("school_queue", args=[sunrise.pk])
+    assert [i.link for i in meeting.items.filter(kind="proposals").order_by("position")] == [
+        queue_page,
+        f"{queue_page}#group-food",
+    ]
+    assert not meeting.items.filter(kind="proposals", child__isnull=False).exists()
