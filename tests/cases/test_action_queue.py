@@ -465,3 +465,36 @@ def test_the_agenda_says_how_many_the_team_can_take_on_and_proposes_group_respon
         f"{queue_page}#group-food",
     ]
     assert not meeting.items.filter(kind="proposals", child__isnull=False).exists()
+
+
+def test_a_child_already_referred_to_the_service_is_not_referred_twice(
+    sunrise, wave, people, food_garden
+):
+    hungry = hungry_children(sunrise, wave, 5)
+    referral_create(
+        child=hungry[0],
+        service_type=ServiceType.objects.get(code="food_support"),
+        by=people["sam"],
+        urgency="routine",
+        reason="Hungry",
+        provider_name="Garden",
+        sector="ngo",
+    )
+    group = _accept(sunrise, wave, people["cora"], food_garden)
+    assert group.children.count() == 5 and group.referrals.count() == 4
+    assert Referral.objects.filter(child=hungry[0]).count() == 1
+
+
+def test_refreshing_the_agenda_updates_the_queue_line_instead_of_adding_one(
+    sunrise, wave, people
+):
+    from cwtt.meetings.actions import agenda_refresh, meeting_create
+
+    from ..conftest import TODAY  # noqa: TID252
+
+    hungry_children(sunrise, wave, 2)
+    meeting = meeting_create(school=sunrise, held_on=TODAY, kind="cop", by=people["cora"])
+    hungry_children(sunrise, wave, 1, first="Late")
+    agenda_refresh(meeting)
+    [line] = meeting.items.filter(kind="proposals")
+    assert line.text.startswith("3 proposed cases;")
