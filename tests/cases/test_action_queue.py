@@ -30,7 +30,13 @@ from cwtt.referrals.actions import referral_create
 from cwtt.referrals.models import Referral
 from cwtt.services.models import Provider, ServiceType
 
-from ..attacks import audit_changes, messages_of, unchanged  # noqa: TID252
+from ..attacks import (  # noqa: TID252
+    at_once,
+    audit_changes,
+    messages_of,
+    needs_postgres,
+    unchanged,
+)
 from ..conftest import make_child, sign_in  # noqa: TID252 - shared test helpers
 from .conftest import score
 
@@ -454,8 +460,7 @@ def test_the_agenda_says_how_many_the_team_can_take_on_and_proposes_group_respon
     meeting = meeting_create(school=sunrise, held_on=TODAY, kind="cop", by=people["cora"])
     texts = [i.text for i in meeting.items.filter(kind="proposals").order_by("position")]
     assert texts == [
-        "5 proposed cases; the team can take on 3 this month; 2 wait beyond this month's "
-        "capacity",
+        "5 proposed cases; the team can take on 3 this month; 2 wait beyond this month's capacity",
         "Group response proposed: Food programme for 5 children at high risk in food and "
         "nutrition. Accept or dismiss it.",
     ]
@@ -485,9 +490,7 @@ def test_a_child_already_referred_to_the_service_is_not_referred_twice(
     assert Referral.objects.filter(child=hungry[0]).count() == 1
 
 
-def test_refreshing_the_agenda_updates_the_queue_line_instead_of_adding_one(
-    sunrise, wave, people
-):
+def test_refreshing_the_agenda_updates_the_queue_line_instead_of_adding_one(sunrise, wave, people):
     from cwtt.meetings.actions import agenda_refresh, meeting_create
 
     from ..conftest import TODAY  # noqa: TID252
@@ -498,3 +501,37 @@ def test_refreshing_the_agenda_updates_the_queue_line_instead_of_adding_one(
     agenda_refresh(meeting)
     [line] = meeting.items.filter(kind="proposals")
     assert line.text.startswith("3 proposed cases;")
+
+
+def test_your_work_today_points_the_coordinator_to_the_queue(client, sunrise, wave, people):
+    hungry_children(sunrise, wave, 5)
+    sign_in(client, people["cora"])
+    page = client.get(reverse("home")).content.decode()
+    assert "5 proposed cases at Sunrise Primary: 12 places this month" in page
+    assert reverse("school_queue", args=[sunrise.pk]) in page
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_accepts_at_once_make_one_group_and_one_referral_each(
+    sunrise, wave, people, food_garden
+):
+    hungry_children(sunrise, wave, 5)
+    [proposal] = action_queue(people["cora"], sunrise).proposals
+
+    def accept():
+        return group_response_decide(
+            school=sunrise,
+            need="food",
+            wave=wave,
+            decision="accepted",
+            fingerprint=proposal.fingerprint,
+            by=people["cora"],
+            provider=food_garden,
+        )
+
+    results = at_once(accept, accept)
+    assert sum(isinstance(r, GroupResponse) for r in results) == 1
+    assert sum(isinstance(r, CaseRefused) for r in results) == 1
+    assert GroupResponse.objects.count() == 1
+    assert Referral.objects.filter(rule="group_food").count() == 5
