@@ -9,8 +9,7 @@ gives the demo accounts (one per role) the first school, and puts every proposed
 under way through the real actions (`casework_for_every_case`): cases in every state with teams,
 plans, approvals and reviews; referrals in every state (one overdue) with feedback links;
 services delivered (help given twice); a held meeting with decisions and action items and a
-planned one with its generated agenda; notes; a child registered twice; a group response
-accepted from the action queue. One child (`World.child`) also gets more of
+planned one with its generated agenda; notes; a child registered twice. One child (`World.child`) also gets more of
 everything as the school grows, so the child's pages grow with it.
 
 Who signs in where: each page names the demo account that uses it (the coordinator for the
@@ -83,7 +82,6 @@ def build_school(learners: int) -> World:
     )
     child = reviewed.child
     _more_for(child, reviewed, users, extra=max(2, learners // 8))
-    _accept_a_group_response(school, users["coordinator"])
     _register_twice(child)
     school_class = (
         SchoolClass.objects.filter(school=school, year=timezone.localdate().year)
@@ -156,30 +154,6 @@ def _more_for(child, case: Case, users: dict, *, extra: int) -> None:
             due_on=held.held_on + dt.timedelta(days=7),
             by=users["coordinator"],
         )
-
-
-def _accept_a_group_response(school, coordinator) -> None:
-    """The coordinator accepts the first group response the action queue proposes (when a
-    provider offers it), so the queue also lists children covered by a group."""
-    from cwtt.cases.actions import group_response_decide
-    from cwtt.cases.queue import action_queue
-    from cwtt.services.models import Provider
-
-    for proposal in action_queue(coordinator, school).proposals:
-        provider = Provider.objects.filter(
-            active=True, service_types__code=proposal.need.service
-        ).first()
-        if provider is not None:
-            group_response_decide(
-                school=school,
-                need=proposal.need.code,
-                wave=proposal.wave,
-                decision="accepted",
-                fingerprint=proposal.fingerprint,
-                by=coordinator,
-                provider=provider,
-            )
-            return
 
 
 def _rows_about(child) -> dict[str, int]:

@@ -535,3 +535,68 @@ def test_two_accepts_at_once_make_one_group_and_one_referral_each(
     assert sum(isinstance(r, CaseRefused) for r in results) == 1
     assert GroupResponse.objects.count() == 1
     assert Referral.objects.filter(rule="group_food").count() == 5
+
+
+# --- queries: the same at two sizes, with every part of the page filled
+
+
+def _queue_world(school, wave, people, provider, n):
+    """n hungry children (a food programme accepted for them), n children hit at home (a
+    parenting group proposed), n statutory, a referral overdue and a service delivered."""
+    from cwtt.cases.actions import service_record
+
+    capacity_set(school=school, new_cases_per_worker=1, by=people["cora"])  # fewer places
+    hungry = hungry_children(school, wave, n, first=f"Food{n}x")
+    _accept(school, wave, people["cora"], provider)
+    for number in range(n):
+        hit = make_child(school, first=f"Hit{n}x{number:02d}", last="Zungu")
+        score(hit, wave, {"cg_meals": 1, "cg_hungry": "yes", "cg_hit": "yes"})
+        teacher_says_abuse(make_child(school, first=f"Safe{n}x{number:02d}", last="Khoza"), wave)
+    food = ServiceType.objects.get(code="food_support")
+    for child in hungry[:2]:
+        referral_create(
+            child=child,
+            service_type=food,
+            by=people["sam"],
+            urgency="routine",
+            reason="Still hungry",
+            provider_name="Garden",
+            sector="ngo",
+            now=timezone.now() - dt.timedelta(days=40),
+        )
+        service_record(
+            child=child,
+            case=None,
+            by=people["sam"],
+            service_type=food,
+            delivered_on=timezone.localdate() - dt.timedelta(days=20),
+            provider_name="Garden",
+            outcome="delivered",
+        )
+
+
+@pytest.mark.parametrize("who", ["cora", "sam"])
+def test_the_queue_page_costs_the_same_queries_at_two_sizes(
+    client, sunrise, hilltop, wave, people, food_garden, who
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parenting = Provider.objects.create(name="Families", sector="ngo")
+    parenting.service_types.set(ServiceType.objects.filter(code="family_strengthening"))
+    counts = {}
+    sign_in(client, people[who])
+    for school, n in ((sunrise, 6), (hilltop, 18)):
+        for person in ("cora", "sam", "sue", "nandi"):
+            people[person].staff.schools.add(school)  # the same people at both schools
+        _queue_world(school, wave, people, food_garden, n)
+        url = reverse("school_queue", args=[school.pk])
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url)
+        assert page.status_code == 200
+        queue = page.context["queue"]
+        assert queue.within and queue.waiting and queue.covered and queue.decided
+        assert queue.proposals
+        counts[n] = len(queries)
+    assert counts[6] == counts[18], counts
