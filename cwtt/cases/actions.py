@@ -1094,13 +1094,12 @@ def group_response_decide(
                                 % {"school": school.name, "response": found.response}
                             ),
                             provider=provider,
-                            rule=f"group_{need}",
+                            rule=group.referral_rule,
                             reason_classes=[found.sensitivity],
                         )
                     )
                 except ReferralRefused as refused:
                     raise CaseRefused(str(refused)) from refused
-            group.referrals.set(referrals)
         audit_record(
             action=AuditEntry.Action.CREATE,
             actor=by,

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cwtt.access.encryption import EncryptedTextField
 from cwtt.instruments.engine.definition import DOMAIN_LABELS
+from cwtt.referrals.models import Referral
 
 DOMAIN_CHOICES = list(DOMAIN_LABELS.items())
 
@@ -357,8 +358,6 @@ class GroupResponse(models.Model):
         on_delete=models.SET_NULL,
         related_name="group_responses",
     )
-    # The draft referrals written when accepted, one per child (cwtt/referrals/actions.py).
-    referrals = models.ManyToManyField("referrals.Referral", blank=True, related_name="+")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -374,3 +373,19 @@ class GroupResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Group response {self.need} at school {self.school_id} ({self.status})"
+
+    @property
+    def referral_rule(self) -> str:
+        """The `rule` of the draft referrals an accept writes, one per child."""
+        return f"group_{self.need}"
+
+    def referrals(self) -> QuerySet[Referral]:
+        """The referrals the accept wrote. Not a many-to-many field: a referral is reached from
+        its child, and a child's record (cwtt/rights) reads rows pointing at a referral one
+        referral at a time when they are many-to-many."""
+        return Referral.objects.filter(
+            rule=self.referral_rule,
+            child__in=self.children.all(),
+            created_by=self.decided_by,
+            created_at__gte=self.decided_at,
+        )

@@ -528,14 +528,15 @@ def school_queue_group(request: HttpRequest, school_id: int) -> HttpResponse:
         messages.error(request, refused.message)
     else:
         if group.status == GroupResponse.Status.ACCEPTED:
+            written = group.referrals().count()
             messages.success(
                 request,
                 ngettext(
                     "Accepted: %(n)d draft referral written; send it from the child's page.",
                     "Accepted: %(n)d draft referrals written; send each from the child's page.",
-                    group.referrals.count(),
+                    written,
                 )
-                % {"n": group.referrals.count()},
+                % {"n": written},
             )
         else:
             messages.success(request, _("Dismissed: the children stay on the queue one by one."))

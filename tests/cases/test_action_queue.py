@@ -486,7 +486,7 @@ def test_a_child_already_referred_to_the_service_is_not_referred_twice(
         sector="ngo",
     )
     group = _accept(sunrise, wave, people["cora"], food_garden)
-    assert group.children.count() == 5 and group.referrals.count() == 4
+    assert group.children.count() == 5 and group.referrals().count() == 4
     assert Referral.objects.filter(child=hungry[0]).count() == 1
 
 
