@@ -600,3 +600,15 @@ def test_the_queue_page_costs_the_same_queries_at_two_sizes(
         assert queue.proposals
         counts[n] = len(queries)
     assert counts[6] == counts[18], counts
+
+
+def test_a_group_covers_a_child_only_when_it_answers_every_area_at_high_risk():
+    from cwtt.cases.groups import NEED_BY_CODE, covered_by
+
+    food, parenting = NEED_BY_CODE["food"], NEED_BY_CODE["parenting"]
+    assert covered_by(P(nutrition="high"), [food])
+    assert not covered_by(P(nutrition="high", education="high"), [food])  # another area high
+    assert not covered_by(P(urgent=True, nutrition="high"), [food])  # needs action today
+    assert not covered_by(P(nutrition="high", protection="high"), [food, parenting])  # statutory
+    assert covered_by(P(nutrition="high", psychosocial="moderate"), [food])
+    assert not covered_by(None, [food])  # levels not seen: stays on the queue
