@@ -612,3 +612,17 @@ def test_a_group_covers_a_child_only_when_it_answers_every_area_at_high_risk():
     assert not covered_by(P(nutrition="high", protection="high"), [food, parenting])  # statutory
     assert covered_by(P(nutrition="high", psychosocial="moderate"), [food])
     assert not covered_by(None, [food])  # levels not seen: stays on the queue
+
+
+@pytest.mark.parametrize("value", [0, 101, -3])
+def test_a_capacity_outside_1_to_100_is_refused(sunrise, people, value):
+    with unchanged(), pytest.raises(CaseRefused, match="from 1 to 100"):
+        capacity_set(school=sunrise, new_cases_per_worker=value, by=people["cora"])
+
+
+def test_an_empty_capacity_goes_back_to_the_default(sunrise, people):
+    capacity_set(school=sunrise, new_cases_per_worker=7, by=people["cora"])
+    assert capacity_for(sunrise).per_worker == 7 and capacity_for(sunrise).school_setting
+    capacity_set(school=sunrise, new_cases_per_worker=None, by=people["dora"])  # data manager
+    assert capacity_for(sunrise).per_worker == 4 and not capacity_for(sunrise).school_setting
+    assert audit_changes(object_type="school_capacity") == 2
