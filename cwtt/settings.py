@@ -568,3 +568,13 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cwtt.cases.models.Case.Status",
     },
 }
+
+# The action queue (cwtt/cases/queue.py, decision 0059): how many new cases each social worker
+# or nurse at a school takes on in a month (a school may set its own), and how many children
+# must share a need before one group response is proposed instead of a case each.
+CWTT_NEW_CASES_PER_WORKER = envint("CWTT_NEW_CASES_PER_WORKER", 4)
+CWTT_GROUP_RESPONSE_MIN = envint("CWTT_GROUP_RESPONSE_MIN", 5)
+if CWTT_NEW_CASES_PER_WORKER < 1 or CWTT_GROUP_RESPONSE_MIN < 2:
+    raise ValueError(
+        "CWTT_NEW_CASES_PER_WORKER must be at least 1 and CWTT_GROUP_RESPONSE_MIN at least 2."
+    )

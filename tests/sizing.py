@@ -228,6 +228,11 @@ PAGES: dict[str, tuple[str, Callable[[World], str]]] = {
         "socialworker",
         lambda w: reverse("school_cases", args=[w.school.pk]),
     ),
+    "school_queue": ("coordinator", lambda w: reverse("school_queue", args=[w.school.pk])),
+    "school_queue_socialworker": (
+        "socialworker",
+        lambda w: reverse("school_queue", args=[w.school.pk]),
+    ),
     "case_page": ("socialworker", lambda w: reverse("case", args=[w.case.pk])),
     "child_referrals": ("socialworker", lambda w: reverse("child_referrals", args=[w.child.pk])),
     "my_referrals": ("socialworker", lambda w: reverse("my_referrals")),

@@ -23,13 +23,17 @@ from django.utils.translation import ngettext
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
+from cwtt.access.roles import Role
 from cwtt.assessments.models import RiskProfile, Wave
 from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
 from cwtt.notifications.actions import notify
+from cwtt.referrals.actions import ReferralRefused, referral_create
+from cwtt.referrals.models import OPEN_STATES, Referral
 from cwtt.registry.models import Child, Organisation, School, Staff
 from cwtt.services.models import Provider, ServiceType
 
 from . import permissions
+from .groups import NEED_BY_CODE, group_minimum
 from .models import (
     Approval,
     Case,
@@ -37,10 +41,13 @@ from .models import (
     CasePlan,
     Goal,
     GoalProgress,
+    GroupResponse,
     PlanAction,
     Review,
+    SchoolCapacity,
     ServiceDelivered,
 )
+from .queue import current_wave, fingerprint_of, group_children
 from .reviews import SCHEDULED, review_due_on, review_interval_days
 from .workflow import approval_needed, comment_needed, next_steps, refusal, status_label
 
@@ -951,3 +958,161 @@ def reviews_due_notify(today: dt.date | None = None) -> int:
                 )
         reminded += 1
     return reminded
+
+
+# --- the action queue: capacity and group responses (cwtt/cases/queue.py, decision 0059)
+
+MAX_PER_WORKER = 100  # a month's new cases per worker above this is a typing slip
+
+
+def capacity_set(*, school: School, new_cases_per_worker: int | None, by) -> SchoolCapacity | None:
+    """Set how many new cases each case worker at the school takes on in a month; None goes
+    back to the default. Only the school's coordinator or a data manager."""
+    if not (permissions.is_coordinator_of(by, school) or policy.role_of(by) == Role.DATA_MANAGER):
+        raise CaseRefused(_("Only the school's coordinator can set the school's capacity."))
+    if new_cases_per_worker is not None and not 1 <= new_cases_per_worker <= MAX_PER_WORKER:
+        message = _("Give a whole number of new cases a month from 1 to %(max)s.") % {
+            "max": MAX_PER_WORKER
+        }
+        raise CaseRefused(message, {"new_cases_per_worker": message})
+    with transaction.atomic():
+        School.objects.select_for_update().filter(pk=school.pk).first()
+        found = SchoolCapacity.objects.filter(school=school).first()
+        before = found.new_cases_per_worker if found else None
+        if new_cases_per_worker is None:
+            if found is not None:
+                found.delete()
+            found = None
+        elif found is None:
+            found = SchoolCapacity.objects.create(
+                school=school, new_cases_per_worker=new_cases_per_worker, set_by=by
+            )
+        else:
+            found.new_cases_per_worker, found.set_by = new_cases_per_worker, by
+            found.set_at = timezone.now()
+            found.save(update_fields=["new_cases_per_worker", "set_by", "set_at"])
+        audit_record(
+            action=AuditEntry.Action.CHANGE,
+            actor=by,
+            object_type="school_capacity",
+            object_id=school.pk,
+            detail={"before": before, "after": new_cases_per_worker},
+        )
+    return found
+
+
+def group_response_decide(
+    *,
+    school: School,
+    need: str,
+    wave: Wave,
+    decision: str,
+    fingerprint: str,
+    by,
+    provider: Provider | None = None,
+    comment: str = "",
+) -> GroupResponse:
+    """Accept or dismiss a proposed group response. Accepting names a provider in the
+    directory that offers the need's service and writes one draft referral per child through
+    `referral_create` (nothing leaves the team until each is sent, with its consent check).
+    Refused when the list of children changed since the page showed it (`fingerprint`), when
+    the need was already decided for the school's wave, and for anyone but the school's
+    coordinator."""
+    comment = _text(comment)
+    if not permissions.is_coordinator_of(by, school):
+        raise CaseRefused(
+            _("Only the school's coordinator can accept or dismiss a group response.")
+        )
+    found = NEED_BY_CODE.get(need)
+    if found is None:
+        raise CaseRefused(_("That group response is not one CWTT proposes."))
+    if decision not in GroupResponse.Status.values:
+        raise CaseRefused(_("Choose accept or dismiss."))
+    if len(comment) > MAX_LINE:
+        raise CaseRefused(_("Keep the comment to %(limit)s characters.") % {"limit": MAX_LINE})
+    service = ServiceType.objects.filter(code=found.service).first()
+    if service is None:
+        raise CaseRefused(_("The service this group response needs is not in the catalogue."))
+    if decision == GroupResponse.Status.ACCEPTED:
+        if provider is None:
+            raise CaseRefused(_("Choose the provider from the directory."))
+        if not provider.active or not provider.service_types.filter(pk=service.pk).exists():
+            raise CaseRefused(
+                _("%(provider)s does not offer %(service)s.")
+                % {"provider": provider, "service": service.label.lower()}
+            )
+    with transaction.atomic():
+        # Lock the school: a replay or a second coordinator at the same moment waits, then
+        # finds this decision.
+        School.objects.select_for_update().filter(pk=school.pk).first()
+        if wave != current_wave(school):
+            raise CaseRefused(
+                _("This proposal is from an earlier wave; open the queue again to see today's.")
+            )
+        if GroupResponse.objects.filter(school=school, wave=wave, need=need).exists():
+            raise CaseRefused(_("This group response is already decided; open the queue again."))
+        children = group_children(by, school, found, wave)
+        if fingerprint_of(c.pk for c in children) != fingerprint or len(children) < (
+            group_minimum()
+        ):
+            raise CaseRefused(
+                _(
+                    "The children sharing this need changed since the page was opened; open the "
+                    "queue again and look at the new list."
+                )
+            )
+        group = GroupResponse.objects.create(
+            school=school,
+            wave=wave,
+            need=need,
+            status=decision,
+            service_type=service,
+            provider=provider if decision == GroupResponse.Status.ACCEPTED else None,
+            decided_by=by,
+            comment=comment,
+        )
+        group.children.set(children)
+        referrals = []
+        if decision == GroupResponse.Status.ACCEPTED:
+            already = set(
+                Referral.objects.filter(
+                    child__in=children, service_type=service, status__in=OPEN_STATES
+                ).values_list("child_id", flat=True)
+            )
+            for child in children:
+                if child.pk in already:  # already referred to this service: not twice
+                    continue
+                try:
+                    referrals.append(
+                        referral_create(
+                            child=child,
+                            service_type=service,
+                            by=by,
+                            urgency="routine",
+                            reason=str(
+                                _("Group response at %(school)s: %(response)s.")
+                                % {"school": school.name, "response": found.response}
+                            ),
+                            provider=provider,
+                            rule=group.referral_rule,
+                            reason_classes=[found.sensitivity],
+                        )
+                    )
+                except ReferralRefused as refused:
+                    raise CaseRefused(str(refused)) from refused
+        audit_record(
+            action=AuditEntry.Action.CREATE,
+            actor=by,
+            object_type="group_response",
+            object_id=group.pk,
+            detail={
+                "school": school.emis_number,
+                "wave": wave.name,
+                "need": need,
+                "status": decision,
+                "children": len(children),
+                "referrals": len(referrals),
+                "provider": provider.pk if provider else None,
+            },
+        )
+    return group

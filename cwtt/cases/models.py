@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cwtt.access.encryption import EncryptedTextField
 from cwtt.instruments.engine.definition import DOMAIN_LABELS
+from cwtt.referrals.models import Referral
 
 DOMAIN_CHOICES = list(DOMAIN_LABELS.items())
 
@@ -305,3 +306,86 @@ class ServiceDelivered(models.Model):
     def anonymise_for_child(cls, child) -> int:
         """Erasure (cwtt/rights): keep what was delivered and when; remove the notes."""
         return cls.objects.filter(child=child).update(notes="")
+
+
+# --- the action queue (cwtt/cases/queue.py, decision 0059)
+
+
+class SchoolCapacity(models.Model):
+    """How many new cases each case worker at a school can take on in a month. Without a row
+    the default applies (settings.CWTT_NEW_CASES_PER_WORKER). Set with `capacity_set`."""
+
+    school = models.OneToOneField(
+        "registry.School", on_delete=models.CASCADE, related_name="case_capacity"
+    )
+    new_cases_per_worker = models.PositiveSmallIntegerField()
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "school capacities"
+
+    def __str__(self) -> str:
+        return f"{self.new_cases_per_worker} new cases a month per worker at {self.school_id}"
+
+
+class GroupResponse(models.Model):
+    """One response to a need many children at a school share in a wave (a food programme, a
+    parenting group), accepted or dismissed by the coordinator. Proposals are computed
+    (cwtt/cases/groups.py); a row is written only when the coordinator decides, so each need
+    is decided once per school and wave."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    school = models.ForeignKey(
+        "registry.School", on_delete=models.PROTECT, related_name="group_responses"
+    )
+    wave = models.ForeignKey("assessments.Wave", on_delete=models.CASCADE, related_name="+")
+    need = models.CharField(max_length=24)  # a code of cwtt/cases/groups.py NEEDS
+    status = models.CharField(max_length=12, choices=Status.choices)
+    children = models.ManyToManyField("registry.Child", related_name="group_responses")
+    service_type = models.ForeignKey(
+        "services.ServiceType", on_delete=models.PROTECT, related_name="group_responses"
+    )
+    provider = models.ForeignKey(
+        "services.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="group_responses",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    comment = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            # Decided once: a replayed or racing accept finds the first one's row.
+            models.UniqueConstraint(fields=["school", "wave", "need"], name="one_group_per_need")
+        ]
+
+    def __str__(self) -> str:
+        return f"Group response {self.need} at school {self.school_id} ({self.status})"
+
+    @property
+    def referral_rule(self) -> str:
+        """The `rule` of the draft referrals an accept writes, one per child."""
+        return f"group_{self.need}"
+
+    def referrals(self) -> QuerySet[Referral]:
+        """The referrals the accept wrote. Not a many-to-many field: a referral is reached from
+        its child, and a child's record (cwtt/rights) reads rows pointing at a referral one
+        referral at a time when they are many-to-many."""
+        return Referral.objects.filter(
+            rule=self.referral_rule,
+            child__in=self.children.all(),
+            created_by=self.decided_by,
+            created_at__gte=self.decided_at,
+        )

@@ -4,6 +4,15 @@ from . import views
 
 urlpatterns = [
     path("schools/<int:school_id>/cases/", views.school_cases, name="school_cases"),
+    path("schools/<int:school_id>/queue/", views.school_queue, name="school_queue"),
+    path(
+        "schools/<int:school_id>/queue/groups/", views.school_queue_group, name="school_queue_group"
+    ),
+    path(
+        "schools/<int:school_id>/queue/capacity/",
+        views.school_queue_capacity,
+        name="school_queue_capacity",
+    ),
     path("cases/<int:case_id>/", views.case_page, name="case"),
     path("cases/<int:case_id>/move/", views.case_move_view, name="case_move"),
     path("cases/<int:case_id>/team/", views.case_team_view, name="case_team"),

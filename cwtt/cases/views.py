@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
+from cwtt.assessments.models import Wave
 from cwtt.assessments.triage import SHORT_LIST, need_key
 from cwtt.instruments.engine.definition import DOMAIN_LABELS
 from cwtt.notifications.actions import notifications_read_about
@@ -24,7 +27,16 @@ from cwtt.registry.models import Organisation, Staff
 from cwtt.services.models import Provider, ServiceType
 
 from . import actions, permissions
-from .models import Approval, Case, Goal, GoalProgress, PlanAction, ServiceDelivered
+from .models import (
+    Approval,
+    Case,
+    Goal,
+    GoalProgress,
+    GroupResponse,
+    PlanAction,
+    ServiceDelivered,
+)
+from .queue import action_queue, default_per_worker
 from .reviews import review_due_on, review_interval_days, with_review_schedule
 from .workflow import approval_needed, comment_needed, next_steps
 
@@ -416,3 +428,139 @@ def service_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
             notes=request.POST.get("notes", ""),
         ),
     )
+
+
+# --- the action queue (cwtt/cases/queue.py, decision 0059)
+
+
+class GroupDecisionForm(forms.Form):
+    need = forms.CharField(max_length=24)
+    wave = forms.IntegerField(min_value=1)
+    decision = forms.ChoiceField(choices=GroupResponse.Status.choices)
+    fingerprint = forms.CharField(max_length=64)
+    provider = forms.IntegerField(min_value=1, required=False)
+    comment = forms.CharField(max_length=300, required=False)
+
+
+class CapacityForm(forms.Form):
+    # Empty: back to the default.
+    new_cases_per_worker = forms.IntegerField(
+        min_value=1, max_value=actions.MAX_PER_WORKER, required=False
+    )
+
+
+def _school_or_404(request: HttpRequest, school_id: int):
+    school = policy.school_for(request.user, school_id)
+    if school is None:
+        raise Http404("No such school")
+    return school
+
+
+def _form_problem(form: forms.Form) -> str:
+    return " ".join(str(m) for messages_ in form.errors.values() for m in messages_)
+
+
+@policy.guarded
+@require_GET
+def school_queue(request: HttpRequest, school_id: int) -> HttpResponse:
+    """The school's action queue this month: who first and why, cut at the staff's capacity,
+    and group responses where many children share a need."""
+    school = _school_or_404(request, school_id)
+    found = action_queue(request.user, school)
+    coordinator = permissions.is_coordinator_of(request.user, school)
+    providers: dict[str, list] = {}
+    if coordinator and found.proposals:
+        codes = [p.need.service for p in found.proposals]
+        for provider in (
+            Provider.objects.filter(active=True, service_types__code__in=codes)
+            .annotate(code=F("service_types__code"))
+            .order_by("name")
+        ):
+            providers.setdefault(provider.code, []).append(provider)
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "school": school,
+            "queue": found,
+            "within": found.within[:SHORT_LIST],
+            "more_within": found.within[SHORT_LIST:],
+            "coordinator": coordinator,
+            "proposals": [
+                {"proposal": p, "providers": providers.get(p.need.service, [])}
+                for p in found.proposals
+            ],
+            "default_per_worker": default_per_worker(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@policy.guarded
+@require_POST
+def school_queue_group(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _school_or_404(request, school_id)
+    form = GroupDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("That was not saved: %(problem)s") % {"problem": _form_problem(form)}
+        )
+        return redirect("school_queue", school_id=school.pk)
+    data = form.cleaned_data
+    wave = Wave.objects.filter(pk=data["wave"]).first()
+    provider = Provider.objects.filter(pk=data["provider"]).first() if data["provider"] else None
+    try:
+        if wave is None:
+            raise actions.CaseRefused(_("That wave does not exist; open the queue again."))
+        if data["provider"] and provider is None:
+            raise actions.CaseRefused(_("Choose the provider from the directory."))
+        group = actions.group_response_decide(
+            school=school,
+            need=data["need"],
+            wave=wave,
+            decision=data["decision"],
+            fingerprint=data["fingerprint"],
+            by=request.user,
+            provider=provider,
+            comment=data["comment"],
+        )
+    except actions.CaseRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        if group.status == GroupResponse.Status.ACCEPTED:
+            written = group.referrals().count()
+            messages.success(
+                request,
+                ngettext(
+                    "Accepted: %(n)d draft referral written; send it from the child's page.",
+                    "Accepted: %(n)d draft referrals written; send each from the child's page.",
+                    written,
+                )
+                % {"n": written},
+            )
+        else:
+            messages.success(request, _("Dismissed: the children stay on the queue one by one."))
+    return redirect("school_queue", school_id=school.pk)
+
+
+@policy.guarded
+@require_POST
+def school_queue_capacity(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = _school_or_404(request, school_id)
+    form = CapacityForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("That was not saved: %(problem)s") % {"problem": _form_problem(form)}
+        )
+        return redirect("school_queue", school_id=school.pk)
+    try:
+        actions.capacity_set(
+            school=school,
+            new_cases_per_worker=form.cleaned_data["new_cases_per_worker"],
+            by=request.user,
+        )
+    except actions.CaseRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("The school's capacity is saved."))
+    return redirect("school_queue", school_id=school.pk)

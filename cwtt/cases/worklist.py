@@ -21,6 +21,7 @@ from cwtt.registry.models import Staff
 from cwtt.worklists.tasks import Task
 
 from .models import Approval, Case, PlanAction
+from .queue import capacity_for
 from .reviews import review_due_on, with_review_schedule
 
 S = Case.Status
@@ -37,17 +38,19 @@ def case_tasks(staff: Staff, today: dt.date) -> Iterable[Task]:
                 Case.objects.filter(school=school, status=S.PROPOSED).select_related("child")
             )
             if len(proposed) > MAX_LISTED_PROPOSALS:
-                # One task, not forty: the school's case list is where they are worked through.
+                # One task, not forty: the school's action queue is where they are worked
+                # through, as many as the staff can take on this month (decision 0059).
+                places = capacity_for(school, today).left
                 yield Task(
-                    kind=_("Proposed cases"),
+                    kind=_("Action queue"),
                     text=ngettext(
-                        "Confirm or dismiss %(n)s proposed case at %(school)s",
-                        "Confirm or dismiss %(n)s proposed cases at %(school)s",
+                        "%(n)s proposed case at %(school)s: %(places)s places this month",
+                        "%(n)s proposed cases at %(school)s: %(places)s places this month",
                         len(proposed),
                     )
-                    % {"n": len(proposed), "school": school.name},
+                    % {"n": len(proposed), "school": school.name, "places": places},
                     due_on=None,
-                    link=reverse("school_cases", args=[school.pk]),
+                    link=reverse("school_queue", args=[school.pk]),
                 )
                 continue
             for case in proposed:

@@ -20,6 +20,8 @@ from cwtt.registry.models import School, Staff
 from .agenda import topics_for
 from .models import ActionItem, AgendaItem, Attendee, Meeting
 
+# Kinds whose lines sum up a list kept elsewhere: refreshing updates them in place.
+SUMMARY_KINDS = frozenset({AgendaItem.Kind.PROPOSALS})
 # With no earlier meeting, the first agenda looks back this far.
 FIRST_LOOK_BACK = timedelta(days=120)
 # The longest decision kept on an agenda item; action items and names fit their columns.
@@ -80,11 +82,20 @@ def meeting_create(*, school: School, held_on: dt.date | None, kind: str, by) ->
 @transaction.atomic
 def agenda_refresh(meeting: Meeting) -> int:
     """Add the topics that are not on the agenda yet (decisions already taken stay)."""
-    present = {(i.kind, i.child_id, i.text) for i in meeting.items.all()}
+    items = list(meeting.items.all())
+    present = {(i.kind, i.child_id, i.text) for i in items}
     present_children = {(k, c) for k, c, _ in present if c is not None}
+    # A summary line (the month's action queue) is brought up to date, not added again.
+    summaries = {(i.kind, i.link): i for i in items if i.kind in SUMMARY_KINDS and i.link}
     position = meeting.items.aggregate(m=Max("position"))["m"] or 0
     added = 0
     for topic in topics_for(meeting.school, _since(meeting)):
+        summary = summaries.get((topic.kind, topic.link))
+        if summary is not None:
+            if summary.text != topic.text[:300]:
+                summary.text = topic.text[:300]
+                summary.save(update_fields=["text"])
+            continue
         if (topic.kind, topic.child_id) in present_children or (
             topic.kind,
             topic.child_id,

@@ -43,6 +43,7 @@ SOURCES: tuple[str, ...] = (
     "cwtt.meetings.agenda.urgent_children",
     "cwtt.referrals.agenda.overdue_referrals",
     "cwtt.meetings.agenda.new_high_risk",
+    "cwtt.cases.agenda.action_queue",
     "cwtt.cases.agenda.reviews_due",
     "cwtt.meetings.agenda.discordant",
 )

@@ -62,6 +62,9 @@ class AgendaItem(models.Model):
     class Kind(models.TextChoices):
         URGENT = "urgent", _("Needs action today")
         NEW_HIGH_RISK = "new_high_risk", _("Newly at high risk")
+        # The action queue: how many of the proposed cases the staff can take on this month,
+        # and group responses to decide (cwtt/cases/agenda.py, decision 0059).
+        PROPOSALS = "proposals", _("Proposed cases this month")
         OVERDUE_REFERRAL = "overdue_referral", _("Referral overdue")
         REVIEW_DUE = "review_due", _("Case review due")
         DISCORDANT = "discordant", _("Informants disagree")

@@ -71,11 +71,12 @@ def test_caseloads_count_open_cases_per_lead_for_those_who_share_out_work(
     assert Case.objects.count() == 3
 
 
-def test_many_proposals_are_one_task_pointing_to_the_schools_case_list(
+def test_many_proposals_are_one_task_pointing_to_the_schools_action_queue(
     child_factory, sunrise, wave, people
 ):
     for number in range(5):
         score(child_factory(sunrise, first=f"Child{number}"), wave, HIGH)
     [task] = tasks_for(people["cora"].staff, timezone.localdate())
-    assert task.text == "Confirm or dismiss 5 proposed cases at Sunrise Primary"
-    assert task.link == reverse("school_cases", args=[sunrise.pk])
+    # Sam and Sue (social workers) and Nandi (nurse): 4 new cases a month each (decision 0059).
+    assert task.text == "5 proposed cases at Sunrise Primary: 12 places this month"
+    assert task.link == reverse("school_queue", args=[sunrise.pk])
