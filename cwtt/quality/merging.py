@@ -69,7 +69,8 @@ MERGE_RULES: dict[str, str] = {
     "access.emergencyaccess.child": MOVE,
     "assessments.assessment.child": MOVE,  # after the same-kind-same-wave check
     "assessments.riskprofile.child": "rescore",
-    "cases.case.child": MOVE,  # after the one-open-case check; then they follow to the school
+    "cases.case.child": MOVE,
+    "cases.groupresponse.children": "group_responses",  # the kept child takes the place  # after the one-open-case check; then they follow to the school
     "cases.servicedelivered.child": MOVE,
     "consent.consentdecision.child": MOVE,  # the latest decision stays the one in force
     "meetings.agendaitem.child": MOVE,
@@ -83,6 +84,16 @@ MERGE_RULES: dict[str, str] = {
     "registry.possibleduplicate.child_b": "pairs",
     "rights.anonymisation.child": "refuse_if_any",
 }
+
+
+def _group_responses(keep: Child, duplicate: Child) -> int:
+    """The group responses (a food programme, a parenting group) that listed the duplicate list
+    the kept child instead, once."""
+    groups = list(duplicate.group_responses.all())
+    for group in groups:
+        group.children.remove(duplicate)
+        group.children.add(keep)
+    return len(groups)
 
 
 def _unsearchable(keep: Child, duplicate: Child) -> int:
@@ -273,6 +284,7 @@ def child_merge(
             "rescore": _rescore,
             "caregivers": _caregivers,
             "unsearchable": _unsearchable,
+            "group_responses": _group_responses,
         }
         # Profiles first, so none is left pointing at the duplicate when assessments move.
         relations = sorted(

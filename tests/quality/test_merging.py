@@ -303,3 +303,37 @@ def test_erasing_the_kept_child_erases_the_record_merged_into_it(child, twice, p
         record.refresh_from_db()
         assert record.first_name == "Removed"
         assert hasattr(record, "anonymisation")
+
+
+def test_a_group_response_that_listed_the_duplicate_lists_the_kept_child_once(
+    child, twice, wave, people
+):
+    from cwtt.cases.models import GroupResponse
+    from cwtt.services.models import ServiceType
+
+    both = GroupResponse.objects.create(
+        school=child.school,
+        wave=wave,
+        need="hunger",
+        status=GroupResponse.Status.ACCEPTED,
+        decided_by=people["cora"],
+        service_type=ServiceType.objects.create(
+            code="food_test", label="Food parcels", domain="nutrition"
+        ),
+    )
+    both.children.add(child, twice)
+    only = GroupResponse.objects.create(
+        school=child.school,
+        wave=wave,
+        need="discipline",
+        status=GroupResponse.Status.DISMISSED,
+        decided_by=people["cora"],
+        service_type=both.service_type,
+    )
+    only.children.add(twice)
+
+    merge = child_merge(keep=child, duplicate=twice, by=people["dora"], reason="Same child.")
+
+    assert list(both.children.all()) == [child]
+    assert list(only.children.all()) == [child]
+    assert merge.moved["cases.groupresponse.children"] == 2
