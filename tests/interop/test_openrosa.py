@@ -142,6 +142,22 @@ def test_a_finished_form_becomes_a_scored_audited_assessment(client, people, chi
     ).exists()
 
 
+def test_a_wave_that_has_ended_is_still_offered_as_on_the_capture_page(
+    client, people, child, wave, clock
+):
+    """Late interviews: the capture page and the offline pack offer a wave once it has started,
+    ended or not; the interview date must still fall inside the wave."""
+    clock.move_to(dt.datetime(2026, 12, 10, 9, tzinfo=dt.UTC))  # Wave 1 ended on 30 November
+    collect = Collect(client, "fiona")
+    assert [f["formID"] for f in collect.form_list()] == ["mini_caregiver"]
+    late = fill(caregiver_form(collect), answers_for(child, assessed_on="2026-12-10"))
+    assert collect.send(late).status_code == 400
+    assert not Assessment.objects.filter(child=child).exists()
+    inside = fill(caregiver_form(collect), answers_for(child, assessed_on="2026-11-27"))
+    assert collect.send(inside).status_code == 201
+    assert Assessment.objects.get(child=child).assessed_on == dt.date(2026, 11, 27)
+
+
 def test_a_retry_of_the_same_form_is_accepted_once(client, people, child, wave):
     collect = Collect(client, "fiona")
     xml = fill(caregiver_form(collect), answers_for(child))

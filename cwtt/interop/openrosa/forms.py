@@ -1,7 +1,9 @@
 """Which forms a person's ODK Collect gets, and the class list sent with each (decision 0042).
 
 A form is one questionnaire (caregiver, teacher, nurse ...) of an instrument version in use by a
-wave under way at the person's schools, for each questionnaire their role captures
+wave that has started at the person's schools — the waves the capture page and the offline pack
+offer, an ended one included, as the interview date must still fall inside the wave — for each
+questionnaire their role captures
 (`policy.respondents_for`). When waves at their schools use several versions of one instrument,
 the newest is offered: Collect keeps one version of a form. Its class list holds the active
 children of the schools whose wave uses that version, whom the person may see
@@ -14,8 +16,6 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
-
-from django.utils import timezone
 
 from cwtt.access import policy
 from cwtt.assessments.actions import consent_missing_for_many
@@ -43,8 +43,7 @@ def offered_forms(user) -> list[OfferedForm]:
     if not policy.can_capture(user):
         return []
     school_ids = set(policy.schools_for(user).values_list("pk", flat=True))
-    today = timezone.localdate()
-    waves = [w for w in current_waves(sorted(school_ids)) if w.ends_on >= today]
+    waves = current_waves(sorted(school_ids))
     if not waves:
         return []
     versions = {
