@@ -427,3 +427,29 @@ def test_the_configured_mapping_is_used_and_mapping_on_the_command_line_wins(
     assert "dataSet" not in document and "completeDate" not in document
     entry = AuditEntry.objects.filter(object_type="dhis2_export").order_by("pk").last()
     assert entry.detail["mapping"] == str(other)
+
+
+def test_the_sample_mapping_for_the_demo_district_makes_a_payload(default_version, tmp_path):
+    """README and docs/exports.md point a new user at docs/samples/dhis2-mapping-demo.json to try
+    the export on the demo district: it must work there."""
+    from pathlib import Path
+
+    from cwtt.assessments.models import Wave
+    from cwtt.synthetic.generate import generate_district
+
+    generate_district(schools=2, learners_per_school=30, waves=1, seed=7)
+    sample = Path(__file__).parents[2] / "docs" / "samples" / "dhis2-mapping-demo.json"
+    output = tmp_path / "d.json"
+    call_command(
+        "export",
+        "dhis2",
+        "--wave",
+        Wave.objects.get().name,
+        "--mapping",
+        str(sample),
+        "--output",
+        str(output),
+        stdout=StringIO(),
+    )
+    values = json.loads(output.read_text())["dataValues"]
+    assert values and {v["orgUnit"] for v in values} == {"Ld6GncfBAep"}
