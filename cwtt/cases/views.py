@@ -198,6 +198,14 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     writes_notes = permissions.writes_case_notes(user, access)
     school_staff = Staff.objects.filter(schools=case.school).select_related("user")
     pending_kinds = {a.kind for a in approvals if a.pending}
+    may_ask_plan = (
+        works_on and case.status == S.CASE_PLAN and Approval.Kind.PLAN not in pending_kinds
+    )
+    may_ask_closure = (
+        works_on
+        and S.CLOSED in next_steps(case.status)
+        and Approval.Kind.CLOSURE not in pending_kinds
+    )
     return render(
         request,
         "cases/case.html",
@@ -212,12 +220,12 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "school_staff": school_staff,
             "events": case.events.select_related("by"),
             "approvals": approvals,
-            "may_ask_plan": works_on
-            and case.status == S.CASE_PLAN
-            and Approval.Kind.PLAN not in pending_kinds,
-            "may_ask_closure": works_on
-            and S.CLOSED in next_steps(case.status)
-            and Approval.Kind.CLOSURE not in pending_kinds,
+            "may_ask_plan": may_ask_plan,
+            "may_ask_closure": may_ask_closure,
+            # Something to ask or decide puts the approvals under the title, where a phone shows them.
+            "approvals_first": may_ask_plan
+            or may_ask_closure
+            or any(a.may_decide for a in approvals),
             "closure_reasons": Case.ClosureReason.choices,
             "plan": plan,
             "goals": goals,
