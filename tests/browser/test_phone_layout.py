@@ -13,7 +13,13 @@ from cwtt.services.models import ServiceType
 
 from ..cases.conftest import case_at
 from ..conftest import _person
-from .conftest import PHONE, caregiver_says_hungry, sign_in, sign_in_fully
+from .conftest import (
+    PHONE,
+    caregiver_says_hungry,
+    sign_in,
+    sign_in_fully,
+    teacher_concerned_about_abuse,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,9 +68,7 @@ def test_the_new_assessment_buttons_are_under_the_childs_name(
     sign_in(page, live_server.url, "fiona")
     page.goto(f"{live_server.url}/children/{child.pk}/")
     page.get_by_role("heading", name="Lwazi Mokoena", level=1).wait_for()
-    buttons = page.get_by_role("link", name="assessment", exact=False).filter(
-        has_text="New"
-    )
+    buttons = page.get_by_role("link", name="assessment", exact=False).filter(has_text="New")
     assert buttons.count() >= 1
     for i in range(buttons.count()):
         assert_on_first_screen(page, buttons.nth(i))
@@ -76,6 +80,7 @@ def test_the_new_assessment_buttons_are_under_the_childs_name(
 def test_the_refer_buttons_are_inside_the_screen(browser, live_server, people, child, wave):
     ensure_service_types(ServiceType)  # a transactional test flushes the migrated rows
     caregiver_says_hungry(child, wave)
+    teacher_concerned_about_abuse(child, wave)  # urgent proposals, with longer reasons
     page = browser.new_page(viewport=PHONE)
     sign_in_fully(page, live_server.url, people["sam"])
     page.goto(f"{live_server.url}/children/{child.pk}/referrals/new/")
