@@ -132,5 +132,7 @@ def at_once(*calls: Callable[[], object]) -> list[object]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        # Generous: on a loaded machine a call that waits for the other's lock can take a while,
+        # and a call still running would read here as one that returned nothing.
+        thread.join(timeout=120)
     return results

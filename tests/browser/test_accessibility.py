@@ -358,6 +358,8 @@ def test_the_phone_menu_works_from_the_keyboard_with_focus_visible(
     context, page = new_page(browser, PHONE)
     sign_in(page, live_server.url, "cora")
     page.get_by_role("heading", name="Your work today").wait_for()
+    # The style sheet applied (the load event), or a focused link shows the browser's own ring.
+    page.wait_for_load_state("load")
     seen = []
     for _ in range(8):  # skip link, site name, notifications, then the menu button
         page.keyboard.press("Tab")

@@ -531,8 +531,8 @@ def test_two_accepts_at_once_make_one_group_and_one_referral_each(
         )
 
     results = at_once(accept, accept)
-    assert sum(isinstance(r, GroupResponse) for r in results) == 1
-    assert sum(isinstance(r, CaseRefused) for r in results) == 1
+    assert sum(isinstance(r, GroupResponse) for r in results) == 1, results
+    assert sum(isinstance(r, CaseRefused) for r in results) == 1, results
     assert GroupResponse.objects.count() == 1
     assert Referral.objects.filter(rule="group_food").count() == 5
 
