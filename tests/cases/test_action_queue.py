@@ -28,6 +28,7 @@ from cwtt.cases.models import Case, GroupResponse
 from cwtt.cases.queue import action_queue, capacity_for, fingerprint_of
 from cwtt.referrals.actions import referral_create
 from cwtt.referrals.models import Referral
+from cwtt.services.catalogue import ensure_service_types
 from cwtt.services.models import Provider, ServiceType
 
 from ..attacks import (  # noqa: TID252
@@ -79,6 +80,8 @@ def hungry_children(school, wave, n, first="Child", answers=HUNGRY):
 
 @pytest.fixture
 def food_garden(db):
+    # A test on its own transaction starts after another's flush, which took the catalogue too.
+    ensure_service_types(ServiceType)
     garden = Provider.objects.create(name="Community Food Garden", sector="ngo")
     garden.service_types.set(ServiceType.objects.filter(code="food_support"))
     return garden
