@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from cwtt.registry.duplicates import ChildRecord
 
 from . import names
+from .phones import fictitious_phone
 
 Variation = Callable[[ChildRecord], tuple[ChildRecord, str]]
 
@@ -215,9 +216,7 @@ def near_duplicate_set(
             surname = rng.choice(names.SURNAMES)
             mother = rng.choice(names.WOMEN)
             carers = (f"{mother} {surname if rng.random() < 0.7 else rng.choice(names.SURNAMES)}",)
-            phones = (
-                (f"0{rng.choice('678')}{rng.randrange(10**8):08d}",) if rng.random() < 0.7 else ()
-            )
+            phones = (fictitious_phone(rng.randrange(1, 10**7)),) if rng.random() < 0.7 else ()
             school = rng.randrange(1, schools + 1)
             households.append((surname, carers, phones, school, born))
         record = ChildRecord(next_id, first, surname, born, sex, school, carers, phones)

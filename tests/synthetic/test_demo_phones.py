@@ -12,6 +12,7 @@ from cwtt.registry.duplicates import phone_key
 from cwtt.registry.models import Caregiver
 from cwtt.synthetic.accounts import DEMO_ACCOUNTS, ensure_demo_accounts
 from cwtt.synthetic.generate import fictitious_phone, generate_district
+from cwtt.synthetic.near_duplicates import near_duplicate_set
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +50,10 @@ def test_demo_accounts_have_example_addresses_to_try_a_reset(default_version):
     emails = dict(get_user_model().objects.values_list("username", "email"))
     for account in DEMO_ACCOUNTS:
         assert emails[account.username] == f"{account.username}@example.org"
+
+
+def test_the_near_duplicate_generator_makes_only_unreachable_numbers_too():
+    generated = near_duplicate_set(children=600, seed=5)
+    phones = [p for r in generated.records for p in r.caregiver_phones]
+    assert phones  # most households have a phone
+    assert all(UNREACHABLE.fullmatch(p) for p in phones)
