@@ -82,6 +82,20 @@ class ProfileRow:
     details: str
 
 
+@dataclass(slots=True)
+class ProfileSummary:
+    """A combined profile's columns without the details' text: its levels as `ProfileRow`,
+    and for each questionnaire, in order, (informant, respondent, the numbers of the
+    respondent's rules that fired, the domains it answered something in by index), from
+    which `BatchScorer.render_details` writes the details."""
+
+    levels: dict[str, str | None]
+    overall: str | None
+    urgent: bool
+    discordant: bool
+    records: list[tuple[str, str, list[int], tuple[int, ...]]]
+
+
 class _NotVectorisable(Exception):
     """A value this module leaves to the per-questionnaire engine."""
 
@@ -378,6 +392,7 @@ class BatchScorer:
                 )
                 self._domain_rules[DOMAINS.index(domain)].append((rule, condition, text))
         self._domain_rule_memory: dict[tuple[int, int, int], list[_RuleText]] = {}
+        self._summary_memory: dict[tuple, tuple] = {}
         # Domains that stay empty when nobody answered in them (no domain rule fires on none).
         self._quiet_domains = {
             domain for domain in range(len(DOMAINS)) if not self._fired_domain_rules(domain, {})
@@ -454,6 +469,42 @@ class BatchScorer:
             start += len(profile)
             rows.append(self._row(records, quoted, jsonb))
         return rows
+
+    def profile_summaries(self, profiles: Sequence[Sequence[Entry]]) -> list[ProfileSummary]:
+        """Each profile's levels, urgent flag and discordance, as `profile_rows` gives them,
+        with which rules fired for each of its questionnaires instead of the details' text
+        (`render_details` writes that text from them, when the details are read).
+
+        Profiles whose questionnaires fired the same rules, with the same informants in the
+        same places, have the same levels: they are combined once (`_summary_memory`)."""
+        fired = self._fired([entry for profile in profiles for entry in profile])
+        memory = self._summary_memory
+        out, start = [], 0
+        for profile in profiles:
+            records = fired[start : start + len(profile)]
+            start += len(profile)
+            seen: dict[str, int] = {}
+            key = tuple(
+                [
+                    (seen.setdefault(informant, len(seen)), respondent, *numbers, -1, *covered)
+                    for informant, respondent, numbers, covered in records
+                ]
+            )
+            found = memory.get(key)
+            if found is None:
+                if len(memory) > 100_000:
+                    memory.clear()
+                row = self._row(records, {}, False)
+                found = memory[key] = (row.levels, row.overall, row.urgent, row.discordant)
+            out.append(ProfileSummary(*found, records))
+        return out
+
+    def render_details(
+        self, records: Sequence[tuple[str, str, Sequence[int], Sequence[int]]], *, jsonb: bool
+    ) -> str:
+        """The details' JSON text of a profile from which rules fired for each questionnaire
+        (`ProfileSummary.records`): the text `profile_rows` gives for the same profile."""
+        return self._row(records, {}, jsonb).details
 
     def _fired(self, entries: Sequence[Entry]) -> list[tuple[str, str, list[int], tuple[int, ...]]]:
         """For each questionnaire: (informant, respondent, the numbers of its rules that fire,
