@@ -36,7 +36,12 @@ def fired_value(version_id: int, records: Sequence[tuple]) -> list[Any]:
 def fired_text(version_id: int, records: Sequence[tuple], *, jsonb: bool) -> str:
     """`fired_value` as the JSON text the database keeps: as Django writes it (SQLite), or as
     PostgreSQL prints jsonb (no ASCII escapes; lists and numbers are printed alike)."""
-    return json.dumps([FIRED, version_id, records], ensure_ascii=not jsonb)
+    return (_UNESCAPED if jsonb else _ESCAPED)([FIRED, version_id, records])
+
+
+# `json.dumps`'s encoders, made once (`json.dumps(..., ensure_ascii=False)` makes one a call).
+_ESCAPED = json.JSONEncoder().encode
+_UNESCAPED = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def is_fired(value: Any) -> bool:
