@@ -238,13 +238,15 @@ def rescore_batch(
         child_ids = sorted({child_id for child_id, _wave_id in pairs})
         wave_ids = sorted({wave_id for _child_id, wave_id in pairs})
         # The lock `assessment_save` takes, so that an assessment sent meanwhile is not
-        # overwritten by a profile computed from the answers before it.
-        list(
-            Child.objects.select_for_update()
-            .filter(pk__in=child_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        # overwritten by a profile computed from the answers before it. (SQLite has no row
+        # locks: a writer there holds the whole database until it commits.)
+        if connection.features.has_select_for_update:
+            list(
+                Child.objects.select_for_update()
+                .filter(pk__in=child_ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
         wanted = set(pairs)
         by_pair: dict[tuple[int, int], list[tuple]] = defaultdict(list)
         # By the batch's child ids, not by status: SQLite then reads them through the
