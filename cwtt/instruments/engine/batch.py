@@ -392,7 +392,6 @@ class BatchScorer:
                 )
                 self._domain_rules[DOMAINS.index(domain)].append((rule, condition, text))
         self._domain_rule_memory: dict[tuple[int, int, int], list[_RuleText]] = {}
-        self._summary_memory: dict[tuple, tuple] = {}
         # Domains that stay empty when nobody answered in them (no domain rule fires on none).
         self._quiet_domains = {
             domain for domain in range(len(DOMAINS)) if not self._fired_domain_rules(domain, {})
@@ -473,31 +472,74 @@ class BatchScorer:
     def profile_summaries(self, profiles: Sequence[Sequence[Entry]]) -> list[ProfileSummary]:
         """Each profile's levels, urgent flag and discordance, as `profile_rows` gives them,
         with which rules fired for each of its questionnaires instead of the details' text
-        (`render_details` writes that text from them, when the details are read).
-
-        Profiles whose questionnaires fired the same rules, with the same informants in the
-        same places, have the same levels: they are combined once (`_summary_memory`)."""
+        (`render_details` writes that text from them, when the details are read)."""
         fired = self._fired([entry for profile in profiles for entry in profile])
-        memory = self._summary_memory
         out, start = [], 0
         for profile in profiles:
             records = fired[start : start + len(profile)]
             start += len(profile)
-            seen: dict[str, int] = {}
-            key = tuple(
-                [
-                    (seen.setdefault(informant, len(seen)), respondent, *numbers, -1, *covered)
-                    for informant, respondent, numbers, covered in records
-                ]
-            )
-            found = memory.get(key)
-            if found is None:
-                if len(memory) > 100_000:
-                    memory.clear()
-                row = self._row(records, {}, False)
-                found = memory[key] = (row.levels, row.overall, row.urgent, row.discordant)
-            out.append(ProfileSummary(*found, records))
+            out.append(ProfileSummary(*self._levels(records), records))
         return out
+
+    def _levels(
+        self, records: Sequence[tuple[str, str, list[int], tuple[int, ...]]]
+    ) -> tuple[dict[str, str | None], str | None, bool, bool]:
+        """`_row` without the details' text: (levels by domain, overall, urgent, discordant),
+        the same steps of `Scorer.combine`. tests/engine/test_batch_scoring.py compares the
+        two on every profile it scores."""
+        # Per domain: each indicator's highest rank (findings' order does not matter for a
+        # level), and each informant's level.
+        indicator_ranks: list[dict[str, int] | None] = [None] * len(DOMAINS)
+        informant_ranks: list[dict[str, int] | None] = [None] * len(DOMAINS)
+        urgent = False
+        for informant, respondent, numbers, covered in records:
+            ranks: dict[int, int] = {}
+            if numbers:
+                texts = self._texts[respondent]
+                for number in numbers:
+                    text = texts[number]
+                    domain, rank = text.domain, text.rank
+                    urgent = urgent or text.urgent
+                    indicators = indicator_ranks[domain]
+                    if indicators is None:
+                        indicators = indicator_ranks[domain] = {}
+                    if rank > indicators.get(text.indicator, -1):
+                        indicators[text.indicator] = rank
+                    if rank > ranks.get(domain, -1):
+                        ranks[domain] = rank
+            for domain in covered:  # answered, with no finding: low
+                ranks.setdefault(domain, 0)
+            for domain, rank in ranks.items():
+                levels = informant_ranks[domain]
+                if levels is None:
+                    levels = informant_ranks[domain] = {}
+                if rank > levels.get(informant, -1):
+                    levels[informant] = rank
+        domain_levels: dict[str, str | None] = {}
+        highest = -1
+        discordant = False
+        for domain, name in enumerate(DOMAINS):
+            indicators = indicator_ranks[domain]
+            levels = informant_ranks[domain]
+            if indicators is None and levels is None and domain in self._quiet_domains:
+                domain_levels[name] = None
+                continue
+            rank: int | None = max(indicators.values()) if indicators else None
+            if rank is None and levels:
+                rank = 0
+            if self._domain_rules[domain]:
+                for text in self._fired_domain_rules(domain, indicators or {}):
+                    rank = max(rank or 0, text.rank)
+                    urgent = urgent or text.urgent
+            if levels and not discordant:
+                ranks_seen = levels.values()
+                discordant = 2 in ranks_seen and 0 in ranks_seen
+            if rank is None:
+                domain_levels[name] = None
+            else:
+                domain_levels[name] = LEVELS[rank]
+                highest = max(highest, rank)
+        return domain_levels, (LEVELS[highest] if highest >= 0 else None), urgent, discordant
 
     def render_details(
         self, records: Sequence[tuple[str, str, Sequence[int], Sequence[int]]], *, jsonb: bool
