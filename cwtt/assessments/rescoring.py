@@ -11,8 +11,10 @@ computed once, and after a crash the next run continues after the last committed
 Everything takes only a run id, so a background worker can do the work: a task calls
 `rescore_run(run_id)` (the whole run; the command line calls the same), or does one
 `rescore_batch` and queues itself again until it returns no pairs, then `rescore_finish`.
-A task that dies is simply queued again with the same id. See
-docs/decisions/0037-batched-resumable-rescoring.md and 0039-vectorised-rescoring.md.
+A task that dies is simply queued again with the same id. A profile is stored with which rules
+fired rather than its details written out (`profile_details.py`; read back as the same
+details). See docs/decisions/0037-batched-resumable-rescoring.md, 0039-vectorised-rescoring.md,
+0060-profiles-store-which-rules-fired.md and 0061-rescore-speed-after-fired-rules.md.
 """
 
 from __future__ import annotations

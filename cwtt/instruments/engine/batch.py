@@ -25,7 +25,9 @@ Combining informants follows `Scorer.combine` step by step and writes the profil
 straight as JSON text (`ProfileRow.details`), in either key order a database keeps: as written
 (SQLite keeps the text Django wrote, `json.dumps` of `ProfileResult.to_dict()`) or as PostgreSQL's
 jsonb prints it (keys by length, then bytes). Comparing that text with the stored text tells
-whether a profile changed without decoding it.
+whether a profile changed without decoding it. `cwtt rescore` itself takes only the levels and
+which rules fired (`profile_summaries`) and stores those; `render_details` writes the details'
+text from them when they are read (docs/decisions/0060-profiles-store-which-rules-fired.md).
 
 The results are identical to `Scorer`'s, reasons and order included: tests/engine/
 test_batch_scoring.py compares them on generated answers of every kind, including unanswered
