@@ -326,8 +326,8 @@ def assessment_save(
                 raise AssessmentInvalid(
                     {
                         "repeat_reason": _(
-                            "Say why both questionnaires are kept, for example \"the mother and "
-                            "the grandmother both answered\". Nothing was saved."
+                            'Say why both questionnaires are kept, for example "the mother and '
+                            'the grandmother both answered". Nothing was saved.'
                         )
                     }
                 )

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from cwtt.instruments.models import InstrumentVersion
 from cwtt.registry.models import Caregiver, Child, School, Staff
 
+from .profile_details import ProfileDetailsField
+
 
 class WaveQuerySet(models.QuerySet):
     def covering(self, school_ids: Iterable[int]) -> WaveQuerySet:
@@ -152,8 +154,9 @@ class RiskProfile(models.Model):
     overall = _level_field("Overall")
     urgent = models.BooleanField(default=False, db_index=True)
     discordant = models.BooleanField(default=False)
-    # {domain: {level, findings: [...], informant_levels: {...}, discordant}}, urgent_findings
-    details = models.JSONField(default=dict)
+    # {domain: {level, findings: [...], informant_levels: {...}, discordant}}, urgent_findings;
+    # `cwtt rescore` stores only which rules fired, read back as the same (profile_details.py).
+    details = ProfileDetailsField(default=dict)
     assessment_count = models.PositiveSmallIntegerField(default=0)
     computed_at = models.DateTimeField(auto_now=True)
 

@@ -76,6 +76,16 @@ def assert_same(scorer, profiles, batch=None):
             assert row.overall == result.overall
             assert row.urgent == result.urgent
             assert row.discordant == bool(result.discordant_domains)
+    # What a rescore stores (which rules fired) and the details written from it when read.
+    summaries = batch.profile_summaries(profiles)
+    for summary, result in zip(summaries, expected, strict=True):
+        assert summary.levels == {d: r.level for d, r in result.domains.items()}
+        assert summary.overall == result.overall
+        assert summary.urgent == result.urgent
+        assert summary.discordant == bool(result.discordant_domains)
+        stored = json.loads(json.dumps(summary.records))  # as read back: lists, not tuples
+        assert batch.render_details(stored, jsonb=False) == json.dumps(result.to_dict())
+        assert batch.render_details(stored, jsonb=True) == jsonb_text(result.to_dict())
     return expected
 
 
@@ -282,6 +292,8 @@ def test_rules_of_every_shape_score_the_same_either_way(tmp_path):
         "false()) | i | | test |",
         "| | x_not | protection | abuse | moderate | not(${cg_hit} = 'yes' or ${cg_meals} < 1) "
         "and string-length(${cg_hit}) > 0 | n | | test |",
+        # A domain rule whose finding is urgent.
+        "| | x_domain | nutrition | | high | ${high_count} >= 1 | d | yes | test |",
     ]
     marker = "| | prot_many |"
     path = tmp_path / "shapes.md"
@@ -301,4 +313,4 @@ def test_rules_of_every_shape_score_the_same_either_way(tmp_path):
         profiles.append(entries)
     expected = assert_same(scorer, profiles)
     fired = {f.rule for r in expected for d in r.domains.values() for f in d.findings}
-    assert {"x_true", "x_float", "x_sum", "x_if", "x_not"} <= fired
+    assert {"x_true", "x_float", "x_sum", "x_if", "x_not", "x_domain"} <= fired

@@ -25,7 +25,9 @@ Combining informants follows `Scorer.combine` step by step and writes the profil
 straight as JSON text (`ProfileRow.details`), in either key order a database keeps: as written
 (SQLite keeps the text Django wrote, `json.dumps` of `ProfileResult.to_dict()`) or as PostgreSQL's
 jsonb prints it (keys by length, then bytes). Comparing that text with the stored text tells
-whether a profile changed without decoding it.
+whether a profile changed without decoding it. `cwtt rescore` itself takes only the levels and
+which rules fired (`profile_summaries`) and stores those; `render_details` writes the details'
+text from them when they are read (docs/decisions/0060-profiles-store-which-rules-fired.md).
 
 The results are identical to `Scorer`'s, reasons and order included: tests/engine/
 test_batch_scoring.py compares them on generated answers of every kind, including unanswered
@@ -80,6 +82,20 @@ class ProfileRow:
     urgent: bool
     discordant: bool
     details: str
+
+
+@dataclass(slots=True)
+class ProfileSummary:
+    """A combined profile's columns without the details' text: its levels as `ProfileRow`,
+    and for each questionnaire, in order, (informant, respondent, the numbers of the
+    respondent's rules that fired, the domains it answered something in by index), from
+    which `BatchScorer.render_details` writes the details."""
+
+    levels: dict[str, str | None]
+    overall: str | None
+    urgent: bool
+    discordant: bool
+    records: list[tuple[str, str, list[int], tuple[int, ...]]]
 
 
 class _NotVectorisable(Exception):
@@ -454,6 +470,85 @@ class BatchScorer:
             start += len(profile)
             rows.append(self._row(records, quoted, jsonb))
         return rows
+
+    def profile_summaries(self, profiles: Sequence[Sequence[Entry]]) -> list[ProfileSummary]:
+        """Each profile's levels, urgent flag and discordance, as `profile_rows` gives them,
+        with which rules fired for each of its questionnaires instead of the details' text
+        (`render_details` writes that text from them, when the details are read)."""
+        fired = self._fired([entry for profile in profiles for entry in profile])
+        out, start = [], 0
+        for profile in profiles:
+            records = fired[start : start + len(profile)]
+            start += len(profile)
+            out.append(ProfileSummary(*self._levels(records), records))
+        return out
+
+    def _levels(
+        self, records: Sequence[tuple[str, str, list[int], tuple[int, ...]]]
+    ) -> tuple[dict[str, str | None], str | None, bool, bool]:
+        """`_row` without the details' text: (levels by domain, overall, urgent, discordant),
+        the same steps of `Scorer.combine`. tests/engine/test_batch_scoring.py compares the
+        two on every profile it scores."""
+        # Per domain: each indicator's highest rank (findings' order does not matter for a
+        # level), and each informant's level.
+        indicator_ranks: list[dict[str, int] | None] = [None] * len(DOMAINS)
+        informant_ranks: list[dict[str, int] | None] = [None] * len(DOMAINS)
+        urgent = False
+        for informant, respondent, numbers, covered in records:
+            ranks: dict[int, int] = {}
+            if numbers:
+                texts = self._texts[respondent]
+                for number in numbers:
+                    text = texts[number]
+                    domain, rank = text.domain, text.rank
+                    urgent = urgent or text.urgent
+                    indicators = indicator_ranks[domain]
+                    if indicators is None:
+                        indicators = indicator_ranks[domain] = {}
+                    if rank > indicators.get(text.indicator, -1):
+                        indicators[text.indicator] = rank
+                    if rank > ranks.get(domain, -1):
+                        ranks[domain] = rank
+            for domain in covered:  # answered, with no finding: low
+                ranks.setdefault(domain, 0)
+            for domain, rank in ranks.items():
+                levels = informant_ranks[domain]
+                if levels is None:
+                    levels = informant_ranks[domain] = {}
+                if rank > levels.get(informant, -1):
+                    levels[informant] = rank
+        domain_levels: dict[str, str | None] = {}
+        highest = -1
+        discordant = False
+        for domain, name in enumerate(DOMAINS):
+            indicators = indicator_ranks[domain]
+            levels = informant_ranks[domain]
+            if indicators is None and levels is None and domain in self._quiet_domains:
+                domain_levels[name] = None
+                continue
+            rank: int | None = max(indicators.values()) if indicators else None
+            if rank is None and levels:
+                rank = 0
+            if self._domain_rules[domain]:
+                for text in self._fired_domain_rules(domain, indicators or {}):
+                    rank = max(rank or 0, text.rank)
+                    urgent = urgent or text.urgent
+            if levels and not discordant:
+                ranks_seen = levels.values()
+                discordant = 2 in ranks_seen and 0 in ranks_seen
+            if rank is None:
+                domain_levels[name] = None
+            else:
+                domain_levels[name] = LEVELS[rank]
+                highest = max(highest, rank)
+        return domain_levels, (LEVELS[highest] if highest >= 0 else None), urgent, discordant
+
+    def render_details(
+        self, records: Sequence[tuple[str, str, Sequence[int], Sequence[int]]], *, jsonb: bool
+    ) -> str:
+        """The details' JSON text of a profile from which rules fired for each questionnaire
+        (`ProfileSummary.records`): the text `profile_rows` gives for the same profile."""
+        return self._row(records, {}, jsonb).details
 
     def _fired(self, entries: Sequence[Entry]) -> list[tuple[str, str, list[int], tuple[int, ...]]]:
         """For each questionnaire: (informant, respondent, the numbers of its rules that fire,
