@@ -1,5 +1,5 @@
-"""The research page: a researcher downloads the de-identified research export of a wave, with
-its codebook, in the browser (docs/exports.md).
+"""The research page: a researcher downloads the de-identified research export of a wave, or
+the panel of every wave (CSV or Parquet), with its codebook, in the browser (docs/exports.md).
 
 Only the researcher role, and only the schools of their area (policy.areas_for): the same rows
 `cwtt export research --wave` writes, restricted to those schools. Every other role gets "not
@@ -22,14 +22,22 @@ from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
 from cwtt.access.roles import Role
 from cwtt.assessments.models import Wave
+from cwtt.assessments.panel_export import AUDIT_TYPE as PANEL_AUDIT_TYPE
+from cwtt.assessments.panel_export import panel_table
 from cwtt.assessments.research_export import research_table
-from cwtt.tabular.writing import write_codebook_csv, write_csv, write_xlsx
+from cwtt.tabular.parquet import write_parquet
+from cwtt.tabular.writing import plain_value, write_codebook_csv, write_csv, write_xlsx
 
 # What each download is: (file suffix, content type).
 KINDS = {
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "csv": ("csv", "text/csv; charset=utf-8"),
     "codebook": ("csv", "text/csv; charset=utf-8"),
+}
+PANEL_KINDS = {
+    "parquet": ("parquet", "application/vnd.apache.parquet"),
+    "csv": KINDS["csv"],
+    "codebook": KINDS["codebook"],
 }
 
 
@@ -90,4 +98,39 @@ def research_download(request: HttpRequest, wave_id: int, kind: str) -> FileResp
     file.seek(0)
     suffix, content_type = KINDS[kind]
     name = f"cwtt-research-wave-{wave.pk}{'-codebook' if kind == 'codebook' else ''}.{suffix}"
+    return FileResponse(file, as_attachment=True, filename=name, content_type=content_type)
+
+
+@policy.guarded
+@require_GET
+@never_cache
+def panel_download(request: HttpRequest, kind: str) -> FileResponse:
+    """Every wave in one file (cwtt/assessments/panel_export.py), for the researcher's area."""
+    area = _researcher_area(request)
+    if area is None or kind not in PANEL_KINDS:
+        raise Http404("No such export")
+    columns, rows = panel_table(schools=area)
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
+    try:
+        if kind == "parquet":
+            count = write_parquet(file, columns, rows)
+        elif kind == "csv":
+            count = write_csv(
+                file, [c.name for c in columns], ([plain_value(v) for v in row] for row in rows)
+            )
+        else:
+            count = write_codebook_csv(file, columns)
+        with transaction.atomic():
+            audit_record(
+                action=AuditEntry.Action.EXPORT,
+                actor=request.user,
+                object_type=PANEL_AUDIT_TYPE,
+                detail={"download": kind, "rows": count},
+            )
+    except BaseException:
+        file.close()
+        raise
+    file.seek(0)
+    suffix, content_type = PANEL_KINDS[kind]
+    name = f"cwtt-research-panel{'-codebook' if kind == 'codebook' else ''}.{suffix}"
     return FileResponse(file, as_attachment=True, filename=name, content_type=content_type)
