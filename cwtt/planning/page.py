@@ -71,15 +71,14 @@ def planning_figures(
     staff = sources.staff_by_school(area.schools)
     by = scenario["by"]
     needs = published.area_needs(published.groups(counts, by, where), staff)
-    per_part = {}
-    if by == "school":
-        # Each circuit's schools protected against the circuit's figure; the whole as the
-        # level below the area shows it (the area dashboard's split).
-        above = "circuit" if default_by(area) == "school" else default_by(area)
-        per_part = {
-            "parts": published.circuits_of(counts, where),
-            "whole_from": published.area_needs(published.groups(counts, above, where), staff),
-        }
+    # Schools against their circuit's row, circuits of several districts against their
+    # district's row; the whole from the topmost of those tables, published whole (for a
+    # district, the area dashboard's circuit table). Decision 0058, "Limits".
+    per_part: dict[str, Any] = published.protected_by_level(counts, where, by, k=None, base=None)
+    if per_part:
+        several = len(set(published.district_of_circuits(counts, where))) > 1
+        above = "district" if several else "circuit"
+        per_part["whole_from"] = published.area_needs(published.groups(counts, above, where), staff)
     workforce = published.workforce_rows(
         needs,
         caseload=scenario["caseload"],
