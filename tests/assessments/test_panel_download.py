@@ -20,10 +20,10 @@ from django.urls import reverse
 
 from cwtt.access.models import AuditEntry
 from cwtt.access.roles import Role
-from cwtt.assessments.models import Wave
 from cwtt.registry.models import Location, School
 
 from ..conftest import _person, make_child, sign_in  # noqa: TID252 - shared test helpers
+from . import test_panel_export as panel_tests
 from . import test_research_export as research_tests
 from .test_research_export import assess
 
@@ -31,21 +31,12 @@ pytestmark = pytest.mark.django_db
 
 research_wave = research_tests.research_wave
 assessed = research_tests.assessed
+second_wave = panel_tests.second_wave
 
 
 @pytest.fixture
 def rhoda(district):
     return _person("rhoda", Role.RESEARCHER, location=district["district"], sector="research")
-
-
-@pytest.fixture
-def second_wave(research_wave):
-    return Wave.objects.create(
-        name="Wave 2",
-        starts_on=dt.date(2026, 8, 1),
-        ends_on=dt.date(2026, 11, 30),
-        instrument_version=research_wave.instrument_version,
-    )
 
 
 @pytest.fixture

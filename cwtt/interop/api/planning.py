@@ -44,6 +44,16 @@ def _number(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _about(area, figures: dict[str, Any]) -> dict[str, Any]:
+    """What both answers start with: the place, the wave and the suppression rules applied."""
+    return {
+        "place": area.name,
+        "wave": figures["wave"].name if figures["wave"] else None,
+        "small_cell": figures["k"],
+        "rounding_base": figures["base"],
+    }
+
+
 # --- shapes -----------------------------------------------------------------------------------
 
 
@@ -242,10 +252,7 @@ class PlanningViewSet(viewsets.ViewSet):
         return Response(
             TargetingSerializer(
                 {
-                    "place": area.name,
-                    "wave": figures["wave"].name if figures["wave"] else None,
-                    "small_cell": figures["k"],
-                    "rounding_base": figures["base"],
+                    **_about(area, figures),
                     "months": months,
                     "schools": schools,
                 }
@@ -307,10 +314,7 @@ class PlanningViewSet(viewsets.ViewSet):
         return Response(
             WorkforceSerializer(
                 {
-                    "place": area.name,
-                    "wave": figures["wave"].name if figures["wave"] else None,
-                    "small_cell": figures["k"],
-                    "rounding_base": figures["base"],
+                    **_about(area, figures),
                     "scenario": {k: scenario[k] for k in ScenarioSerializer().fields},
                     "cases_per_worker": _number(table.per_worker),
                     "currency": used.currency,
