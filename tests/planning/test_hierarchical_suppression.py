@@ -15,11 +15,16 @@ import random
 
 import pytest
 
+from cwtt.access.roles import Role
 from cwtt.access.suppression import determined
 from cwtt.planning import published
 from cwtt.planning.sources import Places, SchoolCounts
 from cwtt.planning.targeting import DOMAINS
 from cwtt.planning.workforce import PROFESSIONS
+from cwtt.registry.models import Location
+
+from ..conftest import _person, sign_in  # noqa: TID252 - shared test helpers
+from .conftest import plant_district, plant_school
 
 K, BASE = 5, 1
 SPANNING = [p.code for p in published.SPANNING]
@@ -283,3 +288,26 @@ def test_a_cell_hidden_from_the_start_is_protected_like_a_small_one():
     assert not table.total.cells[0].hidden
     with pytest.raises(ValueError, match="no cell"):
         suppress([[10]], [40], k=K, hide=[(3, 0)])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("by", ["school", "circuit", "district"])
+def test_a_provincial_official_plans_by_each_level(client, people, district, wave, by):
+    """Two districts: the circuits are published district by district, the whole from the
+    district table; every level answers, the API as the page."""
+    plant_district(district, wave)
+    other = Location.objects.create(
+        code="GP-OD", name="Other Test District", level="district", parent=district["province"]
+    )
+    far = Location.objects.create(code="GP-OD-1", name="Far Circuit", level="circuit", parent=other)
+    plant_school(wave, "700600001", "Far Primary", far, {"health": 12}, 30, "Mokoena")
+    paula = _person("paula", Role.PROVINCIAL_OFFICIAL, location=district["province"])
+    page = sign_in(client, paula).get("/planning/", {"by": by})
+    assert page.status_code == 200
+    assert "Whole Gauteng (test)" in page.content.decode()
+    api = client.get("/api/v1/planning/workforce/", {"by": by})
+    assert api.status_code == 200
+    rows = api.json()["rows"]
+    assert rows[-1]["total"] and rows[-1]["area"] == "Whole Gauteng (test)"
+    if by == "circuit":
+        assert {"Circuit 1", "Circuit 2", "Far Circuit"} <= {r["area"] for r in rows}
