@@ -139,6 +139,7 @@ def suppress(
     total_row: bool = False,
     rows_add_up: bool = False,
     groups: Sequence[Sequence[int]] = (),
+    hide: Sequence[tuple[int, int]] = (),
 ) -> SuppressedTable:
     """Decide which cells of a count table may be shown.
 
@@ -150,13 +151,20 @@ def suppress(
     With `groups`, the page also shows one sum row per group of inner rows (a circuit's
     schools, the schools of one quintile; groups may overlap), all protected together with
     the inner rows, so that no published sum, nor the difference of two, gives a hidden
-    number away (`SuppressedTable.groups`, in the order given).
+    number away (`SuppressedTable.groups`, in the order given). `hide` names inner cells
+    (row, column; column -1 for a row's n, which hides the row) to hide from the start, for a
+    reason outside the table, protected like the rest: a school table hides one of a circuit's
+    schools where the circuit's own table hides the circuit (cwtt/planning/published.py).
     """
     k = check_k(small_cell_k() if k is None else k)
     system = _TableSystem(
         counts, row_totals, total_row=total_row, rows_add_up=rows_add_up, groups=groups
     )
     hidden = system.primary(k)
+    for i, j in hide:
+        if not (0 <= i < system.inner and -1 <= j < system.columns):
+            raise ValueError(f"hide: no cell ({i}, {j}) among the inner rows")
+        system._hide(hidden, (i, j), SECONDARY)
     system.protect(hidden)
     return system.result(k, hidden)
 
@@ -170,10 +178,17 @@ def publish(
     total_row: bool = False,
     rows_add_up: bool = False,
     groups: Sequence[Sequence[int]] = (),
+    hide: Sequence[tuple[int, int]] = (),
 ) -> SuppressedTable:
     """The table as an area page shows it: `suppress`, then `rounded`."""
     hidden = suppress(
-        counts, row_totals, k=k, total_row=total_row, rows_add_up=rows_add_up, groups=groups
+        counts,
+        row_totals,
+        k=k,
+        total_row=total_row,
+        rows_add_up=rows_add_up,
+        groups=groups,
+        hide=hide,
     )
     return rounded(hidden, base)
 

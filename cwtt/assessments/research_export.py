@@ -32,7 +32,7 @@ from cwtt.consent.models import Purpose
 from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import DOMAINS, RESPONDENTS, Question
 from cwtt.registry.models import Child, Location, School
-from cwtt.tabular.writing import Column, ExportError, write_table
+from cwtt.tabular.writing import Column, ExportError, plain_value, write_table
 
 from .codebook import level_columns, question_column
 from .models import Assessment, RiskProfile, Wave
@@ -66,6 +66,12 @@ FIXED = [
     *level_columns(),
 ]
 FIXED_COLUMNS = [c.name for c in FIXED]
+WAVE_ORDER = Column(
+    "wave_order",
+    "The wave's place in time: 1 for the first wave CWTT holds, 2 for the next, and so on",
+    "integer",
+    source="wave (ordered by first day)",
+)
 COUNTED = [Assessment.Status.SUBMITTED, Assessment.Status.VERIFIED]
 # Rows are read in batches small enough for SQLite's limit on query parameters.
 BATCH = 500
@@ -127,28 +133,30 @@ def _district(level: str, name: str, parent_name: str | None) -> str:
     return ""
 
 
-def _cell(value: Any) -> Any:
-    """A value as the file holds it: numbers stay numbers (a number in XLSX), the rest text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, list | tuple):
-        return " ".join(str(v) for v in value)  # select_multiple, as XLSForm writes it
-    return str(value)
-
-
 def research_table(
     *,
     wave: Wave | None = None,
     key: str | None = None,
     schools: QuerySet[School] | None = None,
 ) -> tuple[list[Column], Iterator[list[Any]]]:
-    """The columns (with what the codebook says of each) and the rows, ordered by wave and
-    then pseudonym (not by registry order, which could follow a class list). With `schools`,
-    only the children of those schools (a researcher's area)."""
+    """The columns (with what the codebook says of each) and the rows as CSV and XLSX cells,
+    ordered by wave and then pseudonym (not by registry order, which could follow a class
+    list). With `schools`, only the children of those schools (a researcher's area)."""
+    columns, rows = de_identified_table(wave=wave, key=key, schools=schools)
+    return columns, ([plain_value(v) for v in row] for row in rows)
+
+
+def de_identified_table(
+    *,
+    wave: Wave | None = None,
+    key: str | None = None,
+    schools: QuerySet[School] | None = None,
+    panel: bool = False,
+) -> tuple[list[Column], Iterator[list[Any]]]:
+    """`research_table`'s columns and rows with typed values: None where blank, True/False,
+    numbers, lists for select_multiple. As a `panel` (cwtt/assessments/panel_export.py): every
+    wave, a `wave_order` column after `wave`, ordered by pseudonym and then wave, so each
+    child's waves are together."""
     key = key or settings.CWTT_PSEUDONYM_KEY
     profiles = RiskProfile.objects.all()
     assessments = Assessment.objects.filter(status__in=COUNTED)
@@ -160,18 +168,31 @@ def research_table(
         assessments = assessments.filter(child__school__in=schools)
     answers = answer_columns(assessments)
     versions = set(assessments.values_list("instrument_version_id", flat=True).distinct())
+    fixed = [*FIXED[:2], WAVE_ORDER, *FIXED[2:]] if panel else FIXED
     columns = [
-        *FIXED,
+        *fixed,
         *(question_column(f"{r}.{q}", versions, question=q, respondent=r) for r, q in answers),
     ]
 
     consenting = children_with_consent(Purpose.RESEARCH)
+    # Every wave's place in time, so `wave_order` means the same in every file.
+    wave_order = (
+        {
+            pk: n
+            for n, pk in enumerate(
+                Wave.objects.order_by("starts_on", "pk").values_list("pk", flat=True), 1
+            )
+        }
+        if panel
+        else {}
+    )
     order = sorted(
-        (starts_on, pseudonym(child_id, key), profile_id)
-        for profile_id, child_id, starts_on in profiles.values_list(
-            "pk", "child_id", "wave__starts_on"
+        ((name, starts_on, wave_id) if panel else (starts_on, name, wave_id), name, profile_id)
+        for profile_id, child_id, wave_id, starts_on in profiles.values_list(
+            "pk", "child_id", "wave_id", "wave__starts_on"
         )
         if child_id in consenting
+        for name in [pseudonym(child_id, key)]
     )
 
     def rows() -> Iterator[list[Any]]:
@@ -213,6 +234,7 @@ def research_table(
                 yield [
                     name,
                     p["wave__name"],
+                    *([wave_order[p["wave_id"]]] if panel else []),
                     age_in_months(p["child__date_of_birth"], p["wave__starts_on"]),
                     p["child__sex"],
                     p["child__school__quintile"],
@@ -221,14 +243,11 @@ def research_table(
                         p["child__school__location__name"],
                         p["child__school__location__parent__name"],
                     ),
-                    *(p[d] for d in DOMAINS),
-                    p["overall"],
-                    _cell(p["urgent"]),
-                    _cell(p["discordant"]),
-                    *(
-                        _cell(latest.get((p["child_id"], p["wave_id"], r), {}).get(q))
-                        for r, q in answers
-                    ),
+                    *(p[d] or None for d in DOMAINS),
+                    p["overall"] or None,
+                    p["urgent"],
+                    p["discordant"],
+                    *(latest.get((p["child_id"], p["wave_id"], r), {}).get(q) for r, q in answers),
                 ]
 
     return columns, rows()

@@ -11,4 +11,5 @@ urlpatterns = [
         research.research_download,
         name="research_download",
     ),
+    path("research/panel/<slug:kind>/", research.panel_download, name="research_panel_download"),
 ]

@@ -79,12 +79,12 @@ def workforce_csv(
     counts = sources.school_counts(schools, wave)
     staff = sources.staff_by_school(schools)
     needs = published.area_needs(published.groups(counts, by, where), staff)
-    per_part = {}
-    if by == "school":  # each circuit's schools protected against the circuit's figure
-        per_part = {
-            "parts": published.circuits_of(counts, where),
-            "whole_from": published.area_needs(published.groups(counts, "district", where), staff),
-        }
+    # Each circuit's schools against the circuit's row, circuits against their district's.
+    per_part = published.protected_by_level(counts, where, by, k=None, base=None)
+    if per_part:
+        per_part["whole_from"] = published.area_needs(
+            published.groups(counts, "district", where), staff
+        )
     table = published.workforce_rows(
         needs, caseload=caseload, review_weeks=review_weeks, costs=costs, whole=WHOLE, **per_part
     )

@@ -8,15 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
+from cwtt.access import policy
+from cwtt.access.roles import Role
 from cwtt.instruments.engine.definition import DOMAIN_LABELS
 from cwtt.registry.models import Location, School
 
 from . import published, sources
 from .charts import line_chart
 from .snapshots import counts_of_the_day
-from .targeting import DOMAINS
+from .targeting import DEFAULT_MONTHS, DOMAINS
 from .workforce import HORIZONS, PROFESSIONS, UnitCosts
 
 
@@ -26,6 +29,23 @@ class Area:
     name: str
     level: str | None  # the reader's location's level; None: every school
     location: Location | None = None
+
+
+PLANNERS = frozenset({Role.DISTRICT_OFFICIAL, Role.PROVINCIAL_OFFICIAL, Role.DATA_MANAGER})
+
+
+def planner_area(user) -> Area | None:
+    """The area whose planning figures `user` may see (the page and the API ask the same):
+    their district or province, every school for a data manager, None for an official with no
+    area set. Anyone else: 404, as for any page not theirs."""
+    role = policy.role_of(user)
+    if role not in PLANNERS:
+        raise Http404("No planning figures for this account")
+    staff = policy.staff_of(user)
+    location = staff.location if staff is not None and role != Role.DATA_MANAGER else None
+    if role != Role.DATA_MANAGER and location is None:
+        return None
+    return area_of(location, policy.areas_for(user))
 
 
 def default_by(area: Area) -> str:
@@ -39,25 +59,26 @@ def area_of(location: Location | None, schools: QuerySet[School]) -> Area:
     return Area(schools, location.name, location.level, location)
 
 
-def planning_figures(area: Area, scenario: dict[str, Any], costs: UnitCosts) -> dict[str, Any]:
+def planning_figures(
+    area: Area, scenario: dict[str, Any], costs: UnitCosts, *, months: int = DEFAULT_MONTHS
+) -> dict[str, Any]:
     wave = sources.latest_wave(area.schools)
     costs = costs.with_changes({p.code: scenario[f"cost_{p.code}"] for p in PROFESSIONS})
     where = sources.places()
     # The day's counts (decision 0038): two looks on one day see the same numbers.
     counts = counts_of_the_day(area.location, area.schools, wave)
-    ranking, k, base = published.targeting_rows(counts, where, sources.services())
+    ranking, k, base = published.targeting_rows(counts, where, sources.services(), months=months)
     staff = sources.staff_by_school(area.schools)
     by = scenario["by"]
     needs = published.area_needs(published.groups(counts, by, where), staff)
-    per_part = {}
-    if by == "school":
-        # Each circuit's schools protected against the circuit's figure; the whole as the
-        # level below the area shows it (the area dashboard's split).
-        above = "circuit" if default_by(area) == "school" else default_by(area)
-        per_part = {
-            "parts": published.circuits_of(counts, where),
-            "whole_from": published.area_needs(published.groups(counts, above, where), staff),
-        }
+    # Schools against their circuit's row, circuits of several districts against their
+    # district's row; the whole from the topmost of those tables, published whole (for a
+    # district, the area dashboard's circuit table). Decision 0058, "Limits".
+    per_part: dict[str, Any] = published.protected_by_level(counts, where, by, k=None, base=None)
+    if per_part:
+        several = len(set(published.district_of_circuits(counts, where))) > 1
+        above = "district" if several else "circuit"
+        per_part["whole_from"] = published.area_needs(published.groups(counts, above, where), staff)
     workforce = published.workforce_rows(
         needs,
         caseload=scenario["caseload"],

@@ -64,43 +64,88 @@ def publish_areas(
     k: int | None,
     base: int | None,
     parts: list[object] | None = None,
+    parents: Mapping[object, AreaRow] | None = None,
 ) -> tuple[list[AreaRow], AreaRow | None, int, int]:
     """One row per area and the whole as a total row, with k and the base used.
 
     With `parts` (the circuit of each school, say), each part is published on its own with its
     own total row, so that no hidden count can be worked out from the part's total (the circuit's
-    figure); the whole then has no total row here (the caller takes it from the level above)."""
+    figure); the whole then has no total row here (the caller takes it from the level above).
+    With `parents` (each part's row as the level above publishes it), a number the part's row
+    hides is kept from the sum of its areas too: one of them is hidden in that column from the
+    start (the smallest), and protected like any hidden cell (decision 0058, "Limits")."""
     if parts is not None:
         rows: list[AreaRow | None] = [None] * len(assessed)
         for part in dict.fromkeys(parts):
             at = [i for i, p in enumerate(parts) if p == part]
-            found, _total, k, base = publish_areas(
+            parent = None if parents is None else parents.get(part)
+            if parent is not None and len(at) == 1:
+                # The part's one area is the part: the same children, the same numbers, shown
+                # or hidden exactly as the level above shows them.
+                rows[at[0]] = parent
+                continue
+            found, _total, k, base = _publish(
                 [assessed[i] for i in at],
                 [high[i] for i in at],
                 [cases[i] for i in at],
                 k=k,
                 base=base,
+                parent=parent,
             )
             for i, row in zip(at, found, strict=True):
                 rows[i] = row
         return [r for r in rows if r is not None], None, _k(k), _base(base)
+    return _publish(assessed, high, cases, k=k, base=base)
+
+
+def _publish(
+    assessed: list[int],
+    high: list[Mapping[str, int]],
+    cases: list[Mapping[str, int]],
+    *,
+    k: int | None,
+    base: int | None,
+    parent: AreaRow | None = None,
+) -> tuple[list[AreaRow], AreaRow | None, int, int]:
     if not assessed:  # an area with no school (the suppression step needs a row)
         return [], None, _k(k), _base(base)
+    by_domain_counts = [[h.get(d, 0) for d in DOMAINS] for h in high]
+    spanning_counts = [[c.get(p.code, 0) for p in SPANNING] for c in cases]
+    hide_domains: list[tuple[int, int]] = []
+    hide_spanning: list[tuple[int, int]] = []
+    if parent is not None:
+        hide_domains = _hidden_in_parent([parent.n, *parent.domains], assessed, by_domain_counts)
+        hide_spanning = _hidden_in_parent(
+            [parent.n, *(parent.professions[p.code] for p in SPANNING)], assessed, spanning_counts
+        )
     by_domain = publish(
-        [[h.get(d, 0) for d in DOMAINS] for h in high], assessed, k=k, base=base, total_row=True
+        by_domain_counts, assessed, k=k, base=base, total_row=True, hide=hide_domains
     )
     spanning = publish(
-        [[c.get(p.code, 0) for p in SPANNING] for c in cases],
-        assessed,
-        k=k,
-        base=base,
-        total_row=True,
+        spanning_counts, assessed, k=k, base=base, total_row=True, hide=hide_spanning
     )
     merged = [_merge(a, b) for a, b in zip(by_domain.rows, spanning.rows, strict=True)]
     total = None
     if by_domain.total is not None and spanning.total is not None:
         total = _merge(by_domain.total, spanning.total)
     return merged, total, by_domain.k, by_domain.base
+
+
+def _hidden_in_parent(
+    parent: list[Cell], assessed: list[int], counts: list[list[int]]
+) -> list[tuple[int, int]]:
+    """For each number the parent row hides (its n first, then its cells), one of the part's
+    rows to hide in the same column: the smallest, which loses the least. Hiding one is enough
+    to keep the parent's number from the sum of the part's rows; the suppression step then
+    protects that cell as any other, against the part's own total."""
+    hide = []
+    for j, cell in enumerate(parent, start=-1):
+        if not cell.hidden:
+            continue
+        values = assessed if j == -1 else [row[j] for row in counts]
+        smallest = min(range(len(values)), key=lambda i: (values[i], i))
+        hide.append((smallest, j))
+    return hide
 
 
 @dataclass(frozen=True)
@@ -151,7 +196,7 @@ def targeting_rows(
         [c.cases for c in counts],
         k=k,
         base=base,
-        parts=circuits_of(counts, where),
+        **protected_by_level(counts, where, "school", k=k, base=base),
     )
     of_school = {c.school_id: row for c, row in zip(counts, published, strict=True)}
     rows: list[TargetRow] = []
@@ -201,9 +246,62 @@ def targeting_rows(
 
 
 def circuits_of(counts: list[SchoolCounts], where: Places) -> list[object]:
-    """Each school's circuit (or its own place when it is in none): the part whose figure the
-    circuit tables publish, which the school tables are protected against."""
-    return [where.at_level(c.location_id, "circuit") or ("at", c.location_id) for c in counts]
+    """Each school's circuit, as the table by circuit groups them (`groups`): the part whose
+    figure the circuit table publishes, which the school tables are protected against."""
+    return _group_keys(counts, where, "circuit")
+
+
+def _group_keys(counts: list[SchoolCounts], where: Places, by: str) -> list[object]:
+    key_of = {c.school_id: g.key for g in groups(counts, by, where) for c in g.schools}
+    return [key_of[c.school_id] for c in counts]
+
+
+def level_rows(
+    counts: list[SchoolCounts], where: Places, level: str, *, k: int | None, base: int | None
+) -> dict[object, AreaRow]:
+    """Each circuit's (or district's) row as the table by that level publishes it, by group
+    key: what a school table must not give back by adding up."""
+    found = groups(counts, level, where)
+    needs_ = area_needs(found, {})
+    rows, _total, _k_, _base_ = publish_areas(
+        [a.assessed for a in needs_],
+        [a.high for a in needs_],
+        [a.cases for a in needs_],
+        k=k,
+        base=base,
+        **protected_by_level(counts, where, level, k=k, base=base),
+    )
+    return {g.key: row for g, row in zip(found, rows, strict=True)}
+
+
+def protected_by_level(
+    counts: list[SchoolCounts], where: Places, by: str, *, k: int | None, base: int | None
+) -> dict[str, object]:
+    """How a table by `by` is published against the level above it (`publish_areas`' parts
+    and parents): schools circuit by circuit, each against the circuit's row as the circuit
+    table shows it; circuits of several districts district by district, each against the
+    district's row. Nothing for a table published whole with its own total row (districts;
+    the circuits of one district, which is the area dashboard's table)."""
+    if by == "school":
+        return {
+            "parts": circuits_of(counts, where),
+            "parents": level_rows(counts, where, "circuit", k=k, base=base),
+        }
+    if by == "circuit":
+        above = district_of_circuits(counts, where)
+        if len(set(above)) > 1:
+            return {
+                "parts": above,
+                "parents": level_rows(counts, where, "district", k=k, base=base),
+            }
+    return {}
+
+
+def district_of_circuits(counts: list[SchoolCounts], where: Places) -> list[object]:
+    """The district of each group of the table by circuit (of its first school)."""
+    keys = _group_keys(counts, where, "district")
+    district = {c.school_id: key for c, key in zip(counts, keys, strict=True)}
+    return [district[g.schools[0].school_id] for g in groups(counts, "circuit", where)]
 
 
 def _k(k: int | None) -> int:
@@ -302,6 +400,7 @@ def workforce_rows(
     k: int | None = None,
     base: int | None = None,
     parts: list[object] | None = None,
+    parents: Mapping[object, AreaRow] | None = None,
     whole_from: list[AreaNeed] | None = None,
 ) -> Workforce:
     """With `parts`, the rows are published part by part (schools by circuit) and the total
@@ -314,6 +413,7 @@ def workforce_rows(
         k=k,
         base=base,
         parts=parts,
+        parents=parents,
     )
     if whole_from is not None:
         _rows, total, k, base = publish_areas(

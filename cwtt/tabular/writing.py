@@ -24,6 +24,8 @@ from typing import Any, BinaryIO
 from .cells import csv_writer, xlsx_row
 
 FORMATS = ("csv", "xlsx")
+# Parquet (cwtt/tabular/parquet.py) is offered where rows are typed: the research panel.
+KNOWN_SUFFIXES = ("csv", "xlsx", "parquet")
 CODEBOOK_SHEET = "codebook"
 CODEBOOK_HEADER = ["column", "label", "type", "choices", "sensitivity", "source"]
 
@@ -60,20 +62,37 @@ class ExportError(ValueError):
     """The export cannot be written; the message says why in plain words."""
 
 
-def format_of(path: str | Path, asked: str | None = None) -> str:
-    """The format for `path`: `asked` (csv or xlsx) if given, else its suffix's. A file named
-    .csv written as XLSX (or the other way round) would not open, so that is refused."""
+def format_of(
+    path: str | Path, asked: str | None = None, *, allowed: Sequence[str] = FORMATS
+) -> str:
+    """The format for `path`: `asked` (one of `allowed`) if given, else its suffix's. A file
+    named .csv written as XLSX (or the other way round) would not open, so that is refused."""
     suffix = Path(path).suffix.lower().lstrip(".")
-    if asked is not None and asked not in FORMATS:
-        raise ExportError(f"The format must be csv or xlsx, not {asked!r}.")
+    if asked is not None and asked not in allowed:
+        raise ExportError(f"The format must be {' or '.join(allowed)}, not {asked!r}.")
     if asked is None:
-        return suffix if suffix in FORMATS else "csv"
-    if suffix in FORMATS and suffix != asked:
+        return suffix if suffix in allowed else "csv"
+    if suffix in KNOWN_SUFFIXES and suffix != asked:
         raise ExportError(
             f"The file name {Path(path).name} ends in .{suffix} but the format asked for is "
             f"{asked}; name the file .{asked} or leave out --format."
         )
     return asked
+
+
+def plain_value(value: Any) -> Any:
+    """A typed value as a CSV or XLSX cell: numbers stay numbers (a number in XLSX), None is
+    blank, true/false are words, a list (select_multiple) is its items separated by spaces, as
+    XLSForm writes them."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)
 
 
 def codebook_path(path: str | Path) -> Path:
@@ -136,14 +155,23 @@ def write_table(
     sheet: str,
     format: str | None = None,
     on_written: Callable[[int], None] | None = None,
+    formats: Sequence[str] = FORMATS,
+    typed: bool = False,
 ) -> int:
     """Write the table and its codebook to `path` (see the module); returns the row count.
 
     `on_written(count)` runs once every file is complete and before any is moved into place:
-    if it raises, no file appears.
+    if it raises, no file appears. `typed` rows hold None, True/False and lists, made cells by
+    `plain_value` for CSV and XLSX and kept typed for Parquet (one of `formats` only then), which
+    gets `NAME-codebook.csv` beside it as CSV does.
     """
     target = Path(path)
-    chosen = format_of(target, format)
+    chosen = format_of(target, format, allowed=formats)
+    if chosen == "parquet" and not typed:
+        raise ExportError("Only an export with typed rows can be written as Parquet.")
+    source = rows
+    if typed and chosen != "parquet":
+        rows = ([plain_value(v) for v in row] for row in source)
     folder = target.parent
     if not folder.is_dir():
         raise ExportError(f"The folder {folder} does not exist; create it first.")
@@ -154,9 +182,13 @@ def write_table(
         with data:
             if chosen == "xlsx":
                 count = write_xlsx(data, columns, rows, sheet=sheet)
+            elif chosen == "parquet":
+                from .parquet import write_parquet
+
+                count = write_parquet(data, columns, rows)
             else:
                 count = write_csv(data, [c.name for c in columns], rows)
-        if chosen == "csv":
+        if chosen in ("csv", "parquet"):
             beside = codebook_path(target)
             book = _temporary(folder, beside)
             moves.append((book.name, beside))
@@ -169,7 +201,7 @@ def write_table(
     except BaseException:
         # Stop the rows now, not when they are collected: on PostgreSQL they may be read through
         # a cursor of the caller's transaction, which must close before that transaction ends.
-        close = getattr(rows, "close", None)
+        close = getattr(source, "close", None)
         if close is not None:
             close()
         for temporary, _ in moves:

@@ -132,13 +132,14 @@ def walk(patterns, prefix=""):
 # Routes that take no id of a child's data: the provider's feedback link and the link with which
 # a new person chooses their password are public by design and tested on their own
 # (tests/referrals, tests/administration).
-# The research download names a wave, not a record: what it holds is the reader's own area,
+# The research downloads name a wave or the panel, not a record: what it holds is the reader's own area,
 # de-identified (tests/assessments/test_export_research_download.py). A password reset link
 # carries a signed token, not a record (tests/access/test_password_reset.py).
 NOT_ID_ROUTES = {
     "referral_feedback",
     "set_password",
     "research_download",
+    "research_panel_download",
     "password_reset_confirm",
 }
 # The OpenRosa routes name a form, not a record; they answer 401 to a browser's session, as

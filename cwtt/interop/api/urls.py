@@ -10,6 +10,7 @@ from cwtt.access.policy import public
 
 from . import views
 from .permissions import policy_guarded
+from .planning import PlanningViewSet
 
 
 class GuardedRouter(DefaultRouter):
@@ -34,6 +35,7 @@ router.register("cases", views.CaseViewSet, basename="api-case")
 router.register("referrals", views.ReferralViewSet, basename="api-referral")
 router.register("services", views.ServiceViewSet, basename="api-service")
 router.register("meetings", views.MeetingViewSet, basename="api-meeting")
+router.register("planning", PlanningViewSet, basename="api-planning")
 
 urlpatterns = [
     # The schema describes the API and holds no personal data: anyone may read it.
