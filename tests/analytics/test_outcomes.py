@@ -11,7 +11,6 @@ import math
 import random
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -21,11 +20,9 @@ from cwtt.analytics import outcomes
 from cwtt.analytics.statistics import Stratum, difference_interval, matched_comparison
 from cwtt.assessments.models import RiskProfile, Wave
 from cwtt.cases.models import ServiceDelivered
-from cwtt.instruments.engine.definition import DOMAINS
-from cwtt.registry.models import Child, School, SchoolClass
-from cwtt.services.models import ServiceType
+from cwtt.registry.models import Child, School
 
-from ..conftest import make_child  # noqa: TID252 - shared test helper
+from .conftest import follow, pupils, serve
 
 Z = 1.959963984540054
 
@@ -109,64 +106,6 @@ def test_the_interval_keeps_its_coverage_with_small_strata():
 # --- the table on planted data -----------------------------------------------------------------
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def waves(default_version):
-    first = Wave.objects.create(
-        name="Baseline",
-        starts_on=dt.date(2025, 2, 1),
-        ends_on=dt.date(2025, 11, 30),
-        instrument_version=default_version,
-    )
-    second = Wave.objects.create(
-        name="Follow-up",
-        starts_on=dt.date(2026, 2, 1),
-        ends_on=dt.date(2026, 11, 20),
-        instrument_version=default_version,
-    )
-    return first, second
-
-
-@pytest.fixture
-def recorder(db):
-    return get_user_model().objects.create_user("recorder")
-
-
-def profile(child, wave, **levels):
-    return RiskProfile.objects.create(
-        child=child,
-        wave=wave,
-        instrument_version=wave.instrument_version,
-        **{d: levels.get(d, "low") for d in DOMAINS},
-        overall="low",
-        details={"domains": {}},
-    )
-
-
-def serve(child, code, on, recorder, outcome=ServiceDelivered.Outcome.DELIVERED):
-    return ServiceDelivered.objects.create(
-        child=child,
-        service_type=ServiceType.objects.get(code=code),
-        delivered_on=on,
-        outcome=outcome,
-        recorded_by=recorder,
-    )
-
-
-def pupils(school, count, surname, grade="2"):
-    klass, _ = SchoolClass.objects.get_or_create(
-        school=school, name=f"{grade}Z", year=2026, defaults={"grade": grade}
-    )
-    kids = [make_child(school, first=f"Kid{i}", last=surname) for i in range(count)]
-    Child.objects.filter(pk__in=[k.pk for k in kids]).update(school_class=klass)
-    return kids
-
-
-def follow(kids, waves, before, afters, domain="protection"):
-    for kid, after in zip(kids, afters, strict=True):
-        profile(kid, waves[0], **{domain: before})
-        profile(kid, waves[1], **{domain: after})
 
 
 @pytest.fixture
@@ -296,9 +235,7 @@ def read(path) -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
-def test_the_csv_has_its_columns_its_audit_entry_and_no_names(
-    settings, waves, planted, tmp_path
-):
+def test_the_csv_has_its_columns_its_audit_entry_and_no_names(settings, waves, planted, tmp_path):
     settings.CWTT_SMALL_CELL = 1
     settings.CWTT_ROUNDING_BASE = 1
     out = tmp_path / "outcomes.csv"
