@@ -155,18 +155,32 @@ def outcome_reading(row: outcomes.OutcomeRow) -> str:
     return f"{text} {_('This could be chance.')}"
 
 
+def reads_evidence(user) -> bool:
+    """Area roles and data managers (the page and the API alike)."""
+    return policy.sees_aggregates_only(user) or policy.role_of(user) == Role.DATA_MANAGER
+
+
+def user_has_area(user) -> bool:
+    staff = policy.staff_of(user)
+    return policy.role_of(user) == Role.DATA_MANAGER or (
+        staff is not None and staff.location_id is not None
+    )
+
+
+def finished_waves():
+    """Only waves that are over: a running wave's figures move as assessments arrive, and two
+    looks at live figures can give away one child's levels (decisions 0028, 0038, 0056)."""
+    return Wave.objects.filter(ends_on__lt=timezone.localdate()).order_by("-starts_on", "-pk")
+
+
 @policy.guarded
 @require_GET
 @never_cache
 def evidence_page(request: HttpRequest) -> HttpResponse:
-    role = policy.role_of(request.user)
-    if not (policy.sees_aggregates_only(request.user) or role == Role.DATA_MANAGER):
+    if not reads_evidence(request.user):
         raise Http404("No evidence page for this account")
-    staff = policy.staff_of(request.user)
-    has_area = role == Role.DATA_MANAGER or (staff is not None and staff.location_id is not None)
-    # Only waves that are over: a running wave's figures move as assessments arrive, and two
-    # looks at live figures can give away one child's levels (decisions 0028, 0038, 0056).
-    waves = Wave.objects.filter(ends_on__lt=timezone.localdate()).order_by("-starts_on", "-pk")
+    area_known = user_has_area(request.user)
+    waves = finished_waves()
     levels = levels_for(request.user)
     latest = list(waves[:2])
     initial = {
@@ -178,7 +192,7 @@ def evidence_page(request: HttpRequest) -> HttpResponse:
     form = EvidenceForm(data, waves=waves, levels=levels)
     areas: list[AreaEvidence] = []
     problem = ""
-    if has_area and latest and form.is_valid():
+    if area_known and latest and form.is_valid():
         try:
             areas = area_evidence(request.user, form.cleaned_data)
         except outcomes.OutcomesError:
@@ -190,7 +204,7 @@ def evidence_page(request: HttpRequest) -> HttpResponse:
         "analytics/evidence.html",
         {
             "form": form,
-            "has_area": has_area,
+            "has_area": area_known,
             "has_waves": bool(latest),
             "areas": areas,
             "wave": form.cleaned_data.get("wave") if form.is_bound and form.is_valid() else None,

@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from cwtt.access.policy import public
 
-from . import views
+from . import evidence, views
 from .permissions import policy_guarded
 
 
@@ -45,4 +45,5 @@ urlpatterns = [
         name="api-schema",
     ),
     *router.urls,
+    *evidence.urlpatterns,  # the evidence tables (evidence.py)
 ]
