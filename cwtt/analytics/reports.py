@@ -1,4 +1,4 @@
-"""`cwtt report cohort|change|agreement` as files: the tables of cwtt/analytics/evidence.py
+"""`cwtt report cohort|change|agreement|outcomes` as files: the tables of cwtt/analytics/evidence.py
 written with cwtt/tabular (safe CSV, with a codebook beside it), and recorded in the audit trail
 as every export is, all or nothing: if the audit entry cannot be written, no file appears.
 
@@ -19,6 +19,7 @@ from cwtt.access.models import AuditEntry
 from cwtt.tabular.writing import Column, write_table
 
 from .evidence import AgreementRow, ChangeRow, CohortRow
+from .outcomes import ALL_SERVICES, OutcomeRow
 
 SHARE_NOTE = "share of 0 to 1 worked out from the rounded counts; empty when not shown"
 
@@ -119,3 +120,55 @@ def write_report(
         return write_table(
             output, columns, lines, sheet=f"evidence {report}", format="csv", on_written=audit
         )
+
+
+OUTCOME_COLUMNS = (
+    Column("area", "Area (school, circuit, district or province)", "text"),
+    Column("domain", "Area of wellbeing the service is for", "text"),
+    Column(
+        "service",
+        f"Kind of service, or '{ALL_SERVICES}' for every service of the domain together",
+        "text",
+    ),
+    Column("outcome", "Level went down, or at high risk at follow-up", "text"),
+    Column(
+        "n_treated",
+        "Children served between the waves (moderate or high at baseline) with a comparable "
+        "child not served, rounded; empty when too few",
+        "integer",
+    ),
+    Column(
+        "n_controls",
+        "Comparable children not served (same school, grade and baseline level), rounded; "
+        "empty when too few",
+        "integer",
+    ),
+    Column(
+        "n_unmatched",
+        "Children served with no comparable child not served (left out), rounded; empty when "
+        "not shown",
+        "integer",
+    ),
+    Column(
+        "share_treated", f"Share of the served children with the outcome: {SHARE_NOTE}", "decimal"
+    ),
+    Column(
+        "share_controls",
+        "Share of comparable children not served with the outcome, weighted to the served "
+        f"children's school, grade and level: {SHARE_NOTE}",
+        "decimal",
+    ),
+    Column("difference", "share_treated - share_controls; empty when not shown", "decimal"),
+    Column("ci_low", "95% interval for the difference, lower end", "decimal"),
+    Column("ci_high", "95% interval for the difference, upper end", "decimal"),
+    Column("p_value", "Test of no difference (stratified, normal approximation)", "decimal"),
+)
+
+
+def outcome_lines(rows: Iterable[OutcomeRow]) -> Iterable[list[str]]:
+    for r in rows:
+        yield [
+            r.area, r.domain, r.service, r.outcome, _whole(r.n_treated), _whole(r.n_controls),
+            _whole(r.n_unmatched), _fixed(r.share_treated), _fixed(r.share_controls),
+            _fixed(r.difference), _fixed(r.ci_low), _fixed(r.ci_high), _p(r.p_value),
+        ]  # fmt: skip

@@ -1,13 +1,15 @@
 """The Evidence page (docs/evidence.md): for district and provincial officials, researchers and
-data managers, the cohort table of a wave at a chosen area level and the change since an earlier
-wave, with 95% intervals and plain-language readings. Aggregates of the reader's own area only
+data managers, the cohort table of a wave at a chosen area level, the change since an earlier
+wave and whether help worked (children served between the two waves against comparable
+children not served: cwtt/analytics/outcomes.py), with 95% intervals and plain-language
+readings. Aggregates of the reader's own area only
 (policy.areas_for), protected like the area dashboard (cwtt/analytics/evidence.py); no child is
 named. Everyone else gets "not found", as for any page not theirs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,8 +26,8 @@ from cwtt.access.suppression import rounding_base, small_cell_k
 from cwtt.assessments.models import Wave
 from cwtt.instruments.engine.definition import DOMAINS
 
-from . import evidence
-from .charts import IntervalChart, interval_chart
+from . import evidence, outcomes
+from .charts import IntervalChart, difference_chart, interval_chart
 from .measures import KEY_INDICATORS
 
 # The page shows the domains and the study's key indicators; the CSV has every indicator.
@@ -78,6 +80,11 @@ class AreaEvidence:
     cohort: list[tuple[evidence.CohortRow, str]]  # with its reading in words
     change: list[tuple[evidence.ChangeRow, str]]
     chart: IntervalChart
+    # Did help work? Per domain (all its services), then the service types that can be shown.
+    helped: list[tuple[outcomes.OutcomeRow, str]] = field(default_factory=list)
+    services: list[tuple[outcomes.OutcomeRow, str]] = field(default_factory=list)
+    helped_chart: IntervalChart | None = None
+    helped_hidden: int = 0  # areas of wellbeing with a line not shown
 
 
 def reading(row: evidence.CohortRow) -> str:
@@ -116,18 +123,64 @@ def change_reading(row: evidence.ChangeRow) -> str:
     return f"{text} {_('This could be chance.')}"
 
 
+def outcome_reading(row: outcomes.OutcomeRow) -> str:
+    if not row.shown:
+        return _(
+            "Not shown: too few children were served, or too few comparable children were not."
+        )
+    words = {
+        "treated": f"{row.share_treated:.0%}",
+        "controls": f"{row.share_controls:.0%}",
+        "points": f"{100 * row.difference:+.0f}",
+        "low": f"{100 * row.ci_low:+.0f}",
+        "high": f"{100 * row.ci_high:+.0f}",
+    }
+    if row.outcome_code == "improved":
+        text = _(
+            "%(treated)s of the children who got help went down a level, against "
+            "%(controls)s of comparable children who did not"
+        )
+    else:
+        text = _(
+            "%(treated)s of the children who got help were at high risk at the later wave, "
+            "against %(controls)s of comparable children who did not"
+        )
+    text = (
+        (text % words)
+        + "; "
+        + _("a difference of %(points)s points, most likely between %(low)s and %(high)s.") % words
+    )
+    if row.p_value is not None and row.p_value < 0.05:
+        return f"{text} {_('This is unlikely to be chance.')}"
+    return f"{text} {_('This could be chance.')}"
+
+
+def reads_evidence(user) -> bool:
+    """Area roles and data managers (the page and the API alike)."""
+    return policy.sees_aggregates_only(user) or policy.role_of(user) == Role.DATA_MANAGER
+
+
+def user_has_area(user) -> bool:
+    staff = policy.staff_of(user)
+    return policy.role_of(user) == Role.DATA_MANAGER or (
+        staff is not None and staff.location_id is not None
+    )
+
+
+def finished_waves():
+    """Only waves that are over: a running wave's figures move as assessments arrive, and two
+    looks at live figures can give away one child's levels (decisions 0028, 0038, 0056)."""
+    return Wave.objects.filter(ends_on__lt=timezone.localdate()).order_by("-starts_on", "-pk")
+
+
 @policy.guarded
 @require_GET
 @never_cache
 def evidence_page(request: HttpRequest) -> HttpResponse:
-    role = policy.role_of(request.user)
-    if not (policy.sees_aggregates_only(request.user) or role == Role.DATA_MANAGER):
+    if not reads_evidence(request.user):
         raise Http404("No evidence page for this account")
-    staff = policy.staff_of(request.user)
-    has_area = role == Role.DATA_MANAGER or (staff is not None and staff.location_id is not None)
-    # Only waves that are over: a running wave's figures move as assessments arrive, and two
-    # looks at live figures can give away one child's levels (decisions 0028, 0038, 0056).
-    waves = Wave.objects.filter(ends_on__lt=timezone.localdate()).order_by("-starts_on", "-pk")
+    area_known = user_has_area(request.user)
+    waves = finished_waves()
     levels = levels_for(request.user)
     latest = list(waves[:2])
     initial = {
@@ -138,20 +191,27 @@ def evidence_page(request: HttpRequest) -> HttpResponse:
     data = request.GET if "wave" in request.GET else {k: v for k, v in initial.items() if v}
     form = EvidenceForm(data, waves=waves, levels=levels)
     areas: list[AreaEvidence] = []
-    if has_area and latest and form.is_valid():
-        areas = area_evidence(request.user, form.cleaned_data)
+    problem = ""
+    if area_known and latest and form.is_valid():
+        try:
+            areas = area_evidence(request.user, form.cleaned_data)
+        except outcomes.OutcomesError:
+            problem = _(
+                "Choose an earlier wave to compare with: help is followed forwards in time."
+            )
     return render(
         request,
         "analytics/evidence.html",
         {
             "form": form,
-            "has_area": has_area,
+            "has_area": area_known,
             "has_waves": bool(latest),
             "areas": areas,
             "wave": form.cleaned_data.get("wave") if form.is_bound and form.is_valid() else None,
             "since": form.cleaned_data.get("since") if form.is_bound and form.is_valid() else None,
             "small_cell": small_cell_k(),
             "rounding_base": rounding_base(),
+            "problem": problem,
         },
     )
 
@@ -165,6 +225,7 @@ def area_evidence(user, chosen) -> list[AreaEvidence]:
         if since is not None
         else []
     )
+    helped = outcomes.outcomes(since, wave, schools, by) if since is not None else []
     found = []
     for area in sorted({r.area for r in cohort}):
         rows = [r for r in cohort if r.area == area]
@@ -178,6 +239,29 @@ def area_evidence(user, chosen) -> list[AreaEvidence]:
                     % {"area": area, "wave": wave.name},
                     [(r.measure, r.share, r.ci_low, r.ci_high) for r in rows],
                 ),
+                **_helped(area, [r for r in helped if r.area == area]),
             )
         )
     return found
+
+
+def _helped(area: str, rows: list[outcomes.OutcomeRow]) -> dict:
+    """The "Did help work?" part of one area: the domains' and service types' lines that can be
+    shown (a hidden line is left out and counted, as the chart does), and a chart of the
+    difference in going down a level per domain."""
+    if not rows:
+        return {}
+    domains = [r for r in rows if not r.service_code]
+    improved = [r for r in domains if r.outcome_code == "improved"]
+    return {
+        "helped": [(r, outcome_reading(r)) for r in domains if r.shown],
+        "helped_hidden": len({r.domain_code for r in domains if not r.shown}),
+        "services": [(r, outcome_reading(r)) for r in rows if r.service_code and r.shown],
+        "helped_chart": difference_chart(
+            _(
+                "Children who got help against comparable children, %(area)s: difference in going down a level, in points, with 95%% intervals"
+            )
+            % {"area": area},
+            [(r.domain, r.difference, r.ci_low, r.ci_high) for r in improved],
+        ),
+    }

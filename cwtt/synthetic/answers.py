@@ -218,8 +218,15 @@ class Situation:
             )
         return base - self.relief[dimension]
 
-    def next_wave(self, rng: random.Random, high_domains: Sequence[str] = ()) -> Situation:
-        """The situation a year later, after any support the high-risk domains brought."""
+    def next_wave(
+        self,
+        rng: random.Random,
+        high_domains: Sequence[str] = (),
+        reached: list[str] | None = None,
+    ) -> Situation:
+        """The situation a year later, after any support the high-risk domains brought. The
+        domains whose support reached the child are added to `reached` (the generator records
+        them as services delivered); collecting them draws nothing from `rng`."""
         own = {
             d: PERSISTENCE * v + math.sqrt(1 - PERSISTENCE**2) * rng.gauss(0.0, 1.0)
             for d, v in self.own.items()
@@ -227,6 +234,8 @@ class Situation:
         relief = {d: v + DRIFT[d] for d, v in self.relief.items()}
         for domain in high_domains:
             if rng.random() < SUPPORT_REACH:
+                if reached is not None:
+                    reached.append(domain)
                 effect = max(0.0, rng.gauss(SUPPORT_EFFECT, 0.2))
                 for dimension in SUPPORT.get(domain, ()):
                     relief[dimension] += effect

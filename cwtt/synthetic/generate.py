@@ -56,6 +56,7 @@ from django.db import transaction
 from cwtt.access.roles import Role
 from cwtt.assessments.actions import risk_profiles_build
 from cwtt.assessments.models import Assessment, RiskProfile, Wave
+from cwtt.cases.models import ServiceDelivered
 from cwtt.consent.models import ConsentDecision, ConsentText, Purpose
 from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import DOMAINS
@@ -73,6 +74,7 @@ from cwtt.registry.models import (
     Staff,
 )
 from cwtt.registry.validation import luhn_ok
+from cwtt.services.models import ServiceType
 from cwtt.synthetic.phones import FICTITIOUS_PREFIX, fictitious_phone
 
 from . import names
@@ -94,6 +96,16 @@ SIBLING_RATE = 0.25  # new learners who try to join a brother or sister's home (
 COVERAGE: dict[str, float] = {"caregiver": 0.90, "teacher": 0.97, "nurse": 0.80}
 VERIFIED_RATE = 0.10
 DRAFT_RATE = 0.03
+# The services a generated child's support is recorded as (cwtt/services/catalogue.py), per
+# domain; not statutory protection (a case of its own) nor school feeding (everyone's drift).
+SERVICE_CODES_FOR_DEMO: tuple[str, ...] = (
+    "clinic_visit", "immunisation", "eye_screening",
+    "food_support", "growth_monitoring",
+    "grant_application", "documents", "household_support",
+    "educational_assessment", "learning_support", "homework_club",
+    "family_strengthening", "home_visit",
+    "counselling", "psychosocial_group", "caregiver_mental_health",
+)  # fmt: skip
 # A point in Gauteng's urban belt; districts are scattered around it.
 CENTRE = (-26.2, 28.05)
 LOCAL_TIME = ZoneInfo(settings.TIME_ZONE)
@@ -122,6 +134,7 @@ class GenerateSummary:
     risk_profiles: int
     instrument: str
     seconds: float = 0.0
+    services: int = 0  # services delivered between waves
 
     def line(self) -> str:
         return (
@@ -130,7 +143,8 @@ class GenerateSummary:
             f"({self.active_children} enrolled now), {self.households} households, "
             f"{self.caregivers} caregivers, {self.organisations} organisations, {self.staff} staff, "
             f"{len(self.waves)} waves, {self.assessments} assessments, "
-            f"{self.risk_profiles} risk profiles ({self.instrument}) in {self.seconds:.1f} s."
+            f"{self.risk_profiles} risk profiles ({self.instrument}), {self.services} services "
+            f"delivered between waves, in {self.seconds:.1f} s."
         )
 
 
@@ -217,6 +231,7 @@ class _ChildPlan:
     repeated_by: dict[int, bool]  # school year → has repeated a grade by then
     situation: Situation | None = None
     high_domains: tuple[str, ...] = ()
+    reached: list[str] = field(default_factory=list)  # domains whose support reached them
 
 
 class _District:
@@ -270,12 +285,16 @@ class _District:
         self._save_people(plans)
         self._save_consent(plans, wave_dates[0][0] - dt.timedelta(days=21))
         wave_records = self._waves(wave_dates, [p.record for p in plans])
-        assessments = profiles = 0
+        assessments = profiles = services = 0
+        previous: Wave | None = None
         for wave, year in zip(wave_records, years, strict=True):
             made, profiled = self._assess(wave, year, plans)
             assessments += made
             profiles += profiled
             self.progress(f"{wave.name}: {made} assessments, {profiled} risk profiles")
+            if previous is not None:
+                services += self._services(previous, wave, plans)
+            previous = wave
         children = [c for p in plans for c in p.roster]
         households = {id(c.household): c.household for c in children}
         return GenerateSummary(
@@ -294,6 +313,7 @@ class _District:
             assessments=assessments,
             risk_profiles=profiles,
             instrument=str(self.version),
+            services=services,
         )
 
     def _wave_dates(self, count: int) -> list[tuple[dt.date, dt.date]]:
@@ -790,10 +810,11 @@ class _District:
     def _observe(self, child: _ChildPlan, plan: _SchoolPlan, grade: str, year: int) -> ChildWave:
         rng = self.rng
         household = child.household
+        child.reached = []
         if child.situation is None:
             child.situation = Situation.draw(rng, household.situation, plan.record.quintile)
         else:
-            child.situation = child.situation.next_wave(rng, child.high_domains)
+            child.situation = child.situation.next_wave(rng, child.high_domains, child.reached)
         relations = [relation for _, relation in household.caregivers]
         record = child.record
         return observe(
@@ -915,6 +936,56 @@ class _District:
         for (child, _), profile in zip(groups, profiles, strict=True):
             child.high_domains = tuple(d for d in DOMAINS if getattr(profile, d) == "high")
         return len(pending), len(profiles)
+
+    # -- services delivered between waves ------------------------------------------------------
+
+    def _services(self, previous: Wave, wave: Wave, plans: list[_SchoolPlan]) -> int:
+        """The support that reached a child between two waves (`Situation.next_wave`), recorded
+        as a service delivered, outside any case, by the school's coordinator: one service of
+        the domain per domain reached, on a day between the waves. So the outcomes of services
+        (cwtt/analytics/outcomes.py) have something to compare, and the help the answer model
+        plants is in the records. A separate random stream: the rest of the district is the
+        same with or without it."""
+        rng = random.Random(hash(self.rng.getstate()) + 1)  # reads the state, draws nothing
+        types: dict[str, list[ServiceType]] = {}
+        for service_type in ServiceType.objects.filter(code__in=SERVICE_CODES_FOR_DEMO):
+            types.setdefault(service_type.domain, []).append(service_type)
+        for found in types.values():
+            found.sort(key=lambda t: t.code)
+        first = previous.ends_on + dt.timedelta(days=1)
+        span = max(0, (wave.starts_on - first).days - 1)
+        rows = []
+        for plan in plans:
+            if plan.coordinator is None:
+                continue
+            for child in plan.roster:
+                for domain in child.reached:
+                    if domain not in types:
+                        continue
+                    rows.append(
+                        ServiceDelivered(
+                            child=child.record,
+                            service_type=rng.choice(types[domain]),
+                            delivered_on=first + dt.timedelta(days=rng.randint(0, span)),
+                            provider_name=self._provider_for(plan, domain),
+                            outcome=ServiceDelivered.Outcome.DELIVERED,
+                            recorded_by=plan.coordinator.user,
+                            recorded_at=dt.datetime.combine(
+                                wave.starts_on, dt.time(8), tzinfo=LOCAL_TIME
+                            ),
+                        )
+                    )
+                child.reached = []
+        ServiceDelivered.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        return len(rows)
+
+    @staticmethod
+    def _provider_for(plan: _SchoolPlan, domain: str) -> str:
+        if domain in ("health", "nutrition") and plan.nurse is not None:
+            return plan.nurse.organisation.name
+        if domain != "education" and plan.field_workers:
+            return plan.field_workers[0].organisation.name
+        return plan.record.name
 
     # -- helpers -------------------------------------------------------------------------------
 

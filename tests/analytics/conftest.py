@@ -14,9 +14,13 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from cwtt.assessments.models import Assessment, RiskProfile, Wave
+from cwtt.cases.models import ServiceDelivered
 from cwtt.instruments.engine.definition import DOMAINS
+from cwtt.registry.models import Child, SchoolClass
+from cwtt.services.models import ServiceType
 
 from ..conftest import make_child  # noqa: TID252 - shared test helper
 
@@ -84,3 +88,47 @@ def plant(child, wave, *, high=(), rules=(), respondents=("caregiver",)):
 
 def children(school, count, surname):
     return [make_child(school, first=f"Kid{i}", last=surname) for i in range(count)]
+
+
+# --- outcomes of services (test_outcomes*.py) ----------------------------------------------------
+
+
+@pytest.fixture
+def recorder(db):
+    return get_user_model().objects.create_user("recorder")
+
+
+def profile(child, wave, **levels):
+    return RiskProfile.objects.create(
+        child=child,
+        wave=wave,
+        instrument_version=wave.instrument_version,
+        **{d: levels.get(d, "low") for d in DOMAINS},
+        overall="low",
+        details={"domains": {}},
+    )
+
+
+def serve(child, code, on, recorder, outcome=ServiceDelivered.Outcome.DELIVERED):
+    return ServiceDelivered.objects.create(
+        child=child,
+        service_type=ServiceType.objects.get(code=code),
+        delivered_on=on,
+        outcome=outcome,
+        recorded_by=recorder,
+    )
+
+
+def pupils(school, count, surname, grade="2"):
+    klass, _ = SchoolClass.objects.get_or_create(
+        school=school, name=f"{grade}Z", year=2026, defaults={"grade": grade}
+    )
+    kids = [make_child(school, first=f"Kid{i}", last=surname) for i in range(count)]
+    Child.objects.filter(pk__in=[k.pk for k in kids]).update(school_class=klass)
+    return kids
+
+
+def follow(kids, waves, before, afters, domain="protection"):
+    for kid, after in zip(kids, afters, strict=True):
+        profile(kid, waves[0], **{domain: before})
+        profile(kid, waves[1], **{domain: after})

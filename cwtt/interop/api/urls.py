@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from cwtt.access.policy import public
 
-from . import views
+from . import evidence, views
 from .permissions import policy_guarded
 from .planning import PlanningViewSet
 
@@ -47,4 +47,5 @@ urlpatterns = [
         name="api-schema",
     ),
     *router.urls,
+    *evidence.urlpatterns,  # the evidence tables (evidence.py)
 ]

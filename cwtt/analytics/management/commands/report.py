@@ -1,15 +1,17 @@
-"""`cwtt report cohort|change|agreement` — the evidence tables as CSV (docs/evidence.md)."""
+"""`cwtt report cohort|change|agreement|outcomes` — the evidence tables as CSV (docs/evidence.md)."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cwtt.analytics import evidence
+from cwtt.analytics import evidence, outcomes
 from cwtt.analytics.reports import (
     AGREEMENT_COLUMNS,
     CHANGE_COLUMNS,
     COHORT_COLUMNS,
+    OUTCOME_COLUMNS,
     agreement_lines,
     change_lines,
     cohort_lines,
+    outcome_lines,
     write_report,
 )
 from cwtt.assessments.models import Wave
@@ -24,30 +26,38 @@ class Command(BaseCommand):
         "children at high risk per domain and per key indicator, with n and a Wilson 95% "
         "interval. change --from NAME --to NAME --by ...: the change on the same children, "
         "with Newcombe's paired interval and McNemar's test. agreement --wave NAME: Cohen's "
-        "kappa per indicator for each pair of informants, where they disagree most first."
+        "kappa per indicator for each pair of informants, where they disagree most first. "
+        "outcomes --from NAME --to NAME --by ...: per domain and service type, children served "
+        "between the waves against comparable children not served (same school, grade and "
+        "baseline level): the share whose level went down and the share at high risk at "
+        "follow-up, the difference with a 95% interval and a p-value."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["cohort", "change", "agreement"])
+        parser.add_argument("what", choices=["cohort", "change", "agreement", "outcomes"])
         parser.add_argument("--output", required=True, help="the CSV file to write")
         parser.add_argument("--wave", help="cohort, agreement: the wave (by name)")
-        parser.add_argument("--from", dest="earlier", help="change: the earlier wave")
-        parser.add_argument("--to", dest="later", help="change: the later wave")
         parser.add_argument(
-            "--by", choices=evidence.LEVELS, help="cohort, change: one row per area at this level"
+            "--from", dest="earlier", help="change, outcomes: the earlier (baseline) wave"
+        )
+        parser.add_argument("--to", dest="later", help="change, outcomes: the later wave")
+        parser.add_argument(
+            "--by",
+            choices=evidence.LEVELS,
+            help="cohort, change, outcomes: one row per area at this level",
         )
 
     def handle(self, *args, what: str, output: str, **options) -> None:
         schools = School.objects.all()
         by = options["by"]
-        if what in ("cohort", "change") and by is None:
+        if what in ("cohort", "change", "outcomes") and by is None:
             raise CommandError(
                 "Say how to split the table with --by school|circuit|district|province."
             )
-        if what == "change":
+        if what in ("change", "outcomes"):
             if options["wave"]:
                 raise CommandError(
-                    "change compares two waves: use --from NAME --to NAME, not --wave."
+                    f"{what} compares two waves: use --from NAME --to NAME, not --wave."
                 )
             earlier = self.wave(options["earlier"], "--from")
             later = self.wave(options["later"], "--to")
@@ -55,8 +65,15 @@ class Command(BaseCommand):
                 raise CommandError(
                     "--from and --to name the same wave; choose two different waves."
                 )
-            rows = evidence.change(earlier, later, schools, by)
-            lines, columns = change_lines(rows), CHANGE_COLUMNS
+            if what == "change":
+                rows = evidence.change(earlier, later, schools, by)
+                lines, columns = change_lines(rows), CHANGE_COLUMNS
+            else:
+                try:
+                    rows = outcomes.outcomes(earlier, later, schools, by)
+                except outcomes.OutcomesError as problem:
+                    raise CommandError(str(problem)) from None
+                lines, columns = outcome_lines(rows), OUTCOME_COLUMNS
             detail = {"from": earlier.name, "to": later.name, "by": by}
         else:
             if options["earlier"] or options["later"]:
