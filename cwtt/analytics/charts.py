@@ -8,17 +8,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-WIDTH = 640
-LABEL_WIDTH = 260  # room for the measure's name on the left
-ROW_HEIGHT = 26
-TOP = 28  # room for the scale above the rows
-PLOT = WIDTH - LABEL_WIDTH - 20
+# Drawn 320 units wide, the width it has on a 360-pixel phone, so its 13-unit text stays about
+# 13 pixels there (issue #13); each measure's name sits above its interval, not beside it.
+WIDTH = 320
+LABEL_WIDTH = 18  # the plot's left edge: room for half of "0%" under it
+ROW_HEIGHT = 42  # the measure's name, then its dot and interval
+TOP = 22  # room for the scale above the rows
+PLOT = WIDTH - 2 * LABEL_WIDTH
 
 
 @dataclass(frozen=True)
 class Dot:
     label: str
-    y: float
+    y: float  # the interval's line
+    label_y: float  # the name's baseline, above it
     x: float
     x_low: float
     x_high: float
@@ -32,7 +35,7 @@ class IntervalChart:
     dots: list[Dot]
     ticks: list[tuple[float, str]]  # (x, "25%")
     missing: int
-    label_x: int = LABEL_WIDTH - 8
+    label_x: int = 0
     plot_left: int = LABEL_WIDTH
     plot_right: int = LABEL_WIDTH + PLOT
     width: int = WIDTH
@@ -49,11 +52,12 @@ def interval_chart(
     dots = []
     shown = [r for r in rows if r[1] is not None]
     for i, (label, share, low, high) in enumerate(shown):
-        y = TOP + ROW_HEIGHT * i + ROW_HEIGHT / 2
+        y = TOP + ROW_HEIGHT * i + 30
         dots.append(
             Dot(
                 label=label,
                 y=y,
+                label_y=y - 16,
                 x=_x(share),
                 x_low=_x(low if low is not None else share),
                 x_high=_x(high if high is not None else share),
