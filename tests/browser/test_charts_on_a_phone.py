@@ -83,7 +83,12 @@ def open_phone(browser):
 
 
 def test_the_childs_risk_chart_and_the_dashboards_are_legible_on_a_phone(
-    browser, live_server, people, district_planted, sunrise, screenshot  # noqa: F811
+    browser,
+    live_server,
+    people,
+    district_planted,
+    sunrise,
+    screenshot,  # noqa: F811
 ):
     page, problems = open_phone(browser)
     sign_in(page, live_server.url, "cora")
@@ -104,7 +109,11 @@ def test_the_childs_risk_chart_and_the_dashboards_are_legible_on_a_phone(
 
 
 def test_the_district_dashboard_is_legible_on_a_phone(
-    browser, live_server, people, district_planted, screenshot  # noqa: F811
+    browser,
+    live_server,
+    people,
+    district_planted,
+    screenshot,  # noqa: F811
 ):
     page, problems = open_phone(browser)
     sign_in(page, live_server.url, "dumi")
@@ -118,7 +127,11 @@ def test_the_district_dashboard_is_legible_on_a_phone(
 
 
 def test_the_evidence_chart_is_legible_on_a_phone(
-    browser, live_server, people, evidence, screenshot  # noqa: F811
+    browser,
+    live_server,
+    people,
+    evidence,
+    screenshot,  # noqa: F811
 ):
     page, problems = open_phone(browser)
     sign_in(page, live_server.url, "dumi")
@@ -131,7 +144,11 @@ def test_the_evidence_chart_is_legible_on_a_phone(
 
 
 def test_the_planning_chart_is_legible_on_a_phone(
-    browser, live_server, people, planted, screenshot  # noqa: F811
+    browser,
+    live_server,
+    people,
+    planted,
+    screenshot,  # noqa: F811
 ):
     page, problems = open_phone(browser)
     sign_in(page, live_server.url, "dumi")
@@ -144,7 +161,11 @@ def test_the_planning_chart_is_legible_on_a_phone(
 
 
 def test_the_growth_charts_are_legible_on_a_phone(
-    browser, live_server, people, measured_twice, screenshot  # noqa: F811
+    browser,
+    live_server,
+    people,
+    measured_twice,
+    screenshot,  # noqa: F811
 ):
     page, problems = open_phone(browser)
     sign_in_fully(page, live_server.url, people["nandi"])
