@@ -5,6 +5,7 @@ Chart.js chart, the fonts Chart.js resolved for each axis's labels, from Chart.g
 and the label positions it laid out. Every label is at least 12 CSS pixels, none overlaps
 another, none is cut off at the chart's edge, and no chart is wider than the screen."""
 
+# ruff: noqa: F811 - the fixtures imported below are the tests' arguments
 import pytest
 
 from .conftest import PHONE, sign_in, sign_in_fully
@@ -88,7 +89,7 @@ def test_the_childs_risk_chart_and_the_dashboards_are_legible_on_a_phone(
     people,
     district_planted,
     sunrise,
-    screenshot,  # noqa: F811
+    screenshot,
 ):
     page, problems = open_phone(browser)
     sign_in(page, live_server.url, "cora")
@@ -113,7 +114,7 @@ def test_the_district_dashboard_is_legible_on_a_phone(
     live_server,
     people,
     district_planted,
-    screenshot,  # noqa: F811
+    screenshot,
 ):
     page, problems = open_phone(browser)
     sign_in(page, live_server.url, "dumi")
@@ -131,7 +132,7 @@ def test_the_evidence_chart_is_legible_on_a_phone(
     live_server,
     people,
     evidence,
-    screenshot,  # noqa: F811
+    screenshot,
 ):
     page, problems = open_phone(browser)
     sign_in(page, live_server.url, "dumi")
@@ -148,7 +149,7 @@ def test_the_planning_chart_is_legible_on_a_phone(
     live_server,
     people,
     planted,
-    screenshot,  # noqa: F811
+    screenshot,
 ):
     page, problems = open_phone(browser)
     sign_in(page, live_server.url, "dumi")
@@ -165,7 +166,7 @@ def test_the_growth_charts_are_legible_on_a_phone(
     live_server,
     people,
     measured_twice,
-    screenshot,  # noqa: F811
+    screenshot,
 ):
     page, problems = open_phone(browser)
     sign_in_fully(page, live_server.url, people["nandi"])
