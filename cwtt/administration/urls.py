@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import class_teacher_views, views
 
 urlpatterns = [
     path("administration/", views.index, name="administration"),
@@ -40,6 +40,11 @@ urlpatterns = [
         name="administration_user_password_reset",
     ),
     path("school-staff/", views.school_staff, name="school_staff"),
+    path(
+        "school-staff/<int:user_id>/classes/",
+        class_teacher_views.teacher_classes,
+        name="teacher_classes",
+    ),
     path("administration/schools/", views.schools, name="administration_schools"),
     path("administration/imports/", views.imports, name="administration_import"),
     path(

@@ -423,6 +423,7 @@ def school_staff(request: HttpRequest) -> HttpResponse:
                     "user": user,
                     "name": user.get_full_name() or user.username,
                     "role": user.staff.get_role_display(),
+                    "teacher": user.staff.role == Role.TEACHER,
                     "locked_out": user.username in locked,
                 }
                 for user in page

@@ -5,7 +5,9 @@ a second person approves it, with the answers before and after kept (docs/access
 A sent questionnaire belongs to the person who captured it (`assessments.actions`); nobody
 changes it in place. Anyone who may capture that questionnaire at the child's school may ask
 for a correction of the answers they may read; the school's coordinator, a social worker or a
-data manager — never the person who asked — approves or rejects it. Approving rewrites the
+data manager — never the person who asked — approves or rejects it, if they may read every
+answer it changes; a correction of health answers goes to another nurse or a social worker
+(decision 0064). Approving rewrites the
 answers, rescored in the same transaction, and the audit trail keeps both versions.
 """
 
@@ -18,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cwtt.access import policy
+from cwtt.access import policy, sensitivity
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
 from cwtt.access.roles import Role
@@ -29,6 +31,10 @@ from .actions import AssessmentInvalid, AssessmentRefused, risk_profile_recomput
 from .models import Assessment, AssessmentCorrection
 
 REVIEWER_ROLES = frozenset({Role.COORDINATOR, Role.SOCIAL_WORKER, Role.DATA_MANAGER})
+# A correction that changes a health answer (a child's height or weight) is reviewed by a second
+# health reader at the child's school: another nurse, or a social worker. The coordinator and
+# the data manager may not read health answers, so they could never approve it (decision 0064).
+HEALTH_REVIEWER_ROLES = frozenset({Role.NURSE})
 REASON_LIMIT = 2000
 
 
@@ -142,16 +148,49 @@ def correction_request(
     return correction
 
 
+def changed_classes(correction: AssessmentCorrection) -> frozenset[str]:
+    """The sensitivity classes of the answers the correction changes (a repeat's: all of its
+    questions'). An answer the questionnaire does not define counts as a protection answer."""
+    definition = validator_for(correction.assessment.instrument_version_id).definition
+    kinds = {q.name: q.sensitivity for q in definition.questions}
+    classes: set[str] = set()
+    for name in _changed(correction.answers_before, correction.answers_after):
+        if name in kinds:
+            classes.add(kinds[name])
+        elif definition.repeat(name) is not None:
+            classes |= definition.repeat_sensitivities(name)
+        else:
+            classes.add("protection")
+    return frozenset(classes)
+
+
+def reads_every_change(correction: AssessmentCorrection, readable: set[str]) -> bool:
+    """Whether a reader of the answers named in `readable` reads every answer the correction
+    changes. Only then are its reason and its changes shown: a reason may tell a health or
+    protection answer in words (decision 0064)."""
+    return set(_changed(correction.answers_before, correction.answers_after)) <= readable
+
+
+def may_review_role(role: str | None, classes: frozenset[str]) -> bool:
+    """Whether a person in `role` reviews a correction changing answers of `classes`, before
+    their scope is checked: the reviewing roles, and a nurse for a correction of health
+    answers; in both cases only if the role reads every class changed."""
+    if role not in REVIEWER_ROLES and not (role in HEALTH_REVIEWER_ROLES and "health" in classes):
+        return False
+    return classes <= sensitivity.readable_classes(role)
+
+
 def can_review(user, correction: AssessmentCorrection) -> bool:
-    """A second person at the child's school, in a reviewing role, who may read every answer
-    the correction changes."""
-    if user.pk == correction.requested_by_id or policy.role_of(user) not in REVIEWER_ROLES:
+    """A second person at the child's school, in a reviewing role (a nurse too, for a
+    correction of health answers), who may read every answer the correction changes."""
+    if user.pk == correction.requested_by_id or not may_review_role(
+        policy.role_of(user), changed_classes(correction)
+    ):
         return False
     assessment = correction.assessment
     if policy.child_for(user, assessment.child_id) is None:
         return False
-    readable = {q.name for q in readable_questions(user, assessment)}
-    return set(_changed(correction.answers_before, correction.answers_after)) <= readable
+    return reads_every_change(correction, {q.name for q in readable_questions(user, assessment)})
 
 
 def correction_review(

@@ -13,12 +13,14 @@ from cwtt.access import policy
 from cwtt.registry.models import Staff
 from cwtt.worklists.tasks import Task
 
-from .corrections import REVIEWER_ROLES
+from .corrections import HEALTH_REVIEWER_ROLES, REVIEWER_ROLES, changed_classes, may_review_role
 from .models import AssessmentCorrection
 
 
 def correction_tasks(staff: Staff, today: dt.date) -> Iterable[Task]:
-    if staff.role not in REVIEWER_ROLES:
+    """Only the corrections the person may decide: a nurse's are those of health answers, and
+    nobody is given one that changes answers their role may not read (decision 0064)."""
+    if staff.role not in REVIEWER_ROLES | HEALTH_REVIEWER_ROLES:
         return
     waiting = AssessmentCorrection.objects.filter(
         status=AssessmentCorrection.Status.PENDING,
@@ -29,6 +31,8 @@ def correction_tasks(staff: Staff, today: dt.date) -> Iterable[Task]:
         .select_related("assessment__child__school")
         .order_by("requested_at")
     ):
+        if not may_review_role(staff.role, changed_classes(correction)):
+            continue
         assessment = correction.assessment
         yield Task(
             kind=_("Correction to review"),

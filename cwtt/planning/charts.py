@@ -8,8 +8,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 24, 44
+# Drawn 320 units wide, the width it has on a 360-pixel phone, so its 13-unit text stays about
+# 13 pixels there (issue #13; drawn 640 wide it shrank to half that).
+WIDTH, HEIGHT = 320, 230
+LEFT, RIGHT, TOP, BOTTOM = 44, 14, 26, 42
 
 
 @dataclass(frozen=True)

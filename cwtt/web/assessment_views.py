@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cwtt.access import policy
@@ -20,6 +21,7 @@ from cwtt.assessments.corrections import (
     correction_request,
     correction_review,
     readable_questions,
+    reads_every_change,
 )
 from cwtt.assessments.models import Assessment, AssessmentCorrection
 from cwtt.instruments.actions import validator_for
@@ -76,15 +78,24 @@ def _answer_rows(assessment: Assessment, questions, answers: dict[str, Any]) -> 
     return rows
 
 
+HIDDEN_REASON = gettext_lazy(
+    "Its reason is shown only to people who may read every answer it changes."
+)
+
+
 def _correction_views(user, assessment: Assessment, questions) -> list[dict[str, Any]]:
     """Each correction with the changes the reader may read, before and after."""
     views = []
+    readable = {q.name for q in questions}
     for correction in assessment.corrections.select_related("requested_by", "reviewed_by"):
         before = _answer_rows(assessment, questions, correction.answers_before)
         after = _answer_rows(assessment, questions, correction.answers_after)
         views.append(
             {
                 "correction": correction,
+                # Its reason may tell a changed answer in words: shown only to a person who
+                # reads every answer it changes (decision 0064).
+                "reason_shown": reads_every_change(correction, readable),
                 "changes": [
                     {"label": b["label"], "before": b["answer"], "after": a["answer"]}
                     for b, a in zip(before, after, strict=True)
@@ -161,7 +172,9 @@ def _history(assessment: Assessment, corrections: list[dict[str, Any]]) -> list[
                 "what": _("Correction asked for (see above: a second person decides)")
                 if waiting
                 else _("Correction asked for"),
-                "note": _("Reason: %(why)s") % {"why": correction.reason},
+                "note": _("Reason: %(why)s") % {"why": correction.reason}
+                if item["reason_shown"]
+                else HIDDEN_REASON,
                 # A waiting correction's changes are shown once, above, with its review.
                 "changes": [] if waiting else item["changes"],
                 "changes_hidden": not waiting and not item["changes"],
@@ -177,7 +190,7 @@ def _history(assessment: Assessment, corrections: list[dict[str, Any]]) -> list[
                     if approved
                     else _("Correction rejected: the answers stayed as they were"),
                     "note": _("Comment: %(why)s") % {"why": correction.review_comment}
-                    if correction.review_comment
+                    if correction.review_comment and item["reason_shown"]
                     else "",
                 }
             )

@@ -292,7 +292,7 @@ BMI_LINES: tuple[float, ...] = (-3, -2, 0, 1, 2, 3)
 # 12.5-unit text stays about 12 pixels there (cwtt.css: svg.growth-chart text).
 WIDTH, HEIGHT = 320, 260
 LEFT, RIGHT, TOP, BOTTOM = 36, 54, 28, 42
-LABEL_GAP = 13  # least room between two line labels at the right edge
+LABEL_GAP = 15  # least room between two line labels at the right edge: a line of text
 OLDEST_YEARS = 19  # WHO's 2007 reference stops at 228 months
 
 

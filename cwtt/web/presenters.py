@@ -115,44 +115,52 @@ BAR_LENGTH = {"low": 1, "moderate": 2, "high": 3}
 def risk_chart(profiles: list[RiskProfile]) -> dict[str, Any]:
     """Geometry for an inline SVG bar chart of a child's risk across waves.
 
-    One row per domain, labelled on the left; within it one bar per wave, whose length is the
+    One row per domain, its name above its bars; within it one bar per wave, whose length is the
     level (low 1, moderate 2, high 3) and whose colour and end label say the same, so colour is
     never the only signal. Drawn on the server: no script, no network, and it prints.
+
+    It is drawn 320 units wide, the width it has on a 360-pixel phone, so its 13-unit text stays
+    about 13 pixels there (issue #13: drawn 715 wide, it shrank to 5-pixel labels).
     """
-    label_width, unit, bar, gap, row_gap, top = 235, 110, 14, 3, 14, 28
+    width, unit, bar, gap, label_room, row_gap, top = 320, 60, 14, 4, 20, 12, 24
     waves = [p.wave.name for p in profiles]
     rows = []
     y = top
     for domain in DOMAINS:
         bars = []
+        first_bar = y + label_room
         for index, profile in enumerate(profiles):
             level = getattr(profile, domain) or ""
             length = BAR_LENGTH.get(level, 0) * unit
             bars.append(
                 {
-                    "y": y + index * (bar + gap),
+                    "y": first_bar + index * (bar + gap),
                     "length": max(length, 3),
                     "level": level or "none",
-                    "text": f"{waves[index]}: {LEVEL_WORDS[level]}",
-                    "text_x": label_width + max(length, 3) + 6,
+                    "text": f"{_short(waves[index])}: {LEVEL_WORDS[level]}",
+                    "text_x": max(length, 3) + 6,
                 }
             )
-        height = len(profiles) * (bar + gap) - gap
-        rows.append({"label": DOMAIN_LABELS[domain], "label_y": y + height / 2, "bars": bars})
-        y += height + row_gap
+        rows.append({"label": DOMAIN_LABELS[domain], "label_y": y + 14, "bars": bars})
+        y = first_bar + len(profiles) * (bar + gap) - gap + row_gap
     return {
         "rows": rows,
-        "width": label_width + 3 * unit + 150,
+        "width": width,
         "height": y,
         "bar": bar,
-        "label_width": label_width,
         "gridlines": [
-            {"x": label_width + i * unit, "label": LEVEL_WORDS[level]}
+            {"x": i * unit, "label_x": i * unit - unit // 2, "label": LEVEL_WORDS[level]}
             for i, level in ((1, "low"), (2, "moderate"), (3, "high"))
         ],
         "top": top,
         "waves": waves,
     }
+
+
+def _short(name: str, most: int = 14) -> str:
+    """A wave's name short enough to sit after a full bar on a phone; the description under
+    the chart and the sections below give it whole."""
+    return name if len(name) <= most else name[: most - 1].rstrip() + "…"
 
 
 def highest_level(levels: list[str]) -> str:

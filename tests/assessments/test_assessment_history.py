@@ -105,17 +105,20 @@ def test_the_history_hides_answers_the_reader_may_not_read(client, people, child
     colleague = _person("sibu", Role.SOCIAL_WORKER, sunrise, sector="social_development")
     correction_review(correction=correction, approve=True, by=colleague)
     # The field worker may not read the protection answer: she sees that a correction was
-    # asked for and why, not what it changes.
+    # asked for and decided, not what it changes, nor its reason, which may tell the answer in
+    # words (decision 0064).
     sign_in(client, people["fiona"])
     text = client.get(reverse("assessment", args=[sent.uuid])).content.decode()
     history = text[text.index('id="history-h"') :]
-    assert "Misheard the answer about home" in history
+    assert "Misheard the answer about home" not in history
+    assert "Its reason is shown only to people who may read every answer it changes." in history
     assert "It changes answers that are not shown to your role." in history
     assert "hit at home" not in history
     client.logout()
     sign_in(client, people["sam"])
     text = client.get(reverse("assessment", args=[sent.uuid])).content.decode()
     assert "Yes → No" in text[text.index('id="history-h"') :]
+    assert "Misheard the answer about home" in text
 
 
 def test_a_waiting_corrections_changes_are_shown_once_with_its_review(client, people, child, wave):

@@ -12,6 +12,7 @@
   var SERIES = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"];
   var RISE = "#b3261e"; // more children at high risk
   var FALL = "#2e7d32"; // fewer
+  var FONT = 13; // pixels, for every label: readable on a 360-pixel phone
 
   function colours(spec, index, values) {
     if (spec.signed) {
@@ -29,10 +30,16 @@
     // The box's height comes with the numbers: the page may not set it in a style attribute
     // (the Content-Security-Policy allows none, decision 0011), and a script may.
     if (spec.height) canvas.parentNode.style.height = spec.height;
+    // On a phone (a box under 480 pixels) the value axis has fewer numbers, so they never
+    // crowd each other; the labels are 13 pixels at every width (issue #13).
+    var narrow = canvas.parentNode.clientWidth < 480;
     var valueAxis = {
       beginAtZero: true,
       ticks: {
         precision: 0,
+        maxTicksLimit: narrow ? 5 : 11,
+        maxRotation: 0,
+        font: { size: FONT },
         callback: function (value) { return value + spec.unit; }
       }
     };
@@ -40,7 +47,7 @@
       valueAxis.max = spec.top;
     }
     if (spec.axis) {
-      valueAxis.title = { display: true, text: spec.axis };
+      valueAxis.title = { display: true, text: spec.axis, font: { size: FONT } };
     }
     new window.Chart(canvas, {
       type: "bar",
@@ -61,9 +68,9 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        scales: { x: valueAxis, y: { ticks: { autoSkip: false } } },
+        scales: { x: valueAxis, y: { ticks: { autoSkip: false, font: { size: FONT } } } },
         plugins: {
-          legend: { display: spec.series.length > 1, position: "bottom" },
+          legend: { display: spec.series.length > 1, position: "bottom", labels: { font: { size: FONT } } },
           tooltip: {
             callbacks: {
               label: function (context) {

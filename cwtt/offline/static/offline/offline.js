@@ -427,13 +427,18 @@
     record.child_name = kid.name;
     record.saved_at = new Date().toISOString();
     record.errors = null;
+    var from = location.hash;
     saveRecord(record).then(function () {
       flash(status === "draft"
         ? _("Saved on this phone as a draft. You can finish it later.")
         : (navigator.onLine ? _("Saved on this phone. Sending it now…") : _("Saved on this phone. It will be sent when there is signal.")));
-      var klass = classOf(record.child);
-      state.keepFlash = true;
-      location.hash = klass ? "#class/" + klass.id : "#home";
+      // Back to the class, unless the person already went elsewhere while it was being saved
+      // (the store encrypts first, which takes a moment on a slow phone).
+      if (location.hash === from) {
+        var klass = classOf(record.child);
+        state.keepFlash = true;
+        location.hash = klass ? "#class/" + klass.id : "#home";
+      }
       sendAll();
     });
   }
