@@ -169,6 +169,30 @@ class Phone:
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"{self.page.url}: {error}"))
         self.shots = 0
+        self.opened: list[str] = []
+
+    def sign_in(self, demo, username):
+        """Sign in: the one address typed. After it every page is reached by tapping."""
+        sign_in(self.page, demo.url, username)
+        self.page.get_by_role("link", name="Notifications").first.wait_for()
+        self.page.goto = self._no_typing
+        self.page.on("load", lambda page: self.opened.append(page.url))
+        self.opened: list[str] = []
+
+    def _no_typing(self, *args, **kwargs):
+        raise AssertionError("A journey reaches its pages by tapping, never by typing an address")
+
+    def home(self):
+        """Back to the home page, by the title at the top of every page."""
+        self.page.locator("header").get_by_role(
+            "link", name="Child Wellbeing Tracking Tool"
+        ).click()
+        self.page.wait_for_load_state()
+        self.opened = []
+
+    def few_taps(self, most=3):
+        """What the person came for is at most `most` pages from their home page."""
+        assert len(self.opened) <= most, f"{len(self.opened)} pages from home: {self.opened}"
 
     def _console(self, message):
         if message.type == "error":
@@ -220,7 +244,7 @@ def test_a_field_worker_finds_a_child_by_name_and_opens_her_page(browser, demo):
 
     phone = Phone(browser, "fieldworker")
     page = phone.page
-    sign_in(page, demo.url, "fieldworker")
+    phone.sign_in(demo, "fieldworker")
     page.get_by_role("heading", name="Your work today").wait_for()
     search = page.locator("main").get_by_role("searchbox", name="Find a child")
     phone.on_first_screen(search, "the search box")
@@ -235,6 +259,7 @@ def test_a_field_worker_finds_a_child_by_name_and_opens_her_page(browser, demo):
     phone.shot("found")
     found.click()
     page.get_by_role("heading", name=child.full_name, level=1).wait_for()
+    phone.few_taps(2)
     phone.on_first_screen(
         page.get_by_role("link", name="New caregiver assessment"), "New caregiver assessment"
     )
@@ -247,7 +272,7 @@ def test_a_social_worker_finds_her_case_and_records_a_review(browser, demo):
 
     phone = Phone(browser, "socialworker")
     page = phone.page
-    sign_in(page, demo.url, "socialworker")
+    phone.sign_in(demo, "socialworker")
     yours = page.get_by_role("link", name="Your cases (7)")
     phone.on_first_screen(yours, "Your cases")
     phone.shot("home")
@@ -264,6 +289,7 @@ def test_a_social_worker_finds_her_case_and_records_a_review(browser, demo):
     phone.shot("my-cases")
     link.click()
     page.get_by_role("heading", name=f"Case: {case.child.full_name}").wait_for()
+    phone.few_taps(2)
     record = page.get_by_role("link", name="Record a review")
     phone.on_first_screen(record, "Record a review")
     phone.shot("case")
@@ -310,18 +336,20 @@ def test_a_teacher_finishes_her_class(browser, demo):
 
     phone = Phone(browser, "teacher")
     page = phone.page
-    sign_in(page, demo.url, "teacher")
+    phone.sign_in(demo, "teacher")
     my_class = page.get_by_role("link", name=f"My class: {mine.school_class.name}")
     phone.on_first_screen(my_class, "My class")
     phone.shot("home")
     my_class.click()
-    for child in todo:
+    for n, child in enumerate(todo):
         page.get_by_role("heading", name="My class").wait_for()
         capture = page.get_by_role("link", name=f"Capture: {child.full_name}")
         phone.on_first_screen(capture, f"Capture: {child.full_name}")
         phone.shot("my-class")
         capture.click()
         page.get_by_role("heading", name=f"Teacher questions for {child.first_name}").wait_for()
+        if n == 0:
+            phone.few_taps(2)
         submit = page.get_by_role("button", name="Submit assessment")
         phone.on_first_screen(submit, "Submit assessment")  # kept at the foot of the screen
         form = page.locator("form[data-capture]")
@@ -374,13 +402,14 @@ def test_a_nurse_sees_the_z_scores_and_the_growth_chart(browser, demo):
 
     phone = Phone(browser, "nurse")
     page = phone.page
-    sign_in(page, demo.url, "nurse")
+    phone.sign_in(demo, "nurse")
     search = page.locator("main").get_by_role("searchbox", name="Find a child")
     phone.on_first_screen(search, "the search box")
     search.fill(child.full_name)
     search.press("Enter")
     page.locator(".search-results a").first.click()
     page.get_by_role("heading", name=child.full_name, level=1).wait_for()
+    phone.few_taps(2)
     phone.on_first_screen(
         page.get_by_role("link", name="New nurse assessment"), "New nurse assessment"
     )
@@ -418,7 +447,7 @@ def test_a_coordinator_triages_a_proposal_and_runs_the_meeting(browser, demo):
 
     phone = Phone(browser, "coordinator")
     page = phone.page
-    sign_in(page, demo.url, "coordinator")
+    phone.sign_in(demo, "coordinator")
     page.get_by_role("heading", name="Your work today").wait_for()
     # The day starts with today's urgent children, most pressing first.
     urgent = page.locator("main").get_by_text("children need action today").first
@@ -434,6 +463,7 @@ def test_a_coordinator_triages_a_proposal_and_runs_the_meeting(browser, demo):
     name = first.inner_text()
     first.click()
     page.get_by_role("heading", name=f"Case: {name}").wait_for()
+    phone.few_taps(2)
     confirm = page.get_by_role("button", name="Confirm the case")
     phone.on_first_screen(confirm, "Confirm the case")
     phone.shot("proposal")
@@ -442,13 +472,15 @@ def test_a_coordinator_triages_a_proposal_and_runs_the_meeting(browser, demo):
     case = Case.objects.get(pk=int(page.url.rstrip("/").split("/")[-1]))
     assert case.status == "identified"
 
-    # The meeting: from the school's page to the planned meeting and its agenda.
-    page.locator(".crumbs").get_by_role("link", name=demo.school.name).click()
+    # The meeting: from home, the school's page, then the planned meeting and its agenda.
+    phone.home()
+    page.locator("a.card", has_text=demo.school.name).click()
     page.get_by_role("heading", name=demo.school.name).wait_for()
     meetings = page.get_by_role("link", name="Team meetings")
     phone.on_first_screen(meetings, "Team meetings")
     page.locator(".page-links a[href^='/meetings/']").click()
     page.get_by_role("heading", name="Agenda").wait_for()
+    phone.few_taps(2)
     meeting = Meeting.objects.get(pk=int(page.url.rstrip("/").split("/")[-1]))
     assert meeting.status == "planned"
     item = page.locator("section.agenda-item").first
@@ -481,7 +513,7 @@ def test_a_data_manager_corrects_an_assessment(browser, demo):
 
     phone = Phone(browser, "datamanager")
     page = phone.page
-    sign_in(page, demo.url, "datamanager")
+    phone.sign_in(demo, "datamanager")
     page.get_by_role("heading", name="Your work today").wait_for()
     phone.shot("home")
     menu(page, "Data quality")
@@ -490,6 +522,7 @@ def test_a_data_manager_corrects_an_assessment(browser, demo):
     phone.shot("quality")
     page.get_by_role("link", name="Open the questionnaire").first.click()
     page.get_by_role("heading", name="questions for").wait_for()
+    phone.few_taps(2)
     ask = page.get_by_role("link", name="Ask for a correction")
     phone.on_first_screen(ask, "Ask for a correction")
     phone.shot("questionnaire")
@@ -514,7 +547,7 @@ def test_a_data_manager_corrects_an_assessment(browser, demo):
 def test_a_district_official_compares_circuits(browser, demo):
     phone = Phone(browser, "district")
     page = phone.page
-    sign_in(page, demo.url, "district")
+    phone.sign_in(demo, "district")
     page.get_by_role("heading", name="What needs your attention").wait_for()
     compare = page.get_by_role("link", name="Compare circuits and schools")
     phone.on_first_screen(compare, "Compare circuits and schools")
@@ -526,6 +559,7 @@ def test_a_district_official_compares_circuits(browser, demo):
     page.get_by_label("Wave", exact=True).select_option(label="Wave 2 (2026)")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**domain=nutrition**")
+    phone.few_taps(2)
     circuits = page.locator("table[aria-labelledby=compare-parts]")
     circuits.wait_for()
     assert "At high risk in Food and nutrition" in circuits.inner_text()
