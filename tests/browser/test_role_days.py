@@ -46,13 +46,20 @@ class DemoSchool:
 def build_demo_school():
     """What `cwtt demo` makes, with a 400-learner school and two more circuits."""
 
+    from cwtt.consent.models import ConsentText
+    from cwtt.consent.texts import ensure_first_texts
     from cwtt.instruments.actions import instrument_publish
     from cwtt.registry.models import Child, Location, School
+    from cwtt.services.catalogue import ensure_service_types
     from cwtt.services.demo import ensure_demo_providers
+    from cwtt.services.models import ServiceType
     from cwtt.synthetic.accounts import ensure_demo_accounts
     from cwtt.synthetic.casework import demo_school, ensure_demo_casework
     from cwtt.synthetic.generate import generate_district
 
+    # What the migrations put in: an earlier test that emptied the database took it out.
+    ensure_first_texts(ConsentText)
+    ensure_service_types(ServiceType)
     path = Path(settings.CWTT_DEFAULT_INSTRUMENT)
     version = instrument_publish(data=path.read_bytes(), filename=path.name).version
     generate_district(
