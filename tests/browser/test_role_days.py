@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,16 +37,15 @@ FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # --- the demo school, built once --------------------------------------------------------------
 
 
+@dataclass
 class DemoSchool:
-    def __init__(self, url, school, seconds):
-        self.url = url
-        self.school = school
-        self.seconds = seconds
+    url: str  # the module's own server
+    school: object  # the 400-learner school (the demo coordinator's)
+    seconds: float  # to build it: about 5 on SQLite
 
 
 def build_demo_school():
     """What `cwtt demo` makes, with a 400-learner school and two more circuits."""
-
     from cwtt.consent.models import ConsentText
     from cwtt.consent.texts import ensure_first_texts
     from cwtt.instruments.actions import instrument_publish
@@ -522,6 +522,7 @@ def test_a_data_manager_corrects_an_assessment(browser, demo):
     page = phone.page
     phone.sign_in(demo, "datamanager")
     page.get_by_role("heading", name="Your work today").wait_for()
+    phone.on_first_screen(page.locator("details.menu summary"), "the menu")
     phone.shot("home")
     menu(page, "Data quality")
     page.get_by_role("heading", name="Data quality").wait_for()
