@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -104,6 +105,9 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
             errors = invalid.errors
             messages.error(request, _("That was not saved; see the note below."))
         else:
+            if step == "attendee":
+                # Back at the list of who came, its form still open for the next person.
+                return redirect(f"{reverse('meeting', args=[found.pk])}?adding=1#who-h")
             if not (request.htmx and step == "decision"):
                 return redirect("meeting", meeting_id=found.pk)
             # htmx saves a decision in place: the page is rendered at once and only the
@@ -130,6 +134,7 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "chair": chair,
             "errors": errors,
             "saved_item": saved_item,
+            "adding": request.GET.get("adding") == "1",
         },
     )
 

@@ -67,6 +67,7 @@ def test_a_coordinator_runs_a_meeting_from_its_generated_agenda(
     screenshot(page, f"casework-meeting-agenda-{width}")
 
     # Who came: a colleague with an account, and the NGO's volunteer without one.
+    page.get_by_text("Add who came").click()
     page.get_by_label("Colleague").select_option(label="Sam — Social worker or case worker")
     page.get_by_role("button", name="Add to the list").click()
     page.get_by_label("Name (no account)").fill("Thandi Dlamini")
