@@ -17,7 +17,6 @@ from cwtt.access.models import AuditEntry
 from cwtt.consent.actions import children_with_consent, has_consent
 from cwtt.consent.models import Purpose
 from cwtt.instruments.actions import scorer_for, validator_for
-from cwtt.instruments.engine.batch import ProfileRow
 from cwtt.instruments.engine.definition import DOMAINS
 from cwtt.instruments.engine.scoring import AssessmentScore
 from cwtt.instruments.models import InstrumentVersion
@@ -458,21 +457,6 @@ def profile_fields(
         assessment_count=len(questionnaires),
     )
     return fields
-
-
-def profile_columns(row: ProfileRow, version: InstrumentVersion, count: int) -> dict[str, Any]:
-    """`profile_fields` from a profile the batch scorer formed (`cwtt rescore`), with the
-    details still as JSON text in the database's form: the same columns, the same values."""
-    columns: dict[str, Any] = {d: row.levels[d] or "" for d in DOMAINS}
-    columns.update(
-        instrument_version=version,
-        overall=row.overall or "",
-        urgent=row.urgent,
-        discordant=row.discordant,
-        details=row.details,
-        assessment_count=count,
-    )
-    return columns
 
 
 def risk_profiles_build(

@@ -8,7 +8,7 @@ what they are made from (docs/decisions/0060-profiles-store-which-rules-fired.md
      [[<informant>, <respondent>, [<numbers of the respondent's rules that fired>],
        [<domains answered, by index>]], ... one per questionnaire, in order]]
 
-a hundred bytes or so. `ProfileDetailsField` turns that back into the full details whenever
+about 200 bytes. `ProfileDetailsField` turns that back into the full details whenever
 the column is read (a model, `values()`, `values_list()`), with the same code that wrote the
 full details (`BatchScorer.render_details`) and in the order of the keys the database would
 have given for the full details, so every page, export and API shows exactly what it showed

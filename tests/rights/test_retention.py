@@ -8,11 +8,15 @@ import json
 from collections import Counter
 
 import pytest
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cwtt.access.audit import verify_chain
 from cwtt.access.models import AuditEntry
 from cwtt.assessments.models import Assessment, RiskProfile, Wave
+from cwtt.assessments.profile_details import FIRED
+from cwtt.assessments.rescoring import rescore
 from cwtt.assessments.research_export import age_in_months, research_rows
 from cwtt.registry.models import Caregiver, Child, ChildCaregiver, Household
 from cwtt.rights.actions import AnonymisationRefused, child_anonymise, coarse_birth_date
@@ -311,3 +315,24 @@ def test_an_open_case_keeps_the_record_and_a_closed_one_counts_from_its_closure(
     Case.objects.filter(pk=case.pk).update(status="closed", closed_at=closed)
     assert assessed_child not in retention_due(today)  # closed 2024: within 5 years
     assert assessed_child in retention_due(dt.date(2030, 1, 1))
+
+
+def test_anonymisation_removes_the_names_from_profiles_a_rescore_stored(assessed_child):
+    """`cwtt rescore` stores which rules fired, with the informants' names (decision 0060):
+    anonymising writes the details back in full without them."""
+
+    def stored() -> str:
+        texts = (
+            RiskProfile.objects.filter(child=assessed_child)
+            .annotate(text=Cast("details", TextField()))
+            .values_list("text", flat=True)
+        )
+        return "\n".join(texts)
+
+    rescore()
+    assert FIRED in stored() and "Grace" in stored()
+
+    child_anonymise(child=assessed_child, rule="test", actor_name="command line")
+
+    assert "Grace" not in stored() and "Mokoena" not in stored()
+    assert "Fewer than two meals yesterday" in stored() and '"Caregiver"' in stored()
