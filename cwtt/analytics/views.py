@@ -191,14 +191,10 @@ def evidence_page(request: HttpRequest) -> HttpResponse:
     data = request.GET if "wave" in request.GET else {k: v for k, v in initial.items() if v}
     form = EvidenceForm(data, waves=waves, levels=levels)
     areas: list[AreaEvidence] = []
-    problem = ""
     if area_known and latest and form.is_valid():
-        try:
-            areas = area_evidence(request.user, form.cleaned_data)
-        except outcomes.OutcomesError:
-            problem = _(
-                "Choose an earlier wave to compare with: help is followed forwards in time."
-            )
+        areas = area_evidence(request.user, form.cleaned_data)
+    since = form.cleaned_data.get("since") if form.is_bound and form.is_valid() else None
+    wave = form.cleaned_data.get("wave") if form.is_bound and form.is_valid() else None
     return render(
         request,
         "analytics/evidence.html",
@@ -207,11 +203,12 @@ def evidence_page(request: HttpRequest) -> HttpResponse:
             "has_area": area_known,
             "has_waves": bool(latest),
             "areas": areas,
-            "wave": form.cleaned_data.get("wave") if form.is_bound and form.is_valid() else None,
-            "since": form.cleaned_data.get("since") if form.is_bound and form.is_valid() else None,
+            "wave": wave,
+            "since": since,
+            # Help is followed forwards in time: with a later wave as "since", no outcomes.
+            "backwards": bool(since and wave and since.starts_on >= wave.starts_on),
             "small_cell": small_cell_k(),
             "rounding_base": rounding_base(),
-            "problem": problem,
         },
     )
 
@@ -225,7 +222,8 @@ def area_evidence(user, chosen) -> list[AreaEvidence]:
         if since is not None
         else []
     )
-    helped = outcomes.outcomes(since, wave, schools, by) if since is not None else []
+    forwards = since is not None and since.starts_on < wave.starts_on
+    helped = outcomes.outcomes(since, wave, schools, by) if forwards else []
     found = []
     for area in sorted({r.area for r in cohort}):
         rows = [r for r in cohort if r.area == area]

@@ -93,7 +93,10 @@ def test_another_districts_children_are_not_in_it(client, exact, people, waves, 
 def test_the_waves_the_wrong_way_round_are_refused_in_plain_words(client, people, waves):
     sign_in(client, people["dumi"])
     page = client.get(URL, {"wave": waves[0].pk, "since": waves[1].pk, "by": "district"})
-    assert "help is followed forwards in time" in page.content.decode()
+    text = page.content.decode()
+    assert "Help is followed forwards in time: choose an earlier wave" in text
+    assert "Test District · Baseline" in text  # the rest of the page is still there
+    assert "went down a level, against" not in text
 
 
 def test_the_page_costs_the_same_queries_at_two_sizes(

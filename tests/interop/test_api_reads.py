@@ -401,6 +401,7 @@ def test_the_schema_is_openapi_3_and_public(db):
         "services",
         "meetings",
         "planning",
+        "evidence",  # the evidence tables (test_api_evidence.py)
     }
 
 
