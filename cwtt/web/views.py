@@ -6,11 +6,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -333,12 +334,25 @@ def _only_shows_again(request: HttpRequest) -> bool:
 
 def _capture_language(request: HttpRequest, definition) -> str:
     """The language the questions are shown in: a language button pressed on the form, else the
-    form's own `lang`, else `?lang=`. One of the instrument's translations, or "" (its default)."""
+    form's own `lang`, else `?lang=`, else the language of the person's pages when the
+    instrument has it (decision 0062). One of the instrument's translations, or "" (its
+    default)."""
     if "switch_lang" in request.POST:
         chosen = request.POST["switch_lang"]
-    else:
+    elif "lang" in request.POST or "lang" in request.GET:
         chosen = request.POST.get("lang", request.GET.get("lang", ""))
+    else:
+        chosen = translation.get_language() or ""
     return chosen if chosen in definition.languages else ""
+
+
+def _page_in_questions_language(request: HttpRequest, language: str) -> None:
+    """The capture page's own words ("(needed)", headings, buttons, messages) in the language
+    of the questions, when the interface is translated into it (decision 0062)."""
+    page_language = language or settings.LANGUAGE_CODE
+    if page_language in dict(settings.LANGUAGES):
+        translation.activate(page_language)
+        request.LANGUAGE_CODE = page_language
 
 
 def _errors_in_language(errors: dict[str, str], questions, language: str) -> dict[str, str]:
@@ -372,6 +386,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
     validator = validator_for(version.pk)
     questions = validator.questions(respondent)
     language = _capture_language(request, definition)
+    _page_in_questions_language(request, language)
     errors: dict[str, str] = {}
     answers: dict[str, Any] = {}
     draft = Assessment.objects.filter(
