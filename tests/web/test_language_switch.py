@@ -5,10 +5,14 @@ settings.LANGUAGES are accepted; anything else is refused with a message and cha
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.conf import settings
+from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from cwtt.registry.models import Staff
 
@@ -125,3 +129,23 @@ def test_a_stored_language_no_longer_offered_is_ignored(client, people):
     Staff.objects.filter(user=people["tumi"]).update(language="af")
     sign_in(client, people["tumi"])
     assert client.get(reverse("home"))["Content-Language"] == "en"
+
+
+def test_in_isizulu_the_menu_buttons_and_dates_are_translated(client, people):
+    sign_in(client, people["tumi"])
+    client.post(SWITCH, {"language": "zu", "next": "/"})
+    page = client.get(reverse("home")).content.decode()
+    assert "Ekhaya" in page and ">Phuma</button>" in page and "Imenyu" in page
+    assert "Sign out" not in page and ">Home<" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "number"),
+    [("en", "Nov. 23, 2026", "1234.5"), ("zu", "23 Novemba 2026", "1234.5")],
+)
+def test_dates_and_numbers_follow_the_language(language, day, number):
+    template = Template("{{ day|date }}|{{ n }}|{{ day|date:'l' }}")
+    with translation.override(language):
+        shown = template.render(Context({"day": dt.date(2026, 11, 23), "n": 1234.5}))
+    assert shown.split("|")[:2] == [day, number]
+    assert shown.split("|")[2] == ("Monday" if language == "en" else "UMsombuluko")
