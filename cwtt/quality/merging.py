@@ -247,9 +247,7 @@ def child_merge(
     """Merge `duplicate` into `keep` (see the module's docstring). Raises MergeRefused."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise MergeRefused(
-            _("Say why these two records are the same child. Nothing was changed.")
-        )
+        raise MergeRefused(_("Say why these two records are the same child. Nothing was changed."))
     if len(reason) > REASON_MAX:
         raise MergeRefused(
             _(

@@ -38,6 +38,7 @@ from cwtt.rights.views import may_correct, may_export
 from cwtt.worklists.my_class import classes_of
 from cwtt.worklists.urgent import urgent_children, urgent_profiles
 
+from . import answer_messages
 from .capture_form import question_groups, repeat_rows_from_post
 from .growth import child_growth
 from .presenters import profile_view, risk_chart
@@ -346,23 +347,27 @@ def _capture_language(request: HttpRequest, definition) -> str:
     return chosen if chosen in definition.languages else ""
 
 
-def _page_in_questions_language(request: HttpRequest, language: str) -> None:
+def _page_in_questions_language(request: HttpRequest, language: str, definition) -> None:
     """The capture page's own words ("(needed)", headings, buttons, messages) in the language
-    of the questions, when the interface is translated into it (decision 0062)."""
-    page_language = language or settings.LANGUAGE_CODE
+    of the questions, when the interface is translated into it (decision 0062). A person who
+    reads the pages in a language the instrument also has, and chose its default (English)
+    questions on the form, gets the page in English too; an instrument without the person's
+    language leaves the page in theirs."""
+    current = translation.get_language() or ""
+    page_language = language or (settings.LANGUAGE_CODE if current in definition.languages else "")
     if page_language in dict(settings.LANGUAGES):
         translation.activate(page_language)
         request.LANGUAGE_CODE = page_language
 
 
 def _errors_in_language(errors: dict[str, str], questions, language: str) -> dict[str, str]:
-    """The instrument's constraint messages in the questions' language (the server's own
-    messages stay in English)."""
+    """The instrument's constraint messages in the questions' language, and the answer
+    checker's own messages in the page's language (cwtt/web/answer_messages.py)."""
     by_name = {q.name: q for q in questions}
     return {
         name: by_name[name].constraint_text(language)
         if name in by_name and message == by_name[name].constraint_message
-        else message
+        else answer_messages.translated(message)
         for name, message in errors.items()
     }
 
@@ -386,7 +391,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
     validator = validator_for(version.pk)
     questions = validator.questions(respondent)
     language = _capture_language(request, definition)
-    _page_in_questions_language(request, language)
+    _page_in_questions_language(request, language, definition)
     errors: dict[str, str] = {}
     answers: dict[str, Any] = {}
     draft = Assessment.objects.filter(

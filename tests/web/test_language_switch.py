@@ -88,9 +88,7 @@ def test_the_switch_refuses_a_get_and_a_post_without_the_csrf_token(people):
     ],
     ids=["unknown", "not-offered", "malformed", "empty", "missing", "huge", "nul"],
 )
-def test_a_language_not_offered_is_refused_with_a_message_and_changes_nothing(
-    client, people, data
-):
+def test_a_language_not_offered_is_refused_with_a_message_and_changes_nothing(client, people, data):
     sign_in(client, people["tumi"])
     with unchanged():
         response = client.post(SWITCH, {**data, "next": reverse("home")}, follow=True)

@@ -146,7 +146,11 @@ def test_the_catalogues_hold_every_text_marked_in_the_code(domain, tmp_path, set
         domain=domain,
         no_obsolete=True,
         ignore_patterns=[
-            "node_modules", ".venv", "tests", "benchmarks", "docs",
+            "node_modules",
+            ".venv",
+            "tests",
+            "benchmarks",
+            "docs",
             "cwtt/dashboards/static/vendor/*",
         ],
         verbosity=0,

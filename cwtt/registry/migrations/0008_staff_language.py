@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0007_child_search_key'),
+        ("registry", "0007_child_search_key"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='staff',
-            name='language',
-            field=models.CharField(blank=True, default='', max_length=8),
+            model_name="staff",
+            name="language",
+            field=models.CharField(blank=True, default="", max_length=8),
         ),
     ]
