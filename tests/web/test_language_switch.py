@@ -138,12 +138,17 @@ def test_in_isizulu_the_menu_buttons_and_dates_are_translated(client, people):
 
 
 @pytest.mark.parametrize(
-    ("language", "day", "number"),
-    [("en", "Nov. 23, 2026", "1234.5"), ("zu", "23 Novemba 2026", "1234.5")],
+    ("language", "day", "number", "weekday"),
+    [
+        ("en", "Nov. 23, 2026", "1234.5", "Monday"),
+        ("zu", "23 Novemba 2026", "1234.5", "UMsombuluko"),
+        # Not offered yet; Django's own catalogue names the days, and our format module writes
+        # the date day first and the decimal comma (CLDR).
+        ("af", "23 November 2026", "1234,5", "Maandag"),
+    ],
 )
-def test_dates_and_numbers_follow_the_language(language, day, number):
+def test_dates_and_numbers_follow_the_language(language, day, number, weekday):
     template = Template("{{ day|date }}|{{ n }}|{{ day|date:'l' }}")
     with translation.override(language):
         shown = template.render(Context({"day": dt.date(2026, 11, 23), "n": 1234.5}))
-    assert shown.split("|")[:2] == [day, number]
-    assert shown.split("|")[2] == ("Monday" if language == "en" else "UMsombuluko")
+    assert shown.split("|") == [day, number, weekday]
