@@ -85,10 +85,16 @@ class PersonLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         staff = policy.staff_of(request.user)
         language = staff.language if staff is not None else ""
-        if language and language in dict(settings.LANGUAGES):
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        return self.get_response(request)
+        if not (language and language in dict(settings.LANGUAGES)):
+            return self.get_response(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        # On a phone the person signs in on for the first time, the cookie follows too, so the
+        # sign-in page after signing out is in their language.
+        if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            set_language_cookie(response, language)
+        return response
 
 
 def language_context(request: HttpRequest) -> dict:

@@ -54,6 +54,10 @@ def test_the_choice_follows_the_person_to_another_phone(people):
     # Another phone: no cookie, a browser that prefers English.
     other = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), people["tumi"])
     assert other.get(reverse("home"))["Content-Language"] == "zu"
+    # The cookie follows, so the sign-in page after signing out there is in isiZulu too.
+    assert other.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zu"
+    other.post(reverse("logout"))
+    assert other.get(reverse("login"))["Content-Language"] == "zu"
     # Someone else on that phone keeps the browser's language.
     sam = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), people["sam"])
     assert sam.get(reverse("home"))["Content-Language"] == "en"
