@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from cwtt.instruments.engine.definition import DOMAIN_LABELS
+from cwtt.instruments.labels import domain_label
 from cwtt.registry.models import Location, School
 
 from . import published, sources
@@ -82,7 +82,7 @@ def planning_figures(area: Area, scenario: dict[str, Any], costs: UnitCosts) -> 
         "wave": wave,
         "k": k,
         "base": base,
-        "domains": [DOMAIN_LABELS[d] for d in DOMAINS],
+        "domains": [domain_label(d) for d in DOMAINS],
         "professions": PROFESSIONS,
         "ranking": ranking,
         "workforce": workforce,

@@ -8,7 +8,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from cwtt.assessments.models import RiskProfile
-from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS, LEVEL_RANK
+from cwtt.instruments.engine.definition import DOMAINS, LEVEL_RANK
+from cwtt.instruments.labels import domain_label
 
 LEVEL_WORDS = {
     "low": gettext_lazy("Low"),
@@ -60,8 +61,12 @@ def _visible(
     unique: list[dict[str, Any]] = []
     seen: set[tuple[Any, ...]] = set()
     for finding in findings:
-        key = (finding.get("rule"), str(finding.get("reason")), finding.get("level"),
-               finding.get("informant"))
+        key = (
+            finding.get("rule"),
+            str(finding.get("reason")),
+            finding.get("level"),
+            finding.get("informant"),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(finding)
@@ -90,7 +95,7 @@ def profile_view(
         domains.append(
             DomainView(
                 domain=domain,
-                label=DOMAIN_LABELS[domain],
+                label=domain_label(domain),
                 level=getattr(profile, domain) or "",
                 reasons=_visible(data.get("findings", []), sensitivity, readable),
                 informant_levels=levels,
@@ -138,7 +143,7 @@ def risk_chart(profiles: list[RiskProfile]) -> dict[str, Any]:
                 }
             )
         height = len(profiles) * (bar + gap) - gap
-        rows.append({"label": DOMAIN_LABELS[domain], "label_y": y + height / 2, "bars": bars})
+        rows.append({"label": domain_label(domain), "label_y": y + height / 2, "bars": bars})
         y += height + row_gap
     return {
         "rows": rows,

@@ -32,7 +32,8 @@ from cwtt.consent.models import Purpose
 from cwtt.dashboards.figures import casework, domain_counts, latest_wave
 from cwtt.dashboards.views import area_home
 from cwtt.instruments.actions import rule_sensitivities_for, validator_for
-from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
+from cwtt.instruments.engine.definition import DOMAINS
+from cwtt.instruments.labels import domain_label
 from cwtt.registry.models import Child, ChildMerge, SchoolClass
 from cwtt.rights.views import may_correct, may_export
 from cwtt.worklists.my_class import classes_of
@@ -188,7 +189,7 @@ def school_class(request: HttpRequest, class_id: int) -> HttpResponse:
             "school_class": found,
             "wave": wave,
             "rows": rows,
-            "domains": [DOMAIN_LABELS[d] for d in DOMAINS],
+            "domains": [domain_label(d) for d in DOMAINS],
         },
     )
 
