@@ -181,6 +181,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After LocaleMiddleware and AuthenticationMiddleware: the language a person chose wins.
+    "cwtt.web.language.PersonLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -215,6 +217,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cwtt.notifications.context_processors.notifications",
                 "cwtt.web.navigation.navigation",
+                "cwtt.web.language.language_context",
             ],
         },
     },
@@ -272,9 +275,20 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
+# The languages offered in the header's switch, each named in itself: only those whose
+# catalogue in cwtt/locale is complete (tests/web/test_translation_catalogues.py; decision 0062).
 LANGUAGES = [("en", "English"), ("zu", "isiZulu")]
-# Translations of the interface (cwtt/locale/README.md says how to add one). Only English ships.
+# Catalogues kept, not yet offered: add a language to LANGUAGES when its catalogue is complete.
+CWTT_DRAFT_LANGUAGES = [
+    ("st", "Sesotho"),
+    ("tn", "Setswana"),
+    ("af", "Afrikaans"),
+    ("xh", "isiXhosa"),
+]
+# Translations of the interface (cwtt/locale/README.md says how to add or update one).
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date and number formats for the languages Django has none for (cwtt/formats/).
+FORMAT_MODULE_PATH = ["cwtt.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Africa/Johannesburg")
 USE_I18N = True
 USE_TZ = True

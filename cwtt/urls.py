@@ -2,14 +2,16 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from cwtt.access.policy import public
+from cwtt.web.language import language_set
 
 urlpatterns = [
     # Interface strings for the site's scripts (the offline page), in the reader's language.
     path(
         "jsi18n/",
-        public(JavaScriptCatalog.as_view(packages=["cwtt.offline"])),
+        public(JavaScriptCatalog.as_view(packages=["cwtt.offline", "cwtt.web"])),
         name="javascript-catalog",
     ),
+    path("language/", language_set, name="language"),
     path("", include("cwtt.web.urls")),
     path("", include("cwtt.meetings.urls")),
     path("", include("cwtt.worklists.urls")),

@@ -19,6 +19,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -61,6 +62,15 @@ NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Africa/Johannesburg"))
 def clock():
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    # A request activates its language on the thread and nothing deactivates it (Django leaves
+    # that to the next request), so a test that opened a page in isiZulu would leave the next
+    # test's direct calls in isiZulu.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,8 @@ from cwtt.access.encryption import EncryptedTextField
 from cwtt.instruments.engine.definition import DOMAIN_LABELS
 from cwtt.referrals.models import Referral
 
-DOMAIN_CHOICES = list(DOMAIN_LABELS.items())
+# Shown in the reader's language (the labels are in the catalogues; decision 0062).
+DOMAIN_CHOICES = [(code, _(label)) for code, label in DOMAIN_LABELS.items()]
 
 
 class Case(models.Model):

@@ -21,7 +21,7 @@ from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
 from cwtt.assessments.models import Wave
 from cwtt.assessments.triage import SHORT_LIST, need_key
-from cwtt.instruments.engine.definition import DOMAIN_LABELS
+from cwtt.instruments.labels import domain_choices
 from cwtt.notifications.actions import notifications_read_about
 from cwtt.registry.models import Organisation, Staff
 from cwtt.services.models import Provider, ServiceType
@@ -231,7 +231,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "goals": goals,
             "plan_actions": plan_actions,
             "plan_editable": works_on and case.status == S.CASE_PLAN,
-            "domains": DOMAIN_LABELS.items(),
+            "domains": domain_choices(),
             "organisations": Organisation.objects.all(),
             "reviews": reviews,
             "review_due": review_due_on(case),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from cwtt.access import policy
 from cwtt.access.roles import Role
-from cwtt.instruments.engine.definition import DOMAIN_LABELS
+from cwtt.instruments.labels import domain_label
 from cwtt.registry.models import Location, School
 
 from . import published, sources
@@ -103,7 +103,7 @@ def planning_figures(
         "wave": wave,
         "k": k,
         "base": base,
-        "domains": [DOMAIN_LABELS[d] for d in DOMAINS],
+        "domains": [domain_label(d) for d in DOMAINS],
         "professions": PROFESSIONS,
         "ranking": ranking,
         "workforce": workforce,

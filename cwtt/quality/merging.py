@@ -32,6 +32,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cwtt.access import policy
 from cwtt.access.audit import audit_record
@@ -116,7 +117,7 @@ def unhandled_relations() -> list[str]:
 
 
 def _refuse(message: str) -> None:
-    raise MergeRefused(f"{message} Nothing was changed.")
+    raise MergeRefused(_("%(problem)s Nothing was changed.") % {"problem": message})
 
 
 def _lock_pair(keep: Child, duplicate: Child) -> tuple[Child, Child]:
@@ -135,14 +136,16 @@ def _lock_pair(keep: Child, duplicate: Child) -> tuple[Child, Child]:
 def _check_reader(keep: Child, duplicate: Child, by) -> None:
     """The person may merge these two: both at schools they work with, not one record twice."""
     if keep.pk == duplicate.pk:
-        _refuse("A record cannot be merged into itself.")
+        _refuse(_("A record cannot be merged into itself."))
     visible = set(
         policy.children_for(by).filter(pk__in=[keep.pk, duplicate.pk]).values_list("pk", flat=True)
     )
     if visible != {keep.pk, duplicate.pk}:
         _refuse(
-            "You may merge only children at schools you work with; one of these two is at "
-            "another school."
+            _(
+                "You may merge only children at schools you work with; one of these two is at "
+                "another school."
+            )
         )
 
 
@@ -150,14 +153,21 @@ def _check_records(keep: Child, duplicate: Child) -> None:
     """The two records may become one."""
     for child in (keep, duplicate):
         if child.status == Child.Status.MERGED:
-            _refuse(f"Record {child.pk} was already merged into another record.")
+            _refuse(
+                _("Record %(number)s was already merged into another record.")
+                % {"number": child.pk}
+            )
         if hasattr(child, "anonymisation"):
-            _refuse(f"Record {child.pk} was anonymised; its names are gone.")
+            _refuse(
+                _("Record %(number)s was anonymised; its names are gone.") % {"number": child.pk}
+            )
     open_cases = Case.objects.filter(child__in=[keep, duplicate]).exclude(status__in=Case.NOT_OPEN)
     if len({case.child_id for case in open_cases}) == 2:
         _refuse(
-            "Both records have an open case, and a child has one open case at a time. Close "
-            "or dismiss one of the two cases first, then merge."
+            _(
+                "Both records have an open case, and a child has one open case at a time. Close "
+                "or dismiss one of the two cases first, then merge."
+            )
         )
 
 
@@ -237,11 +247,14 @@ def child_merge(
     """Merge `duplicate` into `keep` (see the module's docstring). Raises MergeRefused."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise MergeRefused("Say why these two records are the same child. Nothing was changed.")
+        raise MergeRefused(_("Say why these two records are the same child. Nothing was changed."))
     if len(reason) > REASON_MAX:
         raise MergeRefused(
-            f"The reason is {len(reason)} characters long; keep it under {REASON_MAX}. "
-            "Nothing was changed."
+            _(
+                "The reason is %(length)s characters long; keep it under %(most)s. "
+                "Nothing was changed."
+            )
+            % {"length": len(reason), "most": REASON_MAX}
         )
     missing = unhandled_relations()
     if missing:
@@ -253,8 +266,10 @@ def child_merge(
         )
     if policy.role_of(by) not in REVIEWERS:
         _refuse(
-            "Only a data manager, or a school's coordinator for their schools, merges two "
-            "records of a child."
+            _(
+                "Only a data manager, or a school's coordinator for their schools, merges two "
+                "records of a child."
+            )
         )
     with transaction.atomic():
         # Locks in one order everywhere (the two children by id, then the pair), so two merges
@@ -269,9 +284,12 @@ def child_merge(
         if pair is not None:
             pair = PossibleDuplicate.objects.select_for_update().filter(pk=pair.pk).first()
             if pair is None or {pair.child_a_id, pair.child_b_id} != {keep.pk, duplicate.pk}:
-                _refuse("These two records are not the pair under review.")
+                _refuse(_("These two records are not the pair under review."))
             if pair.status != PossibleDuplicate.Status.PENDING:
-                _refuse(f"This pair was already decided ({pair.get_status_display().lower()}).")
+                _refuse(
+                    _("This pair was already decided (%(decision)s).")
+                    % {"decision": pair.get_status_display().lower()}
+                )
         _check_records(keep, duplicate)
         waves = set(
             Assessment.objects.filter(child__in=[keep, duplicate]).values_list("wave_id", flat=True)

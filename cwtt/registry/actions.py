@@ -1,10 +1,12 @@
-"""Writes to the registry's duplicate-children queue (docs/duplicates.md; decision 0047).
+"""Writes to the registry: the duplicate-children queue (docs/duplicates.md; decision 0047)
+and a person's own settings.
 
 - `queue_possible_duplicates(children=...)`: after children are created (an import, or any
   other way in), find the children each may be a second record of and queue the likely pairs
   for a person to review. Never merges anything.
 - `duplicates_scan(...)`: the same for every child already registered (`cwtt duplicates scan`).
 - `possible_duplicate_dismiss(...)`: a person decides two children are not the same.
+- `staff_language_set(...)`: a person chooses the language of their pages (decision 0062).
 
 Merging a pair is `cwtt.quality.merging.child_merge`: it moves records of several apps above
 the registry, so it lives above them.
@@ -18,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cwtt.access import policy
 from cwtt.access.audit import audit_record, audit_record_each
@@ -25,7 +28,7 @@ from cwtt.access.models import AuditEntry
 from cwtt.access.roles import Role
 
 from . import duplicates
-from .models import Child, ChildCaregiver, Location, PossibleDuplicate, School
+from .models import Child, ChildCaregiver, Location, PossibleDuplicate, School, Staff
 
 CHUNK = 900  # below SQLite's limit of 999 parameters per query
 
@@ -207,16 +210,18 @@ def _pair_for_decision(*, pair_id: int, by) -> PossibleDuplicate:
     """The pair, locked, if `by` may decide it and it still waits; else DuplicateRefused."""
     if not may_review_duplicates(by):
         raise DuplicateRefused(
-            "Only a data manager, or a school's coordinator for their schools, decides whether "
-            "two records are the same child. Nothing was changed."
+            _(
+                "Only a data manager, or a school's coordinator for their schools, decides "
+                "whether two records are the same child. Nothing was changed."
+            )
         )
     pair = pairs_for(by).select_for_update().filter(pk=pair_id).first()
     if pair is None:
-        raise DuplicateRefused("There is no such pair among those you may review.")
+        raise DuplicateRefused(_("There is no such pair among those you may review."))
     if pair.status != PossibleDuplicate.Status.PENDING:
         raise DuplicateRefused(
-            f"This pair was already decided ({pair.get_status_display().lower()}). "
-            "Nothing was changed."
+            _("This pair was already decided (%(decision)s). Nothing was changed.")
+            % {"decision": pair.get_status_display().lower()}
         )
     return pair
 
@@ -242,3 +247,13 @@ def possible_duplicate_dismiss(*, pair_id: int, by) -> PossibleDuplicate:
             },
         )
         return pair
+
+
+# --- a person's own settings --------------------------------------------------------------
+
+
+def staff_language_set(*, staff: Staff, language: str) -> None:
+    """Keep the language a person chose for the pages (cwtt/web/language.py checks it is one
+    of those offered). Their own choice about their own screen: not audited."""
+    staff.language = language
+    staff.save(update_fields=["language"])

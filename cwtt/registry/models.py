@@ -367,6 +367,10 @@ class Staff(models.Model):
         related_name="supervisees",
         help_text=_("Told when this person opens a child's record in an emergency."),
     )
+    # The language of the pages, chosen with the switch in the page header (decision 0062):
+    # applied at every request after sign-in, so it follows the person to another phone.
+    # Empty: the browser's preferred language.
+    language = models.CharField(max_length=8, blank=True, default="")
 
     class Meta:
         verbose_name_plural = "staff"

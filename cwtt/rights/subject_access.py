@@ -31,12 +31,12 @@ from django.utils.translation import gettext_lazy, pgettext
 from cwtt.access.models import AuditEntry
 from cwtt.assessments.models import Assessment, RiskProfile
 from cwtt.instruments.engine.definition import (
-    DOMAIN_LABELS,
     DOMAINS,
     InstrumentDefinition,
     label_text,
     repeat_rows_text,
 )
+from cwtt.instruments.labels import domain_label
 from cwtt.registry.models import Child, ChildCaregiver
 
 # A record is {"fields": {label: value}, "tables": {title: [{column: value}, ...]}}; audit
@@ -239,7 +239,7 @@ def _risk_profile(obj: RiskProfile, child: Child, definitions: _Definitions) -> 
     domains = (obj.details or {}).get("domains", {})
     reasons = [
         {
-            _("Area"): DOMAIN_LABELS[domain],
+            _("Area"): domain_label(domain),
             _("Level"): str(capfirst(finding.get("level", ""))),
             _("Reason"): finding.get("reason", ""),
             _("Who said it"): finding.get("informant") or "",

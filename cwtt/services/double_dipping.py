@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from .catalogue import SUPPORT_KIND_LABELS, SUPPORT_KINDS
 
@@ -68,7 +69,9 @@ def double_dipping(school, *, since: dt.date, days: int | None = None) -> list[F
                     if flag is None:
                         flag = Flag(
                             kind=kind,
-                            label=SUPPORT_KIND_LABELS.get(kind, later.service_type.label),
+                            label=gettext(SUPPORT_KIND_LABELS[kind])
+                            if kind in SUPPORT_KIND_LABELS
+                            else str(later.service_type),
                             household_id=later.child.household_id if scope == "household" else None,
                         )
                     for delivery in (earlier, later):

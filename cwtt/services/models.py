@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,7 +18,9 @@ class ServiceType(models.Model):
         ordering = ["domain", "label"]
 
     def __str__(self) -> str:
-        return self.label
+        # The catalogue's labels are in the translation catalogues; a label a data manager
+        # wrote comes back as it is (decision 0062).
+        return gettext(self.label)
 
 
 class Provider(models.Model):

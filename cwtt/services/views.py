@@ -12,7 +12,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from cwtt.access import policy
-from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
+from cwtt.instruments.engine.definition import DOMAINS
+from cwtt.instruments.labels import domain_choices, domain_label
 
 from .models import ServiceType
 from .search import providers_near
@@ -40,19 +41,19 @@ def directory(request: HttpRequest) -> HttpResponse:
     if school is not None and not errors:
         results = providers_near(school, domain=chosen["domain"] or None, service_type=service_type)
     groups = [
-        (DOMAIN_LABELS[domain], [t for t in types if t.domain == domain]) for domain in DOMAINS
+        (domain_label(domain), [t for t in types if t.domain == domain]) for domain in DOMAINS
     ]
     return render(
         request,
         "services/directory.html",
         {
             "schools": schools,
-            "domains": [(domain, DOMAIN_LABELS[domain]) for domain in DOMAINS],
+            "domains": domain_choices(),
             "type_groups": groups,
             "chosen": chosen,
             "school": school,
             "service_type": service_type,
-            "domain_label": DOMAIN_LABELS.get(chosen["domain"], ""),
+            "domain_label": domain_label(chosen["domain"]),
             "errors": errors,
             "results": results,
         },

@@ -8,7 +8,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from cwtt.assessments.models import RiskProfile
-from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS, LEVEL_RANK
+from cwtt.instruments.engine.definition import DOMAINS, LEVEL_RANK
+from cwtt.instruments.labels import domain_label
 
 LEVEL_WORDS = {
     "low": gettext_lazy("Low"),
@@ -60,8 +61,12 @@ def _visible(
     unique: list[dict[str, Any]] = []
     seen: set[tuple[Any, ...]] = set()
     for finding in findings:
-        key = (finding.get("rule"), str(finding.get("reason")), finding.get("level"),
-               finding.get("informant"))
+        key = (
+            finding.get("rule"),
+            str(finding.get("reason")),
+            finding.get("level"),
+            finding.get("informant"),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(finding)
@@ -90,7 +95,7 @@ def profile_view(
         domains.append(
             DomainView(
                 domain=domain,
-                label=DOMAIN_LABELS[domain],
+                label=domain_label(domain),
                 level=getattr(profile, domain) or "",
                 reasons=_visible(data.get("findings", []), sensitivity, readable),
                 informant_levels=levels,
@@ -141,7 +146,7 @@ def risk_chart(profiles: list[RiskProfile]) -> dict[str, Any]:
                     "text_x": max(length, 3) + 6,
                 }
             )
-        rows.append({"label": DOMAIN_LABELS[domain], "label_y": y + 14, "bars": bars})
+        rows.append({"label": domain_label(domain), "label_y": y + 14, "bars": bars})
         y = first_bar + len(profiles) * (bar + gap) - gap + row_gap
     return {
         "rows": rows,

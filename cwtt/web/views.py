@@ -6,11 +6,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -31,12 +32,14 @@ from cwtt.consent.models import Purpose
 from cwtt.dashboards.figures import casework, domain_counts, latest_wave
 from cwtt.dashboards.views import area_home
 from cwtt.instruments.actions import rule_sensitivities_for, validator_for
-from cwtt.instruments.engine.definition import DOMAIN_LABELS, DOMAINS
+from cwtt.instruments.engine.definition import DOMAINS
+from cwtt.instruments.labels import domain_label
 from cwtt.registry.models import Child, ChildMerge, SchoolClass
 from cwtt.rights.views import may_correct, may_export
 from cwtt.worklists.my_class import classes_of
 from cwtt.worklists.urgent import urgent_children, urgent_profiles
 
+from . import answer_messages
 from .capture_form import question_groups, repeat_rows_from_post
 from .growth import child_growth
 from .presenters import profile_view, risk_chart
@@ -186,7 +189,7 @@ def school_class(request: HttpRequest, class_id: int) -> HttpResponse:
             "school_class": found,
             "wave": wave,
             "rows": rows,
-            "domains": [DOMAIN_LABELS[d] for d in DOMAINS],
+            "domains": [domain_label(d) for d in DOMAINS],
         },
     )
 
@@ -333,22 +336,39 @@ def _only_shows_again(request: HttpRequest) -> bool:
 
 def _capture_language(request: HttpRequest, definition) -> str:
     """The language the questions are shown in: a language button pressed on the form, else the
-    form's own `lang`, else `?lang=`. One of the instrument's translations, or "" (its default)."""
+    form's own `lang`, else `?lang=`, else the language of the person's pages when the
+    instrument has it (decision 0062). One of the instrument's translations, or "" (its
+    default)."""
     if "switch_lang" in request.POST:
         chosen = request.POST["switch_lang"]
-    else:
+    elif "lang" in request.POST or "lang" in request.GET:
         chosen = request.POST.get("lang", request.GET.get("lang", ""))
+    else:
+        chosen = translation.get_language() or ""
     return chosen if chosen in definition.languages else ""
 
 
+def _page_in_questions_language(request: HttpRequest, language: str, definition) -> None:
+    """The capture page's own words ("(needed)", headings, buttons, messages) in the language
+    of the questions, when the interface is translated into it (decision 0062). A person who
+    reads the pages in a language the instrument also has, and chose its default (English)
+    questions on the form, gets the page in English too; an instrument without the person's
+    language leaves the page in theirs."""
+    current = translation.get_language() or ""
+    page_language = language or (settings.LANGUAGE_CODE if current in definition.languages else "")
+    if page_language in dict(settings.LANGUAGES):
+        translation.activate(page_language)
+        request.LANGUAGE_CODE = page_language
+
+
 def _errors_in_language(errors: dict[str, str], questions, language: str) -> dict[str, str]:
-    """The instrument's constraint messages in the questions' language (the server's own
-    messages stay in English)."""
+    """The instrument's constraint messages in the questions' language, and the answer
+    checker's own messages in the page's language (cwtt/web/answer_messages.py)."""
     by_name = {q.name: q for q in questions}
     return {
         name: by_name[name].constraint_text(language)
         if name in by_name and message == by_name[name].constraint_message
-        else message
+        else answer_messages.translated(message)
         for name, message in errors.items()
     }
 
@@ -372,6 +392,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
     validator = validator_for(version.pk)
     questions = validator.questions(respondent)
     language = _capture_language(request, definition)
+    _page_in_questions_language(request, language, definition)
     errors: dict[str, str] = {}
     answers: dict[str, Any] = {}
     draft = Assessment.objects.filter(

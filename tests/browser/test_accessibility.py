@@ -361,15 +361,17 @@ def test_the_phone_menu_works_from_the_keyboard_with_focus_visible(
     # The style sheet applied (the load event), or a focused link shows the browser's own ring.
     page.wait_for_load_state("load")
     seen = []
-    for _ in range(8):  # skip link, site name, notifications, then the menu button
+    # Skip link, site name, the language switch, notifications, then the menu button.
+    for _ in range(8):
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS_STYLE)
         seen.append(focus)
         assert focus["outline"] != "none" and focus["width"] >= 2, focus  # focus is visible
-        if focus["tag"] == "summary":
+        if focus["tag"] == "summary" and focus["text"] == "Menu":
             break
     assert seen[0]["text"] == "Skip to the page"
-    assert seen[-1]["tag"] == "summary", seen
+    assert {"tag": "summary", "text": "Language: English"}.items() <= seen[2].items(), seen
+    assert seen[-1]["tag"] == "summary" and seen[-1]["text"] == "Menu", seen
     page.keyboard.press("Enter")
     menu = page.locator("details.menu nav")
     menu.wait_for()

@@ -168,3 +168,39 @@ def test_a_draft_saved_in_isizulu_opens_again_in_isizulu(client, url, default_wa
     assert response.status_code == 302 and response["Location"].endswith("&lang=zu")
     page = client.get(response["Location"]).content.decode()
     assert ILL_ZU in page and re.search(r'name="cg_ill_2wk" value="yes" checked', page)
+
+
+# The page's own words follow the questions' language (decision 0062).
+
+
+def test_in_isizulu_the_pages_own_words_are_isizulu_too(client, url):
+    page = client.get(url + "?lang=zu").content.decode()
+    assert '<html lang="zu">' in page
+    assert "(kuyadingeka)" in page and "(needed)" not in page
+    assert "Thumela ukuhlola" in page and "Submit assessment" not in page
+    assert "Gcina kungakaqedwa" in page and "Save as draft" not in page
+    assert "imibuzo iphenduliwe" in page
+
+
+def test_in_english_the_pages_own_words_stay_english(client, url):
+    page = client.get(url).content.decode()
+    assert '<html lang="en">' in page
+    assert "(needed)" in page and "Submit assessment" in page
+
+
+def test_the_server_messages_come_back_in_isizulu(client, url, default_wave):
+    page = client.post(
+        url, {"wave": default_wave.pk, "assessed_on": "", "lang": "zu"}
+    ).content.decode()
+    assert "Ezinye izimpendulo zidinga ukunakwa; zimakiwe ngezansi." in page
+    assert "Bhala usuku imibuzo eyabuzwa ngalo (YYYY-MM-DD)." in page
+    assert not Assessment.objects.exists()
+
+
+def test_a_person_who_chose_isizulu_gets_the_questions_in_isizulu(client, people, url):
+    client.post(reverse("language"), {"language": "zu", "next": "/"})
+    page = client.get(url).content.decode()
+    assert ILL_ZU in page and "(kuyadingeka)" in page
+    # The English button on the form still shows the questions and the page in English.
+    page = client.get(url + "?lang=").content.decode()
+    assert ILL_EN in page and "(needed)" in page

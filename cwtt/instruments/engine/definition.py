@@ -17,13 +17,22 @@ DOMAINS: tuple[str, ...] = (
     "protection",
     "psychosocial",
 )
+
+
+def gettext_noop(text: str) -> str:
+    """Marks text for the interface's translation catalogues (`makemessages` finds it by this
+    name) without importing Django; the Django layer translates it where it is shown
+    (cwtt/instruments/labels.py)."""
+    return text
+
+
 DOMAIN_LABELS: dict[str, str] = {
-    "health": "Good health",
-    "nutrition": "Food and nutrition",
-    "economic": "Money and living conditions",
-    "education": "Education and learning",
-    "protection": "Protection and care",
-    "psychosocial": "Feelings and behaviour",
+    "health": gettext_noop("Good health"),
+    "nutrition": gettext_noop("Food and nutrition"),
+    "economic": gettext_noop("Money and living conditions"),
+    "education": gettext_noop("Education and learning"),
+    "protection": gettext_noop("Protection and care"),
+    "psychosocial": gettext_noop("Feelings and behaviour"),
 }
 LEVELS: tuple[str, ...] = ("low", "moderate", "high")
 LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS)}
