@@ -480,6 +480,9 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                 k: v for k, v in errors.items() if not _shown_at_a_question(k, groups)
             },
             "uuid": form_uuid,
+            # The header's switch would leave the page and lose the answers not yet saved; the
+            # questionnaire's own language buttons come back with them (decision 0062).
+            "hide_language_switch": True,
             "conflict_with": conflict_with,
             # Asked for the reason to keep both: the choice already made stays made.
             "keep_alongside": request.POST.getlist("keep_alongside")

@@ -204,3 +204,12 @@ def test_a_person_who_chose_isizulu_gets_the_questions_in_isizulu(client, people
     # The English button on the form still shows the questions and the page in English.
     page = client.get(url + "?lang=").content.decode()
     assert ILL_EN in page and "(needed)" in page
+
+
+def test_the_header_switch_gives_way_to_the_questionnaires_own_buttons(client, url):
+    """The header's switch leaves the page (answers not yet saved would be lost); on a
+    questionnaire only its own buttons, which come back with the answers, are offered."""
+    page = client.get(url).content.decode()
+    assert f'action="{reverse("language")}"' not in page
+    assert 'name="switch_lang" value="zu"' in page
+    assert f'action="{reverse("language")}"' in client.get(reverse("home")).content.decode()
