@@ -134,11 +134,15 @@ def default_interview_date(wave: Wave) -> dt.date:
     return min(max(timezone.localdate(), wave.starts_on), wave.ends_on)
 
 
-def lock_child(child: Child) -> None:
+def lock_child(child: Child) -> str | None:
     """Take the child's row lock for the rest of the transaction, so two questionnaires for
     one child cannot both pass the 'already sent?' check (PostgreSQL). SQLite takes its one
-    write lock when the transaction begins (settings: transaction_mode IMMEDIATE)."""
-    list(Child.objects.select_for_update().filter(pk=child.pk).values_list("pk", flat=True))
+    write lock when the transaction begins (settings: transaction_mode IMMEDIATE). Returns the
+    child's status as it is under the lock (a merge takes the same lock)."""
+    found = list(
+        Child.objects.select_for_update().filter(pk=child.pk).values_list("status", flat=True)
+    )
+    return found[0] if found else None
 
 
 def merged_child_record(child: Child, sender) -> Child:
@@ -302,8 +306,7 @@ def assessment_save(
             ) from None
 
     with transaction.atomic():
-        lock_child(child)
-        if Child.objects.filter(pk=child.pk, status=Child.Status.MERGED).exists():
+        if lock_child(child) == Child.Status.MERGED:
             # Merged away between the sender's checks and this lock: nothing is written.
             raise AssessmentRefused(
                 {"child": _("This child's record was just joined to another. Send it again.")}

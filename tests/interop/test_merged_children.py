@@ -22,6 +22,7 @@ from cwtt.assessments.models import Assessment
 from cwtt.interop.openrosa.forms import class_list, offered_forms
 from cwtt.offline.pack import offline_pack
 from cwtt.quality.merging import child_merge
+from cwtt.registry.models import Child
 from tests.conftest import make_child, sign_in
 from tests.interop.collect import Collect, fill, instance_id_of
 from tests.interop.test_api_attacks import send as api_body
@@ -261,3 +262,22 @@ def test_the_capture_page_refuses_a_kept_record_at_another_school(
             url, {"uuid": str(uuid.uuid4()), "wave": wave.pk, "assessed_on": DAY, **ANSWERS}
         )
     assert response.status_code == 302 and not Assessment.objects.exists()
+
+
+def test_a_child_merged_between_the_senders_checks_and_the_save_is_refused(
+    sunrise, child, people, wave
+):
+    duplicate = make_child(sunrise, first="Lwazi", last="Mokwena")
+    read_before = Child.objects.get(pk=duplicate.pk)  # the sender's read, still "active"
+    child_merge(keep=child, duplicate=duplicate, by=people["dora"], reason=SAME)
+    with unchanged(), pytest.raises(AssessmentRefused) as refused:
+        assessment_save(  # a draft: the consent that moved with the merge is not asked for
+            child=read_before,
+            wave=wave,
+            respondent="caregiver",
+            answers={"cg_meals": 3},
+            assessed_on=child.date_of_birth.replace(year=2026),
+            status="draft",
+            assessor=people["fiona"],
+        )
+    assert "Send it again" in refused.value.errors["child"]
