@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cwtt.access import policy
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
 from cwtt.consent.actions import children_with_consent, has_consent
@@ -20,6 +21,7 @@ from cwtt.instruments.actions import scorer_for, validator_for
 from cwtt.instruments.engine.definition import DOMAINS
 from cwtt.instruments.engine.scoring import AssessmentScore
 from cwtt.instruments.models import InstrumentVersion
+from cwtt.registry.actions import kept_record
 from cwtt.registry.models import Child
 
 from .models import Assessment, RiskProfile, Wave
@@ -132,11 +134,42 @@ def default_interview_date(wave: Wave) -> dt.date:
     return min(max(timezone.localdate(), wave.starts_on), wave.ends_on)
 
 
-def lock_child(child: Child) -> None:
+def lock_child(child: Child) -> str | None:
     """Take the child's row lock for the rest of the transaction, so two questionnaires for
     one child cannot both pass the 'already sent?' check (PostgreSQL). SQLite takes its one
-    write lock when the transaction begins (settings: transaction_mode IMMEDIATE)."""
-    list(Child.objects.select_for_update().filter(pk=child.pk).values_list("pk", flat=True))
+    write lock when the transaction begins (settings: transaction_mode IMMEDIATE). Returns the
+    child's status as it is under the lock (a merge takes the same lock)."""
+    found = list(
+        Child.objects.select_for_update().filter(pk=child.pk).values_list("status", flat=True)
+    )
+    return found[0] if found else None
+
+
+def merged_child_record(child: Child, sender) -> Child:
+    """The record a questionnaire for `child` is saved on: the child itself, or, when the child
+    was registered twice and merged away, the kept record (through a chain of merges; decision
+    0043). Refused (`AssessmentRefused`, nothing written) when the kept record is at a school the
+    sender does not work with. Callers with no person (imports, the generator) are trusted."""
+    kept = kept_record(child)
+    if kept.pk == child.pk:
+        return child
+    if sender is not None and not policy.children_for(sender).filter(pk=kept.pk).exists():
+        raise AssessmentRefused({"child": merged_elsewhere_message()})
+    return kept
+
+
+def merged_elsewhere_message() -> str:
+    return _(
+        "This child was registered twice and the two records were joined into one at a school "
+        "you do not work with. Nothing was saved."
+    )
+
+
+def redirected_message() -> str:
+    return _(
+        "This child was registered twice and the two records were joined into one; the "
+        "questionnaire was saved on the joined record."
+    )
 
 
 def ownership_problems(
@@ -200,6 +233,7 @@ def assessment_save(
     instrument_version: InstrumentVersion | None = None,
     keep_alongside: Collection[str] = (),
     repeat_reason: str = "",
+    sent_for: Child | None = None,
 ) -> SaveOutcome:
     """Create or update an assessment, identified by its client-made `uuid`.
 
@@ -214,7 +248,15 @@ def assessment_save(
     names the one already sent in `keep_alongside`, and a person who keeps both says why in
     `repeat_reason` (kept on the record; decision 0054). The check runs under the child's lock,
     so two sent at once cannot both pass it.
+
+    A questionnaire for a child merged away is saved on the kept record (`merged_child_record`;
+    decision 0043); callers that already followed the merge name the child the sender chose in
+    `sent_for`, and the audit entry says it was redirected.
     """
+    if sent_for is None and child.status == Child.Status.MERGED:
+        sent_for, child = child, merged_child_record(child, assessor)
+    if sent_for is not None and sent_for.pk == child.pk:
+        sent_for = None
     errors: dict[str, str] = {}
     if status not in Assessment.Status.values:
         errors["status"] = _("'%(status)s' is not a status; use draft, submitted or verified.") % {
@@ -264,7 +306,11 @@ def assessment_save(
             ) from None
 
     with transaction.atomic():
-        lock_child(child)
+        if lock_child(child) == Child.Status.MERGED:
+            # Merged away between the sender's checks and this lock: nothing is written.
+            raise AssessmentRefused(
+                {"child": _("This child's record was just joined to another. Send it again.")}
+            )
         existing = Assessment.objects.filter(uuid=uuid_value).select_related("assessor").first()
         if existing is not None and (existing.child_id != child.pk or existing.wave_id != wave.pk):
             raise AssessmentRefused(
@@ -355,13 +401,16 @@ def assessment_save(
             if before is not None:
                 before["repeat_reason"] = existing_reason
         if after != before:  # a retried submission changes nothing and is not a change
+            detail: dict[str, Any] = {"before": before, "after": after}
+            if sent_for is not None:
+                detail["redirected_from_child"] = sent_for.pk
             audit_record(
                 action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
                 actor=assessor,
                 object_type="assessment",
                 object_id=assessment.uuid,
                 child_id=child.pk,
-                detail={"before": before, "after": after},
+                detail=detail,
             )
         profile = None
         if assessment.counts or counted_before:

@@ -31,7 +31,9 @@ from cwtt.assessments.actions import (
     AssessmentRefused,
     assessment_save,
     lock_child,
+    merged_child_record,
     ownership_problems,
+    redirected_message,
 )
 from cwtt.assessments.corrections import readable_questions
 from cwtt.assessments.models import Assessment
@@ -201,6 +203,12 @@ def _sync_record(user, data: Any) -> SyncAnswer:
         return SyncAnswer(
             404, {"errors": {"child": _("This child is not at one of your schools.")}}
         )
+    sent_for = child
+    try:  # registered twice and merged: saved on the kept record (decision 0043)
+        child = merged_child_record(child, user)
+    except AssessmentRefused as refused:
+        _refused(user, "child", data["child"], 403)
+        return SyncAnswer(403, {"errors": refused.errors})
     respondent = data["respondent"]
     if respondent not in policy.respondents_for(user):
         return SyncAnswer(
@@ -235,7 +243,10 @@ def _sync_record(user, data: Any) -> SyncAnswer:
             and existing.answers == _normalised(existing, respondent, data["answers"])
         )
         if same:  # a retry of what was already received
-            return SyncAnswer(200, {"saved": record_id, "revision": revision_of(existing)})
+            return SyncAnswer(
+                200,
+                _moved({"saved": record_id, "revision": revision_of(existing)}, sent_for, child),
+            )
         if data.get("base_revision") != revision_of(existing):
             return _conflict(user, child, "changed", existing)
     answers = data["answers"]
@@ -265,6 +276,7 @@ def _sync_record(user, data: Any) -> SyncAnswer:
             informant_staff=staff,
             keep_alongside=data.get("keep_alongside", []),
             repeat_reason=data.get("repeat_reason", ""),
+            sent_for=sent_for,
         )
     except AssessmentConflict as conflict:
         return _conflict(user, child, "also_done", conflict.other)
@@ -275,9 +287,21 @@ def _sync_record(user, data: Any) -> SyncAnswer:
         return SyncAnswer(422, {"errors": invalid.errors})
     return SyncAnswer(
         200,
-        {
-            "saved": record_id,
-            "revision": revision_of(outcome.assessment),
-            "risk_updated": outcome.profile is not None,
-        },
+        _moved(
+            {
+                "saved": record_id,
+                "revision": revision_of(outcome.assessment),
+                "risk_updated": outcome.profile is not None,
+            },
+            sent_for,
+            child,
+        ),
     )
+
+
+def _moved(body: dict[str, Any], sent_for, child) -> dict[str, Any]:
+    """A record sent for a merged-away child was saved on the kept one: the phone moves its copy
+    there, says so, and fetches its class lists again (decision 0043)."""
+    if sent_for.pk != child.pk:
+        body.update({"moved_to": child.pk, "message": redirected_message()})
+    return body

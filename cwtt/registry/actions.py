@@ -28,7 +28,15 @@ from cwtt.access.models import AuditEntry
 from cwtt.access.roles import Role
 
 from . import duplicates
-from .models import Child, ChildCaregiver, Location, PossibleDuplicate, School, Staff
+from .models import (
+    Child,
+    ChildCaregiver,
+    ChildMerge,
+    Location,
+    PossibleDuplicate,
+    School,
+    Staff,
+)
 
 CHUNK = 900  # below SQLite's limit of 999 parameters per query
 
@@ -247,6 +255,25 @@ def possible_duplicate_dismiss(*, pair_id: int, by) -> PossibleDuplicate:
             },
         )
         return pair
+
+
+def kept_record(child: Child) -> Child:
+    """The record a merged-away child lives on now: follows ChildMerge through a chain of
+    merges (A into B, later B into C gives C). An active child is its own record. A chain
+    never loops (a merged-away child is never merged again), but a broken one stops where it
+    is rather than run forever."""
+    seen = {child.pk}
+    while child.status == Child.Status.MERGED:
+        merge = (
+            ChildMerge.objects.filter(merged_away=child)
+            .select_related("kept__school", "kept__school_class", "kept__household")
+            .first()
+        )
+        if merge is None or merge.kept_id in seen:
+            break
+        seen.add(merge.kept_id)
+        child = merge.kept
+    return child
 
 
 # --- a person's own settings --------------------------------------------------------------

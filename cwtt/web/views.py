@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -21,8 +22,11 @@ from cwtt.access.models import AuditEntry
 from cwtt.assessments.actions import (
     AssessmentConflict,
     AssessmentInvalid,
+    AssessmentRefused,
     assessment_save,
     default_interview_date,
+    merged_child_record,
+    redirected_message,
 )
 from cwtt.assessments.models import Assessment, Respondent, RiskProfile, Wave
 from cwtt.cases.permissions import cases_for_child
@@ -381,6 +385,16 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
         raise Http404("No such child")
     if respondent not in policy.respondents_for(request.user):
         raise Http404("You cannot capture this questionnaire")
+    sent_for = found
+    try:  # registered twice and merged: saved on the kept record (decision 0043)
+        found = merged_child_record(found, request.user)
+    except AssessmentRefused as refused:
+        messages.error(request, " ".join(refused.errors.values()))
+        return redirect("child", child_id=sent_for.pk)
+    if found.pk != sent_for.pk and request.method != "POST":
+        return redirect(
+            f"{reverse('capture', args=[found.pk, respondent])}?{request.GET.urlencode()}"
+        )
     waves = _capture_waves(found)
     if not waves:
         messages.error(request, _("There is no assessment wave for this school yet."))
@@ -443,6 +457,7 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                     informant_staff=staff,
                     keep_alongside=request.POST.getlist("keep_alongside"),
                     repeat_reason=request.POST.get("repeat_reason", ""),
+                    sent_for=sent_for,
                 )
             except AssessmentConflict as conflict:
                 errors = dict(conflict.errors)
@@ -453,13 +468,16 @@ def capture(request: HttpRequest, child_id: int, respondent: str) -> HttpRespons
                 if status == Assessment.Status.DRAFT:
                     messages.success(request, _("Saved as a draft. You can finish it later."))
                     lang = f"&lang={language}" if language else ""
-                    return redirect(f"{request.path}?wave={wave.pk}{lang}")
+                    here = reverse("capture", args=[found.pk, respondent])
+                    return redirect(f"{here}?wave={wave.pk}{lang}")
                 messages.success(
                     request,
                     _("Assessment saved. The child's risk profile has been updated.")
                     if outcome.profile
                     else _("Assessment saved."),
                 )
+                if found.pk != sent_for.pk:
+                    messages.info(request, redirected_message())
                 return redirect("child", child_id=found.pk)
         messages.error(request, _("Some answers need attention; they are marked below."))
     groups = question_groups(definition, validator, respondent, answers, errors, language)

@@ -189,6 +189,13 @@ class SaveResultSerializer(serializers.Serializer):
     changed = serializers.BooleanField()
     revision = serializers.CharField()
     risk_updated = serializers.BooleanField()
+    child = serializers.IntegerField(
+        help_text="The child the questionnaire was saved for: the kept record when the child "
+        "sent for was registered twice and merged (decision 0043)"
+    )
+    note = serializers.CharField(
+        required=False, help_text="Said in plain words when it was saved on the kept record"
+    )
 
 
 class CaseSerializer(serializers.Serializer):

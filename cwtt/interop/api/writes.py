@@ -30,7 +30,9 @@ from cwtt.assessments.actions import (
     AssessmentRefused,
     assessment_save,
     lock_child,
+    merged_child_record,
     ownership_problems,
+    redirected_message,
 )
 from cwtt.assessments.corrections import readable_questions
 from cwtt.assessments.models import Assessment, Wave
@@ -74,17 +76,20 @@ def _refused(user, asked: Any, status: int) -> None:
     )
 
 
-def _saved(assessment: Assessment, *, created: bool, changed: bool, rescored: bool) -> Answer:
-    return Answer(
-        201 if created else 200,
-        {
-            "uuid": str(assessment.uuid),
-            "created": created,
-            "changed": changed,
-            "revision": revision_of(assessment),
-            "risk_updated": rescored,
-        },
-    )
+def _saved(
+    assessment: Assessment, *, created: bool, changed: bool, rescored: bool, sent_for: int
+) -> Answer:
+    body = {
+        "uuid": str(assessment.uuid),
+        "created": created,
+        "changed": changed,
+        "revision": revision_of(assessment),
+        "risk_updated": rescored,
+        "child": assessment.child_id,
+    }
+    if sent_for != assessment.child_id:  # merged: saved on the kept record (decision 0043)
+        body["note"] = redirected_message()
+    return Answer(201 if created else 200, body)
 
 
 def _same_as_saved(existing: Assessment, *, respondent: str, answers, status, assessed_on) -> bool:
@@ -117,6 +122,12 @@ def assessment_send(
     if found is None:
         _refused(user, uuid, 404)
         return _problem(404, child=_("There is no child with this id among your schools."))
+    sent_for = found
+    try:  # registered twice and merged: saved on the kept record (decision 0043)
+        found = merged_child_record(found, user)
+    except AssessmentRefused as refused:
+        _refused(user, uuid, 403)
+        return Answer(403, {"errors": refused.errors})
     if respondent not in policy.respondents_for(user):
         _refused(user, uuid, 403)
         return _problem(403, respondent=_("Your role does not capture this questionnaire."))
@@ -160,7 +171,9 @@ def assessment_send(
                     status=status,
                     assessed_on=assessed_on,
                 ):
-                    return _saved(existing, created=False, changed=False, rescored=False)
+                    return _saved(
+                        existing, created=False, changed=False, rescored=False, sent_for=child
+                    )
                 if base_revision != revision_of(existing):
                     return _problem(
                         409,
@@ -188,6 +201,7 @@ def assessment_send(
                 informant_staff=staff,
                 keep_alongside=keep_alongside,
                 repeat_reason=repeat_reason,
+                sent_for=sent_for,
             )
     except AssessmentConflict as conflict:
         return Answer(409, {"errors": conflict.errors, "already_sent": str(conflict.other.uuid)})
@@ -201,6 +215,7 @@ def assessment_send(
         created=outcome.created,
         changed=True,
         rescored=outcome.profile is not None,
+        sent_for=child,
     )
 
 

@@ -36,6 +36,8 @@ from cwtt.assessments.actions import (
     AssessmentRefused,
     assessment_save,
     lock_child,
+    merged_child_record,
+    redirected_message,
 )
 from cwtt.assessments.models import Assessment, Respondent
 from cwtt.instruments.actions import validator_for
@@ -121,6 +123,12 @@ def _receive(user, xml: bytes) -> Received:
     if child is None:
         _refused(user, "child", child_id[:64], 403)
         return Received(403, _("The child chosen is not on your class list. Nothing was saved."))
+    sent_for = child
+    try:  # registered twice and merged: saved on the kept record (decision 0043)
+        child = merged_child_record(child, user)
+    except AssessmentRefused as refused:
+        _refused(user, "child", child_id[:64], 403)
+        return Received(403, _plain(refused.errors))
     wave = next(
         (w for w in current_waves([child.school_id]) if w.instrument_version_id == version.pk),
         None,
@@ -184,6 +192,7 @@ def _receive(user, xml: bytes) -> Received:
             assessor=user,
             informant_staff=staff,
             instrument_version=version,
+            sent_for=sent_for,
         )
     except AssessmentConflict as conflict:
         # The capture page lets the sender keep both; Collect cannot ask, so say where to.
@@ -207,11 +216,13 @@ def _receive(user, xml: bytes) -> Received:
     if not outcome.created:  # the same form sent twice at once: the second found the first
         return Received(202, _("This form was already received. Nothing more to do."))
     kind = Respondent(respondent).label
-    return Received(
-        201,
-        _("%(kind)s questionnaire for %(child)s saved.")
-        % {"kind": kind, "child": child.first_name},
-    )
+    saved = _("%(kind)s questionnaire for %(child)s saved.") % {
+        "kind": kind,
+        "child": child.first_name,
+    }
+    if sent_for.pk != child.pk:
+        saved = f"{saved} {redirected_message()}"
+    return Received(201, saved)
 
 
 def _repeat_rows(root: Element, validator, respondent: str) -> dict[str, list[dict[str, str]]]:

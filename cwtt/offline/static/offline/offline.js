@@ -179,6 +179,9 @@
           record.base_revision = data.revision;
           record.sent_at = new Date().toISOString();
           record.errors = null; record.conflict = null;
+          // Registered twice and merged: saved on the kept record, so the phone's copy moves there
+          // and the class lists are fetched again (decision 0043).
+          if (data.moved_to) { record.child = data.moved_to; state.moved = data.message; }
           if (record.status === "submitted") record.answers = {}; // sent: the phone keeps only a receipt
         } else if (response.status === 409) {
           record.state = "conflict"; record.conflict = data;
@@ -212,7 +215,11 @@
         state.syncing = false;
         if (!state.vault) return;
         var sent = waiting.filter(function (w) { return state.records.some(function (r) { return r.uuid === w.uuid && r.state === "sent"; }); }).length;
-        if (sent) flash(fmt(ngettext("%(n)s assessment was sent.", "%(n)s assessments were sent.", sent), { n: sent }, true));
+        if (sent) flash(fmt(ngettext("%(n)s assessment was sent.", "%(n)s assessments were sent.", sent), { n: sent }, true) + (state.moved ? " " + state.moved : ""));
+        if (state.moved) {
+          state.moved = null;
+          return fetchPack().catch(function () { /* kept until the next update */ }).then(route);
+        }
         route();
         if (failed && navigator.onLine) setTimeout(function () { sendAll(true); }, RETRY_AFTER_MS);
       });
