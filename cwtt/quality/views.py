@@ -96,7 +96,8 @@ def _page(request: HttpRequest, school_ids: list[int], school) -> HttpResponse:
         | missing_ids,
     )
     completeness = _completeness_rows(report, named, school is not None, user)
-    problem_rows = _problem_rows(user, report, problems, named)
+    # Ranked: answers the reader can read and correct before those only others may read.
+    problem_rows = sorted(_problem_rows(user, report, problems, named), key=lambda r: r["withheld"])
     duplicate_rows = _duplicate_rows(report, named)
     correction_rows = _correction_rows(corrections, named)
     return render(

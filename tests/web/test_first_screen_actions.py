@@ -130,7 +130,7 @@ def test_data_quality_starts_with_the_work_and_keeps_the_tables_after_it(
     html = sign_in(client, people["dora"]).get(reverse("quality")).text
     summary = html.index('aria-label="At a glance"')
     assert "<strong>12</strong> answers to check" in html
-    assert "<strong>1</strong> correction waits for your decision" in html
+    assert "<strong>1</strong> correction to decide" in html
     for anchor in ("problems-h", "corrections-h", "duplicates-h", "complete-h", "volume-h"):
         assert summary < html.index(f'href="#{anchor}"') < html.index(f'id="{anchor}"'), anchor
     order = [
