@@ -33,6 +33,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cwtt.access.two_factor import needs_second_factor
+from cwtt.assessments.models import Assessment, AssessmentCorrection
 from cwtt.cases.actions import service_record
 from cwtt.cases.models import Case, ServiceDelivered
 from cwtt.meetings.actions import action_add
@@ -61,6 +62,7 @@ class World:
     planned: Meeting
     cases: int = 0
     referrals: int = 0
+    corrections: int = 0  # waiting for a second person's decision
     summary: str = ""
     child_rows: dict = field(default_factory=dict)  # rows about `child`, by model
     users: dict = field(default_factory=dict)
@@ -83,6 +85,7 @@ def build_school(learners: int) -> World:
     child = reviewed.child
     _more_for(child, reviewed, users, extra=max(2, learners // 8))
     _register_twice(child)
+    corrections = _corrections_waiting(school, users["coordinator"], max(2, learners // 8))
     school_class = (
         SchoolClass.objects.filter(school=school, year=timezone.localdate().year)
         .order_by("grade", "name")
@@ -99,6 +102,7 @@ def build_school(learners: int) -> World:
         planned=Meeting.objects.get(school=school, status=Meeting.Status.PLANNED),
         cases=Case.objects.filter(school=school).count(),
         referrals=Referral.objects.filter(child__school=school).count(),
+        corrections=corrections,
         summary=str(summary),
         child_rows=_rows_about(child),
         users=users,
@@ -135,9 +139,14 @@ def _more_for(child, case: Case, users: dict, *, extra: int) -> None:
         # Each note in its own words: the same words again within minutes are one note
         # (decision 0031).
         note_add(
-            user=social, child=child, text=f"Phoned the caregiver ({number}).", sensitivity="case_notes"
+            user=social,
+            child=child,
+            text=f"Phoned the caregiver ({number}).",
+            sensitivity="case_notes",
         )
-        note_add(user=nurse, child=child, text=f"Weighed at the clinic ({number}).", sensitivity="health")
+        note_add(
+            user=nurse, child=child, text=f"Weighed at the clinic ({number}).", sensitivity="health"
+        )
         # Raised at the last meeting (under other business), with an action for the nurse.
         item = AgendaItem.objects.create(
             meeting=held,
@@ -177,6 +186,41 @@ def _register_twice(child) -> None:
         school_class=child.school_class,
         household=child.household,
     )
+
+
+def _corrections_waiting(school, by, count: int) -> int:
+    """`count` corrections of general answers asked for at the school, waiting for a second
+    person (the data manager decides them), so the data quality pages and the worklists have
+    corrections to list at every size. Stored directly: they are findings, not a journey."""
+    from cwtt.instruments.actions import validator_for
+
+    sent = Assessment.objects.filter(
+        child__school=school, status=Assessment.Status.SUBMITTED
+    ).order_by("pk")
+    made = 0
+    for assessment in sent.iterator():
+        general = {
+            q.name
+            for q in validator_for(assessment.instrument_version_id).definition.questions
+            if q.sensitivity == "general"
+        }
+        name = next((n for n in sorted(assessment.answers) if n in general), None)
+        if name is None:
+            continue
+        before = assessment.answers
+        value = before[name]
+        after = {**before, name: value + 1 if isinstance(value, int) else f"{value} (corrected)"}
+        AssessmentCorrection.objects.create(
+            assessment=assessment,
+            requested_by=by,
+            reason="The paper form says otherwise.",
+            answers_before=before,
+            answers_after=after,
+        )
+        made += 1
+        if made == count:
+            break
+    return made
 
 
 def sign_in(client: Client, user) -> Client:

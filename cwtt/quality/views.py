@@ -21,7 +21,9 @@ from django.views.decorators.http import require_GET
 
 from cwtt.access import policy
 from cwtt.access.roles import Role
-from cwtt.assessments.models import Respondent
+from cwtt.assessments.corrections import changed_classes, may_review_role
+from cwtt.assessments.models import AssessmentCorrection, Respondent
+from cwtt.assessments.triage import SHORT_LIST
 from cwtt.instruments.actions import validator_for
 from cwtt.instruments.engine.definition import label_text
 from cwtt.registry.actions import pairs_for
@@ -85,13 +87,19 @@ def _page(request: HttpRequest, school_ids: list[int], school) -> HttpResponse:
     missing_ids = (
         {c for row in report.schools for c in row.missing} if school is not None else set()
     )
+    corrections = _corrections_to_decide(user, school_ids)
     named = _names(
         user,
         {p.child_id for p in problems}
         | {i for d in report.duplicates for i in (d.first_id, d.second_id)}
+        | {c.assessment.child_id for c in corrections}
         | missing_ids,
     )
     completeness = _completeness_rows(report, named, school is not None, user)
+    # Ranked: answers the reader can read and correct before those only others may read.
+    problem_rows = sorted(_problem_rows(user, report, problems, named), key=lambda r: r["withheld"])
+    duplicate_rows = _duplicate_rows(report, named)
+    correction_rows = _correction_rows(corrections, named)
     return render(
         request,
         "quality/quality.html",
@@ -107,9 +115,17 @@ def _page(request: HttpRequest, school_ids: list[int], school) -> HttpResponse:
             "assessors": [
                 {"row": a, "label": _respondent_label(a.respondent)} for a in report.assessors
             ],
-            "problems": _problem_rows(user, report, problems, named),
+            # The data manager's work first, each list short with the rest one tap away
+            # (decision 0050): answers to check, corrections to decide, possible duplicates.
+            "problems": problem_rows[:SHORT_LIST],
+            "more_problems": problem_rows[SHORT_LIST:],
+            "problems_total": len(report.problems),
             "problems_hidden": len(report.problems) - len(problems),
-            "duplicates": _duplicate_rows(report, named),
+            "corrections": correction_rows[:SHORT_LIST],
+            "more_corrections": correction_rows[SHORT_LIST:],
+            "corrections_total": len(correction_rows),
+            "duplicates": duplicate_rows[:SHORT_LIST],
+            "more_duplicates": duplicate_rows[SHORT_LIST:],
             "duplicates_waiting": pairs_for(user)
             .filter(status=PossibleDuplicate.Status.PENDING)
             .count(),
@@ -245,6 +261,40 @@ def _duplicate_rows(report: QualityReport, named):
                 "first": first,
                 "second": second,
                 "reason": DuplicateReason(pair.reason).label,
+            }
+        )
+    return rows
+
+
+def _corrections_to_decide(user, school_ids: list[int]) -> list[AssessmentCorrection]:
+    """Corrections at these schools waiting for a second person, that the reader may decide:
+    not their own, and none changing answers their role may not read (decision 0064). Oldest
+    first: the person who asked has waited longest. One query."""
+    role = policy.role_of(user)
+    waiting = (
+        AssessmentCorrection.objects.filter(
+            status=AssessmentCorrection.Status.PENDING,
+            assessment__child__school__in=policy.schools_for(user).filter(pk__in=school_ids),
+        )
+        .exclude(requested_by=user.pk)
+        .select_related("assessment")
+        .order_by("requested_at", "pk")
+    )
+    return [c for c in waiting if may_review_role(role, changed_classes(c))]
+
+
+def _correction_rows(corrections: list[AssessmentCorrection], named):
+    rows = []
+    for correction in corrections:
+        child = named.get(correction.assessment.child_id)
+        if child is None:
+            continue
+        rows.append(
+            {
+                "child": child,
+                "questionnaire": _respondent_label(correction.assessment.respondent),
+                "asked_on": correction.requested_at,
+                "uuid": correction.assessment.uuid,
             }
         )
     return rows

@@ -525,9 +525,13 @@ def test_a_data_manager_corrects_an_assessment(browser, demo):
     phone.shot("home")
     menu(page, "Data quality")
     page.get_by_role("heading", name="Data quality").wait_for()
-    phone.on_first_screen(page.get_by_role("button", name="Show"), "Show")
+    # The work first (issue #13): the counts link to each list, and the first answer to check
+    # with its questionnaire is on the first screen, above the completeness tables.
+    phone.on_first_screen(page.get_by_role("link", name="answers to check"), "the counts")
+    first = page.locator("ul.problem-list li.task").first
+    phone.on_first_screen(first.locator("a.button").first, "the first answer to check")
     phone.shot("quality")
-    page.get_by_role("link", name="Open the questionnaire").first.click()
+    first.locator("a.button").first.click()
     page.get_by_role("heading", name="questions for").wait_for()
     phone.few_taps(2)
     ask = page.get_by_role("link", name="Ask for a correction")

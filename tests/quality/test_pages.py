@@ -88,7 +88,7 @@ def test_a_coordinator_sees_their_school_and_never_names_from_another(
     for child in findings["elsewhere"]:
         assert child.last_name not in page
     # Counts are of Sunrise only: one duplicate pair (Hilltop has another).
-    assert "<strong>1</strong> pair of children who may be registered twice" in page
+    assert "<strong>1</strong> possible duplicate" in page
     other = client.get(reverse("quality_school", args=[hilltop.pk]))
     assert other.status_code == 404
     assert "Hillside" not in other.content.decode()
@@ -112,10 +112,12 @@ def test_a_data_manager_sees_every_school_but_only_general_details(
     signed_in(client, people["dora"])
     page = client.get(reverse("quality")).content.decode()
     assert "Sipho Khumalo" in page and "Hlengiwe Hillside" in page and "Hlengiwe Hilside" in page
-    assert "<strong>2</strong> pairs of children who may be registered twice" in page
+    assert "<strong>2</strong> possible duplicates" in page
     assert GRANT in page and "Give a number of days from 0 to 7." in page
     assert ATTENDANCE not in page and HEIGHT not in page
     assert "may read education answers" in page and "may read health answers" in page
+    # Ranked: what she can read and correct before what only others may read.
+    assert page.index(GRANT) < page.index(WITHHELD)
     # Where to look first: both schools have answers to check.
     assert "Schools with answers to check" in page
     assert reverse("quality_school", args=[hilltop.pk]) in page
@@ -174,7 +176,7 @@ def test_an_unusual_day_is_shown_with_the_person(client, people, findings, sunri
     signed_in(client, people["cora"])
     page = client.get(reverse("quality")).content.decode()
     assert "unusually many" in page and "Sam" in page
-    assert "<strong>1</strong> day with more than 25 assessments by one person" in page
+    assert "<strong>1</strong> unusually busy day" in page
 
 
 # --- the command ------------------------------------------------------------------------------

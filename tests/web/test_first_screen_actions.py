@@ -11,11 +11,13 @@ import pytest
 from django.urls import reverse
 
 from cwtt.assessments.actions import assessment_save
+from cwtt.assessments.corrections import correction_request
 from cwtt.meetings.actions import meeting_create
 from cwtt.meetings.models import Attendee
 
 from ..cases.conftest import case_at  # noqa: TID252 - shared test helper
-from ..conftest import sign_in  # noqa: TID252 - shared test helper
+from ..conftest import make_child, sign_in  # noqa: TID252 - shared test helpers
+from ..quality.conftest import plant  # noqa: TID252 - shared test helper
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +102,64 @@ def test_the_action_queue_lists_the_children_before_the_teams_capacity(
     html = sign_in(client, people["cora"]).get(reverse("school_queue", args=[sunrise.pk])).text
     assert before(html, 'id="now-h"', 'id="cap-h"')
     assert before(html, "Lwazi Mokoena", 'id="cap-h"')
+
+
+def _sent(child, wave, people, meals=3):
+    return assessment_save(
+        child=child,
+        wave=wave,
+        respondent="caregiver",
+        answers={"cg_meals": meals},
+        assessed_on=dt.date(2026, 3, 2),
+        assessor=people["fiona"],
+    ).assessment
+
+
+def test_data_quality_starts_with_the_work_and_keeps_the_tables_after_it(
+    client, people, sunrise, wave
+):
+    """The counts link to each list; answers to check, corrections to decide and possible
+    duplicates come before the completeness tables; a long list shows 10, the rest one tap
+    away (decision 0050)."""
+    for n in range(12):  # 12 answers the instrument refuses (at most 6 meals)
+        plant(make_child(sunrise, first=f"Child{n:02d}"), wave, "caregiver", {"cg_meals": 9})
+    sent = _sent(make_child(sunrise, first="Corrected"), wave, people)
+    correction_request(
+        assessment=sent, answers={"cg_meals": 4}, reason="Typed wrongly", by=people["fiona"]
+    )
+    html = sign_in(client, people["dora"]).get(reverse("quality")).text
+    summary = html.index('aria-label="At a glance"')
+    assert "<strong>12</strong> answers to check" in html
+    assert "<strong>1</strong> correction to decide" in html
+    for anchor in ("problems-h", "corrections-h", "duplicates-h", "complete-h", "volume-h"):
+        assert summary < html.index(f'href="#{anchor}"') < html.index(f'id="{anchor}"'), anchor
+    order = [
+        'id="problems-h"',
+        "Open the questionnaire",
+        'id="corrections-h"',
+        f'href="/assessments/{sent.uuid}/"',
+        'id="duplicates-h"',
+        'id="complete-h"',
+        'id="assessors-h"',
+        'id="volume-h"',
+    ]
+    assert [html.index(mark) for mark in order] == sorted(html.index(m) for m in order)
+    # Ten answers to check on the first screen's list, two more one tap away.
+    listed, more = html.split('<details class="more-rows">', 1)
+    assert listed.split('id="problems-h"')[1].count('<li class="task">') == 10
+    assert more.startswith("<summary>Show 2 more</summary>")
+
+
+def test_data_quality_lists_only_the_corrections_the_reader_may_decide(
+    client, people, sunrise, wave
+):
+    sent = _sent(make_child(sunrise), wave, people)
+    correction_request(
+        assessment=sent, answers={"cg_meals": 4}, reason="Typed wrongly", by=people["cora"]
+    )
+    link = f'href="/assessments/{sent.uuid}/"'
+    assert link in sign_in(client, people["dora"]).get(reverse("quality")).text
+    # Who asked for it does not decide it: a second person does.
+    html = sign_in(client, people["cora"]).get(reverse("quality")).text
+    assert link not in html
+    assert "No correction waits for your decision." in html

@@ -101,6 +101,7 @@ def test_the_larger_school_really_has_more_casework(measured):
     small, large = measured[SMALL]["world"], measured[LARGE]["world"]
     assert large.cases >= 2 * small.cases, (small.summary, large.summary)
     assert large.referrals >= 2 * small.referrals, (small.summary, large.summary)
+    assert large.corrections > small.corrections >= 2  # listed on the data quality pages
     # The child whose pages are measured has more of every kind of row, and no kind less.
     grown = {kind for kind, rows in small.child_rows.items() if large.child_rows[kind] > rows}
     assert {"assessments.assessment", "referrals.referral", "notes.childnote"} <= grown
