@@ -28,10 +28,13 @@ from .definition import (
     SENSITIVITIES,
     Choice,
     InstrumentDefinition,
+    Marked,
     MeasureSpec,
     Question,
     Repeat,
     Rule,
+    gettext_noop,
+    marked,
 )
 from .expressions import MAX_LENGTH, SELF, ExpressionError, check_xpath, parse, references
 from .measure_catalogue import MEASURE_KINDS, output_names
@@ -1049,10 +1052,19 @@ def _long_cells(workbook: Workbook) -> tuple[bool, list[Problem]]:
     return bool(problems), problems
 
 
+def _said(error: Exception) -> str:
+    """The error's message, kept marked for translation when it was (decision 0062)."""
+    said = error.args[0] if len(error.args) == 1 else None
+    return said if isinstance(said, Marked) else str(error)
+
+
 def _too_big() -> str:
-    return (
-        f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; an instrument file is "
-        "far smaller, so it is not read"
+    return marked(
+        gettext_noop(
+            "the file is larger than %(megabytes)s MB; an instrument file is far smaller, so it "
+            "is not read"
+        ),
+        megabytes=MAX_FILE_BYTES // (1024 * 1024),
     )
 
 
@@ -1100,7 +1112,7 @@ def read_instrument(source: str | Path | bytes, filename: str | None = None) -> 
     try:
         workbook = read_workbook(data, filename)
     except InstrumentFileError as error:
-        return ReadResult(None, [Problem(filename, None, None, str(error))])
+        return ReadResult(None, [Problem(filename, None, None, _said(error))])
     missing = _no_survey(workbook)
     if missing is not None:
         return ReadResult(None, [missing])

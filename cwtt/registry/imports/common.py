@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import transaction
 from openpyxl.utils import get_column_letter
 
+from cwtt.instruments.engine.definition import gettext_noop, marked
 from cwtt.tabular import Grid, TableError, csv_writer, read_grid, xlsx_row
 from cwtt.tabular.reading import cell_text as _cell_text
 
@@ -239,17 +240,26 @@ def _count(n: int, noun: str) -> str:
 class MissingColumnsError(TableError):
     def __init__(self, missing: Sequence[str], required: Sequence[str]) -> None:
         self.missing = list(missing)
-        noun = "column" if len(missing) == 1 else "columns"
-        super().__init__(
-            f"the first row has no {noun} named {', '.join(missing)}. "
-            f"Required columns: {', '.join(required)}."
+        template = (
+            gettext_noop(
+                "the first row has no column named %(missing)s. Required columns: %(required)s."
+            )
+            if len(missing) == 1
+            else gettext_noop(
+                "the first row has no columns named %(missing)s. Required columns: %(required)s."
+            )
         )
+        super().__init__(marked(template, missing=", ".join(missing), required=", ".join(required)))
 
 
 class NoRowsError(TableError):
     def __init__(self) -> None:
         super().__init__(
-            "the file has column names but no rows below them; there is nothing to import."
+            marked(
+                gettext_noop(
+                    "the file has column names but no rows below them; there is nothing to import."
+                )
+            )
         )
 
 
