@@ -42,13 +42,16 @@ _MESSAGES = [
 def translated(message: str) -> str:
     """The checker's message in the active language, or as it came when it is not listed.
     A message the engine or a file reader marked (`marked(gettext_noop(...))`, decision 0062)
-    is translated from its template, with its named values kept as they were."""
+    is translated from its template, with its named values kept as they were (a value that is
+    itself marked is translated too)."""
     if isinstance(message, Marked):
-        return (
-            gettext(message.template) % message.params
-            if message.params
-            else gettext(message.template)
-        )
+        template = gettext(message.template)
+        if not message.params:
+            return template
+        return template % {
+            name: translated(value) if isinstance(value, Marked) else value
+            for name, value in message.params.items()
+        }
     for pattern, translation in _MESSAGES:
         found = pattern.fullmatch(message)
         if found:

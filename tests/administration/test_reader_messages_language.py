@@ -21,6 +21,7 @@ BROKEN_SCHOOLS = (
     + "700333333,Valley Primary,3,Gauteng (test),Test District,Circuit 1\n"
     + "700444444,River Primary,9,Gauteng (test),Test District,New Circuit\n"
     + "700555555,Hill Primary,,Gauteng (test),Test District,Circuit 1\n"
+    + "12ab,Bad Primary,2,Gauteng (test),Test District,Circuit 1\n"
 ).encode()
 
 
@@ -47,6 +48,8 @@ def test_a_broken_school_list_is_explained_in_isizulu(manager, people, district)
     assert "izinga (quintile) '9' alamukelwa; sebenzisa inombolo esuka ku-1 kuya ku-5." in page
     assert "izinga (quintile) alibhalwanga; umugqa ngamunye uyalidinga." in page
     assert "is not accepted" not in page and "every row needs one" not in page
+    # A marked message inside a marked message is translated too.
+    assert "emis_number '12ab': Inombolo ye-EMIS inezinombolo ezisuka ku-6 kuya ku-12." in page
     page = page_of(upload(manager, b"emis,name\n1,x\n", action="check"))
     assert "umugqa wokuqala awunawo amakholomu abizwa ngokuthi" in page
     assert "Amakholomu adingekayo: emis_number, name, quintile" in page
@@ -58,6 +61,7 @@ def test_a_broken_school_list_is_explained_in_english_as_before(manager, people,
     page = page_of(upload(manager, BROKEN_SCHOOLS, action="check"))
     assert "quintile '9' is not accepted; use a number from 1 to 5." in page
     assert "quintile is blank; every row needs one." in page
+    assert "emis_number '12ab': An EMIS number is 6 to 12 digits." in page
     page = page_of(upload(manager, b"emis,name\n1,x\n", action="check"))
     assert "the first row has no columns named" in page and "Required columns:" in page
 
@@ -96,6 +100,15 @@ def test_a_broken_instrument_is_explained_in_the_readers_language(
     choose(people, "en")
     page = page_of(send_instrument(manager, kind))
     assert english in page and isizulu not in page
+
+
+def test_a_checker_message_keeps_the_expression_parsers_detail(manager, people):
+    choose(people, "zu")
+    page = page_of(send_instrument(manager, "broken constraint"))
+    assert "isisho (expression) '. >= 80 and and . <= 170' asifundeki:" in page
+    choose(people, "en")
+    page = page_of(send_instrument(manager, "broken constraint"))
+    assert "the expression '. >= 80 and and . <= 170' cannot be read:" in page
 
 
 def test_the_reader_itself_still_writes_english():

@@ -378,13 +378,26 @@ class _Row:
         value = " ".join(self.get(column).split())
         if not value:
             if required:
-                self.error(column, f"{column} is blank; every row needs one.")
+                self.error(
+                    column,
+                    marked(
+                        gettext_noop("%(column)s is blank; every row needs one."), column=column
+                    ),
+                )
             return ""
         if len(value) > max_length:
             self.error(
                 column,
-                f"{column} '{value[:30]}...' is {len(value)} characters long; "
-                f"the most CWTT keeps is {max_length}.",
+                marked(
+                    gettext_noop(
+                        "%(column)s '%(start)s...' is %(length)s characters long; the most CWTT "
+                        "keeps is %(most)s."
+                    ),
+                    column=column,
+                    start=value[:30],
+                    length=len(value),
+                    most=max_length,
+                ),
             )
             return ""
         return value

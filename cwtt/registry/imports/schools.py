@@ -65,12 +65,26 @@ class _SchoolsPlan:
         for row in rows:
             emis = row.text("emis_number", 40)  # emis_problems explains a wrong length
             for problem in validation.emis_problems(emis) if emis else []:
-                row.error("emis_number", f"emis_number '{emis}': {problem}")
+                row.error(
+                    "emis_number",
+                    marked(
+                        gettext_noop("emis_number '%(emis)s': %(problem)s"),
+                        emis=emis,
+                        problem=problem,
+                    ),
+                )
             if emis and emis in first_row:
                 row.error(
                     "emis_number",
-                    f"EMIS number {emis} appears again on row {row.number}; it is already on "
-                    f"row {first_row[emis]}. Give each school one row.",
+                    marked(
+                        gettext_noop(
+                            "EMIS number %(emis)s appears again on row %(row)s; it is already on "
+                            "row %(first)s. Give each school one row."
+                        ),
+                        emis=emis,
+                        row=row.number,
+                        first=first_row[emis],
+                    ),
                 )
             first_row.setdefault(emis, row.number)
             name = row.text("name", School._meta.get_field("name").max_length)
