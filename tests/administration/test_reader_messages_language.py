@@ -53,6 +53,8 @@ def test_a_broken_school_list_is_explained_in_isizulu(manager, people, district)
     page = page_of(upload(manager, b"emis,name\n1,x\n", action="check"))
     assert "umugqa wokuqala awunawo amakholomu abizwa ngokuthi" in page
     assert "Amakholomu adingekayo: emis_number, name, quintile" in page
+    page = page_of(upload(manager, b"not a workbook", name="schools.xlsx", action="check"))
+    assert "I-CWTT ayikwazi ukufunda leli fayela: ifayela akulona elase-Excel (.xlsx)" in page
     assert School.objects.count() == schools
 
 
@@ -64,6 +66,10 @@ def test_a_broken_school_list_is_explained_in_english_as_before(manager, people,
     assert "emis_number '12ab': An EMIS number is 6 to 12 digits." in page
     page = page_of(upload(manager, b"emis,name\n1,x\n", action="check"))
     assert "the first row has no columns named" in page and "Required columns:" in page
+    page = page_of(upload(manager, b"not a workbook", name="schools.xlsx", action="check"))
+    assert (
+        "CWTT cannot read this file: the file is not an .xlsx workbook that CWTT can open" in page
+    )
 
 
 @pytest.mark.parametrize(
