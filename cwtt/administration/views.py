@@ -50,9 +50,11 @@ from cwtt.access.two_factor import needs_second_factor
 from cwtt.assessments.actions import AssessmentInvalid
 from cwtt.assessments.models import Wave
 from cwtt.instruments.actions import InstrumentRejected, instrument_check
+from cwtt.instruments.engine.definition import Marked
 from cwtt.instruments.models import Instrument, InstrumentVersion
 from cwtt.registry.imports import TableError
 from cwtt.registry.models import Child, School
+from cwtt.web import answer_messages
 
 from .actions import (
     StoredFileRefused,
@@ -515,7 +517,7 @@ def imports(request: HttpRequest) -> HttpResponse:
                 questionnaire=form.cleaned_data["questionnaire"],
             )
         except TableError as error:
-            form.add_error("file", _("CWTT cannot read this file: %(why)s") % {"why": error})
+            form.add_error("file", _("CWTT cannot read this file: %(why)s") % {"why": _said(error)})
         else:
             context.update(report=report, pending=pending)
             if pending is not None:
@@ -547,7 +549,7 @@ def _import_checked(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(refused))
         return render(request, "administration/imports.html", context, status=400)
     except TableError as error:
-        messages.error(request, _("CWTT cannot read this file: %(why)s") % {"why": error})
+        messages.error(request, _("CWTT cannot read this file: %(why)s") % {"why": _said(error)})
         return render(request, "administration/imports.html", context, status=400)
     if report.written:
         kept = request.session.get(CHECKED_IMPORTS, {})
@@ -767,3 +769,9 @@ def instrument_source(request: HttpRequest, version_id: int) -> HttpResponse:
     response = HttpResponse(bytes(version.source), content_type="application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(True, version.source_name)
     return response
+
+
+def _said(error: Exception) -> str:
+    """A file reader's message in the reader's language when it was marked (decision 0062)."""
+    said = error.args[0] if len(error.args) == 1 else None
+    return answer_messages.translated(said) if isinstance(said, Marked) else str(error)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cwtt.instruments.engine.definition import gettext_noop, marked
+
 # Foundation Phase is Grade R (about 5) to Grade 3 (about 9). Children a little outside that
 # band are common (late starters, repeaters); far outside it is probably a typing mistake.
 FOUNDATION_PHASE_AGE_YEARS = (4, 11)
@@ -98,5 +100,5 @@ def age_warnings(date_of_birth: dt.date, on: dt.date | None = None) -> list[str]
 def emis_problems(number: str) -> list[str]:
     number = number.strip()
     if not number.isdigit() or not 6 <= len(number) <= 12:
-        return ["An EMIS number is 6 to 12 digits."]
+        return [marked(gettext_noop("An EMIS number is 6 to 12 digits."))]
     return []

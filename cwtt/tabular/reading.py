@@ -38,6 +38,8 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+from cwtt.instruments.engine.definition import gettext_noop, marked
+
 # The csv module's own limit (131,072 characters); Excel's cells hold at most 32,767.
 MAX_CELL_CHARACTERS = csv.field_size_limit()
 MAX_COLUMNS = 1_000
@@ -233,7 +235,7 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
         raise TableError(_NOT_A_WORKBOOK) from None
     try:
         if not workbook.worksheets:
-            raise TableError("the workbook has no sheet of rows and columns.")
+            raise TableError(marked(gettext_noop("the workbook has no sheet of rows and columns.")))
         sheet = workbook.worksheets[0]
         header = [_cell_text(v) for v in next(sheet.iter_rows(max_row=1, values_only=True), ())]
         header = _trimmed(header)
@@ -273,9 +275,11 @@ class _FirstSheetReader(ExcelReader):
                 return
 
 
-_NOT_A_WORKBOOK = (
-    "the file is not an .xlsx workbook that CWTT can open: it is damaged, cut short or another "
-    "kind of file. Open it in Excel and save it again as 'Excel Workbook (.xlsx)'."
+_NOT_A_WORKBOOK = marked(
+    gettext_noop(
+        "the file is not an .xlsx workbook that CWTT can open: it is damaged, cut short or "
+        "another kind of file. Open it in Excel and save it again as 'Excel Workbook (.xlsx)'."
+    )
 )
 
 

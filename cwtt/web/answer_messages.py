@@ -1,4 +1,4 @@
-"""The answer checker's messages in the reader's language (decision 0062).
+"""The answer checker's and the file readers' messages in the reader's language (decision 0062).
 
 The checker (cwtt/instruments/engine/validation.py) is plain Python without Django, used by the
 API, imports and the command line too, so it writes its messages in English. The capture page
@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from cwtt.instruments.engine.definition import Marked
 
 _MESSAGES = [
     (re.compile(r"This question needs an answer\."), _("This question needs an answer.")),
@@ -37,7 +40,18 @@ _MESSAGES = [
 
 
 def translated(message: str) -> str:
-    """The checker's message in the active language, or as it came when it is not listed."""
+    """The checker's message in the active language, or as it came when it is not listed.
+    A message the engine or a file reader marked (`marked(gettext_noop(...))`, decision 0062)
+    is translated from its template, with its named values kept as they were (a value that is
+    itself marked is translated too)."""
+    if isinstance(message, Marked):
+        template = gettext(message.template)
+        if not message.params:
+            return template
+        return template % {
+            name: translated(value) if isinstance(value, Marked) else value
+            for name, value in message.params.items()
+        }
     for pattern, translation in _MESSAGES:
         found = pattern.fullmatch(message)
         if found:

@@ -26,6 +26,29 @@ def gettext_noop(text: str) -> str:
     return text
 
 
+class Marked(str):
+    """A message in English (what the command line, logs and files get), carrying its marked
+    template and named values so a page can show it in the reader's language
+    (cwtt/web/answer_messages.py, decision 0062). The template is marked with `gettext_noop`
+    where it is written: `marked(gettext_noop("%(name)s is wrong."), name=name)`."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, params: dict) -> Marked:
+        made = super().__new__(cls, template % params if params else template)
+        made.template = template
+        made.params = params
+        return made
+
+    def __reduce__(self):
+        return (Marked, (self.template, self.params))
+
+
+def marked(template: str, **params: object) -> Marked:
+    return Marked(template, params)
+
+
 DOMAIN_LABELS: dict[str, str] = {
     "health": gettext_noop("Good health"),
     "nutrition": gettext_noop("Food and nutrition"),

@@ -36,6 +36,8 @@ from pyxform.xls2json_backends import (
     xlsx_value_to_str,
 )
 
+from .definition import gettext_noop, marked
+
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".md", ".csv")
 # The sheets pyxform does not read, which hold CWTT's measures, rules and indicator names.
 CWTT_SHEETS = ("measures", "scoring", "indicators")
@@ -81,16 +83,24 @@ def file_type(data: bytes, filename: str) -> str:
     """The suffix to read `data` as, or InstrumentFileError saying why it cannot be read."""
     suffix = Path(filename).suffix.lower()
     if not data:
-        raise InstrumentFileError("the file is empty")
+        raise InstrumentFileError(marked(gettext_noop("the file is empty")))
     if suffix not in SUPPORTED_SUFFIXES:
         raise InstrumentFileError(
-            f"{filename!r} is not an instrument file; use {', '.join(SUPPORTED_SUFFIXES)}"
+            marked(
+                gettext_noop("%(file)s is not an instrument file; use %(kinds)s"),
+                file=repr(filename),
+                kinds=", ".join(SUPPORTED_SUFFIXES),
+            )
         )
     if suffix in {".xlsx", ".xlsm", ".xls"} and data.startswith(_OLE_MAGIC):
         if _ENCRYPTED_MARK in data:
             raise InstrumentFileError(
-                "the workbook is protected with a password; save a copy without the password "
-                "and upload that"
+                marked(
+                    gettext_noop(
+                        "the workbook is protected with a password; save a copy without the "
+                        "password and upload that"
+                    )
+                )
             )
         return ".xls"  # a legacy workbook, whatever its name says
     if suffix in {".xlsx", ".xlsm"}:
@@ -101,18 +111,32 @@ def file_type(data: bytes, filename: str) -> str:
             _check_zip(data)
             return ".xlsx"  # a modern workbook saved with the old name
         raise InstrumentFileError(
-            "the file is not an Excel workbook, although its name says so; save it from Excel "
-            "or LibreOffice as .xlsx"
+            marked(
+                gettext_noop(
+                    "the file is not an Excel workbook, although its name says so; save it from "
+                    "Excel or LibreOffice as .xlsx"
+                )
+            )
         )
     text_kind = "Markdown" if suffix == ".md" else "CSV"
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InstrumentFileError(
-            f"the {text_kind} file is not UTF-8 text; save it with the UTF-8 encoding"
+            marked(
+                gettext_noop(
+                    "the %(kind)s file is not UTF-8 text; save it with the UTF-8 encoding"
+                ),
+                kind=text_kind,
+            )
         ) from None
     if "\x00" in text:
-        raise InstrumentFileError(f"the {text_kind} file is not plain text (it holds NUL bytes)")
+        raise InstrumentFileError(
+            marked(
+                gettext_noop("the %(kind)s file is not plain text (it holds NUL bytes)"),
+                kind=text_kind,
+            )
+        )
     return suffix
 
 
@@ -127,16 +151,25 @@ def _without_bom(data: bytes, kind: str) -> bytes:
 def _check_zip(data: bytes) -> None:
     if not data.startswith(b"PK"):
         raise InstrumentFileError(
-            "the file is not an Excel workbook (.xlsx), although its name says so; it may be a "
-            "CSV or another kind of file renamed. Save it from Excel or LibreOffice as .xlsx"
+            marked(
+                gettext_noop(
+                    "the file is not an Excel workbook (.xlsx), although its name says so; it may "
+                    "be a CSV or another kind of file renamed. Save it from Excel or LibreOffice "
+                    "as .xlsx"
+                )
+            )
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError):
         raise InstrumentFileError(
-            "the workbook is damaged or incomplete (perhaps the upload was cut short); "
-            "save it again from Excel or LibreOffice"
+            marked(
+                gettext_noop(
+                    "the workbook is damaged or incomplete (perhaps the upload was cut short); "
+                    "save it again from Excel or LibreOffice"
+                )
+            )
         ) from None
     if unpacked > MAX_UNPACKED_BYTES:
         raise InstrumentFileError(
@@ -206,7 +239,9 @@ def _check_size(workbook: Workbook) -> None:
     if not any([data.survey, data.survey_header, data.choices, data.settings]) and not any(
         sheet.rows or sheet.headers for sheet in workbook.cwtt_sheets.values()
     ):
-        raise InstrumentFileError("the workbook is empty: no sheet has anything in it")
+        raise InstrumentFileError(
+            marked(gettext_noop("the workbook is empty: no sheet has anything in it"))
+        )
 
 
 # --- the sheets pyxform does not read -----------------------------------------------------------

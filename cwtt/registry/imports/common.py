@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import transaction
 from openpyxl.utils import get_column_letter
 
+from cwtt.instruments.engine.definition import gettext_noop, marked
 from cwtt.tabular import Grid, TableError, csv_writer, read_grid, xlsx_row
 from cwtt.tabular.reading import cell_text as _cell_text
 
@@ -239,17 +240,26 @@ def _count(n: int, noun: str) -> str:
 class MissingColumnsError(TableError):
     def __init__(self, missing: Sequence[str], required: Sequence[str]) -> None:
         self.missing = list(missing)
-        noun = "column" if len(missing) == 1 else "columns"
-        super().__init__(
-            f"the first row has no {noun} named {', '.join(missing)}. "
-            f"Required columns: {', '.join(required)}."
+        template = (
+            gettext_noop(
+                "the first row has no column named %(missing)s. Required columns: %(required)s."
+            )
+            if len(missing) == 1
+            else gettext_noop(
+                "the first row has no columns named %(missing)s. Required columns: %(required)s."
+            )
         )
+        super().__init__(marked(template, missing=", ".join(missing), required=", ".join(required)))
 
 
 class NoRowsError(TableError):
     def __init__(self) -> None:
         super().__init__(
-            "the file has column names but no rows below them; there is nothing to import."
+            marked(
+                gettext_noop(
+                    "the file has column names but no rows below them; there is nothing to import."
+                )
+            )
         )
 
 
@@ -368,13 +378,26 @@ class _Row:
         value = " ".join(self.get(column).split())
         if not value:
             if required:
-                self.error(column, f"{column} is blank; every row needs one.")
+                self.error(
+                    column,
+                    marked(
+                        gettext_noop("%(column)s is blank; every row needs one."), column=column
+                    ),
+                )
             return ""
         if len(value) > max_length:
             self.error(
                 column,
-                f"{column} '{value[:30]}...' is {len(value)} characters long; "
-                f"the most CWTT keeps is {max_length}.",
+                marked(
+                    gettext_noop(
+                        "%(column)s '%(start)s...' is %(length)s characters long; the most CWTT "
+                        "keeps is %(most)s."
+                    ),
+                    column=column,
+                    start=value[:30],
+                    length=len(value),
+                    most=max_length,
+                ),
             )
             return ""
         return value

@@ -16,6 +16,8 @@ from typing import Any
 
 from django.utils.text import slugify
 
+from cwtt.instruments.engine.definition import gettext_noop, marked
+
 from .. import validation
 from ..models import Location, School
 from .common import (
@@ -63,12 +65,26 @@ class _SchoolsPlan:
         for row in rows:
             emis = row.text("emis_number", 40)  # emis_problems explains a wrong length
             for problem in validation.emis_problems(emis) if emis else []:
-                row.error("emis_number", f"emis_number '{emis}': {problem}")
+                row.error(
+                    "emis_number",
+                    marked(
+                        gettext_noop("emis_number '%(emis)s': %(problem)s"),
+                        emis=emis,
+                        problem=problem,
+                    ),
+                )
             if emis and emis in first_row:
                 row.error(
                     "emis_number",
-                    f"EMIS number {emis} appears again on row {row.number}; it is already on "
-                    f"row {first_row[emis]}. Give each school one row.",
+                    marked(
+                        gettext_noop(
+                            "EMIS number %(emis)s appears again on row %(row)s; it is already on "
+                            "row %(first)s. Give each school one row."
+                        ),
+                        emis=emis,
+                        row=row.number,
+                        first=first_row[emis],
+                    ),
                 )
             first_row.setdefault(emis, row.number)
             name = row.text("name", School._meta.get_field("name").max_length)
@@ -114,7 +130,14 @@ def _position(row: _Row) -> tuple[Decimal, Decimal] | None:
     if not all(given.values()):
         blank = next(column for column, value in given.items() if not value)
         other = next(column for column, value in given.items() if value)
-        row.error(blank, f"{blank} is blank but {other} is given; give both, or neither.")
+        row.error(
+            blank,
+            marked(
+                gettext_noop("%(blank)s is blank but %(other)s is given; give both, or neither."),
+                blank=blank,
+                other=other,
+            ),
+        )
         return None
     values: dict[str, Decimal] = {}
     for column, text in given.items():
@@ -129,7 +152,15 @@ def _position(row: _Row) -> tuple[Decimal, Decimal] | None:
             )
             continue
         if not value.is_finite() or not -limit <= value <= limit:
-            row.error(column, f"{column} '{text}' is not between -{limit} and {limit}.")
+            row.error(
+                column,
+                marked(
+                    gettext_noop("%(column)s '%(text)s' is not between -%(limit)s and %(limit)s."),
+                    column=column,
+                    text=text,
+                    limit=limit,
+                ),
+            )
             continue
         values[column] = value.quantize(Decimal("0.000001"))
         low, high = SOUTH_AFRICA[column]
@@ -147,11 +178,17 @@ def _position(row: _Row) -> tuple[Decimal, Decimal] | None:
 def _quintile(row: _Row) -> int | None:
     value = row.get("quintile")
     if not value:
-        row.error("quintile", "quintile is blank; every row needs one.")
+        row.error("quintile", marked(gettext_noop("quintile is blank; every row needs one.")))
         return None
     match = re.fullmatch(r"(?:q(?:uintile)?\s*)?([1-5])", value.strip(), re.IGNORECASE)
     if match is None:
-        row.error("quintile", f"quintile '{value}' is not accepted; use a number from 1 to 5.")
+        row.error(
+            "quintile",
+            marked(
+                gettext_noop("quintile '%(value)s' is not accepted; use a number from 1 to 5."),
+                value=value,
+            ),
+        )
         return None
     return int(match.group(1))
 
