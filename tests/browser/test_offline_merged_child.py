@@ -3,6 +3,7 @@ questionnaire for the record merged away: it is saved on the kept record, the ph
 and its class lists, fetched again, no longer show the merged-away record (decision 0043)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from cwtt.assessments.models import Assessment
 from cwtt.quality.merging import child_merge
@@ -33,5 +34,8 @@ def test_a_questionnaire_for_a_merged_away_child_moves_to_the_kept_record(
     assert Assessment.objects.get().child == child
     page.get_by_role("link", name="2A").click()
     page.locator("li.task:visible", has_text=child.full_name).first.wait_for()
-    assert page.locator("li.task:visible", has_text=duplicate.full_name).count() == 0
+    # The class lists are fetched again after the message is shown; the list is drawn anew then.
+    expect(page.locator("li.task:visible", has_text=duplicate.full_name)).to_have_count(
+        0, timeout=20000
+    )
     assert problems == []
