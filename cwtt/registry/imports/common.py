@@ -311,8 +311,14 @@ def _grid_to_rows(grid: Grid) -> Table:
             continue  # an unnamed column (often a stray empty one in a spreadsheet)
         if name in columns:
             raise TableError(
-                f"columns {get_column_letter(columns[name] + 1)} and "
-                f"{get_column_letter(index + 1)} are both named {name}; rename or remove one."
+                marked(
+                    gettext_noop(
+                        "columns %(first)s and %(second)s are both named %(name)s; rename or remove one."
+                    ),
+                    first=get_column_letter(columns[name] + 1),
+                    second=get_column_letter(index + 1),
+                    name=name,
+                )
             )
         columns[name] = index
         raw[name] = cell.strip()
@@ -427,8 +433,15 @@ def _numbered_rows(
         other = first_with.setdefault(own[key], key)
         if other != key:
             raise TableError(
-                f"the columns {raw_columns.get(other, other)} and {raw_columns.get(key, key)} "
-                f"both stand for {own[key]}; rename or remove one."
+                marked(
+                    gettext_noop(
+                        "the columns %(first)s and %(second)s both stand for %(name)s; rename or "
+                        "remove one."
+                    ),
+                    first=raw_columns.get(other, other),
+                    second=raw_columns.get(key, key),
+                    name=own[key],
+                )
             )
     rows = [
         {own[key]: _cell_text(value).strip() for key, value in row.items() if key} for row in given
@@ -449,7 +462,16 @@ def _numbered_rows(
     for column in header:
         if column not in skipped and column not in exported:
             report.warnings.append(
-                RowError(1, column, f"CWTT does not read a column named {column}; it was ignored.")
+                RowError(
+                    1,
+                    column,
+                    marked(
+                        gettext_noop(
+                            "CWTT does not read a column named %(column)s; it was ignored."
+                        ),
+                        column=column,
+                    ),
+                )
             )
     numbered = [_Row(index + 2, row, report) for index, row in enumerate(rows) if any(row.values())]
     if not numbered:
