@@ -215,3 +215,20 @@ def test_the_expression_readers_detail_is_translated_too(manager, people):
     choose(people, "en")
     page = page_of(send_instrument(manager, "broken constraint"))
     assert "cannot be read: 'and' at position 13 has nothing before it; a value is missing" in page
+
+
+def test_the_import_summary_is_in_the_readers_language(manager, people, district):
+    choose(people, "zu")
+    page = page_of(upload(manager, BROKEN_CLASS_LIST, name="children.csv", kind="children"))
+    assert (
+        "Ukuhlola kuphela: kuhlolwe: umugqa ongu-1, amaphutha angu-6 (imigqa enamaphutha: "
+        "umugqa ongu-1), umugqa ongu-1 ungabekwa eceleni, okusha okungu-0 kungenziwa, "
+        "okungu-0 kubuyekeziwe; akukho okugciniwe."
+    ) in page
+    assert "Dry run" not in page
+    choose(people, "en")
+    page = page_of(upload(manager, BROKEN_CLASS_LIST, name="children.csv", kind="children"))
+    assert (
+        "Dry run: 1 row checked, 6 errors in 1 row, 1 row would be set aside, 0 would be "
+        "created, 0 updated; nothing was written."
+    ) in page
