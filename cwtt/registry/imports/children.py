@@ -313,28 +313,44 @@ def _check_caregiver_given(row: _Row) -> None:
     if first and not last:
         row.error(
             "caregiver_last_name",
-            f"caregiver_last_name is blank but caregiver_first_name is '{first}'; give the "
-            "caregiver's first and last name, or neither.",
+            marked(
+                gettext_noop(
+                    "caregiver_last_name is blank but caregiver_first_name is '%(first)s'; give the caregiver's first and last name, or neither."
+                ),
+                first=first,
+            ),
         )
     elif last and not first:
         row.error(
             "caregiver_first_name",
-            f"caregiver_first_name is blank but caregiver_last_name is '{last}'; give the "
-            "caregiver's first and last name, or neither.",
+            marked(
+                gettext_noop(
+                    "caregiver_first_name is blank but caregiver_last_name is '%(last)s'; give the caregiver's first and last name, or neither."
+                ),
+                last=last,
+            ),
         )
     elif not first:
         given = [c for c in ("caregiver_relation", "caregiver_phone") if row.get(c)]
         if given:
             row.error(
                 "caregiver_first_name",
-                f"the caregiver's name is blank but {' and '.join(given)} is given; give the "
-                "caregiver's first and last name too.",
+                marked(
+                    gettext_noop(
+                        "the caregiver's name is blank but %(given)s is given; give the caregiver's first and last name too."
+                    ),
+                    given=" and ".join(given),
+                ),
             )
         else:
             row.warn(
                 "caregiver_first_name",
-                "No caregiver is given; the child is imported without one. Add the caregiver "
-                "later so the team can reach the family.",
+                marked(
+                    gettext_noop(
+                        "No caregiver is given; the child is imported without one. Add the "
+                        "caregiver later so the team can reach the family."
+                    )
+                ),
             )
 
 
@@ -562,26 +578,45 @@ class _ChildrenPlan:
             if first != row.number:
                 row.error(
                     "first_name",
-                    f"{child.first_name} {child.last_name}, born {child.date_of_birth}, appears "
-                    f"again on row {row.number} at the same school; they are already on row "
-                    f"{first}. Give each child one row.",
+                    marked(
+                        gettext_noop(
+                            "%(first_name)s %(last_name)s, born %(born)s, appears again on row %(row)s at the same school; they are already on row %(first)s. Give each child one row."
+                        ),
+                        first_name=child.first_name,
+                        last_name=child.last_name,
+                        born=child.date_of_birth,
+                        row=row.number,
+                        first=first,
+                    ),
                 )
             if child.sa_id_number:
                 first = number_rows.setdefault(child.sa_id_number, row.number)
                 if first != row.number:
                     row.error(
                         "sa_id_number",
-                        f"sa_id_number '{child.sa_id_number}' appears again on row {row.number}; "
-                        f"it is already on row {first}.",
+                        marked(
+                            gettext_noop(
+                                "sa_id_number '%(number)s' appears again on row %(row)s; it is already on row %(first)s."
+                            ),
+                            number=child.sa_id_number,
+                            row=row.number,
+                            first=first,
+                        ),
                     )
             matched_by_number = by_number.get(child.sa_id_number) if child.sa_id_number else None
             matched_by_name = by_name.get(child.name_key)
             if matched_by_number and matched_by_name and matched_by_number != matched_by_name:
                 row.error(
                     "sa_id_number",
-                    f"sa_id_number '{child.sa_id_number}' belongs to another registered child, "
-                    f"not to the {child.first_name} {child.last_name} born "
-                    f"{child.date_of_birth} already at this school; please check the ID number.",
+                    marked(
+                        gettext_noop(
+                            "sa_id_number '%(number)s' belongs to another registered child, not to the %(first_name)s %(last_name)s born %(born)s already at this school; please check the ID number."
+                        ),
+                        number=child.sa_id_number,
+                        first_name=child.first_name,
+                        last_name=child.last_name,
+                        born=child.date_of_birth,
+                    ),
                 )
             child_id = matched_by_number or matched_by_name
             if row.failed:
@@ -591,8 +626,12 @@ class _ChildrenPlan:
                 if first != row.number:
                     row.error(
                         "first_name",
-                        f"this row and row {first} are the same registered child (same SA ID "
-                        "number, or same name and date of birth); give each child one row.",
+                        marked(
+                            gettext_noop(
+                                "this row and row %(first)s are the same registered child (same SA ID number, or same name and date of birth); give each child one row."
+                            ),
+                            first=first,
+                        ),
                     )
                     continue
             matches.append((child, child_id))
@@ -648,8 +687,13 @@ class _ChildrenPlan:
             if row.sa_id_number and child.sa_id_number not in ("", row.sa_id_number):
                 row.row.warn(
                     "sa_id_number",
-                    f"sa_id_number '{row.sa_id_number}' replaces the ID number on record for "
-                    f"this child ({child.sa_id_number}).",
+                    marked(
+                        gettext_noop(
+                            "sa_id_number '%(number)s' replaces the ID number on record for this child (%(stored)s)."
+                        ),
+                        number=row.sa_id_number,
+                        stored=child.sa_id_number,
+                    ),
                 )
             if row.grant_status:
                 child.grant_status = row.grant_status
@@ -687,11 +731,26 @@ class _ChildrenPlan:
             self.class_rows[key] = row.row.number
             self.new_classes.append(klass)
         elif klass.grade != row.grade:
-            where = f"on row {self.class_rows[key]}" if key in self.class_rows else "in CWTT"
+            if key in self.class_rows:
+                template = gettext_noop(
+                    "grade '%(given)s' does not match class %(name)s of %(year)s, which is Grade "
+                    "%(grade)s on row %(first)s; a class has one grade."
+                )
+            else:
+                template = gettext_noop(
+                    "grade '%(given)s' does not match class %(name)s of %(year)s, which is Grade "
+                    "%(grade)s in CWTT; a class has one grade."
+                )
             row.row.error(
                 "grade",
-                f"grade '{row.row.get('grade')}' does not match class {klass.name} of "
-                f"{klass.year}, which is Grade {klass.grade} {where}; a class has one grade.",
+                marked(
+                    template,
+                    given=row.row.get("grade"),
+                    name=klass.name,
+                    year=klass.year,
+                    grade=klass.grade,
+                    first=self.class_rows.get(key),
+                ),
             )
             return None
         return klass
