@@ -29,6 +29,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -519,7 +520,7 @@ def imports(request: HttpRequest) -> HttpResponse:
         except TableError as error:
             form.add_error("file", _("CWTT cannot read this file: %(why)s") % {"why": _said(error)})
         else:
-            context.update(report=report, pending=pending)
+            context.update(report=report, pending=pending, summary=report.summary(_, ngettext))
             if pending is not None:
                 kept = request.session.get(CHECKED_IMPORTS, {})
                 kept[str(pending.pk)] = pending.checksum
@@ -555,8 +556,8 @@ def _import_checked(request: HttpRequest) -> HttpResponse:
         kept = request.session.get(CHECKED_IMPORTS, {})
         kept.pop(pending_id, None)
         request.session[CHECKED_IMPORTS] = kept
-        messages.success(request, report.summary())
-    context.update(report=report, rejects=with_rejects)
+        messages.success(request, report.summary(_, ngettext))
+    context.update(report=report, rejects=with_rejects, summary=report.summary(_, ngettext))
     return render(request, "administration/imports.html", context)
 
 

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from cwtt.access.roles import SCHOOL_ROLES
 from cwtt.instruments.actions import validator_for
+from cwtt.instruments.engine.definition import gettext_noop, marked
 from cwtt.registry.imports.common import (
     ImportReport,
     Progress,
@@ -103,8 +104,13 @@ def import_assessments(
         if row_respondent != respondent:
             row.error(
                 "respondent",
-                f"respondent '{row.get('respondent')}' differs from the questionnaire the "
-                f"columns are for ({respondent}); import each questionnaire's file on its own.",
+                marked(
+                    gettext_noop(
+                        "respondent '%(given)s' differs from the questionnaire the columns are for (%(respondent)s); import each questionnaire's file on its own."
+                    ),
+                    given=row.get("respondent"),
+                    respondent=respondent,
+                ),
             )
             return None
         assessed_on, date_column = _assessed_on(row)
@@ -119,8 +125,14 @@ def import_assessments(
         if record_id in first_row:
             row.error(
                 id_column,
-                f"this submission ({record_id}) appears again on row {row.number}; it is "
-                f"already on row {first_row[record_id]}. Give each submission one row.",
+                marked(
+                    gettext_noop(
+                        "this submission (%(id)s) appears again on row %(row)s; it is already on row %(first)s. Give each submission one row."
+                    ),
+                    id=record_id,
+                    row=row.number,
+                    first=first_row[record_id],
+                ),
             )
             return None
         first_row[record_id] = row.number
@@ -204,12 +216,22 @@ def _waves(name: str | None) -> list[Wave]:
     load_wave_schools(waves)
     if name is None:
         if not waves:
-            raise TableError("CWTT has no wave yet; open one in administration first.")
+            raise TableError(
+                marked(
+                    gettext_noop("CWTT has no wave yet; open one in administration first."),
+                )
+            )
         return waves
     chosen = [wave for wave in waves if _fold(wave.name) == _fold(name)]
     if not chosen:
         names = ", ".join(wave.name for wave in waves) or "none yet"
-        raise TableError(f"there is no wave named '{name}'. Waves: {names}.")
+        raise TableError(
+            marked(
+                gettext_noop("there is no wave named '%(name)s'. Waves: %(names)s."),
+                name=name,
+                names=names,
+            )
+        )
     return chosen
 
 
@@ -229,8 +251,13 @@ def _questionnaire(
     if chosen is not None:
         if chosen not in questions:
             raise TableError(
-                f"'{chosen}' is not a questionnaire of the wave's instrument; use one of "
-                f"{', '.join(sorted(questions))}."
+                marked(
+                    gettext_noop(
+                        "'%(chosen)s' is not a questionnaire of the wave's instrument; use one of %(known)s."
+                    ),
+                    chosen=chosen,
+                    known=", ".join(sorted(questions)),
+                )
             )
         return chosen, questions[chosen]
     scores = {
@@ -241,9 +268,12 @@ def _questionnaire(
     winners = [respondent for respondent, score in scores.items() if score == best]
     if best == 0 or len(winners) > 1:
         raise TableError(
-            "CWTT cannot tell which questionnaire this file answers: no column is named as a "
-            "question, or the columns fit several. Name it with --questionnaire (one of "
-            f"{', '.join(sorted(questions))})."
+            marked(
+                gettext_noop(
+                    "CWTT cannot tell which questionnaire this file answers: no column is named as a question, or the columns fit several. Name it with --questionnaire (one of %(known)s)."
+                ),
+                known=", ".join(sorted(questions)),
+            )
         )
     return winners[0], questions[winners[0]]
 
@@ -259,21 +289,36 @@ def _children(rows: Sequence[_Row]) -> dict[int, Child]:
 def _child(row: _Row, children: Mapping[int, Child]) -> Child | None:
     raw = row.get("child_id")
     if not raw:
-        row.error("child_id", "child_id is blank; every row needs the child's CWTT number.")
+        row.error(
+            "child_id",
+            marked(
+                gettext_noop("child_id is blank; every row needs the child's CWTT number."),
+            ),
+        )
         return None
     child = children.get(int(raw)) if raw.isdigit() else None
     if child is None:
         row.error(
             "child_id",
-            f"child_id '{raw}' is not a child in CWTT; it is the number at the end of the "
-            "address of the child's page (and the value a form's child_id question holds).",
+            marked(
+                gettext_noop(
+                    "child_id '%(value)s' is not a child in CWTT; it is the number at the end of the address of the child's page (and the value a form's child_id question holds)."
+                ),
+                value=raw,
+            ),
         )
         return None
     emis = row.get("school_emis")
     if emis and emis != child.school.emis_number:
         row.error(
             "school_emis",
-            f"child {child.pk} is at another school, not {emis}; check the child_id.",
+            marked(
+                gettext_noop(
+                    "child %(child)s is at another school, not %(emis)s; check the child_id."
+                ),
+                child=child.pk,
+                emis=emis,
+            ),
         )
         return None
     return child
@@ -295,8 +340,13 @@ def _assessor(row: _Row, assessors: Mapping[str, Staff], child: Child):
         }:
             row.error(
                 column,
-                f"{staff.user.username} is not assigned to child {child.pk}'s school, so "
-                "cannot have captured this assessment.",
+                marked(
+                    gettext_noop(
+                        "%(username)s is not assigned to child %(child)s's school, so cannot have captured this assessment."
+                    ),
+                    username=staff.user.username,
+                    child=child.pk,
+                ),
             )
             return None
         return staff.user
@@ -316,7 +366,13 @@ def _assessed_on(row: _Row) -> tuple[dt.date | None, str]:
             except ValueError:
                 row.error(
                     column,
-                    f"{column} '{raw}' is not a date CWTT can read; write it as YYYY-MM-DD.",
+                    marked(
+                        gettext_noop(
+                            "%(column)s '%(value)s' is not a date CWTT can read; write it as YYYY-MM-DD."
+                        ),
+                        column=column,
+                        value=raw,
+                    ),
                 )
                 return None, column
         if timezone.is_aware(moment):
@@ -324,8 +380,11 @@ def _assessed_on(row: _Row) -> tuple[dt.date | None, str]:
         return moment.date(), column
     row.error(
         "assessed_on",
-        "no date for this assessment: give an assessed_on column (YYYY-MM-DD), or keep the "
-        "export's today, start or submission time column.",
+        marked(
+            gettext_noop(
+                "no date for this assessment: give an assessed_on column (YYYY-MM-DD), or keep the export's today, start or submission time column."
+            ),
+        ),
     )
     return None, "assessed_on"
 
@@ -339,7 +398,13 @@ def _wave(
     if name:
         found = [wave for wave in waves if _fold(wave.name) == _fold(name)]
         if not found:
-            row.error("wave", f"wave '{name}' is not a wave in CWTT.")
+            row.error(
+                "wave",
+                marked(
+                    gettext_noop("wave '%(name)s' is not a wave in CWTT."),
+                    name=name,
+                ),
+            )
             return None
         return found[0]
     fitting = [
@@ -349,12 +414,16 @@ def _wave(
         and (not wave.school_ids or child.school_id in wave.school_ids)
     ]
     if len(fitting) != 1:
-        problem = "no wave" if not fitting else "more than one wave"
-        row.error(
-            "wave",
-            f"{problem} runs on {on.isoformat()} at the child's school; give a wave column or "
-            "--wave.",
-        )
+        if not fitting:
+            template = gettext_noop(
+                "no wave runs on %(day)s at the child's school; give a wave column or --wave."
+            )
+        else:
+            template = gettext_noop(
+                "more than one wave runs on %(day)s at the child's school; give a wave column "
+                "or --wave."
+            )
+        row.error("wave", marked(template, day=on.isoformat()))
         return None
     return fitting[0]
 
@@ -370,7 +439,14 @@ def _record_id(
         try:
             return uuid_module.UUID(text), column
         except ValueError:
-            row.error(column, f"{column} '{raw}' is not an instance id (a UUID).")
+            row.error(
+                column,
+                marked(
+                    gettext_noop("%(column)s '%(value)s' is not an instance id (a UUID)."),
+                    column=column,
+                    value=raw,
+                ),
+            )
             return None, column
     name = f"{child.pk}/{wave.pk}/{respondent}"
     return uuid_module.uuid5(ROW_ID_NAMESPACE, name), "child_id"

@@ -36,18 +36,36 @@ def sa_id_problems(
     """
     number = number.strip().replace(" ", "")
     if len(number) != 13 or not number.isdigit():
-        return ["An SA ID number has exactly 13 digits."]
+        return [
+            marked(
+                gettext_noop("An SA ID number has exactly 13 digits."),
+            )
+        ]
     problems: list[str] = []
     try:
         encoded_birth = dt.datetime.strptime(number[:6], "%y%m%d").date()
     except ValueError:
-        problems.append("The first six digits of the ID number are not a valid date (YYMMDD).")
+        problems.append(
+            marked(
+                gettext_noop(
+                    "The first six digits of the ID number are not a valid date (YYMMDD)."
+                ),
+            )
+        )
         encoded_birth = None
     if number[10] not in "01":
-        problems.append("The 11th digit of an ID number must be 0 (citizen) or 1 (resident).")
+        problems.append(
+            marked(
+                gettext_noop("The 11th digit of an ID number must be 0 (citizen) or 1 (resident)."),
+            )
+        )
     if not luhn_ok(number):
         problems.append(
-            "The ID number's check digit is wrong; please check it was typed correctly."
+            marked(
+                gettext_noop(
+                    "The ID number's check digit is wrong; please check it was typed correctly."
+                ),
+            )
         )
     if (
         encoded_birth
@@ -59,20 +77,36 @@ def sa_id_problems(
         )
         != (date_of_birth.month, date_of_birth.day, date_of_birth.year % 100)
     ):
-        problems.append("The ID number does not match the date of birth.")
+        problems.append(
+            marked(
+                gettext_noop("The ID number does not match the date of birth."),
+            )
+        )
     if sex in {"M", "F"} and not problems:
         encoded_sex = "F" if int(number[6:10]) < 5000 else "M"
         if encoded_sex != sex:
-            problems.append("The ID number does not match the child's sex.")
+            problems.append(
+                marked(
+                    gettext_noop("The ID number does not match the child's sex."),
+                )
+            )
     return problems
 
 
 def date_of_birth_problems(date_of_birth: dt.date, today: dt.date | None = None) -> list[str]:
     today = today or dt.date.today()
     if date_of_birth > today:
-        return ["The date of birth is in the future."]
+        return [
+            marked(
+                gettext_noop("The date of birth is in the future."),
+            )
+        ]
     if date_of_birth.year < today.year - 25:
-        return ["The date of birth is more than 25 years ago; please check the year."]
+        return [
+            marked(
+                gettext_noop("The date of birth is more than 25 years ago; please check the year."),
+            )
+        ]
     return []
 
 
@@ -91,8 +125,12 @@ def age_warnings(date_of_birth: dt.date, on: dt.date | None = None) -> list[str]
     low, high = FOUNDATION_PHASE_AGE_YEARS
     if years < low or years > high:
         return [
-            f"The child is {years} years old, far outside Foundation Phase age "
-            f"(about 5 to 9); please check the date of birth."
+            marked(
+                gettext_noop(
+                    "The child is %(years)s years old, far outside Foundation Phase age (about 5 to 9); please check the date of birth."
+                ),
+                years=years,
+            )
         ]
     return []
 

@@ -52,9 +52,11 @@ XML_HEAD_BYTES = 64 * 1024
 
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted workbooks and old .xls files
 ZIP_SIGNATURE = b"PK\x03\x04"
-SAVE_AS_UTF8 = (
-    "In Excel choose File > Save As > 'CSV UTF-8 (Comma delimited) (*.csv)'; in LibreOffice "
-    "choose Save As > Text CSV and the character set 'Unicode (UTF-8)'."
+SAVE_AS_UTF8 = marked(
+    gettext_noop(
+        "In Excel choose File > Save As > 'CSV UTF-8 (Comma delimited) (*.csv)'; in LibreOffice "
+        "choose Save As > Text CSV and the character set 'Unicode (UTF-8)'."
+    )
 )
 
 
@@ -82,7 +84,12 @@ def read_grid(path: str | Path, *, max_rows: int) -> Grid:
     elif suffix in {".xlsx", ".xlsm"}:
         rows = _xlsx_rows(path)
     else:
-        raise TableError(f"CWTT reads .csv and .xlsx files, not '{suffix or path.name}'.")
+        raise TableError(
+            marked(
+                gettext_noop("CWTT reads .csv and .xlsx files, not '%(suffix)s'."),
+                suffix=suffix or path.name,
+            )
+        )
     with closing(rows):
         return _collect(rows, max_rows)
 
@@ -91,12 +98,20 @@ def _collect(rows: Iterator[list[str]], max_rows: int) -> Grid:
     header = _trimmed(next(rows, []))
     if not header:
         raise TableError(
-            "the file is empty, or its first row is blank; the first row must hold the "
-            "column names."
+            marked(
+                gettext_noop(
+                    "the file is empty, or its first row is blank; the first row must hold the "
+                    "column names."
+                )
+            )
         )
     if len(header) > MAX_COLUMNS:
         raise TableError(
-            f"the first row has {len(header):,} columns; CWTT reads at most {MAX_COLUMNS:,}."
+            marked(
+                gettext_noop("the first row has %(count)s columns; CWTT reads at most %(most)s."),
+                count=f"{len(header):,}",
+                most=f"{MAX_COLUMNS:,}",
+            )
         )
     _check_cells(header, 1)
     width = len(header)
@@ -109,9 +124,15 @@ def _collect(rows: Iterator[list[str]], max_rows: int) -> Grid:
             continue
         if len(data) + blanks >= max_rows:
             raise TableError(
-                f"the file has more than {max_rows:,} rows below the column names (row "
-                f"{number} is past the limit); CWTT reads at most {max_rows:,} at a time. "
-                "Split it into smaller files, for example one per school or district."
+                marked(
+                    gettext_noop(
+                        "the file has more than %(most)s rows below the column names (row "
+                        "%(row)s is past the limit); CWTT reads at most %(most)s at a time. "
+                        "Split it into smaller files, for example one per school or district."
+                    ),
+                    most=f"{max_rows:,}",
+                    row=number,
+                )
             )
         _check_cells(cells, number)
         data.extend([] for _ in range(blanks))
@@ -131,14 +152,29 @@ def _check_cells(cells: list[str], number: int) -> None:
     for index, cell in enumerate(cells):
         if "\x00" in cell:
             raise TableError(
-                f"row {number}, column {_column_letter(index)} holds a NUL character, which "
-                "is not text. The file may have been saved as UTF-16 or be no spreadsheet at "
-                "all. " + SAVE_AS_UTF8
+                marked(
+                    gettext_noop(
+                        "row %(row)s, column %(column)s holds a NUL character, which is not "
+                        "text. The file may have been saved as UTF-16 or be no spreadsheet at "
+                        "all. %(save_as)s"
+                    ),
+                    row=number,
+                    column=_column_letter(index),
+                    save_as=SAVE_AS_UTF8,
+                )
             )
         if len(cell) > MAX_CELL_CHARACTERS:
             raise TableError(
-                f"row {number}, column {_column_letter(index)} holds {len(cell):,} characters; "
-                f"CWTT reads at most {MAX_CELL_CHARACTERS:,} in one cell."
+                marked(
+                    gettext_noop(
+                        "row %(row)s, column %(column)s holds %(count)s characters; CWTT reads "
+                        "at most %(most)s in one cell."
+                    ),
+                    row=number,
+                    column=_column_letter(index),
+                    count=f"{len(cell):,}",
+                    most=f"{MAX_CELL_CHARACTERS:,}",
+                )
             )
 
 
@@ -162,8 +198,12 @@ def csv_rows(path: str | Path, *, delimiter: str | None = None) -> Iterator[list
         raw.seek(0)
         if start.startswith(ZIP_SIGNATURE) or start.startswith(OLE2_SIGNATURE):
             raise TableError(
-                "this is an Excel workbook with a .csv name. Save it from Excel as "
-                "'CSV UTF-8', or give CWTT the workbook with its .xlsx name."
+                marked(
+                    gettext_noop(
+                        "this is an Excel workbook with a .csv name. Save it from Excel as "
+                        "'CSV UTF-8', or give CWTT the workbook with its .xlsx name."
+                    )
+                )
             )
         # utf-8-sig drops the byte-order mark Excel writes with "CSV UTF-8" and reads plain UTF-8.
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
@@ -172,8 +212,13 @@ def csv_rows(path: str | Path, *, delimiter: str | None = None) -> Iterator[list
             first = text.readline(MAX_HEADER_CHARACTERS)
             if len(first) == MAX_HEADER_CHARACTERS and not first.endswith(("\n", "\r")):
                 raise TableError(
-                    f"the first line is longer than {MAX_HEADER_CHARACTERS:,} characters; it "
-                    "should hold only the column names."
+                    marked(
+                        gettext_noop(
+                            "the first line is longer than %(most)s characters; it should hold "
+                            "only the column names."
+                        ),
+                        most=f"{MAX_HEADER_CHARACTERS:,}",
+                    )
                 )
             chosen = delimiter or max(",;\t", key=first.count)
             reader = csv.reader(itertools.chain([first], text), delimiter=chosen)
@@ -187,14 +232,24 @@ def csv_rows(path: str | Path, *, delimiter: str | None = None) -> Iterator[list
 
 def _csv_problem(number: int, error: csv.Error) -> str:
     if "field larger than field limit" in str(error):
-        return (
-            f"row {number} has a cell longer than {MAX_CELL_CHARACTERS:,} characters, the most "
-            'CWTT reads. This is most often a quote mark (") that opens a cell and is never '
-            "closed, so the rest of the file runs into one cell: check that row."
+        return marked(
+            gettext_noop(
+                "row %(row)s has a cell longer than %(most)s characters, the most CWTT reads. "
+                'This is most often a quote mark (") that opens a cell and is never closed, so '
+                "the rest of the file runs into one cell: check that row."
+            ),
+            row=number,
+            most=f"{MAX_CELL_CHARACTERS:,}",
         )
     if "NUL" in str(error):
-        return f"row {number} holds a NUL character, which is not text. " + SAVE_AS_UTF8
-    return f"row {number} cannot be read as CSV ({error})."
+        return marked(
+            gettext_noop("row %(row)s holds a NUL character, which is not text. %(save_as)s"),
+            row=number,
+            save_as=SAVE_AS_UTF8,
+        )
+    return marked(
+        gettext_noop("row %(row)s cannot be read as CSV (%(error)s)."), row=number, error=str(error)
+    )
 
 
 def _decoding_problem(path: Path) -> str:
@@ -202,7 +257,12 @@ def _decoding_problem(path: Path) -> str:
     with path.open("rb") as raw:
         start = raw.read(2)
         if start in (b"\xff\xfe", b"\xfe\xff"):
-            return "the file is saved as UTF-16 ('Unicode Text'), not UTF-8. " + SAVE_AS_UTF8
+            return marked(
+                gettext_noop(
+                    "the file is saved as UTF-16 ('Unicode Text'), not UTF-8. %(save_as)s"
+                ),
+                save_as=SAVE_AS_UTF8,
+            )
         raw.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         line = 1
@@ -213,13 +273,24 @@ def _decoding_problem(path: Path) -> str:
                 line += chunk[: max(error.start, 0)].count(b"\n")
                 bad = error.object[error.start : error.end]
                 guess = bad[:1].decode("cp1252", errors="replace")
-                return (
-                    f"the file is not UTF-8 text: line {line} has the byte {bad[:1].hex().upper()}"
-                    f" ('{guess}' in the Windows-1252 encoding of Excel's plain 'CSV' format). "
-                    + SAVE_AS_UTF8
+                return marked(
+                    gettext_noop(
+                        "the file is not UTF-8 text: line %(line)s has the byte %(byte)s "
+                        "('%(guess)s' in the Windows-1252 encoding of Excel's plain 'CSV' "
+                        "format). %(save_as)s"
+                    ),
+                    line=line,
+                    byte=bad[:1].hex().upper(),
+                    guess=guess,
+                    save_as=SAVE_AS_UTF8,
                 )
             line += chunk.count(b"\n")
-    return f"the file is not UTF-8 text: it ends in the middle of a character. {SAVE_AS_UTF8}"
+    return marked(
+        gettext_noop(
+            "the file is not UTF-8 text: it ends in the middle of a character. %(save_as)s"
+        ),
+        save_as=SAVE_AS_UTF8,
+    )
 
 
 # --- XLSX -----------------------------------------------------------------------------------
@@ -291,9 +362,13 @@ def _check_workbook_file(path: Path) -> None:
         start = raw.read(len(OLE2_SIGNATURE))
     if start.startswith(OLE2_SIGNATURE):
         raise TableError(
-            "the workbook is protected with a password, or is an old Excel 97-2003 (.xls) "
-            "file. Remove the password (File > Info > Protect Workbook > Encrypt with Password) "
-            "and save it as 'Excel Workbook (.xlsx)', then try again."
+            marked(
+                gettext_noop(
+                    "the workbook is protected with a password, or is an old Excel 97-2003 "
+                    "(.xls) file. Remove the password (File > Info > Protect Workbook > Encrypt "
+                    "with Password) and save it as 'Excel Workbook (.xlsx)', then try again."
+                )
+            )
         )
     if not start.startswith(ZIP_SIGNATURE):
         raise TableError(_NOT_A_WORKBOOK)
@@ -302,15 +377,25 @@ def _check_workbook_file(path: Path) -> None:
             members = archive.infolist()
             if any(member.flag_bits & 0x1 for member in members):
                 raise TableError(
-                    "the workbook is protected with a password; remove the password and save "
-                    "it again, then try again."
+                    marked(
+                        gettext_noop(
+                            "the workbook is protected with a password; remove the password and "
+                            "save it again, then try again."
+                        )
+                    )
                 )
             unpacked = sum(member.file_size for member in members)
             if unpacked > MAX_UNCOMPRESSED_BYTES:
                 raise TableError(
-                    f"the workbook unpacks to {unpacked // 2**20:,} MB, more than the "
-                    f"{MAX_UNCOMPRESSED_BYTES // 2**20:,} MB CWTT opens. Split it into smaller "
-                    "files, for example one per school or district."
+                    marked(
+                        gettext_noop(
+                            "the workbook unpacks to %(size)s MB, more than the %(most)s MB CWTT "
+                            "opens. Split it into smaller files, for example one per school or "
+                            "district."
+                        ),
+                        size=f"{unpacked // 2**20:,}",
+                        most=f"{MAX_UNCOMPRESSED_BYTES // 2**20:,}",
+                    )
                 )
             for member in members:
                 if member.filename.lower().endswith((".xml", ".rels", ".vml")):
@@ -318,10 +403,15 @@ def _check_workbook_file(path: Path) -> None:
                         head = part.read(XML_HEAD_BYTES).upper()
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                         raise TableError(
-                            f"the workbook's part {member.filename} declares a DOCTYPE or "
-                            "entities, which Excel never writes and which can make a reader "
-                            "fetch other files or grow without end. CWTT does not open it; "
-                            "save the sheet again from Excel."
+                            marked(
+                                gettext_noop(
+                                    "the workbook's part %(part)s declares a DOCTYPE or "
+                                    "entities, which Excel never writes and which can make a "
+                                    "reader fetch other files or grow without end. CWTT does "
+                                    "not open it; save the sheet again from Excel."
+                                ),
+                                part=member.filename,
+                            )
                         )
     except TableError:
         raise

@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .definition import gettext_noop, marked
 from .xpath_values import CLOSE, RUNTIME
 
 Values = Mapping[str, Any]
@@ -79,13 +80,23 @@ class Token:
 def _check_length(text: str) -> None:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
-            f"the expression is longer than {MAX_LENGTH:,} characters (it has {len(text):,}); "
-            "split it, for example into a calculate question or a measure"
+            marked(
+                gettext_noop(
+                    "the expression is longer than %(most)s characters (it has %(count)s); split it, for example into a calculate question or a measure"
+                ),
+                most=f"{MAX_LENGTH:,}",
+                count=f"{len(text):,}",
+            )
         )
 
 
 def _too_deep() -> ExpressionError:
-    return ExpressionError(f"the expression is nested more than {MAX_DEPTH} levels deep")
+    return ExpressionError(
+        marked(
+            gettext_noop("the expression is nested more than %(most)s levels deep"),
+            most=MAX_DEPTH,
+        )
+    )
 
 
 def tokenize(text: str) -> list[Token]:
@@ -96,7 +107,11 @@ def tokenize(text: str) -> list[Token]:
         match = _TOKEN_RE.match(text, position)
         if match is None:
             raise ExpressionError(
-                f"unexpected character {text[position]!r} at position {position + 1}"
+                marked(
+                    gettext_noop("unexpected character %(character)s at position %(position)s"),
+                    character=repr(text[position]),
+                    position=position + 1,
+                )
             )
         kind = match.lastgroup
         if kind == "ref":
@@ -238,7 +253,14 @@ class _Parser:
         if token.value != value or token.kind not in {"op"}:
             found = token.value or "the end"
             raise ExpressionError(
-                f"expected '{value}' at position {token.position + 1}, found {found!r}"
+                marked(
+                    gettext_noop(
+                        "expected '%(expected)s' at position %(position)s, found %(found)s"
+                    ),
+                    expected=value,
+                    position=token.position + 1,
+                    found=repr(found),
+                )
             )
 
     def open(self) -> None:
@@ -250,11 +272,21 @@ class _Parser:
 
     def parse(self) -> Node:
         if self.peek().kind == "end":
-            raise ExpressionError("the expression is empty")
+            raise ExpressionError(
+                marked(
+                    gettext_noop("the expression is empty"),
+                )
+            )
         node = self.parse_or()
         token = self.peek()
         if token.kind != "end":
-            raise ExpressionError(f"unexpected {token.value!r} at position {token.position + 1}")
+            raise ExpressionError(
+                marked(
+                    gettext_noop("unexpected %(found)s at position %(position)s"),
+                    found=repr(token.value),
+                    position=token.position + 1,
+                )
+            )
         if _depth(node) > MAX_DEPTH:
             raise _too_deep()
         return node
@@ -286,7 +318,12 @@ class _Parser:
             after = self.peek()
             if after.kind == "op" and after.value in _COMPARISONS:
                 raise ExpressionError(
-                    f"two comparisons in a row at position {after.position + 1}; join them with 'and'"
+                    marked(
+                        gettext_noop(
+                            "two comparisons in a row at position %(position)s; join them with 'and'"
+                        ),
+                        position=after.position + 1,
+                    )
                 )
         return node
 
@@ -338,7 +375,12 @@ class _Parser:
         if token.kind == "number":
             number = float(token.value)
             if not math.isfinite(number):
-                raise ExpressionError(f"the number at position {token.position + 1} is too large")
+                raise ExpressionError(
+                    marked(
+                        gettext_noop("the number at position %(position)s is too large"),
+                        position=token.position + 1,
+                    )
+                )
             return Literal(
                 int(number) if number.is_integer() and "." not in token.value else number
             )
@@ -359,17 +401,37 @@ class _Parser:
             if following.kind == "op" and following.value == "(":
                 return self.parse_call(token)
             raise ExpressionError(
-                f"{token.value!r} at position {token.position + 1} is not understood; "
-                "refer to a question as ${name}"
+                marked(
+                    gettext_noop(
+                        "%(found)s at position %(position)s is not understood; refer to a question as ${name}"
+                    ),
+                    found=repr(token.value),
+                    position=token.position + 1,
+                )
             )
         if token.kind == "end":
-            raise ExpressionError("the expression ends too early; something is missing at the end")
-        raise ExpressionError(f"unexpected {token.value!r} at position {token.position + 1}")
+            raise ExpressionError(
+                marked(
+                    gettext_noop("the expression ends too early; something is missing at the end"),
+                )
+            )
+        raise ExpressionError(
+            marked(
+                gettext_noop("unexpected %(found)s at position %(position)s"),
+                found=repr(token.value),
+                position=token.position + 1,
+            )
+        )
 
     def parse_call(self, name: Token) -> Node:
         function = name.value
         if function not in FUNCTIONS:
-            raise ExpressionError(f"the function {function}() is not supported")
+            raise ExpressionError(
+                marked(
+                    gettext_noop("the function %(function)s() is not supported"),
+                    function=function,
+                )
+            )
         self.expect("(")
         self.open()
         args: list[Node] = []
@@ -385,7 +447,14 @@ class _Parser:
             expected = (
                 str(low) if low == high else f"{low} or more" if high is None else f"{low}-{high}"
             )
-            raise ExpressionError(f"{function}() takes {expected} argument(s), got {len(args)}")
+            raise ExpressionError(
+                marked(
+                    gettext_noop("%(function)s() takes %(expected)s argument(s), got %(count)s"),
+                    function=function,
+                    expected=expected,
+                    count=len(args),
+                )
+            )
         if function == "regex" and isinstance(args[1], Literal):
             try:
                 re.compile(str(args[1].value))
@@ -651,7 +720,11 @@ class _XPathChecker:
             match = _XPATH_TOKEN_RE.match(text, position)
             if match is None:
                 raise ExpressionError(
-                    f"unexpected character {text[position]!r} at position {position + 1}"
+                    marked(
+                        gettext_noop("unexpected character %(character)s at position %(position)s"),
+                        character=repr(text[position]),
+                        position=position + 1,
+                    )
                 )
             if match.lastgroup != "ws":
                 self.tokens.append(Token(match.lastgroup or "", match.group(0), position))
@@ -675,21 +748,41 @@ class _XPathChecker:
     def fail(self, token: Token | None = None) -> ExpressionError:
         token = token or self.peek()
         if token.kind == "end":
-            return ExpressionError("the expression ends too early; something is missing at the end")
-        return ExpressionError(f"unexpected {token.value!r} at position {token.position + 1}")
+            return ExpressionError(
+                marked(
+                    gettext_noop("the expression ends too early; something is missing at the end"),
+                )
+            )
+        return ExpressionError(
+            marked(
+                gettext_noop("unexpected %(found)s at position %(position)s"),
+                found=repr(token.value),
+                position=token.position + 1,
+            )
+        )
 
     def expect(self, value: str) -> None:
         if not (self.peek().kind == "op" and self.peek().value == value):
             token = self.peek()
             raise ExpressionError(
-                f"expected '{value}' at position {token.position + 1}, "
-                f"found {token.value or 'the end'!r}"
+                marked(
+                    gettext_noop(
+                        "expected '%(expected)s' at position %(position)s, found %(found)s"
+                    ),
+                    expected=value,
+                    position=token.position + 1,
+                    found=repr(token.value or "the end"),
+                )
             )
         self.take()
 
     def check(self) -> None:
         if self.peek().kind == "end":
-            raise ExpressionError("the expression is empty")
+            raise ExpressionError(
+                marked(
+                    gettext_noop("the expression is empty"),
+                )
+            )
         self.expression()
         if self.peek().kind != "end":
             raise self.fail()
@@ -788,8 +881,13 @@ class _XPathChecker:
         if token.kind == "name" and token.value in {"and", "or", "div", "mod"}:
             # XPath would read a path to an element called "and"; in a form it is a typo.
             raise ExpressionError(
-                f"'{token.value}' at position {token.position + 1} has nothing before it; "
-                "a value is missing"
+                marked(
+                    gettext_noop(
+                        "'%(found)s' at position %(position)s has nothing before it; a value is missing"
+                    ),
+                    found=token.value,
+                    position=token.position + 1,
+                )
             )
         if token.kind == "op" and token.value == "@":
             token = self.take()

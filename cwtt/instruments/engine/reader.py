@@ -180,7 +180,16 @@ def _convert(
         return (
             None,
             None,
-            [Problem("survey", None, None, "XLSForm: an expression is nested too deeply")],
+            [
+                Problem(
+                    "survey",
+                    None,
+                    None,
+                    marked(
+                        gettext_noop("XLSForm: an expression is nested too deeply"),
+                    ),
+                )
+            ],
             [],
         )
     except Exception as error:  # pyxform can fail deep inside on odd input
@@ -421,12 +430,18 @@ class _Reader:
         definition.rules = self.read_rules(definition)
         if not self.has_cwtt_columns and not definition.rules:
             self.warnings.append(
-                "This is a plain XLSForm without the CWTT columns (domain, indicator, "
-                "respondent, sensitivity) or a scoring sheet: it can collect answers, "
-                "but nothing in it is scored."
+                marked(
+                    gettext_noop(
+                        "This is a plain XLSForm without the CWTT columns (domain, indicator, respondent, sensitivity) or a scoring sheet: it can collect answers, but nothing in it is scored."
+                    ),
+                )
             )
         elif not definition.rules:
-            self.warnings.append("The instrument has no scoring sheet: nothing in it is scored.")
+            self.warnings.append(
+                marked(
+                    gettext_noop("The instrument has no scoring sheet: nothing in it is scored."),
+                )
+            )
         return definition
 
     def read_cwtt_sheets(self) -> None:
@@ -477,9 +492,13 @@ class _Reader:
                 if question.repeat is not None:
                     # Worked out per row by ODK only: the server keeps one value per name.
                     self.warnings.append(
-                        f"survey row {question.row}: the calculation '{question.name}' is inside "
-                        "the repeat; ODK clients work it out, the server and the capture page "
-                        "do not"
+                        marked(
+                            gettext_noop(
+                                "survey row %(row)s: the calculation '%(name)s' is inside the repeat; ODK clients work it out, the server and the capture page do not"
+                            ),
+                            row=question.row,
+                            name=question.name,
+                        )
                     )
                     question.calculation = None
                 # A calculation the server evaluates reads answers and earlier calculations;
@@ -607,9 +626,14 @@ class _Reader:
                 self.repeat_members[name] = in_repeat
             if not question.takes_answer and question.type not in _QUIET_TYPES:
                 self.warnings.append(
-                    f"survey row {row}: question '{name}' ({kind}) is collected by ODK "
-                    "clients only; the capture page does not ask it and the server does not "
-                    "check it"
+                    marked(
+                        gettext_noop(
+                            "survey row %(row)s: question '%(name)s' (%(kind)s) is collected by ODK clients only; the capture page does not ask it and the server does not check it"
+                        ),
+                        row=row,
+                        name=name,
+                        kind=kind,
+                    )
                 )
             questions.append(question)
 
@@ -626,9 +650,14 @@ class _Reader:
         if in_repeat is not None:
             if in_repeat != _NESTED_REPEAT:
                 self.warnings.append(
-                    f"survey row {row}: repeat '{name}' is inside the repeat '{in_repeat}'; "
-                    "it is collected by ODK clients only (the capture page asks one level of "
-                    "repeats) and the server does not check it"
+                    marked(
+                        gettext_noop(
+                            "survey row %(row)s: repeat '%(name)s' is inside the repeat '%(outer)s'; it is collected by ODK clients only (the capture page asks one level of repeats) and the server does not check it"
+                        ),
+                        row=row,
+                        name=name,
+                        outer=in_repeat,
+                    )
                 )
             return _NESTED_REPEAT
         count = (element.get("control") or {}).get("jr:count")
@@ -641,7 +670,13 @@ class _Reader:
                 "survey",
                 row,
                 "repeat_count",
-                f"a repeat may have at most {MAX_REPEAT_ROWS} rows here; {count} is too many",
+                marked(
+                    gettext_noop(
+                        "a repeat may have at most %(most)s rows here; %(count)s is too many"
+                    ),
+                    most=MAX_REPEAT_ROWS,
+                    count=count,
+                ),
             )
         self.repeats.append(
             Repeat(
@@ -653,8 +688,13 @@ class _Reader:
             )
         )
         self.warnings.append(
-            f"survey row {row}: repeat '{name}' is asked and checked, but answers inside "
-            "repeats are not scored (a scoring rule or measure cannot read them)"
+            marked(
+                gettext_noop(
+                    "survey row %(row)s: repeat '%(name)s' is asked and checked, but answers inside repeats are not scored (a scoring rule or measure cannot read them)"
+                ),
+                row=row,
+                name=name,
+            )
         )
         return name
 
@@ -715,7 +755,12 @@ class _Reader:
                     "survey",
                     question.row,
                     "name",
-                    f"names beginning with '{CHOICE_PREFIX}' are kept for choice filters",
+                    marked(
+                        gettext_noop(
+                            "names beginning with '%(prefix)s' are kept for choice filters"
+                        ),
+                        prefix=CHOICE_PREFIX,
+                    ),
                 )
             earlier = first.setdefault(question.name, question)
             if earlier is not question:
@@ -723,8 +768,13 @@ class _Reader:
                     "survey",
                     question.row,
                     "name",
-                    f"the name '{question.name}' is also used on row {earlier.row} (in another "
-                    "group); CWTT keeps answers by question name, so each name must be used once",
+                    marked(
+                        gettext_noop(
+                            "the name '%(name)s' is also used on row %(row)s (in another group); CWTT keeps answers by question name, so each name must be used once"
+                        ),
+                        name=question.name,
+                        row=earlier.row,
+                    ),
                 )
 
     def check_question(
@@ -742,21 +792,32 @@ class _Reader:
                     "survey",
                     question.row,
                     "type",
-                    f"the answer list '{question.list_name}' is not on the choices sheet",
+                    marked(
+                        gettext_noop("the answer list '%(name)s' is not on the choices sheet"),
+                        name=question.list_name,
+                    ),
                 )
         if self.has_cwtt_columns and not question.respondent:
             self.problem(
                 "survey",
                 question.row,
                 "respondent",
-                f"question '{question.name}' has no respondent; set it on the row or its group",
+                marked(
+                    gettext_noop(
+                        "question '%(name)s' has no respondent; set it on the row or its group"
+                    ),
+                    name=question.name,
+                ),
             )
         if question.indicator and not question.domain:
             self.problem(
                 "survey",
                 question.row,
                 "domain",
-                f"question '{question.name}' has an indicator but no domain",
+                marked(
+                    gettext_noop("question '%(name)s' has an indicator but no domain"),
+                    name=question.name,
+                ),
             )
 
     def server_evaluates(self, question: Question, column: str, text: str, known: set[str]) -> bool:
@@ -769,8 +830,15 @@ class _Reader:
         except ExpressionError as error:
             if self.well_formed(text):
                 self.warnings.append(
-                    f"survey row {question.row}, column {column}: the server cannot evaluate "
-                    f"'{_shown(text)}' ({error}); it will not check this on submission"
+                    marked(
+                        gettext_noop(
+                            "survey row %(row)s, column %(column)s: the server cannot evaluate '%(expression)s' (%(why)s); it will not check this on submission"
+                        ),
+                        row=question.row,
+                        column=column,
+                        expression=_shown(text),
+                        why=_said(error),
+                    )
                 )
             return False
         unknown = sorted(names - known)
@@ -780,14 +848,23 @@ class _Reader:
         if not_elements:
             listed = ", ".join("${" + n + "}" for n in not_elements)
             self.problem(
-                "survey", question.row, column, f"{listed} is not a question or value here"
+                "survey",
+                question.row,
+                column,
+                marked(gettext_noop("%(listed)s is not a question or value here"), listed=listed),
             )
             return False
         listed = ", ".join("${" + n + "}" for n in unknown)
         self.warnings.append(
-            f"survey row {question.row}, column {column}: the server cannot evaluate "
-            f"'{_shown(text)}' ({listed} is computed or collected by ODK only); it will not "
-            "check this on submission"
+            marked(
+                gettext_noop(
+                    "survey row %(row)s, column %(column)s: the server cannot evaluate '%(expression)s' (%(listed)s is computed or collected by ODK only); it will not check this on submission"
+                ),
+                row=question.row,
+                column=column,
+                expression=_shown(text),
+                listed=listed,
+            )
         )
         return False
 
@@ -818,9 +895,13 @@ class _Reader:
                     sheet,
                     row,
                     column,
-                    f"${{{in_repeats[0]}}} is asked in the repeat '{repeated[in_repeats[0]]}'; "
-                    "answers inside repeats are not scored in this version, so a measure or "
-                    "rule cannot read them",
+                    marked(
+                        gettext_noop(
+                            "%(name)s is asked in the repeat '%(repeat)s'; answers inside repeats are not scored in this version, so a measure or rule cannot read them"
+                        ),
+                        name="${" + in_repeats[0] + "}",
+                        repeat=repeated[in_repeats[0]],
+                    ),
                 )
                 return None
             listed = ", ".join("${" + n + "}" if n != SELF else "." for n in unknown)
@@ -905,7 +986,11 @@ class _Reader:
                     "measures",
                     number,
                     "measure",
-                    f"{kind!r} is not a known measure; use one of {', '.join(MEASURE_KINDS)}",
+                    marked(
+                        gettext_noop("%(kind)s is not a known measure; use one of %(known)s"),
+                        kind=repr(kind),
+                        known=", ".join(MEASURE_KINDS),
+                    ),
                 )
                 continue
             respondent = self.check_choice(
@@ -929,8 +1014,12 @@ class _Reader:
                         "measures",
                         number,
                         "inputs",
-                        f"the inputs mix respondents ({', '.join(sorted(readers))}); "
-                        "a measure reads one respondent's answers",
+                        marked(
+                            gettext_noop(
+                                "the inputs mix respondents (%(respondents)s); a measure reads one respondent's answers"
+                            ),
+                            respondents=", ".join(sorted(readers)),
+                        ),
                     )
                     continue
                 inferred = next(iter(readers), None)
@@ -939,7 +1028,13 @@ class _Reader:
                         "measures",
                         number,
                         "respondent",
-                        f"the inputs are {inferred} questions, not {respondent}",
+                        marked(
+                            gettext_noop(
+                                "the inputs are %(inferred)s questions, not %(respondent)s"
+                            ),
+                            inferred=inferred,
+                            respondent=respondent,
+                        ),
                     )
                     continue
                 taken.add(name)
@@ -954,7 +1049,13 @@ class _Reader:
             parameter = parameter.strip()
             if not sep or not expression.strip():
                 self.problem(
-                    "measures", number, "inputs", f"'{part}' should read parameter=expression"
+                    "measures",
+                    number,
+                    "inputs",
+                    marked(
+                        gettext_noop("'%(part)s' should read parameter=expression"),
+                        part=part,
+                    ),
                 )
                 return None
             if parameter not in expected:
@@ -962,14 +1063,28 @@ class _Reader:
                     "measures",
                     number,
                     "inputs",
-                    f"'{parameter}' is not an input of {kind}; it takes {', '.join(expected)}",
+                    marked(
+                        gettext_noop(
+                            "'%(parameter)s' is not an input of %(kind)s; it takes %(expected)s"
+                        ),
+                        parameter=parameter,
+                        kind=kind,
+                        expected=", ".join(expected),
+                    ),
                 )
                 return None
             inputs[parameter] = expression.strip()
         missing = [p for p in expected if p not in inputs]
         if missing:
             self.problem(
-                "measures", number, "inputs", f"{kind} needs inputs for {', '.join(missing)}"
+                "measures",
+                number,
+                "inputs",
+                marked(
+                    gettext_noop("%(kind)s needs inputs for %(missing)s"),
+                    kind=kind,
+                    missing=", ".join(missing),
+                ),
             )
             return None
         return inputs
@@ -1041,8 +1156,12 @@ class _Reader:
                     "scoring",
                     number,
                     "when",
-                    f"the condition mixes respondents ({', '.join(sorted(respondents))}); "  # type: ignore[arg-type]
-                    "a rule is checked against one informant's answers",
+                    marked(
+                        gettext_noop(
+                            "the condition mixes respondents (%(respondents)s); a rule is checked against one informant's answers"
+                        ),
+                        respondents=", ".join(sorted(respondents)),  # type: ignore[arg-type]
+                    ),
                 )
                 continue
             if indicator and not respondents and self.survey_read:
@@ -1050,8 +1169,11 @@ class _Reader:
                     "scoring",
                     number,
                     "when",
-                    "the condition reads no question or measure, so no informant's answers "
-                    "can make it fire",
+                    marked(
+                        gettext_noop(
+                            "the condition reads no question or measure, so no informant's answers can make it fire"
+                        ),
+                    ),
                 )
                 continue
             rules.append(
@@ -1071,8 +1193,13 @@ class _Reader:
             if not row.get("source", "").strip():
                 # A threshold nobody can trace cannot be defended to a department (issue 14).
                 self.warnings.append(
-                    f"scoring row {number}: the rule '{code}' names no source; write the "
-                    "published cut-off it follows, or 'CoP judgement', in the source column"
+                    marked(
+                        gettext_noop(
+                            "scoring row %(row)s: the rule '%(code)s' names no source; write the published cut-off it follows, or 'CoP judgement', in the source column"
+                        ),
+                        row=number,
+                        code=code,
+                    )
                 )
         return rules
 
@@ -1101,7 +1228,10 @@ def _long_cells(workbook: Workbook) -> tuple[bool, list[Problem]]:
                             sheet_name,
                             number,
                             column,
-                            f"the cell is longer than {MAX_LENGTH:,} characters",
+                            marked(
+                                gettext_noop("the cell is longer than %(most)s characters"),
+                                most=f"{MAX_LENGTH:,}",
+                            ),
                         )
                     )
     return bool(problems), problems
@@ -1132,7 +1262,7 @@ def _unreadable(text: str, error: ExpressionError) -> str:
     return marked(
         gettext_noop("the expression '%(expression)s' cannot be read: %(why)s"),
         expression=_shown(text),
-        why=str(error),
+        why=_said(error),
     )
 
 
@@ -1163,7 +1293,18 @@ def read_instrument(source: str | Path | bytes, filename: str | None = None) -> 
             data = path.read_bytes()
         except OSError as error:
             return ReadResult(
-                None, [Problem(path.name, None, None, f"cannot read file: {error.strerror}")]
+                None,
+                [
+                    Problem(
+                        path.name,
+                        None,
+                        None,
+                        marked(
+                            gettext_noop("cannot read file: %(why)s"),
+                            why=error.strerror,
+                        ),
+                    )
+                ],
             )
     else:
         data = source

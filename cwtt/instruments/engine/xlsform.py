@@ -173,8 +173,13 @@ def _check_zip(data: bytes) -> None:
         ) from None
     if unpacked > MAX_UNPACKED_BYTES:
         raise InstrumentFileError(
-            f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB; "
-            "an instrument is far smaller, so this file is not read"
+            marked(
+                gettext_noop(
+                    "the workbook unpacks to more than %(most)s MB; an instrument is far "
+                    "smaller, so this file is not read"
+                ),
+                most=MAX_UNPACKED_BYTES // (1024 * 1024),
+            )
         )
 
 
@@ -215,11 +220,16 @@ def _csv_single_sheet_is_survey(book: dict[str, Any]) -> dict[str, Any]:
 
 def _unreadable(kind: str, error: Exception) -> str:
     if kind in {".xlsx", ".xlsm", ".xls"}:
-        return (
-            "the workbook could not be read; it or a sheet in it is damaged. Save it again "
-            f"from Excel or LibreOffice ({error})"
+        return marked(
+            gettext_noop(
+                "the workbook could not be read; it or a sheet in it is damaged. Save it again "
+                "from Excel or LibreOffice (%(error)s)"
+            ),
+            error=str(error),
         )
-    return f"the file could not be read as an XLSForm ({error})"
+    return marked(
+        gettext_noop("the file could not be read as an XLSForm (%(error)s)"), error=str(error)
+    )
 
 
 def _check_size(workbook: Workbook) -> None:
@@ -233,8 +243,14 @@ def _check_size(workbook: Workbook) -> None:
     for name, rows in tables.items():
         if rows is not None and len(rows) > MAX_ROWS:
             raise InstrumentFileError(
-                f"the {name} sheet has more than {MAX_ROWS:,} rows; "
-                "an instrument is far smaller, so this file is not read"
+                marked(
+                    gettext_noop(
+                        "the %(sheet)s sheet has more than %(most)s rows; an instrument is far "
+                        "smaller, so this file is not read"
+                    ),
+                    sheet=name,
+                    most=f"{MAX_ROWS:,}",
+                )
             )
     if not any([data.survey, data.survey_header, data.choices, data.settings]) and not any(
         sheet.rows or sheet.headers for sheet in workbook.cwtt_sheets.values()

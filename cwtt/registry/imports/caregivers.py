@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cwtt.instruments.engine.definition import gettext_noop, marked
+
 from ..models import Child, Household, School
 from .children import (
     CHILD_UPDATE_FIELDS,
@@ -106,8 +108,12 @@ class _CaregiversPlan(_ChildrenPlan):
                 "caregiver_relation",
                 RELATIONS,
                 lambda value: re.sub(r"[^a-z]+", " ", value.lower()).strip(),
-                "use one of mother, father, grandparent, aunt_uncle, sibling, foster, other, or "
-                "leave it blank",
+                marked(
+                    gettext_noop(
+                        "use one of mother, father, grandparent, aunt_uncle, sibling, foster, "
+                        "other, or leave it blank"
+                    )
+                ),
                 required=False,
             )
             phone = _phone(row)
@@ -120,9 +126,17 @@ class _CaregiversPlan(_ChildrenPlan):
             if key in first_row:
                 row.error(
                     "caregiver_first_name",
-                    f"{first} {last} is given again for the same child on row {row.number}; "
-                    f"they are already on row {first_row[key]}. Give each caregiver of a child "
-                    "one row.",
+                    marked(
+                        gettext_noop(
+                            "%(first)s %(last)s is given again for the same child on row "
+                            "%(row)s; they are already on row %(earlier)s. Give each caregiver "
+                            "of a child one row."
+                        ),
+                        first=first,
+                        last=last,
+                        row=row.number,
+                        earlier=first_row[key],
+                    ),
                 )
                 continue
             first_row[key] = row.number
@@ -195,8 +209,13 @@ def _children_named(rows: list[_Row]) -> dict[int, int]:
             if not raw.isdigit() or int(raw) not in known:
                 row.error(
                     "child_id",
-                    f"child_id '{raw}' is not a child in CWTT; it is the number at the end of "
-                    "the address of the child's page.",
+                    marked(
+                        gettext_noop(
+                            "child_id '%(value)s' is not a child in CWTT; it is the number at the "
+                            "end of the address of the child's page."
+                        ),
+                        value=raw,
+                    ),
                 )
             else:
                 by_id[row.number] = int(raw)
@@ -211,8 +230,16 @@ def _children_named(rows: list[_Row]) -> dict[int, int]:
         if child_id is None:
             row.error(
                 "child_first_name",
-                f"no child {first} {last} born {born} at school {school.emis_number} is in "
-                "CWTT; import the class list first, or give the child_id.",
+                marked(
+                    gettext_noop(
+                        "no child %(first)s %(last)s born %(born)s at school %(emis)s is in CWTT; "
+                        "import the class list first, or give the child_id."
+                    ),
+                    first=first,
+                    last=last,
+                    born=born,
+                    emis=school.emis_number,
+                ),
             )
         else:
             by_id[row.number] = child_id

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from cwtt.access.audit import audit_record_each
 from cwtt.access.models import AuditEntry
+from cwtt.instruments.engine.definition import gettext_noop, marked
 
 from .. import validation
 from ..actions import queue_possible_duplicates
@@ -174,15 +175,31 @@ def school_of(
     emis = row.get(column)
     school = schools.get(emis)
     if not emis:
-        row.error(column, f"{column} is blank; every row needs one.")
+        row.error(
+            column, marked(gettext_noop("%(column)s is blank; every row needs one."), column=column)
+        )
     elif problems := validation.emis_problems(emis):
         for problem in problems:
-            row.error(column, f"{column} '{emis}': {problem}")
+            row.error(
+                column,
+                marked(
+                    gettext_noop("%(column)s '%(value)s': %(problem)s"),
+                    column=column,
+                    value=emis,
+                    problem=problem,
+                ),
+            )
     elif school is None:
         row.error(
             column,
-            f"{column} '{emis}' is not a school in CWTT; import the school list first "
-            "(cwtt import schools FILE).",
+            marked(
+                gettext_noop(
+                    "%(column)s '%(value)s' is not a school in CWTT; import the school list "
+                    "first (cwtt import schools FILE)."
+                ),
+                column=column,
+                value=emis,
+            ),
         )
     return school
 
@@ -190,7 +207,7 @@ def school_of(
 def _parse_child(row: _Row, schools: Mapping[str, School]) -> _ChildRow | None:
     school = school_of(row, schools)
     class_name = row.text("class_name", SchoolClass._meta.get_field("name").max_length)
-    grade = _choice(row, "grade", GRADES, _grade_key, "use one of R, 1, 2, 3")
+    grade = _choice(row, "grade", GRADES, _grade_key, marked(gettext_noop("use one of R, 1, 2, 3")))
     year = _year(row)
     first_name = row.text("first_name", 80)
     last_name = row.text("last_name", 80)
@@ -198,25 +215,55 @@ def _parse_child(row: _Row, schools: Mapping[str, School]) -> _ChildRow | None:
     raw_birth = row.get("date_of_birth")
     if date_of_birth is not None:
         for problem in validation.date_of_birth_problems(date_of_birth):
-            row.error("date_of_birth", f"date_of_birth '{raw_birth}': {problem}")
+            row.error(
+                "date_of_birth",
+                marked(
+                    gettext_noop("%(column)s '%(value)s': %(problem)s"),
+                    column="date_of_birth",
+                    value=raw_birth,
+                    problem=problem,
+                ),
+            )
             date_of_birth = None
     if date_of_birth is not None:
         for warning in validation.age_warnings(date_of_birth):
-            row.warn("date_of_birth", f"date_of_birth '{raw_birth}': {warning}")
+            row.warn(
+                "date_of_birth",
+                marked(
+                    gettext_noop("%(column)s '%(value)s': %(problem)s"),
+                    column="date_of_birth",
+                    value=raw_birth,
+                    problem=warning,
+                ),
+            )
     sex = _choice(
-        row, "sex", SEXES, str.lower, "use M or F (male, female, boy and girl are read too)"
+        row,
+        "sex",
+        SEXES,
+        str.lower,
+        marked(gettext_noop("use M or F (male, female, boy and girl are read too)")),
     )
     sa_id_number = row.get("sa_id_number").replace(" ", "")
     if sa_id_number:
         for problem in validation.sa_id_problems(sa_id_number, date_of_birth, sex or None):
-            row.error("sa_id_number", f"sa_id_number '{row.get('sa_id_number')}': {problem}")
+            row.error(
+                "sa_id_number",
+                marked(
+                    gettext_noop("%(column)s '%(value)s': %(problem)s"),
+                    column="sa_id_number",
+                    value=row.get("sa_id_number"),
+                    problem=problem,
+                ),
+            )
     birth_certificate_number = row.text("birth_certificate_number", 30, required=False)
     grant_status = _choice(
         row,
         "grant_status",
         GRANT_STATUSES,
         lambda value: re.sub(r"[^a-z]+", "_", value.lower()).strip("_"),
-        "use one of receives, applied, not_receiving, unknown, or leave it blank",
+        marked(
+            gettext_noop("use one of receives, applied, not_receiving, unknown, or leave it blank")
+        ),
         required=False,
     )
     caregiver_first_name = row.text("caregiver_first_name", 80, required=False)
@@ -226,8 +273,12 @@ def _parse_child(row: _Row, schools: Mapping[str, School]) -> _ChildRow | None:
         "caregiver_relation",
         RELATIONS,
         lambda value: re.sub(r"[^a-z]+", " ", value.lower()).strip(),
-        "use one of mother, father, grandparent, aunt_uncle, sibling, foster, other, or leave "
-        "it blank (words such as grandmother or uncle are read too)",
+        marked(
+            gettext_noop(
+                "use one of mother, father, grandparent, aunt_uncle, sibling, foster, other, or "
+                "leave it blank (words such as grandmother or uncle are read too)"
+            )
+        ),
         required=False,
     )
     caregiver_phone = _phone(row)
@@ -262,28 +313,44 @@ def _check_caregiver_given(row: _Row) -> None:
     if first and not last:
         row.error(
             "caregiver_last_name",
-            f"caregiver_last_name is blank but caregiver_first_name is '{first}'; give the "
-            "caregiver's first and last name, or neither.",
+            marked(
+                gettext_noop(
+                    "caregiver_last_name is blank but caregiver_first_name is '%(first)s'; give the caregiver's first and last name, or neither."
+                ),
+                first=first,
+            ),
         )
     elif last and not first:
         row.error(
             "caregiver_first_name",
-            f"caregiver_first_name is blank but caregiver_last_name is '{last}'; give the "
-            "caregiver's first and last name, or neither.",
+            marked(
+                gettext_noop(
+                    "caregiver_first_name is blank but caregiver_last_name is '%(last)s'; give the caregiver's first and last name, or neither."
+                ),
+                last=last,
+            ),
         )
     elif not first:
         given = [c for c in ("caregiver_relation", "caregiver_phone") if row.get(c)]
         if given:
             row.error(
                 "caregiver_first_name",
-                f"the caregiver's name is blank but {' and '.join(given)} is given; give the "
-                "caregiver's first and last name too.",
+                marked(
+                    gettext_noop(
+                        "the caregiver's name is blank but %(given)s is given; give the caregiver's first and last name too."
+                    ),
+                    given=" and ".join(given),
+                ),
             )
         else:
             row.warn(
                 "caregiver_first_name",
-                "No caregiver is given; the child is imported without one. Add the caregiver "
-                "later so the team can reach the family.",
+                marked(
+                    gettext_noop(
+                        "No caregiver is given; the child is imported without one. Add the "
+                        "caregiver later so the team can reach the family."
+                    )
+                ),
             )
 
 
@@ -299,11 +366,22 @@ def _choice(
     raw = row.get(column)
     if not raw:
         if required:
-            row.error(column, f"{column} is blank; every row needs one.")
+            row.error(
+                column,
+                marked(gettext_noop("%(column)s is blank; every row needs one."), column=column),
+            )
         return ""
     value = accepted.get(normalise(raw))
     if value is None:
-        row.error(column, f"{column} '{raw}' is not accepted; {hint}.")
+        row.error(
+            column,
+            marked(
+                gettext_noop("%(column)s '%(value)s' is not accepted; %(hint)s."),
+                column=column,
+                value=raw,
+                hint=hint,
+            ),
+        )
         return ""
     return value
 
@@ -316,12 +394,18 @@ def _year(row: _Row) -> int:
     raw = row.get("year")
     this_year = timezone.localdate().year
     if not raw:
-        row.error("year", "year is blank; every row needs one.")
+        row.error("year", marked(gettext_noop("year is blank; every row needs one.")))
     elif not re.fullmatch(r"\d{4}", raw) or not 2000 <= int(raw) <= this_year + 1:
         row.error(
             "year",
-            f"year '{raw}' is not a school year; write the year the class runs, such as "
-            f"{this_year}.",
+            marked(
+                gettext_noop(
+                    "year '%(value)s' is not a school year; write the year the class runs, such "
+                    "as %(year)s."
+                ),
+                value=raw,
+                year=this_year,
+            ),
         )
     else:
         return int(raw)
@@ -331,7 +415,9 @@ def _year(row: _Row) -> int:
 def _date(row: _Row, column: str) -> dt.date | None:
     raw = row.get(column)
     if not raw:
-        row.error(column, f"{column} is blank; every row needs one.")
+        row.error(
+            column, marked(gettext_noop("%(column)s is blank; every row needs one."), column=column)
+        )
         return None
     if match := _ISO_DATE.fullmatch(raw):
         year, month, day = match.groups()
@@ -340,17 +426,27 @@ def _date(row: _Row, column: str) -> dt.date | None:
     else:
         row.error(
             column,
-            f"{column} '{raw}' is not a date CWTT can read; write it as YYYY-MM-DD "
-            "(2018-03-14) or DD/MM/YYYY (14/03/2018).",
+            marked(
+                gettext_noop(
+                    "%(column)s '%(value)s' is not a date CWTT can read; write it as YYYY-MM-DD "
+                    "(2018-03-14) or DD/MM/YYYY (14/03/2018)."
+                ),
+                column=column,
+                value=raw,
+            ),
         )
         return None
     try:
         return dt.date(int(year), int(month), int(day))
     except ValueError:
-        hint = ""
         if _DAY_FIRST_DATE.fullmatch(raw) and int(month) > 12:
-            hint = " Dates with slashes are read day first, as DD/MM/YYYY."
-        row.error(column, f"{column} '{raw}' is not a real date.{hint}")
+            template = gettext_noop(
+                "%(column)s '%(value)s' is not a real date. Dates with slashes are read day "
+                "first, as DD/MM/YYYY."
+            )
+        else:
+            template = gettext_noop("%(column)s '%(value)s' is not a real date.")
+        row.error(column, marked(template, column=column, value=raw))
         return None
 
 
@@ -358,14 +454,18 @@ def _phone(row: _Row) -> str:
     raw = row.text("caregiver_phone", 20, required=False)
     digits = re.sub(r"\D", "", raw)
     if raw and (re.search(r"[^0-9 +()\-]", raw) or not 10 <= len(digits) <= 15):
-        hint = ""
         if len(digits) == 9 and raw[0] not in "0+":
-            hint = " A spreadsheet may have dropped the leading 0; format the column as text."
-        row.error(
-            "caregiver_phone",
-            f"caregiver_phone '{raw}' is not a phone number; write 10 digits such as "
-            f"082 123 4567, or +27 82 123 4567.{hint}",
-        )
+            template = gettext_noop(
+                "caregiver_phone '%(value)s' is not a phone number; write 10 digits such as "
+                "082 123 4567, or +27 82 123 4567. A spreadsheet may have dropped the leading 0; "
+                "format the column as text."
+            )
+        else:
+            template = gettext_noop(
+                "caregiver_phone '%(value)s' is not a phone number; write 10 digits such as "
+                "082 123 4567, or +27 82 123 4567."
+            )
+        row.error("caregiver_phone", marked(template, value=raw))
         return ""
     return raw
 
@@ -478,26 +578,45 @@ class _ChildrenPlan:
             if first != row.number:
                 row.error(
                     "first_name",
-                    f"{child.first_name} {child.last_name}, born {child.date_of_birth}, appears "
-                    f"again on row {row.number} at the same school; they are already on row "
-                    f"{first}. Give each child one row.",
+                    marked(
+                        gettext_noop(
+                            "%(first_name)s %(last_name)s, born %(born)s, appears again on row %(row)s at the same school; they are already on row %(first)s. Give each child one row."
+                        ),
+                        first_name=child.first_name,
+                        last_name=child.last_name,
+                        born=child.date_of_birth,
+                        row=row.number,
+                        first=first,
+                    ),
                 )
             if child.sa_id_number:
                 first = number_rows.setdefault(child.sa_id_number, row.number)
                 if first != row.number:
                     row.error(
                         "sa_id_number",
-                        f"sa_id_number '{child.sa_id_number}' appears again on row {row.number}; "
-                        f"it is already on row {first}.",
+                        marked(
+                            gettext_noop(
+                                "sa_id_number '%(number)s' appears again on row %(row)s; it is already on row %(first)s."
+                            ),
+                            number=child.sa_id_number,
+                            row=row.number,
+                            first=first,
+                        ),
                     )
             matched_by_number = by_number.get(child.sa_id_number) if child.sa_id_number else None
             matched_by_name = by_name.get(child.name_key)
             if matched_by_number and matched_by_name and matched_by_number != matched_by_name:
                 row.error(
                     "sa_id_number",
-                    f"sa_id_number '{child.sa_id_number}' belongs to another registered child, "
-                    f"not to the {child.first_name} {child.last_name} born "
-                    f"{child.date_of_birth} already at this school; please check the ID number.",
+                    marked(
+                        gettext_noop(
+                            "sa_id_number '%(number)s' belongs to another registered child, not to the %(first_name)s %(last_name)s born %(born)s already at this school; please check the ID number."
+                        ),
+                        number=child.sa_id_number,
+                        first_name=child.first_name,
+                        last_name=child.last_name,
+                        born=child.date_of_birth,
+                    ),
                 )
             child_id = matched_by_number or matched_by_name
             if row.failed:
@@ -507,8 +626,12 @@ class _ChildrenPlan:
                 if first != row.number:
                     row.error(
                         "first_name",
-                        f"this row and row {first} are the same registered child (same SA ID "
-                        "number, or same name and date of birth); give each child one row.",
+                        marked(
+                            gettext_noop(
+                                "this row and row %(first)s are the same registered child (same SA ID number, or same name and date of birth); give each child one row."
+                            ),
+                            first=first,
+                        ),
                     )
                     continue
             matches.append((child, child_id))
@@ -564,8 +687,13 @@ class _ChildrenPlan:
             if row.sa_id_number and child.sa_id_number not in ("", row.sa_id_number):
                 row.row.warn(
                     "sa_id_number",
-                    f"sa_id_number '{row.sa_id_number}' replaces the ID number on record for "
-                    f"this child ({child.sa_id_number}).",
+                    marked(
+                        gettext_noop(
+                            "sa_id_number '%(number)s' replaces the ID number on record for this child (%(stored)s)."
+                        ),
+                        number=row.sa_id_number,
+                        stored=child.sa_id_number,
+                    ),
                 )
             if row.grant_status:
                 child.grant_status = row.grant_status
@@ -603,11 +731,26 @@ class _ChildrenPlan:
             self.class_rows[key] = row.row.number
             self.new_classes.append(klass)
         elif klass.grade != row.grade:
-            where = f"on row {self.class_rows[key]}" if key in self.class_rows else "in CWTT"
+            if key in self.class_rows:
+                template = gettext_noop(
+                    "grade '%(given)s' does not match class %(name)s of %(year)s, which is Grade "
+                    "%(grade)s on row %(first)s; a class has one grade."
+                )
+            else:
+                template = gettext_noop(
+                    "grade '%(given)s' does not match class %(name)s of %(year)s, which is Grade "
+                    "%(grade)s in CWTT; a class has one grade."
+                )
             row.row.error(
                 "grade",
-                f"grade '{row.row.get('grade')}' does not match class {klass.name} of "
-                f"{klass.year}, which is Grade {klass.grade} {where}; a class has one grade.",
+                marked(
+                    template,
+                    given=row.row.get("grade"),
+                    name=klass.name,
+                    year=klass.year,
+                    grade=klass.grade,
+                    first=self.class_rows.get(key),
+                ),
             )
             return None
         return klass

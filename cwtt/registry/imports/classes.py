@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from cwtt.instruments.engine.definition import gettext_noop, marked
+
 from ..models import School, SchoolClass
 from .children import GRADES, _choice, _grade_key, _year, school_of
 from .common import (
@@ -58,7 +60,9 @@ class _ClassesPlan:
         for row in rows:
             school = school_of(row, schools)
             name = row.text("class_name", SchoolClass._meta.get_field("name").max_length)
-            grade = _choice(row, "grade", GRADES, _grade_key, "use one of R, 1, 2, 3")
+            grade = _choice(
+                row, "grade", GRADES, _grade_key, marked(gettext_noop("use one of R, 1, 2, 3"))
+            )
             year = _year(row)
             if row.failed or school is None:
                 continue
@@ -66,9 +70,17 @@ class _ClassesPlan:
             if key in first_row:
                 row.error(
                     "class_name",
-                    f"class {name} of {year} at school {school.emis_number} appears again on "
-                    f"row {row.number}; it is already on row {first_row[key]}. Give each class "
-                    "one row.",
+                    marked(
+                        gettext_noop(
+                            "class %(name)s of %(year)s at school %(emis)s appears again on row "
+                            "%(row)s; it is already on row %(first)s. Give each class one row."
+                        ),
+                        name=name,
+                        year=year,
+                        emis=school.emis_number,
+                        row=row.number,
+                        first=first_row[key],
+                    ),
                 )
                 continue
             first_row[key] = row.number

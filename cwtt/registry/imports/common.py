@@ -104,6 +104,14 @@ class RowError:
         return f"row {self.row}, column {self.column}: {self.message}"
 
 
+def _as_written(text: str) -> str:
+    return text
+
+
+def _english_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
 @dataclass
 class ImportReport:
     """What an import did, or (dry run, or any error in all-or-nothing mode) would do.
@@ -185,39 +193,98 @@ class ImportReport:
         lines.extend(self.next_steps)
         return lines
 
-    def summary(self) -> str:
-        parts = [_count(self.rows, "row") + " checked"]
+    def summary(self, gettext: Callable[[str], str] = _as_written, ngettext=_english_plural) -> str:
+        """What the import did, in English for the command line; the import page passes
+        Django's `gettext` and `ngettext` to have it in the reader's language (decision 0062).
+        The calls are named so, so that makemessages collects their text."""
+        counted = _Counted(ngettext)
+        parts = [gettext("%(rows)s checked") % {"rows": counted("row", self.rows)}]
         stopped = self.errors and not self.keep_good
         if self.errors:
             bad_rows = len({error.row for error in self.errors})
-            parts.append(f"{_count(len(self.errors), 'error')} in {_count(bad_rows, 'row')}")
+            parts.append(
+                gettext("%(errors)s in %(rows)s")
+                % {"errors": counted("error", len(self.errors)), "rows": counted("row", bad_rows)}
+            )
         if self.keep_good and self.rejected_rows:
-            verb = "would be set aside" if self.dry_run else "set aside"
-            parts.append(f"{_count(len(self.rejected_rows), 'row')} {verb}")
+            rejected = len(self.rejected_rows)
+            if self.dry_run:
+                parts.append(
+                    ngettext(
+                        "%(n)s row would be set aside", "%(n)s rows would be set aside", rejected
+                    )
+                    % {"n": rejected}
+                )
+            else:
+                parts.append(
+                    ngettext("%(n)s row set aside", "%(n)s rows set aside", rejected)
+                    % {"n": rejected}
+                )
         if not stopped:
-            parts.append(f"{self.created} {'would be created' if self.dry_run else 'created'}")
-            parts.append(f"{self.updated} updated")
-            extras = [
-                _count(n, _SINGULAR.get(noun, noun)) for noun, n in self.also_created.items() if n
-            ]
+            if self.dry_run:
+                parts.append(gettext("%(n)s would be created") % {"n": self.created})
+            else:
+                parts.append(gettext("%(n)s created") % {"n": self.created})
+            parts.append(gettext("%(n)s updated") % {"n": self.updated})
+            extras = [counted(noun, n) for noun, n in self.also_created.items() if n]
             if extras:
-                parts[-1] += ", plus " + ", ".join(extras)
+                parts[-1] = gettext("%(counts)s, plus %(extras)s") % {
+                    "counts": parts[-1],
+                    "extras": ", ".join(extras),
+                }
             if self.unchanged:
-                parts.append(f"{self.unchanged} unchanged")
+                parts.append(gettext("%(n)s unchanged") % {"n": self.unchanged})
         if self.warnings:
-            parts.append(_count(len(self.warnings), "warning"))
+            parts.append(counted("warning", len(self.warnings)))
         counts = ", ".join(parts)
         if self.dry_run and stopped:
-            return f"Dry run: {counts}; fix the errors and check again. Nothing was written."
-        if self.dry_run:
-            return f"Dry run: {counts}; nothing was written."
-        if stopped:
-            return f"Not imported: {counts}; nothing was written. Fix the errors and import again."
-        if not self.changed_anything:
-            return f"Imported: {counts}; nothing needed changing, CWTT already holds every row."
-        if self.keep_good and self.rejected_rows:
-            return f"Imported the rows without errors: {counts}."
-        return f"Imported: {counts}."
+            said = gettext(
+                "Dry run: %(counts)s; fix the errors and check again. Nothing was written."
+            )
+        elif self.dry_run:
+            said = gettext("Dry run: %(counts)s; nothing was written.")
+        elif stopped:
+            said = gettext(
+                "Not imported: %(counts)s; nothing was written. Fix the errors and import again."
+            )
+        elif not self.changed_anything:
+            said = gettext(
+                "Imported: %(counts)s; nothing needed changing, CWTT already holds every row."
+            )
+        elif self.keep_good and self.rejected_rows:
+            said = gettext("Imported the rows without errors: %(counts)s.")
+        else:
+            said = gettext("Imported: %(counts)s.")
+        return said % {"counts": counts}
+
+
+class _Counted:
+    """'1 row', '3 rows', ... for the nouns of a summary, through the `ngettext` given."""
+
+    def __init__(self, ngettext) -> None:
+        self.ngettext = ngettext
+
+    def __call__(self, noun: str, n: int) -> str:
+        ngettext = self.ngettext
+        forms = {
+            "row": lambda: ngettext("%(n)s row", "%(n)s rows", n),
+            "error": lambda: ngettext("%(n)s error", "%(n)s errors", n),
+            "warning": lambda: ngettext("%(n)s warning", "%(n)s warnings", n),
+            "locations": lambda: ngettext("%(n)s location", "%(n)s locations", n),
+            "classes": lambda: ngettext("%(n)s class", "%(n)s classes", n),
+            "households": lambda: ngettext("%(n)s household", "%(n)s households", n),
+            "caregivers": lambda: ngettext("%(n)s caregiver", "%(n)s caregivers", n),
+            "links": lambda: ngettext("%(n)s link", "%(n)s links", n),
+            "assignments": lambda: ngettext(
+                "%(n)s school assignment", "%(n)s school assignments", n
+            ),
+            "possible_duplicates": lambda: ngettext(
+                "%(n)s possible duplicate", "%(n)s possible duplicates", n
+            ),
+        }
+        if noun not in forms:
+            return _count(n, _SINGULAR.get(noun, noun))
+        return forms[noun]() % {"n": n}
 
 
 _SINGULAR = {
@@ -311,8 +378,14 @@ def _grid_to_rows(grid: Grid) -> Table:
             continue  # an unnamed column (often a stray empty one in a spreadsheet)
         if name in columns:
             raise TableError(
-                f"columns {get_column_letter(columns[name] + 1)} and "
-                f"{get_column_letter(index + 1)} are both named {name}; rename or remove one."
+                marked(
+                    gettext_noop(
+                        "columns %(first)s and %(second)s are both named %(name)s; rename or remove one."
+                    ),
+                    first=get_column_letter(columns[name] + 1),
+                    second=get_column_letter(index + 1),
+                    name=name,
+                )
             )
         columns[name] = index
         raw[name] = cell.strip()
@@ -427,8 +500,15 @@ def _numbered_rows(
         other = first_with.setdefault(own[key], key)
         if other != key:
             raise TableError(
-                f"the columns {raw_columns.get(other, other)} and {raw_columns.get(key, key)} "
-                f"both stand for {own[key]}; rename or remove one."
+                marked(
+                    gettext_noop(
+                        "the columns %(first)s and %(second)s both stand for %(name)s; rename or "
+                        "remove one."
+                    ),
+                    first=raw_columns.get(other, other),
+                    second=raw_columns.get(key, key),
+                    name=own[key],
+                )
             )
     rows = [
         {own[key]: _cell_text(value).strip() for key, value in row.items() if key} for row in given
@@ -449,7 +529,16 @@ def _numbered_rows(
     for column in header:
         if column not in skipped and column not in exported:
             report.warnings.append(
-                RowError(1, column, f"CWTT does not read a column named {column}; it was ignored.")
+                RowError(
+                    1,
+                    column,
+                    marked(
+                        gettext_noop(
+                            "CWTT does not read a column named %(column)s; it was ignored."
+                        ),
+                        column=column,
+                    ),
+                )
             )
     numbered = [_Row(index + 2, row, report) for index, row in enumerate(rows) if any(row.values())]
     if not numbered:

@@ -147,8 +147,14 @@ def _position(row: _Row) -> tuple[Decimal, Decimal] | None:
         except InvalidOperation:
             row.error(
                 column,
-                f"{column} '{text}' is not a number; write decimal degrees such as "
-                + ("-26.204100." if column == "latitude" else "28.047300."),
+                marked(
+                    gettext_noop(
+                        "%(column)s '%(text)s' is not a number; write decimal degrees such as %(example)s."
+                    ),
+                    column=column,
+                    text=text,
+                    example="-26.204100" if column == "latitude" else "28.047300",
+                ),
             )
             continue
         if not value.is_finite() or not -limit <= value <= limit:
@@ -167,8 +173,13 @@ def _position(row: _Row) -> tuple[Decimal, Decimal] | None:
         if not low <= value <= high:
             row.warn(
                 column,
-                f"{column} '{text}' is outside South Africa; check that latitude and longitude "
-                "are not swapped and that the latitude is negative (south).",
+                marked(
+                    gettext_noop(
+                        "%(column)s '%(text)s' is outside South Africa; check that latitude and longitude are not swapped and that the latitude is negative (south)."
+                    ),
+                    column=column,
+                    text=text,
+                ),
             )
     if len(values) != 2:
         return None

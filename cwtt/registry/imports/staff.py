@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 
 from cwtt.access.actions import ProvisioningError, staff_schools_add, user_add
 from cwtt.access.roles import Role
+from cwtt.instruments.engine.definition import gettext_noop, marked
 from cwtt.tabular import TableError
 
 from ..models import Staff
@@ -56,8 +57,13 @@ def import_staff(
     numbered = _numbered_rows(rows, STAFF_COLUMNS, STAFF_OPTIONAL_COLUMNS, report)
     if any("password" in column for row in numbered for column in row.cells):
         raise TableError(
-            "the file has a password column. CWTT never reads passwords from a file: remove "
-            "the column; each person chooses their own password through a set-password link."
+            marked(
+                gettext_noop(
+                    "the file has a password column. CWTT never reads passwords from a file: "
+                    "remove the column; each person chooses their own password through a "
+                    "set-password link."
+                )
+            )
         )
     first_row: dict[str, int] = {}
 
@@ -66,8 +72,15 @@ def import_staff(
         if username and username.casefold() in first_row:
             row.error(
                 "username",
-                f"username {username} appears again on row {row.number}; it is already on row "
-                f"{first_row[username.casefold()]}. Give each person one row.",
+                marked(
+                    gettext_noop(
+                        "username %(username)s appears again on row %(row)s; it is already on "
+                        "row %(first)s. Give each person one row."
+                    ),
+                    username=username,
+                    row=row.number,
+                    first=first_row[username.casefold()],
+                ),
             )
             return None
         first_row.setdefault(username.casefold(), row.number)
@@ -79,7 +92,13 @@ def import_staff(
             and existing is None
             and get_user_model().objects.filter(username=username).exists()
         ):
-            row.error("username", f"username {username} is an account with no staff record.")
+            row.error(
+                "username",
+                marked(
+                    gettext_noop("username %(username)s is an account with no staff record."),
+                    username=username,
+                ),
+            )
             return None
         if existing is not None:
             return _match_existing(row, existing, role, schools, by)
@@ -121,8 +140,16 @@ def _match_existing(row: _Row, staff: Staff, role: str, schools: list[str], by) 
         shown = Role(staff.role).label if staff.role in Role.values else staff.role
         row.error(
             "role",
-            f"{staff.user.username} is already in CWTT as {shown} ({staff.role}), not {role}; "
-            "an import does not change a person's role. Fix the row or remove it.",
+            marked(
+                gettext_noop(
+                    "%(username)s is already in CWTT as %(shown)s (%(stored)s), not %(role)s; an "
+                    "import does not change a person's role. Fix the row or remove it."
+                ),
+                username=staff.user.username,
+                shown=shown,
+                stored=staff.role,
+                role=role,
+            ),
         )
         return None
     for column, stored in (
@@ -133,8 +160,15 @@ def _match_existing(row: _Row, staff: Staff, role: str, schools: list[str], by) 
         if given and given != stored:
             row.warn(
                 column,
-                f"{column} '{given}' differs from the stored '{stored}'; an import leaves an "
-                "existing account's name as it is.",
+                marked(
+                    gettext_noop(
+                        "%(column)s '%(given)s' differs from the stored '%(stored)s'; an import "
+                        "leaves an existing account's name as it is."
+                    ),
+                    column=column,
+                    given=given,
+                    stored=stored,
+                ),
             )
     try:
         added = staff_schools_add(username=staff.user.username, schools=schools, by=by)
