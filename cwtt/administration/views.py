@@ -520,7 +520,7 @@ def imports(request: HttpRequest) -> HttpResponse:
         except TableError as error:
             form.add_error("file", _("CWTT cannot read this file: %(why)s") % {"why": _said(error)})
         else:
-            context.update(report=report, pending=pending, summary=report.summary(_, ngettext))
+            context.update(report=report, pending=pending, summary=report.summary(_, ngettext), rows=report.row_by_row(_))
             if pending is not None:
                 kept = request.session.get(CHECKED_IMPORTS, {})
                 kept[str(pending.pk)] = pending.checksum
@@ -557,7 +557,7 @@ def _import_checked(request: HttpRequest) -> HttpResponse:
         kept.pop(pending_id, None)
         request.session[CHECKED_IMPORTS] = kept
         messages.success(request, report.summary(_, ngettext))
-    context.update(report=report, rejects=with_rejects, summary=report.summary(_, ngettext))
+    context.update(report=report, rejects=with_rejects, summary=report.summary(_, ngettext), rows=report.row_by_row(_))
     return render(request, "administration/imports.html", context)
 
 

@@ -67,10 +67,22 @@ def survey_md(expression_column: str, expression: str) -> bytes:
     ).encode()
 
 
+def newer_zip_version() -> bytes:
+    """A good workbook whose entries say a newer zipper made them ("version needed to extract"
+    6.4): Python's zipfile refuses to open it at all (NotImplementedError)."""
+    data = bytearray(GOOD_XLSX)
+    start = 0
+    while (at := data.find(b"PK\x01\x02", start)) != -1:
+        data[at + 6 : at + 8] = (64).to_bytes(2, "little")
+        start = at + 4
+    return bytes(data)
+
+
 # name → (file name, bytes, words the message must contain)
 NAMED: dict[str, tuple[str, bytes, str]] = {
     "not a workbook": ("form.xlsx", b"hello, this is not a workbook", "not an Excel workbook"),
     "truncated zip": ("form.xlsx", GOOD_XLSX[: len(GOOD_XLSX) // 2], "damaged or incomplete"),
+    "zip from a newer zipper": ("form.xlsx", newer_zip_version(), "damaged or incomplete"),
     # A legacy .xls loads (issue #12); one that is only the start of a .xls does not.
     "damaged .xls": ("form.xls", OLE + b"\0" * 600, "the workbook could not be read"),
     "damaged .xls renamed .xlsx": ("form.xlsx", OLE + b"\0" * 600, "the workbook could not"),

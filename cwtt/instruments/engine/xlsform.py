@@ -162,7 +162,8 @@ def _check_zip(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
+    # NotImplementedError: a zip made by a newer or odd zipper ("zip file version 6.4").
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError):
         raise InstrumentFileError(
             marked(
                 gettext_noop(

@@ -151,23 +151,35 @@ class ImportReport:
     def changed_anything(self) -> bool:
         return bool(self.created or self.updated or any(self.also_created.values()))
 
-    def row_by_row(self) -> list[tuple[int, str]]:
-        """Each row's number and what happened to it (or would, in a dry run), in order."""
-        would = {"created": "would be created", "updated": "would be updated"}
+    def row_by_row(self, gettext: Callable[[str], str] = _as_written) -> list[tuple[int, str]]:
+        """Each row's number and what happened to it (or would, in a dry run), in order; in
+        English for the command line, in the reader's language when the import page passes
+        Django's `gettext` (named so, so that makemessages collects the text)."""
+        done = {
+            "created": gettext("created"),
+            "updated": gettext("updated"),
+            "unchanged": gettext("unchanged"),
+        }
+        would = {
+            "created": gettext("would be created"),
+            "updated": gettext("would be updated"),
+            "unchanged": gettext("unchanged"),
+        }
+        once_fixed = {
+            "created": gettext("would be created once the errors are fixed"),
+            "updated": gettext("would be updated once the errors are fixed"),
+            "unchanged": gettext("unchanged once the errors are fixed"),
+        }
         stopped = self.errors and not self.keep_good
         said: dict[int, str] = {}
         for number, outcome in self.outcomes.items():
-            if stopped:
-                said[number] = f"{would.get(outcome, outcome)} once the errors are fixed"
-            elif self.dry_run:
-                said[number] = would.get(outcome, outcome)
-            else:
-                said[number] = outcome
+            table = once_fixed if stopped else would if self.dry_run else done
+            said[number] = table.get(outcome, outcome)
         for error in self.errors:
             said[error.row] = (
-                ("would be set aside" if self.dry_run else "set aside")
+                (gettext("would be set aside") if self.dry_run else gettext("set aside"))
                 if self.keep_good
-                else "has an error"
+                else gettext("has an error")
             )
         return sorted(said.items())
 

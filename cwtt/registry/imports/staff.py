@@ -128,9 +128,22 @@ def import_staff(
     run_row_by_row(report, numbered, handle, progress=progress)
     if report.created and report.written:
         report.next_steps.append(
-            f"{report.created} new {'person has' if report.created == 1 else 'people have'} no "
-            "password yet. Make each a set-password link on their page (Administration > People "
-            '> the person > "Make a set-password link") and send it to them only.'
+            marked(
+                gettext_noop(
+                    "1 new person has no password yet. Make a set-password link on their page "
+                    '(Administration > People > the person > "Make a set-password link") and send '
+                    "it to them only."
+                )
+            )
+            if report.created == 1
+            else marked(
+                gettext_noop(
+                    "%(n)s new people have no password yet. Make each a set-password link on "
+                    'their page (Administration > People > the person > "Make a set-password '
+                    'link") and send it to them only.'
+                ),
+                n=report.created,
+            )
         )
     return report
 
