@@ -13,16 +13,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CWTT = [sys.executable, "-m", "cwtt"]
-DEFAULT = "cwtt/instruments/data/cwtt_default.md"
+from fresh_cli import fresh_cwtt, wave_names
 
 
 def main() -> None:
@@ -31,22 +24,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=400)
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "CWTT_DATA_DIR": tmp,
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-        }
-
-        def cwtt(*command: str) -> str:
-            done = subprocess.run(
-                [*CWTT, *command], check=True, env=env, cwd=ROOT, capture_output=True, text=True
-            )
-            return done.stdout
-
-        cwtt("migrate", "-v0")
-        cwtt("instrument", "publish", DEFAULT)
+    with fresh_cwtt() as (tmp, cwtt):
         print(
             cwtt(
                 "generate",
@@ -60,7 +38,7 @@ def main() -> None:
                 str(args.seed),
             )  # fmt: skip
         )
-        waves = [line.split(":")[0] for line in cwtt("wave", "list").splitlines() if ":" in line]
+        waves = wave_names(cwtt)
         for by in ("school", "district"):
             out = f"{tmp}/outcomes-{by}.csv"
             started = time.perf_counter()

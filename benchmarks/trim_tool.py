@@ -11,16 +11,9 @@ Run: `.venv/bin/python benchmarks/trim_tool.py [--schools 6 --learners 80 --wave
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CWTT = [sys.executable, "-m", "cwtt"]
-DEFAULT = "cwtt/instruments/data/cwtt_default.md"
+from fresh_cli import DEFAULT, fresh_cwtt, wave_names
 
 
 def main() -> None:
@@ -29,22 +22,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=80)
     parser.add_argument("--waves", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "CWTT_DATA_DIR": tmp,
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-        }
-
-        def cwtt(*command: str) -> str:
-            done = subprocess.run(
-                [*CWTT, *command], check=True, env=env, cwd=ROOT, capture_output=True, text=True
-            )
-            return done.stdout
-
-        cwtt("migrate", "-v0")
-        cwtt("instrument", "publish", DEFAULT)
+    with fresh_cwtt() as (tmp, cwtt):
         cwtt(
             "generate",
             "--schools", str(args.schools),
@@ -52,7 +30,7 @@ def main() -> None:
             "--waves", str(args.waves),
             "--seed", "2026",
         )  # fmt: skip
-        waves = [line.split(":")[0] for line in cwtt("wave", "list").splitlines() if ":" in line]
+        waves = wave_names(cwtt)
         for wave in waves:
             out = cwtt("instrument", "check", DEFAULT, "--against", wave)
             print("\n".join(out[out.index("Wave " + wave) :].splitlines()[:10]), "\n")
