@@ -377,51 +377,80 @@ _FRESH_LEVELS = itemgetter(*(name for _index, name in _COMPARED))
 _DISCORDANT, _COUNT, _DETAILS = 4 + len(DOMAINS) + 2, 4 + len(DOMAINS) + 3, 4 + len(DOMAINS) + 4
 
 
-def _update_profiles(updated: Sequence[tuple[int, dict]]) -> None:
-    """Write the derived columns of these (profile id, columns) back, the details as the JSON
-    text already made. Django's bulk_update builds a CASE WHEN per field holding every profile,
-    which took three quarters of a rescore's time and, on SQLite, 8 statements per batch of
-    500. On SQLite: one UPDATE sent once per profile in a single executemany call (the
-    statement is prepared once). On PostgreSQL: one UPDATE for the whole batch, its values
-    given as arrays (`unnest`): Django's driver sends each executemany statement as text, so
-    the server parsed and planned every profile's UPDATE again, half of its time in a rescore."""
-    fields = [RiskProfile._meta.get_field(name) for name in DERIVED]
-    names = [f.name for f in fields]
+def _update_profiles(updated: Sequence[tuple[tuple, dict]]) -> None:
+    """Write the derived columns of these (stored row, fresh columns) back, the details as the
+    JSON text already made. Django's bulk_update builds a CASE WHEN per field holding every
+    profile, which took three quarters of a rescore's time and, on SQLite, 8 statements per
+    batch of 500. On SQLite: one UPDATE per set of changed indexed columns, each sent once per
+    profile in a single executemany call (the statement is prepared once); a level column is
+    set only where it changed, since SQLite rewrites an index entry for every column a
+    statement sets, changed or not (half the cost of a write). On PostgreSQL: one UPDATE for
+    the whole batch, its values given as arrays (`unnest`): Django's driver sends each
+    executemany statement as text, so the server parsed and planned every profile's UPDATE
+    again, half of its time in a rescore. (PostgreSQL leaves an index alone when its column's
+    value is the same.)"""
     computed_at = RiskProfile._meta.get_field("computed_at")
     now = computed_at.get_db_prep_save(timezone.now(), connection)
-    rows = []
-    for pk, columns in updated:
-        row = [columns[name] for name in names]
-        row[names.index("instrument_version")] = columns["instrument_version"].pk
-        rows.append([*row, now, pk])
+    if connection.vendor == "postgresql":
+        _update_profiles_postgresql(updated, now)
+        return
     quote = connection.ops.quote_name
     table, pk_column = quote(RiskProfile._meta.db_table), quote(RiskProfile._meta.pk.column)
-    if connection.vendor == "postgresql":
-        types = ["text" if f.name == "details" else f.db_type(connection) for f in fields]
-        assignments = ", ".join(
-            f"{quote(f.column)} = v.{quote(f.column)}{'::jsonb' if f.name == 'details' else ''}"
-            for f in fields
+    by_changed: dict[tuple[str, ...], list[list]] = defaultdict(list)
+    for stored, columns in updated:
+        fresh = {name: _stored_form(name, columns[name]) for name in DERIVED}
+        changed = tuple(name for index, name in _INDEXED if stored[index] != fresh[name])
+        by_changed[changed].append(
+            [*(fresh[name] for name in (*changed, *_ALWAYS_WRITTEN)), now, stored[_ID]]
         )
-        arrays = ", ".join(f"%s::{db_type}[]" for db_type in types)
-        aliases = ", ".join(quote(f.column) for f in fields)
-        sql = (
-            f"UPDATE {table} AS p SET {assignments}, {quote(computed_at.column)} = %s "
-            f"FROM unnest({arrays}, %s::bigint[]) AS v({aliases}, id) WHERE p.{pk_column} = v.id"
-        )
-        by_column = [list(column) for column in zip(*rows, strict=True)]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [now, *by_column[:-2], by_column[-1]])
-        return
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in [*fields, computed_at])
-    sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        for changed, rows in by_changed.items():
+            assignments = ", ".join(
+                f"{quote(RiskProfile._meta.get_field(name).column)} = %s"
+                for name in (*changed, *_ALWAYS_WRITTEN, "computed_at")
+            )
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s", rows)
+
+
+# The indexed columns a rescore may change, by their place in a `PROFILE_READS` row; the rest
+# of `DERIVED` is written every time.
+_INDEXED = [(_VERSION, "instrument_version"), *_COMPARED]
+_ALWAYS_WRITTEN = tuple(name for name in DERIVED if name not in dict(map(reversed, _INDEXED)))
+
+
+def _stored_form(name: str, value):
+    """A fresh column's value as it is written (the version as its id)."""
+    return value.pk if name == "instrument_version" else value
+
+
+def _update_profiles_postgresql(updated: Sequence[tuple[tuple, dict]], now) -> None:
+    fields = [RiskProfile._meta.get_field(name) for name in DERIVED]
+    by_column = [
+        [_stored_form(f.name, columns[f.name]) for _stored, columns in updated] for f in fields
+    ]
+    ids = [stored[_ID] for stored, _columns in updated]
+    quote = connection.ops.quote_name
+    table, pk_column = quote(RiskProfile._meta.db_table), quote(RiskProfile._meta.pk.column)
+    computed_at = RiskProfile._meta.get_field("computed_at")
+    types = ["text" if f.name == "details" else f.db_type(connection) for f in fields]
+    assignments = ", ".join(
+        f"{quote(f.column)} = v.{quote(f.column)}{'::jsonb' if f.name == 'details' else ''}"
+        for f in fields
+    )
+    arrays = ", ".join(f"%s::{db_type}[]" for db_type in types)
+    aliases = ", ".join(quote(f.column) for f in fields)
+    sql = (
+        f"UPDATE {table} AS p SET {assignments}, {quote(computed_at.column)} = %s "
+        f"FROM unnest({arrays}, %s::bigint[]) AS v({aliases}, id) WHERE p.{pk_column} = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *by_column, ids])
 
 
 @dataclass
 class _Plan:
     created: list[RiskProfile] = field(default_factory=list)
-    updated: list[tuple[int, dict]] = field(default_factory=list)  # (profile id, columns)
+    updated: list[tuple[tuple, dict]] = field(default_factory=list)  # (stored row, columns)
     deleted: list[int] = field(default_factory=list)
     announce: list[RiskProfile] = field(default_factory=list)
 
@@ -505,7 +534,7 @@ def _plan_one(
         return
     if not _differs(stored, columns):
         return
-    plan.updated.append((stored[_ID], columns))
+    plan.updated.append((stored, columns))
     if stored[_STORED_LEVELS] != _FRESH_LEVELS(columns):
         profile = RiskProfile(
             id=stored[_ID],
