@@ -17,11 +17,14 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cwtt.instruments.engine.batch import BatchScorer, Entry, jsonb_text
+from cwtt.instruments.engine.coded import Codebook, CodedBatch, CodedScorer
+from cwtt.instruments.engine.definition import DOMAINS, LEVELS
 from cwtt.instruments.engine.reader import read_instrument
 from cwtt.instruments.engine.scoring import Scorer
 
@@ -86,7 +89,60 @@ def assert_same(scorer, profiles, batch=None):
         stored = json.loads(json.dumps(summary.records))  # as read back: lists, not tuples
         assert batch.render_details(stored, jsonb=False) == json.dumps(result.to_dict())
         assert batch.render_details(stored, jsonb=True) == jsonb_text(result.to_dict())
+    assert coded_summaries(batch, profiles) == [
+        (s.levels, s.overall, s.urgent, s.discordant, s.records) for s in summaries
+    ]
     return expected
+
+
+def coded_summaries(batch, profiles):
+    """What `CodedScorer` gives for the profiles' answers stored as answer codes, in the form
+    of `profile_summaries`: (levels, overall, urgent, discordant, records) per profile."""
+    definition = batch.scorer.definition
+    choices = {choice.name for options in definition.choices.values() for choice in options}
+    codebook = Codebook(choice_names=choices)
+    entries = [entry for profile in profiles for entry in profile]
+    missing = sorted(codebook.missing(entry.answers for entry in entries))
+    codebook.add(enumerate(missing, start=1))
+    names = sorted({name for entry in entries for name in entry.context})
+    asked = []
+    coded_batch = CodedBatch(
+        profile_of=np.repeat(np.arange(len(profiles)), [len(p) for p in profiles]),
+        profiles=len(profiles),
+        respondents=[entry.respondent for entry in entries],
+        informants=[entry.informant for entry in entries],
+        codes=[codebook.encode(entry.answers) for entry in entries],
+        contexts={name: [entry.context.get(name) for entry in entries] for name in names},
+        answers_of=lambda rows: asked.extend(rows.tolist()) or [entries[r].answers for r in rows],
+    )
+    result = CodedScorer(batch, codebook).summarise(coded_batch)
+    out, start = [], 0
+    for index, profile in enumerate(profiles):
+        rows = range(start, start + len(profile))
+        start += len(profile)
+        ranks = result.ranks[index].tolist()
+        records = [
+            (
+                entries[row].informant,
+                entries[row].respondent,
+                result.fired[row],
+                result.covered[row],
+            )
+            for row in rows
+        ]
+        out.append(
+            (
+                {d: LEVELS[r] if r >= 0 else None for d, r in zip(DOMAINS, ranks, strict=True)},
+                LEVELS[int(result.overall[index])] if result.overall[index] >= 0 else None,
+                bool(result.urgent[index]),
+                bool(result.discordant[index]),
+                records,
+            )
+        )
+    # Only questionnaires with an answer that has no code are read as answers.
+    for row in asked:
+        assert any(codebook.text(value) is None for value in entries[row].answers.values())
+    return out
 
 
 def plausible_answer(question, choices, rng: random.Random):
@@ -285,8 +341,7 @@ def test_rules_of_every_shape_score_the_same_either_way(tmp_path):
     extra = [
         "| | x_true | psychosocial | anxiety | moderate | selected(${cg_worries}, 'True') | "
         "t | | test |",
-        "| | x_float | psychosocial | anxiety | high | selected(${cg_worries}, '1') | "
-        "f | | test |",
+        "| | x_float | psychosocial | anxiety | high | selected(${cg_worries}, '1') | f | | test |",
         "| | x_sum | nutrition | hunger | high | ${cg_meals} + ${cg_dep9} > 1 | s | | test |",
         "| | x_if | education | attendance | high | if(${tc_absent} > 0, ${tc_abuse} = 'no', "
         "false()) | i | | test |",

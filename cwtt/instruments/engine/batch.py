@@ -574,20 +574,26 @@ class BatchScorer:
         self, respondent: str, plan: _RespondentPlan, group: Sequence[Entry]
     ) -> list[tuple[list[int], tuple[int, ...]]]:
         columns = _Columns(group, self._names[respondent], self._domain_questions[respondent])
-        for measure in plan.measures:
-            self._measure(measure, columns)
-        rules = self._rules[respondent]
-        fired = np.zeros((len(group), len(rules)), dtype=bool)
-        for number, vector_rule in enumerate(rules):
-            try:
-                fired[:, number] = _evaluate(vector_rule.node, vector_rule, columns)
-            except Exception:  # noqa: BLE001 - the engine's own evaluation says what happens
-                fired[:, number] = self._per_questionnaire(vector_rule, columns)
+        fired = self.fired_matrix(respondent, plan, columns)
         numbers: list[list[int]] = [[] for _ in group]
         rows, which = np.nonzero(fired)  # row by row, each row's rules in order
         for row, number in zip(rows.tolist(), which.tolist(), strict=True):
             numbers[row].append(number)
         return list(zip(numbers, columns.covered, strict=True))
+
+    def fired_matrix(self, respondent: str, plan: _RespondentPlan, columns: _Columns) -> np.ndarray:
+        """Which of the respondent's rules fire for each questionnaire of the columns (one row
+        per questionnaire, one column per rule in order), the measures computed first."""
+        for measure in plan.measures:
+            self._measure(measure, columns)
+        rules = self._rules[respondent]
+        fired = np.zeros((columns.size, len(rules)), dtype=bool)
+        for number, vector_rule in enumerate(rules):
+            try:
+                fired[:, number] = _evaluate(vector_rule.node, vector_rule, columns)
+            except Exception:  # noqa: BLE001 - the engine's own evaluation says what happens
+                fired[:, number] = self._per_questionnaire(vector_rule, columns)
+        return fired
 
     def _per_questionnaire(self, vector_rule: _VectorRule, columns: _Columns) -> np.ndarray:
         names = vector_rule.names
