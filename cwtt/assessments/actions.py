@@ -66,12 +66,17 @@ def child_facts(child: Child, on: dt.date) -> dict[str, Any]:
     return child_facts_of(child.date_of_birth, child.sex, child.grant_status, on)
 
 
+def child_age_months(days: int) -> float:
+    """A child's age in months after this many days of life, as `Child.age_months` gives it."""
+    return round(days / 30.4375, 2)
+
+
 def child_facts_of(
     date_of_birth: dt.date, sex: str, grant_status: str, on: dt.date
 ) -> dict[str, Any]:
     """`child_facts` from the columns alone, for a bulk reader that holds no Child."""
     return {
-        "child_age_months": round((on - date_of_birth).days / 30.4375, 2),  # Child.age_months
+        "child_age_months": child_age_months((on - date_of_birth).days),
         "child_sex": sex,
         "child_csg": grant_status,
     }

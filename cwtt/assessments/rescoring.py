@@ -26,8 +26,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import groupby
 from operator import itemgetter
 
+import numpy as np
 import orjson
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, TextField
@@ -38,13 +40,13 @@ from django.utils.translation import gettext as _
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
 from cwtt.instruments.actions import batch_scorer_for
-from cwtt.instruments.engine.batch import Entry
-from cwtt.instruments.engine.definition import DOMAINS
+from cwtt.instruments.engine.coded import Codebook, CodedBatch, CodedScorer
+from cwtt.instruments.engine.definition import DOMAINS, LEVELS
 from cwtt.instruments.models import InstrumentVersion
 from cwtt.registry.models import Child
 
-from .actions import COUNTING, child_facts_of
-from .models import Assessment, RescoreRun, RiskProfile, Wave, respondent_kind
+from .actions import COUNTING, child_age_months
+from .models import AnswerTerm, Assessment, RescoreRun, RiskProfile, Wave, respondent_kind
 from .profile_details import details_from_fired, fired_text, fired_value
 from .signals import profile_scored
 
@@ -61,8 +63,9 @@ DERIVED = [
     "assessment_count",
 ]
 # What scoring reads of an assessment (`actions.Questionnaire`), as plain rows: building a
-# Django model per assessment took a fifth of a rescore's time. The answers come as JSON text,
-# decoded for the whole batch in one call (Django decodes them one row at a time).
+# Django model per assessment took a fifth of a rescore's time. The answers are read as their
+# answer codes (docs/decisions/0070-answer-codes.md); their JSON only where the codes are
+# missing (they are then made and stored) or a rule reads an answer that has no code.
 ASSESSMENT_COLUMNS = [
     "child_id",
     "wave_id",
@@ -70,7 +73,7 @@ ASSESSMENT_COLUMNS = [
     "respondent",
     "assessed_on",
     "instrument_version_id",
-    Cast("answers", TextField()),
+    "answer_codes",
     "child__date_of_birth",
     "child__sex",
     "child__grant_status",
@@ -81,8 +84,13 @@ ASSESSMENT_COLUMNS = [
     "informant_staff__user__first_name",
     "informant_staff__user__last_name",
     "status",
+    "id",
 ]
-_STATUS = len(ASSESSMENT_COLUMNS) - 1
+_CODES, _STATUS, _ASSESSMENT = 6, len(ASSESSMENT_COLUMNS) - 2, len(ASSESSMENT_COLUMNS) - 1
+# A profile's questionnaires in the order `profile_fields` combines them: (assessed on,
+# respondent, uuid); the uuid is read as text (SQLite keeps it without dashes): the same order
+# either way, and SQLite's dates as text sort as the dates do.
+_IN_PROFILE_ORDER = itemgetter(0, 1, 4, 3, 2)
 _DATE_COLUMNS = {"assessed_on", "child__date_of_birth"}
 
 
@@ -100,8 +108,6 @@ def _assessment_columns() -> list:
 
 # What a case proposal reads of the child of a profile that is announced.
 CHILD_READS = ["date_of_birth", "sex", "grant_status", "status", "school"]
-# A change in these is what other parts react to (cases: a profile turning high or urgent).
-LEVELS = [*DOMAINS, "overall", "urgent"]
 
 
 class RescoreRefused(Exception):
@@ -145,14 +151,34 @@ class ScoringRules:
 
     in_force: dict[int, InstrumentVersion]  # by instrument id
     answered: dict[int, tuple[int, int]]  # version id -> (instrument id, number)
+    # Every answer term stored so far; it grows as a run stores the codes of new answers.
+    codebook: Codebook
+    _scorers: dict[int, CodedScorer] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> ScoringRules:
         versions = list(InstrumentVersion.objects.order_by("number").only("instrument", "number"))
+        in_force = {v.instrument_id: v for v in versions}  # the highest number wins
+        # The choice names of the versions in force: the texts answers may be coded as.
+        choices = {
+            choice.name
+            for version in in_force.values()
+            for options in batch_scorer_for(version.pk).scorer.definition.choices.values()
+            for choice in options
+        }
         return cls(
-            in_force={v.instrument_id: v for v in versions},  # the highest number wins
+            in_force=in_force,
             answered={v.pk: (v.instrument_id, v.number) for v in versions},
+            codebook=Codebook(AnswerTerm.objects.values_list("id", "text"), choices),
         )
+
+    def scorer(self, version: InstrumentVersion) -> CodedScorer:
+        found = self._scorers.get(version.pk)
+        if found is None:
+            found = self._scorers[version.pk] = CodedScorer(
+                batch_scorer_for(version.pk), self.codebook
+            )
+        return found
 
     def version_for(self, answered_with: Iterable[int]) -> InstrumentVersion:
         """The version that scores assessments answered with these version ids."""
@@ -219,6 +245,11 @@ def rescore_batch(
 ) -> BatchOutcome:
     """Recompute the next `batch_size` pairs of the run, in one transaction, and move its
     cursor past them. Returns what was done; no pairs means the run has nothing left."""
+    with rules.codebook.forgetting_on_failure():
+        return _rescore_batch(run_id, rules, batch_size)
+
+
+def _rescore_batch(run_id: int, rules: ScoringRules, batch_size: int) -> BatchOutcome:
     with transaction.atomic():
         # The run's row lock: two workers on one run take batches in turn, never the same one.
         run = RescoreRun.objects.select_for_update().get(pk=run_id)
@@ -250,7 +281,6 @@ def rescore_batch(
                 .values_list("pk", flat=True)
             )
         wanted = set(pairs)
-        by_pair: dict[tuple[int, int], list[tuple]] = defaultdict(list)
         # By the batch's child ids, not by status: SQLite then reads them through the
         # (child, wave) index rather than every assessment of the wave (a range of ids, or the
         # status, made it pick the (wave, status) index: a whole wave read for every batch).
@@ -260,10 +290,8 @@ def rescore_batch(
             Assessment.objects.order_by().filter(in_batch).values_list(*_assessment_columns())
         )
         counting = {str(status) for status in COUNTING}
-        for row in rows:
-            pair = (row[0], row[1])
-            if pair in wanted and row[_STATUS] in counting:
-                by_pair[pair].append(row)
+        rows = [row for row in rows if (row[0], row[1]) in wanted and row[_STATUS] in counting]
+        rows.sort(key=_IN_PROFILE_ORDER)
         existing = {
             (row[_CHILD], row[_WAVE]): row
             for row in _plain_rows(
@@ -271,11 +299,11 @@ def rescore_batch(
             )
         }
         waves = {w.pk: w for w in Wave.objects.filter(pk__in=wave_ids)}
-        answered_with = {row[5] for group in by_pair.values() for row in group}
+        answered_with = {row[5] for row in rows}
         if not answered_with <= rules.answered.keys():
             rules = ScoringRules.load()  # a version published during the run
         with _no_cycle_collection():
-            plan = _plan(pairs, by_pair, existing, waves, rules)
+            plan = _plan(pairs, rows, existing, waves, rules)
         if plan.created:
             RiskProfile.objects.bulk_create(plan.created)
             for profile in plan.created:  # as it will be read
@@ -457,58 +485,177 @@ class _Plan:
 
 def _plan(
     pairs: Sequence[tuple[int, int]],
-    by_pair: dict[tuple[int, int], list[tuple]],
+    rows: Sequence[tuple],
     existing: dict[tuple[int, int], tuple],
     waves: dict[int, Wave],
     rules: ScoringRules,
 ) -> _Plan:
-    """In memory, no queries: the profiles to create, update and delete, and to announce.
+    """The profiles to create, update and delete, and to announce. `rows` are the batch's
+    counting assessments, a profile's next to one another in the order they are combined.
 
-    The whole batch is scored at once (`BatchScorer`, the same results as `profile_fields`),
-    one call per instrument version in force, with the details written as JSON text in the
-    database's own form, so that a stored profile is compared as text."""
+    The whole batch is scored at once from the answers' codes (`CodedScorer`, the same results
+    as `profile_fields`), one call per instrument version in force, with which rules fired
+    written as JSON text in the database's own form, so that a stored profile is compared as
+    text. Queries only where answers have no codes yet (they are stored) or a rule reads an
+    answer that has none."""
     plan = _Plan()
-    scored = []
-    for pair in pairs:
-        if by_pair.get(pair):
-            scored.append(pair)
-        elif pair in existing:
-            plan.deleted.append(existing[pair][_ID])
-    texts = [row[6] for pair in scored for row in by_pair[pair]]
-    decoded = iter(_decode_answers(texts))
-    kinds: dict[str, str] = {}  # respondent -> its translated kind, looked up once a batch
-    facts: dict[tuple, dict] = {}  # a child's facts on a day, shared by its questionnaires
+    answers = _Answers(rows, rules.codebook)
+    spans: dict[tuple[int, int], tuple[int, int]] = {}
+    start = 0
+    for pair, group in groupby(rows, key=itemgetter(0, 1)):
+        end = start + sum(1 for _row in group)
+        spans[pair] = (start, end)
+        start = end
     versions: dict[frozenset[int], InstrumentVersion] = {}  # answered with -> scored with
     by_version: dict[int, tuple[InstrumentVersion, list, list]] = {}
-    for pair in scored:
-        rows = by_pair[pair]
-        entries = [_entry(row, next(decoded), kinds, facts) for row in rows]
-        # A fixed order, as `profile_fields` sorts: (assessed on, respondent, uuid).
-        entries.sort(key=lambda item: item[0])
-        answered_with = frozenset(row[5] for row in rows)
+    for pair in pairs:
+        span = spans.get(pair)
+        if span is None:
+            if pair in existing:
+                plan.deleted.append(existing[pair][_ID])
+            continue
+        answered_with = frozenset(row[5] for row in rows[span[0] : span[1]])
         version = versions.get(answered_with)
         if version is None:
             version = versions[answered_with] = rules.version_for(answered_with)
         group = by_version.setdefault(version.pk, (version, [], []))
         group[1].append(pair)
-        group[2].append([entry for _key, entry in entries])
+        group[2].append(span)
     jsonb = connection.vendor == "postgresql"
-    for version, version_pairs, profiles in by_version.values():
-        scorer = batch_scorer_for(version.pk)
-        for pair, profile, summary in zip(
-            version_pairs, profiles, scorer.profile_summaries(profiles), strict=True
-        ):
-            columns = {d: summary.levels[d] or "" for d in DOMAINS}
+    kinds: dict[str, str] = {}  # respondent -> its translated kind, looked up once a batch
+    for version, version_pairs, version_spans in by_version.values():
+        at = [row for first, end in version_spans for row in range(first, end)]
+        group_rows = [rows[row] for row in at]
+        counts = [end - first for first, end in version_spans]
+        respondents = [row[3] for row in group_rows]
+        informants = [_informant(row, kinds) for row in group_rows]
+        summaries = rules.scorer(version).summarise(
+            CodedBatch(
+                profile_of=np.repeat(np.arange(len(counts)), counts),
+                profiles=len(counts),
+                respondents=respondents,
+                informants=informants,
+                codes=answers.codes(at),
+                contexts=_child_facts(group_rows),
+                answers_of=lambda within, at=at: answers.of([at[row] for row in within.tolist()]),
+            )
+        )
+        ranks, overall = summaries.ranks.tolist(), summaries.overall.tolist()
+        urgent, discordant = summaries.urgent.tolist(), summaries.discordant.tolist()
+        first = 0
+        for number, (pair, count) in enumerate(zip(version_pairs, counts, strict=True)):
+            records = [
+                (informants[row], respondents[row], summaries.fired[row], summaries.covered[row])
+                for row in range(first, first + count)
+            ]
+            first += count
+            columns = {
+                domain: LEVELS[rank] if rank >= 0 else ""
+                for domain, rank in zip(DOMAINS, ranks[number], strict=True)
+            }
             columns.update(
                 instrument_version=version,
-                overall=summary.overall or "",
-                urgent=summary.urgent,
-                discordant=summary.discordant,
-                details=fired_text(version.pk, summary.records, jsonb=jsonb),
-                assessment_count=len(profile),
+                overall=LEVELS[overall[number]] if overall[number] >= 0 else "",
+                urgent=urgent[number],
+                discordant=discordant[number],
+                details=fired_text(version.pk, records, jsonb=jsonb),
+                assessment_count=count,
             )
-            _plan_one(plan, pair, columns, existing, waves, summary.records)
+            _plan_one(plan, pair, columns, existing, waves, records)
     return plan
+
+
+class _Answers:
+    """A batch's answers: their codes, made and stored where an assessment has none yet, and
+    their JSON, read only where it is needed."""
+
+    def __init__(self, rows: Sequence[tuple], codebook: Codebook) -> None:
+        self._rows = rows
+        self._codebook = codebook
+        self._decoded: dict[int, dict] = {}  # by assessment id
+        self._codes: list[bytes] = [row[_CODES] for row in rows]
+        missing = [at for at, row in enumerate(rows) if row[_CODES] is None]
+        if missing:
+            self._make_codes(missing)
+
+    def codes(self, at: Sequence[int]) -> list[bytes]:
+        return [self._codes[row] for row in at]
+
+    def of(self, at: Sequence[int]) -> list[dict]:
+        """The answers of these rows, read in one query where they are not read yet."""
+        ids = [self._rows[row][_ASSESSMENT] for row in at]
+        unread = [pk for pk in ids if pk not in self._decoded]
+        if unread:
+            self._read(unread)
+        return [self._decoded[pk] for pk in ids]
+
+    def _read(self, ids: Sequence[int]) -> list[str]:
+        texts = dict(
+            _plain_rows(
+                Assessment.objects.order_by()
+                .filter(pk__in=ids)
+                .values_list("id", Cast("answers", TextField()))
+            )
+        )
+        ordered = [texts[pk] for pk in ids]
+        self._decoded.update(zip(ids, _decode_answers(ordered), strict=True))
+        return ordered
+
+    def _make_codes(self, missing: Sequence[int]) -> None:
+        """Code the answers of these rows, storing new terms first, and store the codes. The
+        codes are stored only where the answers are still those read (another writer may have
+        changed them since; their codes are then made again next time)."""
+        ids = [self._rows[row][_ASSESSMENT] for row in missing]
+        texts = self._read(ids)
+        decoded = [self._decoded[pk] for pk in ids]
+        new = self._codebook.missing(decoded)
+        if new:
+            AnswerTerm.objects.bulk_create(
+                [AnswerTerm(text=text) for text in sorted(new)], ignore_conflicts=True
+            )
+            self._codebook.add(AnswerTerm.objects.filter(text__in=new).values_list("id", "text"))
+        blobs = [self._codebook.encode(answers) for answers in decoded]
+        for row, blob in zip(missing, blobs, strict=True):
+            self._codes[row] = blob
+        quote = connection.ops.quote_name
+        # As read: the text of the answers (jsonb's `=` would take 1 and 1.0 as the same).
+        answers = "answers::text" if connection.vendor == "postgresql" else quote("answers")
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {quote(Assessment._meta.db_table)} SET {quote('answer_codes')} = %s "
+                f"WHERE {quote('id')} = %s AND {quote('answer_codes')} IS NULL "
+                f"AND {answers} = %s",
+                list(zip(blobs, ids, texts, strict=True)),
+            )
+
+
+def _child_facts(rows: Sequence[tuple]) -> dict[str, list]:
+    """`child_facts_of` for each row, as columns: the ages worked out once per number of
+    days."""
+    born = np.array([row[7] for row in rows], dtype="datetime64[D]")
+    assessed = np.array([row[4] for row in rows], dtype="datetime64[D]")
+    days, index = np.unique((assessed - born).astype(np.int64), return_inverse=True)
+    ages = [child_age_months(number) for number in days.tolist()]
+    return {
+        "child_age_months": [ages[at] for at in index.reshape(-1).tolist()],
+        "child_sex": [row[8] for row in rows],
+        "child_csg": [row[9] for row in rows],
+    }
+
+
+def _informant(row: tuple, kinds: dict[str, str]) -> str:
+    """Who answered an `ASSESSMENT_COLUMNS` row, as `Questionnaire.of` names them."""
+    respondent = row[3]
+    kind = kinds.get(respondent)
+    if kind is None:
+        kind = kinds[respondent] = respondent_kind(respondent)
+    caregiver_id, caregiver_first, caregiver_last = row[10:13]
+    staff_id, staff_first, staff_last = row[13:16]
+    if caregiver_id:
+        return f"{kind} ({caregiver_first} {caregiver_last})"  # Caregiver.__str__
+    if staff_id:
+        return f"{kind} ({f'{staff_first} {staff_last}'.strip()})"  # User.get_full_name
+    return kind
 
 
 def _plan_one(
@@ -552,48 +699,6 @@ def _full_details(version_id: int, records: list) -> dict:
     return details_from_fired(
         fired_value(version_id, records), jsonb=connection.vendor == "postgresql"
     )
-
-
-def _entry(
-    row: tuple, answers: dict, kinds: dict[str, str], facts: dict[tuple, dict]
-) -> tuple[tuple, Entry]:
-    """An `ASSESSMENT_COLUMNS` row as scoring reads it (the same as `Questionnaire.of`), with
-    the key it is ordered by in its profile."""
-    (
-        _child_id,
-        _wave_id,
-        uuid,
-        respondent,
-        assessed_on,
-        _version_id,
-        _answers_text,
-        date_of_birth,
-        sex,
-        grant_status,
-        caregiver_id,
-        caregiver_first,
-        caregiver_last,
-        staff_id,
-        staff_first,
-        staff_last,
-        _status,
-    ) = row
-    kind = kinds.get(respondent)
-    if kind is None:
-        kind = kinds[respondent] = respondent_kind(respondent)
-    if caregiver_id:
-        informant = f"{kind} ({caregiver_first} {caregiver_last})"  # Caregiver.__str__
-    elif staff_id:
-        informant = f"{kind} ({f'{staff_first} {staff_last}'.strip()})"  # User.get_full_name
-    else:
-        informant = kind
-    assessed_on = _date(assessed_on)
-    key = (date_of_birth, sex, grant_status, assessed_on)
-    child = facts.get(key)
-    if child is None:  # read only, so the child's questionnaires of a day can share it
-        child = facts[key] = child_facts_of(_date(date_of_birth), sex, grant_status, assessed_on)
-    # The uuid is read as text (SQLite keeps it without dashes): the same order either way.
-    return (assessed_on, respondent, uuid), Entry(respondent, answers, child, informant)
 
 
 def _differs(stored: tuple, columns: dict) -> bool:

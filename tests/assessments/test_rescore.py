@@ -28,7 +28,7 @@ from cwtt.assessments.rescoring import (
 from cwtt.assessments.signals import profile_scored
 from cwtt.cases.models import Case
 from cwtt.instruments.actions import instrument_publish
-from cwtt.instruments.engine.batch import BatchScorer
+from cwtt.instruments.engine.coded import CodedScorer
 from cwtt.registry.models import Caregiver, Child
 from cwtt.synthetic.generate import generate_district
 from tests.conftest import FIXTURES, TODAY
@@ -57,21 +57,21 @@ def children_with_two_questionnaires(child_factory, school, wave, count, *, well
 
 class CombineSpy:
     """Counts how many profiles were computed: each is one profile given to
-    `BatchScorer.profile_summaries` (a rescore's `Scorer.combine`)."""
+    `CodedScorer.summarise` (a rescore's `Scorer.combine`)."""
 
     def __init__(self) -> None:
         self.calls = 0
-        self.original = BatchScorer.profile_summaries
+        self.original = CodedScorer.summarise
 
-    def __call__(self, scorer, profiles, *args, **kwargs):
-        self.calls += len(profiles)
-        return self.original(scorer, profiles, *args, **kwargs)
+    def __call__(self, scorer, batch, *args, **kwargs):
+        self.calls += batch.profiles
+        return self.original(scorer, batch, *args, **kwargs)
 
 
 def test_rescoring_computes_each_childs_profile_once(child_factory, sunrise, wave):
     children_with_two_questionnaires(child_factory, sunrise, wave, 4)
     spy = CombineSpy()
-    with mock.patch.object(BatchScorer, "profile_summaries", autospec=True, side_effect=spy):
+    with mock.patch.object(CodedScorer, "summarise", autospec=True, side_effect=spy):
         rescore()
     # Two questionnaires per child used to make each child's pair appear twice.
     assert spy.calls == 4
@@ -167,7 +167,7 @@ def test_a_rescore_that_crashed_continues_after_its_last_batch(child_factory, su
         return real_plan(*args, **kwargs)
 
     spy = CombineSpy()
-    with mock.patch.object(BatchScorer, "profile_summaries", autospec=True, side_effect=spy):
+    with mock.patch.object(CodedScorer, "summarise", autospec=True, side_effect=spy):
         with mock.patch.object(rescoring, "_plan", side_effect=crash_on_the_second_batch):
             with pytest.raises(RuntimeError):
                 rescore(batch_size=3)

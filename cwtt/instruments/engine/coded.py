@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -52,13 +53,31 @@ class Codebook:
         self._memo: dict[Any, str | None] = {}  # a value's typed key -> its text, or None
         self._names: dict[str, str] = {}  # a question's name -> its text
         self.highest = 0
+        self._added: list[str] = []  # in the order added
         self.add(terms)
 
     def add(self, terms: Iterable[tuple[int, str]]) -> None:
         for term_id, text in terms:
             self._ids[text] = term_id
             self._texts[term_id] = text
+            self._added.append(text)
             self.highest = max(self.highest, term_id)
+
+    @contextmanager
+    def forgetting_on_failure(self) -> Iterator[None]:
+        """Terms added inside the block are forgotten if it fails: the database that gave
+        them their ids has rolled them back, and may give the ids to other terms."""
+        added = len(self._added)
+        try:
+            yield
+        except BaseException:
+            for text in self._added[added:]:
+                term_id = self._ids.pop(text)
+                self._texts.pop(term_id, None)
+                self._values.pop(term_id, None)
+            del self._added[added:]
+            self.highest = max(self._texts, default=0)
+            raise
 
     def id_of(self, text: str) -> int | None:
         return self._ids.get(text)
