@@ -35,7 +35,9 @@ def stored_answers(assessment: Assessment) -> dict:
 def write_codes(assessment: Assessment, codes: bytes) -> None:
     """Store codes the way the rescore may: an UPDATE that sets only the codes."""
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {TABLE} SET answer_codes = %s WHERE id = %s", [codes, assessment.pk])
+        cursor.execute(
+            f"UPDATE {TABLE} SET answer_codes = %s WHERE id = %s", [codes, assessment.pk]
+        )
 
 
 @pytest.fixture
