@@ -24,8 +24,7 @@ TABLE = Assessment._meta.db_table
 
 
 def stored_codes(assessment: Assessment) -> bytes | None:
-    codes = Assessment.objects.values_list("answer_codes", flat=True).get(pk=assessment.pk)
-    return None if codes is None else bytes(codes)  # PostgreSQL may give a memoryview
+    return Assessment.objects.values_list("answer_codes", flat=True).get(pk=assessment.pk)
 
 
 def stored_answers(assessment: Assessment) -> dict:

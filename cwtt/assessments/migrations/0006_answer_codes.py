@@ -7,6 +7,9 @@ from django.db import migrations, models
 # wrote it (save(), QuerySet.update, bulk_update, raw SQL). A statement that writes both keeps
 # the codes it wrote; one that writes only `answer_codes` does not fire the trigger at all.
 #
+# On SQLite the trigger's own UPDATE is a second write of the row: it is skipped when there are
+# no codes to empty (an import or a generation rewriting answers never filled).
+#
 # SQLite drops a table's triggers when Django rebuilds the table (most AlterField and
 # RemoveField operations on SQLite do): a later migration that rebuilds
 # assessments_assessment must run SQLITE_CREATE again (tests/assessments/test_answer_codes_store.py
@@ -15,7 +18,9 @@ SQLITE_CREATE = """
 CREATE TRIGGER assessments_answer_codes_stale
 AFTER UPDATE OF answers ON assessments_assessment
 FOR EACH ROW
-WHEN NEW.answers IS NOT OLD.answers AND NEW.answer_codes IS OLD.answer_codes
+WHEN NEW.answers IS NOT OLD.answers
+    AND NEW.answer_codes IS OLD.answer_codes
+    AND OLD.answer_codes IS NOT NULL
 BEGIN
     UPDATE assessments_assessment SET answer_codes = NULL WHERE id = NEW.id;
 END
