@@ -93,6 +93,12 @@ class Assessment(models.Model):
         InstrumentVersion, on_delete=models.PROTECT, related_name="assessments"
     )
     answers = models.JSONField(default=dict)
+    # The answers as (question name, answer value) pairs of AnswerTerm ids, packed as int32s,
+    # so `cwtt rescore` need not decode every questionnaire's JSON each time. Derived: NULL until
+    # the rescore fills it, and set back to NULL by the database itself whenever `answers`
+    # changes in a statement that does not also write new codes (a trigger; migration 0006,
+    # decision 0070), so no write path, not even raw SQL, can leave it stale.
+    answer_codes = models.BinaryField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -123,6 +129,19 @@ class Assessment(models.Model):
         if self.informant_staff_id:
             return f"{kind} ({self.informant_staff.user.get_full_name()})"
         return kind
+
+
+class AnswerTerm(models.Model):
+    """One term of `Assessment.answer_codes`: the JSON text of a question name or of an answer
+    value. Only terms that say nothing about a person are stored: question names, numbers,
+    true, false, null and choice names (all defined by the instrument, or a count). Free text
+    is never a term, so this table holds nothing an erasure would have to find (decision 0070).
+    """
+
+    text = models.TextField(unique=True)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def respondent_kind(respondent: str) -> str:

@@ -232,7 +232,9 @@ def _assessment(obj: Assessment, child: Child, definitions: _Definitions) -> Rec
     rows.extend(
         {_("Question"): name, _("Answer"): str(plain(value))} for name, value in answers.items()
     )
-    return {"fields": row_fields(obj, child, skip=["answers"]), "tables": {_("Answers"): rows}}
+    # The answer codes are the same answers packed for the rescore (decision 0070): shown above.
+    fields = row_fields(obj, child, skip=["answers", "answer_codes"])
+    return {"fields": fields, "tables": {_("Answers"): rows}}
 
 
 def _risk_profile(obj: RiskProfile, child: Child, definitions: _Definitions) -> Record:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import struct
 import subprocess
 import sys
 import zipfile
@@ -22,6 +23,8 @@ from django.db import connection
 
 from cwtt.access.audit import audit_verify
 from cwtt.access.models import AuditEntry
+from cwtt.assessments.actions import assessment_save
+from cwtt.assessments.models import AnswerTerm, Assessment
 from cwtt.operations.backup import RestoreRefused, backed_up_models, restore
 from cwtt.registry.models import Child
 
@@ -141,6 +144,32 @@ def test_a_backup_holds_no_secret(people, child, tmp_path):
         assert secret.encode() not in content
     assert b"django_session" not in content and b'"sessions.session"' not in content
     assert b"Lwazi" in content  # it does hold the records
+
+
+@pytest.mark.django_db
+def test_answer_codes_and_their_terms_are_restored_as_they_were(child, wave, tmp_path):
+    """The codes the rescore stored come back with the answers they were made from, and the
+    terms they point at keep their ids (decision 0070)."""
+    assessment = assessment_save(
+        child=child,
+        wave=wave,
+        respondent="caregiver",
+        answers={"cg_meals": 3},
+        assessed_on=wave.starts_on,
+    ).assessment
+    terms = [AnswerTerm.objects.create(text=text) for text in ('"cg_meals"', "3")]
+    codes = struct.pack("<2i", terms[0].pk, terms[1].pk)
+    Assessment.objects.filter(pk=assessment.pk).update(answer_codes=codes)
+    target = tmp_path / "cwtt.zip"
+    backup(target)
+    empty_the_database()
+    call_command("restore", str(target), stdout=io.StringIO())
+
+    restored = Assessment.objects.get(pk=assessment.pk)
+    assert (restored.answers, restored.answer_codes) == ({"cg_meals": 3}, codes)
+    assert dict(AnswerTerm.objects.values_list("pk", "text")) == {t.pk: t.text for t in terms}
+    # The database goes on numbering terms after the restored ones.
+    assert AnswerTerm.objects.create(text='"cg_hungry"').pk > terms[1].pk
 
 
 @pytest.mark.django_db

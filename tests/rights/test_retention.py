@@ -336,3 +336,19 @@ def test_anonymisation_removes_the_names_from_profiles_a_rescore_stored(assessed
 
     assert "Grace" not in stored() and "Mokoena" not in stored()
     assert "Fewer than two meals yesterday" in stored() and '"Caregiver"' in stored()
+
+
+def test_anonymisation_empties_the_answer_codes_of_answers_it_changes(assessed_child):
+    """Codes made from answers that included the free text must not outlive it (decision
+    0070); the nurse's answers, untouched, keep theirs."""
+    codes = bytes(range(8))
+    Assessment.objects.filter(child=assessed_child).update(answer_codes=codes)
+
+    child_anonymise(child=assessed_child, rule="test", actor_name="command line")
+
+    stored = dict(
+        Assessment.objects.filter(child=assessed_child).values_list("respondent", "answer_codes")
+    )
+    assert stored["caregiver"] is None
+    assert stored["nurse"] == codes
+    assert "cg_comment" not in Assessment.objects.get(respondent="caregiver").answers

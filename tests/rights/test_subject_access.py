@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from cwtt.access.models import AuditEntry
+from cwtt.assessments.models import Assessment
 from cwtt.registry.models import Child
 from cwtt.rights.subject_access import child_record, record_html, reverse_relations
 
@@ -79,6 +80,17 @@ def test_the_json_record_holds_every_related_record(client, people, assessed_chi
     audit = found["audit"]["records"]
     assert {"Created"} <= {entry["fields"]["What"] for entry in audit}
     assert all(entry["fields"]["When"][:4].isdigit() for entry in audit)
+
+
+def test_the_record_shows_the_answers_in_words_and_not_the_codes_packed_from_them(
+    assessed_child,
+):
+    Assessment.objects.filter(child=assessed_child).update(answer_codes=bytes(range(8)))
+    record = sections(child_record(assessed_child))
+    for assessment in record["assessments.assessment"]["records"]:
+        assert "Answer codes" not in assessment["fields"]
+        assert assessment["tables"]["Answers"]
+    assert "bytes of binary data" not in json.dumps(record)
 
 
 def test_a_model_added_later_is_in_the_record_without_code_for_it(
