@@ -98,6 +98,13 @@ def _lms_many(indicator: str, sex: np.ndarray, age: np.ndarray) -> np.ndarray:
     return lms
 
 
+def _bmi_many(height: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """growth's `weight / (height / 100.0) ** 2`, squaring with Python's pow (not x * x)."""
+    metres = height / 100.0
+    squared = np.fromiter(map(pow, metres.tolist(), repeat(2.0)), np.float64, len(metres))
+    return weight / squared
+
+
 def _z_many(y: np.ndarray, lms: np.ndarray) -> np.ndarray:
     """growth._z where L is not 0 (rows with L == 0 are left undone by the caller)."""
     lam, mu, sigma = lms[:, 0], lms[:, 1], lms[:, 2]
@@ -123,9 +130,10 @@ def _round_many(values: np.ndarray) -> np.ndarray:
     under 2**-23 while it is below 2**30; so unless it lies within 1e-6 of a half, its nearest
     whole number is k. The rest (ties such as 0.125, or values that near) go to Python's round.
     """
-    scaled = values * 100.0
-    nearest = np.rint(scaled)
-    clear = (np.abs(scaled) < 2.0**30) & (np.abs(np.abs(scaled - nearest) - 0.5) > 1e-6)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values: left to Python's round
+        scaled = values * 100.0
+        nearest = np.rint(scaled)
+        clear = (np.abs(scaled) < 2.0**30) & (np.abs(np.abs(scaled - nearest) - 0.5) > 1e-6)
     rounded = nearest / 100.0
     for row in np.flatnonzero(~clear).tolist():
         rounded[row] = round(float(values[row]), 2)
@@ -205,9 +213,7 @@ def growth_many(
     has_height, has_weight = ~no_height[rows], ~no_weight[rows]
 
     with_bmi = np.flatnonzero(has_height & has_weight)
-    metres = height[with_bmi] / 100.0
-    squared = np.fromiter(map(pow, metres.tolist(), repeat(2.0)), np.float64, len(metres))
-    bmi = weight[with_bmi] / squared
+    bmi = _bmi_many(height[with_bmi], weight[with_bmi])
 
     with_haz = np.flatnonzero(has_height)
     haz = _z_many(height[with_haz], height_lms[with_haz])
