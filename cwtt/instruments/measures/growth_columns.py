@@ -65,37 +65,53 @@ def _measurement(value: object) -> float:
 
 
 @cache
-def _lms_array(name: str) -> np.ndarray:
-    """One WHO table as an array of shape (sex, age - first age, L/M/S), from growth's lists."""
-    return np.array(growth._table(name), dtype=np.float64)
+def _lms_array(name: str) -> tuple[np.ndarray, int]:
+    """One WHO table from growth's lists, as three rows L, M and S (boys' ages, then girls'),
+    and the number of ages for each sex. Rows of one value each make NumPy's `take` fast."""
+    by_sex = np.array(growth._table(name), dtype=np.float64)  # sex, age - first age, L/M/S
+    return np.ascontiguousarray(by_sex.reshape(-1, 3).T), by_sex.shape[1]
 
 
-def _lms_many(indicator: str, sex: np.ndarray, age: np.ndarray) -> np.ndarray:
-    """growth._lms for each row, as rows of (L, M, S); NaN where growth gives None (weight-for-age
-    after 120 months)."""
-    under_five, from_five = growth._TABLES[indicator]
-    lms = np.full((len(age), 3), np.nan)
+def _take(name: str, sex: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """L, M and S (three rows) for each child from table `name`, at its sex and row `index`."""
+    table, per_sex = _lms_array(name)
+    return table.take(sex * per_sex + index, axis=1)
 
+
+def _by_month(name: str, sex: np.ndarray, month: np.ndarray, fraction: np.ndarray) -> np.ndarray:
+    """growth._lms_by_month: L, M and S at `month` (whole months since 60, the table's row)
+    plus `fraction` of the way to the next month."""
+    whole = fraction == 0.0
+    below = _take(name, sex, month)
+    # At a whole month _lms_by_month takes that month's row as it is and reads no next row
+    # (which the table may not have): so read `below` twice there.
+    above = _take(name, sex, np.where(whole, month, month + 1))
+    interpolated = below + fraction * (above - below)
+    return np.where(whole, below, interpolated)
+
+
+def _lms_many(sex: np.ndarray, age: np.ndarray) -> list[np.ndarray]:
+    """growth._lms for each child, for each of growth.INDICATORS in order: three rows L, M and
+    S, one column per child, NaN where growth gives None (weight-for-age after 120 months)."""
     young = np.flatnonzero(age < growth.WHO_2007_FROM_MONTHS)
     days = (age[young] * growth.DAYS_PER_MONTH + 0.5).astype(np.int64)  # int() of a positive
-    lms[young] = _lms_array(under_five)[sex[young], days]
+    older = np.flatnonzero(age >= growth.WHO_2007_FROM_MONTHS)
+    low = age[older].astype(np.int64)
+    fraction = age[older] - low
+    month = low - growth.WHO_2007_FROM_MONTHS
+    # Weight-for-age only up to 120 months: the children within, among the older ones.
+    weighed = np.flatnonzero(~(age[older] > growth.WEIGHT_FOR_AGE_2007_UNTIL_MONTHS))
 
-    older = age >= growth.WHO_2007_FROM_MONTHS
-    if indicator == "weight":
-        older &= ~(age > growth.WEIGHT_FOR_AGE_2007_UNTIL_MONTHS)
-    rows = np.flatnonzero(older)
-    table = _lms_array(from_five)
-    low = age[rows].astype(np.int64)
-    fraction = age[rows] - low
-    below = table[sex[rows], low - growth.WHO_2007_FROM_MONTHS]
-    # At a whole month _lms_by_month takes that month's row as it is, and reads no next row
-    # (which the table may not have): so read `below` twice there.
-    whole = fraction == 0.0
-    next_index = np.where(whole, low, low + 1) - growth.WHO_2007_FROM_MONTHS
-    above = table[sex[rows], next_index]
-    interpolated = below + fraction[:, None] * (above - below)
-    lms[rows] = np.where(whole[:, None], below, interpolated)
-    return lms
+    all_lms = []
+    for indicator in growth.INDICATORS:
+        under_five, from_five = growth._TABLES[indicator]
+        lms = np.full((3, len(age)), np.nan)
+        lms[:, young] = _take(under_five, sex[young], days)
+        by_month = older if indicator != "weight" else older[weighed]
+        within = slice(None) if indicator != "weight" else weighed
+        lms[:, by_month] = _by_month(from_five, sex[by_month], month[within], fraction[within])
+        all_lms.append(lms)
+    return all_lms
 
 
 def _bmi_many(height: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -107,7 +123,7 @@ def _bmi_many(height: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
 def _z_many(y: np.ndarray, lms: np.ndarray) -> np.ndarray:
     """growth._z where L is not 0 (rows with L == 0 are left undone by the caller)."""
-    lam, mu, sigma = lms[:, 0], lms[:, 1], lms[:, 2]
+    lam, mu, sigma = lms
     powered = np.fromiter(map(pow, (y / mu).tolist(), lam.tolist()), np.float64, len(y))
     return (powered - 1.0) / (lam * sigma)
 
@@ -116,7 +132,7 @@ def _z_restricted_many(y: np.ndarray, lms: np.ndarray) -> np.ndarray:
     """growth._z_restricted: beyond +/-3 SD (a few rows) growth's own function, value by value."""
     z = _z_many(y, lms)
     for row in np.flatnonzero((z > 3.0) | (z < -3.0)).tolist():
-        lam, mu, sigma = lms[row].tolist()
+        lam, mu, sigma = lms[:, row].tolist()
         z[row] = growth._z_restricted(float(y[row]), (lam, mu, sigma))
     return z
 
@@ -145,7 +161,7 @@ def _column(size: int, rows: np.ndarray, values: np.ndarray) -> list[Any]:
     if len(rows) == size:
         return values.tolist()
     column = np.full(size, None, dtype=object)
-    column[rows] = values.tolist()
+    column[rows] = values  # NumPy floats and bools become Python's here
     return column.tolist()
 
 
@@ -198,17 +214,15 @@ def growth_many(
     )
 
     candidates = np.flatnonzero(done)
-    lms_by_indicator = [
-        _lms_many(indicator, sexes[candidates], ages[candidates]) for indicator in growth.INDICATORS
-    ]
+    lms_by_indicator = _lms_many(sexes[candidates], ages[candidates])
     # growth's z is log(y / M) / S where L is 0: left to it. No WHO table has such an L, nor
     # changes L's sign between two months, so no row is left undone by this today.
-    l_zero = np.logical_or.reduce([lms[:, 0] == 0.0 for lms in lms_by_indicator])
+    l_zero = np.logical_or.reduce([lms[0] == 0.0 for lms in lms_by_indicator])
     done[candidates[l_zero]] = False
 
     # From here on, only the rows done, packed together.
     rows = np.flatnonzero(done)
-    height_lms, weight_lms, bmi_lms = (lms[~l_zero] for lms in lms_by_indicator)
+    height_lms, weight_lms, bmi_lms = (lms[:, ~l_zero] for lms in lms_by_indicator)
     age, height, weight = ages[rows], heights[rows], weights[rows]
     has_height, has_weight = ~no_height[rows], ~no_weight[rows]
 
@@ -216,10 +230,10 @@ def growth_many(
     bmi = _bmi_many(height[with_bmi], weight[with_bmi])
 
     with_haz = np.flatnonzero(has_height)
-    haz = _z_many(height[with_haz], height_lms[with_haz])
-    with_waz = np.flatnonzero(has_weight & ~np.isnan(weight_lms[:, 0]))
-    waz = _z_restricted_many(weight[with_waz], weight_lms[with_waz])
-    baz = _z_restricted_many(bmi, bmi_lms[with_bmi])
+    haz = _z_many(height[with_haz], height_lms[:, with_haz])
+    with_waz = np.flatnonzero(has_weight & ~np.isnan(weight_lms[0]))
+    waz = _z_restricted_many(weight[with_waz], weight_lms[:, with_waz])
+    baz = _z_restricted_many(bmi, bmi_lms[:, with_bmi])
     bmi, haz, waz, baz = (_round_many(values) for values in (bmi, haz, waz, baz))
 
     flag_haz = (haz < -6.0) | (haz > 6.0)
