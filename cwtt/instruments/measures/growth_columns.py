@@ -3,17 +3,18 @@
 `growth_many` returns, for every row it marks done, exactly what `growth.growth_from_inputs`
 returns for that row's sex, age, height and weight: the same keys, plain Python values, and
 floats equal to the last bit, because a z-score one digit off can cross a cut-off (decision
-0039). Rows it cannot compute that way (inputs that are missing, text, out of range, or that
-the per-child function refuses) are left undone for the caller to compute one by one, so the
-errors and their messages stay in growth.py. The sources, tables and conventions are growth.py's;
+0039). Rows it cannot compute that way (no sex or age, numbers as text, values out of range,
+anything the per-child function refuses) are left undone for the caller to compute one by one,
+so the errors and their messages stay in growth.py. The sources, tables and conventions are growth.py's;
 this module restates its arithmetic over arrays, operation by operation in the same order.
 
 Only operations that NumPy performs exactly as Python does run on arrays: +, -, *, / and
 comparisons on float64 (IEEE operations, correctly rounded whatever SIMD unit runs them).
 Powers do not: on a CPU with AVX-512, `np.power` uses Intel's SVML routines, which differ
 from the C library's `pow` (what Python's `**` calls) in the last bit for about 5% of inputs,
-and `np.power(x, 2.0)` is `x * x`, which differs from `pow(x, 2.0)` for about 0.1%. So each
-power is taken with Python's `pow`, one value at a time (~40 ns each). Rounding to 2 decimals
+and `np.power(x, 2.0)` is `x * x`, which differs from `pow(x, 2.0)` for about 0.1% (`np.log`
+and `np.exp` differ from `math.log` and `math.exp` too; nothing here uses them). So each power
+is taken with Python's `pow`, one value at a time (~40 ns each). Rounding to 2 decimals
 is vectorised with a proof rather than copied (see `_round_many`), and the rare z-scores
 beyond +/-3 SD call growth.py's own `_z_restricted`.
 """
@@ -181,8 +182,9 @@ def growth_many(
     one by one. Done are the children with sex "M" or "F" (as growth normalises text), an
     age that is a plain int or float from 0 to 228, and a height and a weight each a plain
     int or float within growth's ranges or not given (None or blank text), not both missing.
-    Everything else is left undone: numbers as text, bools, NaN, out-of-range values, and
-    whatever growth refuses.
+    Everything else is left undone: numbers as text, bools, NumPy scalars, NaN, out-of-range
+    values, and whatever growth refuses. Age is `age_months` only: a child whose age growth
+    would work out from `date_of_birth` and `measured_on` has a blank age here, so is undone.
     """
     size = len(sex)
     if not len(age_months) == len(height_cm) == len(weight_kg) == size:
