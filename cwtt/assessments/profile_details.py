@@ -40,6 +40,36 @@ def fired_text(version_id: int, records: Sequence[tuple], *, jsonb: bool) -> str
     return (_UNESCAPED if jsonb else _ESCAPED)([FIRED, version_id, records])
 
 
+class FiredTexts:
+    """`fired_text` for many profiles at once, written piece by piece with the names' JSON
+    text made once (a third of the time of encoding each profile's list); the same text
+    (tests/assessments/test_profile_details.py compares them)."""
+
+    def __init__(self, *, jsonb: bool) -> None:
+        self._quote = json.JSONEncoder(ensure_ascii=not jsonb).encode
+        self._quoted: dict[str, str] = {}
+        self._lists: dict[tuple[int, ...], str] = {}
+
+    def record(self, informant: str, respondent: str, fired: list[int], covered: tuple) -> str:
+        """One questionnaire's record: [informant, respondent, [fired], [covered]]."""
+        quoted = self._quoted
+        name = quoted.get(informant)
+        if name is None:
+            name = quoted[informant] = self._quote(informant)
+        kind = quoted.get(respondent)
+        if kind is None:
+            kind = quoted[respondent] = self._quote(respondent)
+        domains = self._lists.get(covered)
+        if domains is None:
+            domains = self._lists[covered] = ", ".join(map(str, covered))
+        return f"[{name}, {kind}, [{', '.join(map(str, fired))}], [{domains}]]"
+
+    @staticmethod
+    def profile(version_id: int, records: Sequence[str]) -> str:
+        """A profile's text from its questionnaires' `record`s, in order."""
+        return f'["{FIRED}", {version_id}, [{", ".join(records)}]]'
+
+
 # `json.dumps`'s encoders, made once (`json.dumps(..., ensure_ascii=False)` makes one a call).
 _ESCAPED = json.JSONEncoder().encode
 _UNESCAPED = json.JSONEncoder(ensure_ascii=False).encode

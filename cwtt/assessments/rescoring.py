@@ -19,7 +19,6 @@ details). See docs/decisions/0037-batched-resumable-rescoring.md, 0039-vectorise
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import json
 from collections import defaultdict
@@ -31,6 +30,7 @@ from operator import itemgetter
 
 import numpy as np
 import orjson
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
@@ -43,11 +43,11 @@ from cwtt.instruments.actions import batch_scorer_for
 from cwtt.instruments.engine.coded import Codebook, CodedBatch, CodedScorer
 from cwtt.instruments.engine.definition import DOMAINS, LEVELS
 from cwtt.instruments.models import InstrumentVersion
-from cwtt.registry.models import Child
+from cwtt.registry.models import Caregiver, Child, Staff
 
 from .actions import COUNTING, child_age_months
 from .models import AnswerTerm, Assessment, RescoreRun, RiskProfile, Wave, respondent_kind
-from .profile_details import details_from_fired, fired_text, fired_value
+from .profile_details import FiredTexts, details_from_fired, fired_value
 from .signals import profile_scored
 
 BATCH_SIZE = 500
@@ -62,49 +62,10 @@ DERIVED = [
     "details",
     "assessment_count",
 ]
-# What scoring reads of an assessment (`actions.Questionnaire`), as plain rows: building a
-# Django model per assessment took a fifth of a rescore's time. The answers are read as their
-# answer codes (docs/decisions/0070-answer-codes.md); their JSON only where the codes are
-# missing (they are then made and stored) or a rule reads an answer that has no code.
-ASSESSMENT_COLUMNS = [
-    "child_id",
-    "wave_id",
-    Cast("uuid", TextField()),
-    "respondent",
-    "assessed_on",
-    "instrument_version_id",
-    "answer_codes",
-    "child__date_of_birth",
-    "child__sex",
-    "child__grant_status",
-    "informant_caregiver_id",
-    "informant_caregiver__first_name",
-    "informant_caregiver__last_name",
-    "informant_staff_id",
-    "informant_staff__user__first_name",
-    "informant_staff__user__last_name",
-    "status",
-    "id",
-]
-_CODES, _STATUS, _ASSESSMENT = 6, len(ASSESSMENT_COLUMNS) - 2, len(ASSESSMENT_COLUMNS) - 1
-# A profile's questionnaires in the order `profile_fields` combines them: (assessed on,
-# respondent, uuid); the uuid is read as text (SQLite keeps it without dashes): the same order
-# either way, and SQLite's dates as text sort as the dates do.
-_IN_PROFILE_ORDER = itemgetter(0, 1, 4, 3, 2)
-_DATE_COLUMNS = {"assessed_on", "child__date_of_birth"}
-
-
-def _assessment_columns() -> list:
-    """`ASSESSMENT_COLUMNS`, with the dates read as text on SQLite: the date converter Django
-    gives SQLite is a Python call per value, while `_date` parses each distinct date once.
-    (PostgreSQL's driver gives dates itself.)"""
-    if connection.vendor != "sqlite":
-        return ASSESSMENT_COLUMNS
-    return [
-        Cast(column, TextField()) if column in _DATE_COLUMNS else column
-        for column in ASSESSMENT_COLUMNS
-    ]
-
+# Which of a profile's columns are indexed: SQLite rewrites an index entry for every column an
+# UPDATE sets, changed or not, so a rescore sets these only where they changed.
+_INDEXED = [*DOMAINS, "instrument_version", "overall", "urgent"]
+_ALWAYS_WRITTEN = [name for name in DERIVED if name not in _INDEXED]
 
 # What a case proposal reads of the child of a profile that is announced.
 CHILD_READS = ["date_of_birth", "sex", "grant_status", "status", "school"]
@@ -268,42 +229,29 @@ def _rescore_batch(run_id: int, rules: ScoringRules, batch_size: int) -> BatchOu
         )[:batch_size]
         if not pairs:
             return BatchOutcome(0, 0, 0)
-        child_ids = sorted({child_id for child_id, _wave_id in pairs})
-        wave_ids = sorted({wave_id for _child_id, wave_id in pairs})
+        # The batch is every pair after the run's cursor up to its last pair, read as a range.
+        between = _Range((run.last_child_id, run.last_wave_id), pairs[-1], run.wave_ids)
         # The lock `assessment_save` takes, so that an assessment sent meanwhile is not
         # overwritten by a profile computed from the answers before it. (SQLite has no row
         # locks: a writer there holds the whole database until it commits.)
         if connection.features.has_select_for_update:
             list(
                 Child.objects.select_for_update()
-                .filter(pk__in=child_ids)
+                .filter(pk__gte=pairs[0][0], pk__lte=pairs[-1][0])
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
-        wanted = set(pairs)
-        # By the batch's child ids, not by status: SQLite then reads them through the
-        # (child, wave) index rather than every assessment of the wave (a range of ids, or the
-        # status, made it pick the (wave, status) index: a whole wave read for every batch).
-        # The child's other waves may lie outside the batch: read them, then drop them.
-        in_batch = Q(child_id__in=child_ids, wave_id__in=wave_ids)
-        rows = _plain_rows(
-            Assessment.objects.order_by().filter(in_batch).values_list(*_assessment_columns())
-        )
-        counting = {str(status) for status in COUNTING}
-        rows = [row for row in rows if (row[0], row[1]) in wanted and row[_STATUS] in counting]
-        rows.sort(key=_IN_PROFILE_ORDER)
-        existing = {
-            (row[_CHILD], row[_WAVE]): row
-            for row in _plain_rows(
-                RiskProfile.objects.order_by().filter(in_batch).values_list(*PROFILE_READS)
-            )
-        }
-        waves = {w.pk: w for w in Wave.objects.filter(pk__in=wave_ids)}
-        answered_with = {row[5] for row in rows}
+        rows = _assessment_rows(between)
+        stored = {(row[0], row[1]): row[2:] for row in _stored_profiles(between)}
+        answered_with = {row[_VERSION] for row in rows}
         if not answered_with <= rules.answered.keys():
             rules = ScoringRules.load()  # a version published during the run
         with _no_cycle_collection():
-            plan = _plan(pairs, rows, existing, waves, rules)
+            plan = _plan(pairs, rows, stored, rules)
+        if plan.created or plan.announce:
+            waves = Wave.objects.in_bulk({pair[1] for pair in pairs})
+            for profile in (*plan.created, *plan.announce):
+                profile.wave = waves[profile.wave_id]
         if plan.created:
             RiskProfile.objects.bulk_create(plan.created)
             for profile in plan.created:  # as it will be read
@@ -345,11 +293,108 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True)
+class _Range:
+    """The (child id, wave id) pairs after `after` up to and including `last`, in these waves
+    (none: all), as SQL over a table's `child_id` and `wave_id` (its index on them)."""
+
+    after: tuple[int, int]
+    last: tuple[int, int]
+    wave_ids: Sequence[int]
+
+    def sql(self, table: str) -> tuple[str, list]:
+        child, wave = f"{table}.child_id", f"{table}.wave_id"
+        where = (
+            f"({child} > %s OR ({child} = %s AND {wave} > %s)) "
+            f"AND ({child} < %s OR ({child} = %s AND {wave} <= %s))"
+        )
+        params = [self.after[0], *self.after, self.last[0], *self.last]
+        if self.wave_ids:
+            where += f" AND {wave} IN ({', '.join(['%s'] * len(self.wave_ids))})"
+            params += list(self.wave_ids)
+        return where, params
+
+
+# An `_assessment_rows` row.
+_CHILD, _WAVE, _RESPONDENT, _VERSION, _CODES, _DAYS, _SEX, _GRANT, _NAMED, _ASSESSMENT = range(10)
+
+
+def _assessment_rows(between: _Range) -> list[tuple]:
+    """The batch's counting assessments as scoring reads them (`actions.Questionnaire`): a
+    profile's next to one another, in the order `profile_fields` combines them (assessed on,
+    respondent, uuid). Written as SQL, one plain row per assessment: Django's models and
+    converters took a fifth of a rescore, and the database works out the child's age in days
+    and who answered. The answers are read as their codes (docs/decisions/0070-answer-codes.md);
+    their JSON only where needed (`_Answers`)."""
+    quote = connection.ops.quote_name
+    tables = {
+        model: quote(model._meta.db_table) for model in (Assessment, Child, Caregiver, Staff, User)
+    }
+    if connection.vendor == "postgresql":
+        days = "(a.assessed_on - c.date_of_birth)"
+        respondent_order = 'a.respondent COLLATE "C"'  # Python's order, whatever the locale
+    else:
+        days = "CAST(julianday(a.assessed_on) - julianday(c.date_of_birth) AS INTEGER)"
+        respondent_order = "a.respondent"
+    where, params = between.sql("a")
+    statuses = [str(status) for status in COUNTING]
+    sql = (
+        "SELECT a.child_id, a.wave_id, a.respondent, a.instrument_version_id, a.answer_codes, "
+        f"{days}, c.sex, c.grant_status, "
+        # Who answered: 'c' and a caregiver's name, or 's' and a staff member's, or nobody.
+        "CASE WHEN a.informant_caregiver_id IS NOT NULL "
+        "THEN 'c' || g.first_name || ' ' || g.last_name "
+        "WHEN a.informant_staff_id IS NOT NULL THEN 's' || u.first_name || ' ' || u.last_name "
+        "END, a.id "
+        f"FROM {tables[Assessment]} a JOIN {tables[Child]} c ON c.id = a.child_id "
+        f"LEFT JOIN {tables[Caregiver]} g ON g.id = a.informant_caregiver_id "
+        f"LEFT JOIN {tables[Staff]} s ON s.id = a.informant_staff_id "
+        f"LEFT JOIN {tables[User]} u ON u.id = s.user_id "
+        f"WHERE {where} AND a.status IN ({', '.join(['%s'] * len(statuses))}) "
+        f"ORDER BY a.child_id, a.wave_id, a.assessed_on, {respondent_order}, a.uuid"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *statuses])
+        return cursor.fetchall()
+
+
+def _stored_profiles(between: _Range) -> list[tuple]:
+    """The batch's stored profiles: (child id, wave id, profile id, its derived columns as one
+    text) — `_packed` of what was computed, with the details as the database keeps their JSON
+    text, so a profile is compared with one comparison and read as one value."""
+    quote = connection.ops.quote_name
+    table = quote(RiskProfile._meta.db_table)
+    parts = []
+    for name in DERIVED:
+        column = f"p.{quote(RiskProfile._meta.get_field(name).column)}"
+        if name in {"urgent", "discordant"}:
+            parts.append(f"CASE WHEN {column} THEN '1' ELSE '0' END")
+        else:
+            parts.append(f"CAST({column} AS TEXT)")
+    where, params = between.sql("p")
+    packed = " || '|' || ".join(parts)
+    sql = f"SELECT p.child_id, p.wave_id, p.id, {packed} FROM {table} p WHERE {where}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _packed(fresh: Sequence) -> str:
+    """A profile's derived columns (in `DERIVED` order, the version as its id) as the one text
+    `_stored_profiles` reads them as."""
+    return "|".join([*fresh[:6], *map(_text, fresh[6:])])
+
+
+def _unpacked(packed: str) -> list[str]:
+    """`_packed` split back into its columns (the details last: they may hold a '|')."""
+    parts = packed.split("|", len(DERIVED) - 2)
+    details, count = parts[-1].rsplit("|", 1)  # the count after the details
+    return [*parts[:-1], details, count]
+
+
 def _plain_rows(queryset) -> list[tuple]:
     """A values_list query's rows as the database driver gives them, without Django's
-    per-value converters (a fifth of the time of reading a batch): ids, text, numbers and
-    booleans (0/1 on SQLite, which compare equal to False/True) need none, and `_entry` reads
-    the two dates itself."""
+    per-value converters."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -368,68 +413,32 @@ def _decode_answers(texts: list[str]) -> list[dict]:
         return json.loads(joined)
 
 
-_DATES: dict[str, dt.date] = {}
-
-
-def _date(value: dt.date | str) -> dt.date:
-    """A date column's value: a date (PostgreSQL), or its ISO text (SQLite)."""
-    if isinstance(value, str):
-        found = _DATES.get(value)
-        if found is None:
-            if len(_DATES) > 100_000:
-                _DATES.clear()
-            found = _DATES[value] = dt.date.fromisoformat(value)
-        return found
-    return value
-
-
-# A stored profile as read for comparing: the cheap columns, and the details as the JSON text
-# the database holds (decoding it took a sixth of a rescore; text is compared as it is).
-PROFILE_READS = [
-    "id",
-    "child_id",
-    "wave_id",
-    "instrument_version_id",
-    *DOMAINS,
-    "overall",
-    "urgent",
-    "discordant",
-    "assessment_count",
-    Cast("details", TextField()),
-]
-_ID, _CHILD, _WAVE, _VERSION = 0, 1, 2, 3
-_COMPARED = [(4 + index, name) for index, name in enumerate([*DOMAINS, "overall", "urgent"])]
-# The stored levels and urgent flag as one slice, and the same fresh columns as one tuple.
-_STORED_LEVELS = slice(_COMPARED[0][0], _COMPARED[-1][0] + 1)
-_FRESH_LEVELS = itemgetter(*(name for _index, name in _COMPARED))
-_DISCORDANT, _COUNT, _DETAILS = 4 + len(DOMAINS) + 2, 4 + len(DOMAINS) + 3, 4 + len(DOMAINS) + 4
-
-
-def _update_profiles(updated: Sequence[tuple[tuple, dict]]) -> None:
-    """Write the derived columns of these (stored row, fresh columns) back, the details as the
-    JSON text already made. Django's bulk_update builds a CASE WHEN per field holding every
-    profile, which took three quarters of a rescore's time and, on SQLite, 8 statements per
-    batch of 500. On SQLite: one UPDATE per set of changed indexed columns, each sent once per
-    profile in a single executemany call (the statement is prepared once); a level column is
-    set only where it changed, since SQLite rewrites an index entry for every column a
-    statement sets, changed or not (half the cost of a write). On PostgreSQL: one UPDATE for
-    the whole batch, its values given as arrays (`unnest`): Django's driver sends each
-    executemany statement as text, so the server parsed and planned every profile's UPDATE
-    again, half of its time in a rescore. (PostgreSQL leaves an index alone when its column's
-    value is the same.)"""
+def _update_profiles(updated: Sequence[tuple[int, tuple, list[str]]]) -> None:
+    """Write these (profile id, fresh columns in `DERIVED` order, stored columns as
+    `_unpacked` gives them) back, the details as the JSON text already made. Django's
+    bulk_update builds a CASE WHEN per field holding every profile, which took three quarters
+    of a rescore's time. On SQLite: one UPDATE per set of changed indexed columns, each sent
+    once per profile in a single executemany call (the statement is prepared once), an indexed
+    column set only where it changed (`_INDEXED`). On PostgreSQL: one UPDATE for the whole
+    batch, its values given as arrays (`unnest`): Django's driver sends each executemany
+    statement as text, so the server parsed and planned every profile's UPDATE again, half of
+    its time in a rescore. (PostgreSQL leaves an index alone when its column's value is the
+    same.)"""
     computed_at = RiskProfile._meta.get_field("computed_at")
     now = computed_at.get_db_prep_save(timezone.now(), connection)
+    quote = connection.ops.quote_name
+    table, pk_column = quote(RiskProfile._meta.db_table), quote(RiskProfile._meta.pk.column)
     if connection.vendor == "postgresql":
         _update_profiles_postgresql(updated, now)
         return
-    quote = connection.ops.quote_name
-    table, pk_column = quote(RiskProfile._meta.db_table), quote(RiskProfile._meta.pk.column)
+    indexed = [(DERIVED.index(name), name) for name in _INDEXED]
+    always = [DERIVED.index(name) for name in _ALWAYS_WRITTEN]
     by_changed: dict[tuple[str, ...], list[list]] = defaultdict(list)
-    for stored, columns in updated:
-        fresh = {name: _stored_form(name, columns[name]) for name in DERIVED}
-        changed = tuple(name for index, name in _INDEXED if stored[index] != fresh[name])
+    for pk, fresh, stored in updated:
+        changed = tuple(name for at, name in indexed if _text(fresh[at]) != stored[at])
         by_changed[changed].append(
-            [*(fresh[name] for name in (*changed, *_ALWAYS_WRITTEN)), now, stored[_ID]]
+            [*(fresh[DERIVED.index(name)] for name in changed), *(fresh[at] for at in always)]
+            + [now, pk]
         )
     with connection.cursor() as cursor:
         for changed, rows in by_changed.items():
@@ -440,23 +449,19 @@ def _update_profiles(updated: Sequence[tuple[tuple, dict]]) -> None:
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s", rows)
 
 
-# The indexed columns a rescore may change, by their place in a `PROFILE_READS` row; the rest
-# of `DERIVED` is written every time.
-_INDEXED = [(_VERSION, "instrument_version"), *_COMPARED]
-_ALWAYS_WRITTEN = tuple(name for name in DERIVED if name not in dict(map(reversed, _INDEXED)))
+def _text(value) -> str:
+    """A fresh column's value as `_stored_profiles` reads it back."""
+    if value is True or value is False:
+        return "1" if value else "0"
+    return str(value)
 
 
-def _stored_form(name: str, value):
-    """A fresh column's value as it is written (the version as its id)."""
-    return value.pk if name == "instrument_version" else value
-
-
-def _update_profiles_postgresql(updated: Sequence[tuple[tuple, dict]], now) -> None:
+def _update_profiles_postgresql(updated: Sequence[tuple[int, tuple, list[str]]], now) -> None:
     fields = [RiskProfile._meta.get_field(name) for name in DERIVED]
     by_column = [
-        [_stored_form(f.name, columns[f.name]) for _stored, columns in updated] for f in fields
+        list(column) for column in zip(*(fresh for _pk, fresh, _s in updated), strict=True)
     ]
-    ids = [stored[_ID] for stored, _columns in updated]
+    ids = [pk for pk, _fresh, _stored in updated]
     quote = connection.ops.quote_name
     table, pk_column = quote(RiskProfile._meta.db_table), quote(RiskProfile._meta.pk.column)
     computed_at = RiskProfile._meta.get_field("computed_at")
@@ -478,20 +483,23 @@ def _update_profiles_postgresql(updated: Sequence[tuple[tuple, dict]], now) -> N
 @dataclass
 class _Plan:
     created: list[RiskProfile] = field(default_factory=list)
-    updated: list[tuple[tuple, dict]] = field(default_factory=list)  # (stored row, columns)
+    updated: list[tuple[int, tuple, list[str]]] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
     announce: list[RiskProfile] = field(default_factory=list)
+
+
+# A level's text by rank, -1 (no level) last: a stored level is "" then.
+_LEVEL_TEXT = [*LEVELS, ""]
 
 
 def _plan(
     pairs: Sequence[tuple[int, int]],
     rows: Sequence[tuple],
-    existing: dict[tuple[int, int], tuple],
-    waves: dict[int, Wave],
+    stored: dict[tuple[int, int], tuple[int, str]],
     rules: ScoringRules,
 ) -> _Plan:
     """The profiles to create, update and delete, and to announce. `rows` are the batch's
-    counting assessments, a profile's next to one another in the order they are combined.
+    counting assessments (`_assessment_rows`), `stored` its stored profiles by pair.
 
     The whole batch is scored at once from the answers' codes (`CodedScorer`, the same results
     as `profile_fields`), one call per instrument version in force, with which rules fired
@@ -502,7 +510,7 @@ def _plan(
     answers = _Answers(rows, rules.codebook)
     spans: dict[tuple[int, int], tuple[int, int]] = {}
     start = 0
-    for pair, group in groupby(rows, key=itemgetter(0, 1)):
+    for pair, group in groupby(rows, key=itemgetter(_CHILD, _WAVE)):
         end = start + sum(1 for _row in group)
         spans[pair] = (start, end)
         start = end
@@ -511,23 +519,23 @@ def _plan(
     for pair in pairs:
         span = spans.get(pair)
         if span is None:
-            if pair in existing:
-                plan.deleted.append(existing[pair][_ID])
+            if pair in stored:
+                plan.deleted.append(stored[pair][0])
             continue
-        answered_with = frozenset(row[5] for row in rows[span[0] : span[1]])
+        answered_with = frozenset(row[_VERSION] for row in rows[span[0] : span[1]])
         version = versions.get(answered_with)
         if version is None:
             version = versions[answered_with] = rules.version_for(answered_with)
         group = by_version.setdefault(version.pk, (version, [], []))
         group[1].append(pair)
         group[2].append(span)
-    jsonb = connection.vendor == "postgresql"
+    texts = FiredTexts(jsonb=connection.vendor == "postgresql")
     kinds: dict[str, str] = {}  # respondent -> its translated kind, looked up once a batch
     for version, version_pairs, version_spans in by_version.values():
         at = [row for first, end in version_spans for row in range(first, end)]
         group_rows = [rows[row] for row in at]
         counts = [end - first for first, end in version_spans]
-        respondents = [row[3] for row in group_rows]
+        respondents = [row[_RESPONDENT] for row in group_rows]
         informants = [_informant(row, kinds) for row in group_rows]
         summaries = rules.scorer(version).summarise(
             CodedBatch(
@@ -540,29 +548,74 @@ def _plan(
                 answers_of=lambda within, at=at: answers.of([at[row] for row in within.tolist()]),
             )
         )
-        ranks, overall = summaries.ranks.tolist(), summaries.overall.tolist()
+        records = list(
+            map(texts.record, informants, respondents, summaries.fired, summaries.covered)
+        )
+        levels = [[_LEVEL_TEXT[rank] for rank in ranks] for ranks in summaries.ranks.tolist()]
+        overall = [_LEVEL_TEXT[rank] for rank in summaries.overall.tolist()]
         urgent, discordant = summaries.urgent.tolist(), summaries.discordant.tolist()
         first = 0
         for number, (pair, count) in enumerate(zip(version_pairs, counts, strict=True)):
-            records = [
-                (informants[row], respondents[row], summaries.fired[row], summaries.covered[row])
-                for row in range(first, first + count)
-            ]
-            first += count
-            columns = {
-                domain: LEVELS[rank] if rank >= 0 else ""
-                for domain, rank in zip(DOMAINS, ranks[number], strict=True)
-            }
-            columns.update(
-                instrument_version=version,
-                overall=LEVELS[overall[number]] if overall[number] >= 0 else "",
-                urgent=urgent[number],
-                discordant=discordant[number],
-                details=fired_text(version.pk, records, jsonb=jsonb),
-                assessment_count=count,
+            details = texts.profile(version.pk, records[first : first + count])
+            fresh = (
+                *levels[number],
+                version.pk,
+                overall[number],
+                urgent[number],
+                discordant[number],
+                details,
+                count,
             )
-            _plan_one(plan, pair, columns, existing, waves, records)
+            found = stored.get(pair)
+            if found is None or found[1] != _packed(fresh):
+                rows_of = range(first, first + count)
+                plan_records = [
+                    (informants[r], respondents[r], summaries.fired[r], summaries.covered[r])
+                    for r in rows_of
+                ]
+                _plan_one(plan, pair, fresh, found, plan_records)
+            first += count
     return plan
+
+
+def _plan_one(
+    plan: _Plan,
+    pair: tuple[int, int],
+    fresh: tuple,
+    found: tuple[int, str] | None,
+    records: list,
+) -> None:
+    """A profile that is new or whose stored columns differ from the fresh ones."""
+    columns = dict(zip(DERIVED, fresh, strict=True))
+    version_id = columns.pop("instrument_version")
+    if found is None:
+        # Stored as which rules fired (Django writes the same text as `fired_text`); the
+        # listeners are given the full details, as the profile will be read.
+        profile = RiskProfile(
+            child_id=pair[0],
+            wave_id=pair[1],
+            instrument_version_id=version_id,
+            **{**columns, "details": fired_value(version_id, records)},
+        )
+        plan.created.append(profile)
+        plan.announce.append(profile)
+        return
+    profile_id, packed = found
+    stored = _unpacked(packed)
+    plan.updated.append((profile_id, fresh, stored))
+    moved = [DERIVED.index(name) for name in (*DOMAINS, "overall", "urgent")]
+    if any(_text(fresh[at]) != stored[at] for at in moved):
+        profile = RiskProfile(
+            id=profile_id,
+            child_id=pair[0],
+            wave_id=pair[1],
+            instrument_version_id=version_id,
+            computed_at=timezone.now(),
+            **{**columns, "details": None},
+        )
+        profile.details = _full_details(version_id, records)
+        profile._state.adding, profile._state.db = False, connection.alias
+        plan.announce.append(profile)
 
 
 class _Answers:
@@ -630,89 +683,38 @@ class _Answers:
 
 
 def _child_facts(rows: Sequence[tuple]) -> dict[str, list]:
-    """`child_facts_of` for each row, as columns: the ages worked out once per number of
+    """`child_facts_of` for each row, as columns: each age worked out once per number of
     days."""
-    born = np.array([row[7] for row in rows], dtype="datetime64[D]")
-    assessed = np.array([row[4] for row in rows], dtype="datetime64[D]")
-    days, index = np.unique((assessed - born).astype(np.int64), return_inverse=True)
+    days, index = np.unique(
+        np.fromiter((row[_DAYS] for row in rows), dtype=np.int64, count=len(rows)),
+        return_inverse=True,
+    )
     ages = [child_age_months(number) for number in days.tolist()]
     return {
         "child_age_months": [ages[at] for at in index.reshape(-1).tolist()],
-        "child_sex": [row[8] for row in rows],
-        "child_csg": [row[9] for row in rows],
+        "child_sex": [row[_SEX] for row in rows],
+        "child_csg": [row[_GRANT] for row in rows],
     }
 
 
 def _informant(row: tuple, kinds: dict[str, str]) -> str:
-    """Who answered an `ASSESSMENT_COLUMNS` row, as `Questionnaire.of` names them."""
-    respondent = row[3]
+    """Who answered an `_assessment_rows` row, as `Questionnaire.of` names them."""
+    respondent = row[_RESPONDENT]
     kind = kinds.get(respondent)
     if kind is None:
         kind = kinds[respondent] = respondent_kind(respondent)
-    caregiver_id, caregiver_first, caregiver_last = row[10:13]
-    staff_id, staff_first, staff_last = row[13:16]
-    if caregiver_id:
-        return f"{kind} ({caregiver_first} {caregiver_last})"  # Caregiver.__str__
-    if staff_id:
-        return f"{kind} ({f'{staff_first} {staff_last}'.strip()})"  # User.get_full_name
-    return kind
-
-
-def _plan_one(
-    plan: _Plan,
-    pair: tuple[int, int],
-    columns: dict,
-    existing: dict[tuple[int, int], tuple],
-    waves: dict[int, Wave],
-    records: list,
-) -> None:
-    stored = existing.get(pair)
-    if stored is None:
-        # Stored as which rules fired (Django writes the same text as `fired_text`); the
-        # listeners are given the full details, as the profile will be read.
-        version_id = columns["instrument_version"].pk
-        profile = RiskProfile(
-            child_id=pair[0],
-            wave=waves[pair[1]],
-            **{**columns, "details": fired_value(version_id, records)},
-        )
-        plan.created.append(profile)
-        plan.announce.append(profile)
-        return
-    if not _differs(stored, columns):
-        return
-    plan.updated.append((stored, columns))
-    if stored[_STORED_LEVELS] != _FRESH_LEVELS(columns):
-        profile = RiskProfile(
-            id=stored[_ID],
-            child_id=pair[0],
-            wave=waves[pair[1]],
-            computed_at=timezone.now(),
-            **{**columns, "details": None},
-        )
-        profile.details = _full_details(columns["instrument_version"].pk, records)
-        profile._state.adding, profile._state.db = False, connection.alias
-        plan.announce.append(profile)
+    named = row[_NAMED]
+    if named is None:
+        return kind
+    if named[0] == "c":
+        return f"{kind} ({named[1:]})"  # Caregiver.__str__
+    return f"{kind} ({named[1:].strip()})"  # User.get_full_name
 
 
 def _full_details(version_id: int, records: list) -> dict:
     return details_from_fired(
         fired_value(version_id, records), jsonb=connection.vendor == "postgresql"
     )
-
-
-def _differs(stored: tuple, columns: dict) -> bool:
-    """Whether a stored profile's row differs from freshly computed columns; the cheap
-    columns first, then the details' JSON text (made in the form the database keeps)."""
-    if stored[_VERSION] != columns["instrument_version"].pk:
-        return True
-    if stored[_COUNT] != columns["assessment_count"]:
-        return True
-    if stored[_DISCORDANT] != columns["discordant"]:
-        return True
-    if stored[_STORED_LEVELS] != _FRESH_LEVELS(columns):  # 0/1 equal False/True, as on SQLite
-        return True
-    return stored[_DETAILS] != columns["details"]
 
 
 ProgressReport = Callable[[RescoreRun], None]

@@ -12,10 +12,12 @@ import json
 
 from django.db.models import TextField
 from django.db.models.functions import Cast
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cwtt.assessments.actions import risk_profile_recompute
 from cwtt.assessments.models import RiskProfile, Wave
-from cwtt.assessments.profile_details import FIRED
+from cwtt.assessments.profile_details import FIRED, FiredTexts, fired_text
 from cwtt.assessments.rescoring import rescore_run, rescore_start
 from cwtt.instruments.actions import rule_sensitivities_for
 from cwtt.interop.api.views import profile_row
@@ -92,3 +94,22 @@ def test_details_stored_as_which_rules_fired_read_exactly_as_the_full_details(de
     readings = [json.loads(row[0]) for row in fired.values()]
     assert any(details["urgent_findings"] for details in readings)
     assert any("Müller" in row[0] or "M\\u00fcller" in row[0] for row in fired.values())
+
+
+@given(
+    version_id=st.integers(1, 10**6),
+    records=st.lists(
+        st.tuples(
+            st.text(max_size=30),
+            st.sampled_from(["caregiver", "teacher", "nurse", "child"]),
+            st.lists(st.integers(0, 200), max_size=12),
+            st.lists(st.integers(0, 5), max_size=6, unique=True).map(tuple),
+        ),
+        max_size=5,
+    ),
+    jsonb=st.booleans(),
+)
+def test_fired_texts_written_piece_by_piece_are_fired_text(version_id, records, jsonb):
+    texts = FiredTexts(jsonb=jsonb)
+    written = texts.profile(version_id, [texts.record(*record) for record in records])
+    assert written == fired_text(version_id, records, jsonb=jsonb)

@@ -47,6 +47,7 @@ import numpy as np
 
 from cwtt.instruments.measures.columns import COLUMN_MEASURES
 from cwtt.instruments.measures.errors import _TEXT_CODES
+from cwtt.instruments.measures.growth_columns import growth_many
 
 from .definition import DOMAINS, LEVEL_RANK, LEVELS, Rule
 from .expressions import BinOp, Call, Node, compile_node, parse, references
@@ -96,6 +97,9 @@ class ProfileSummary:
     urgent: bool
     discordant: bool
     records: list[tuple[str, str, list[int], tuple[int, ...]]]
+
+
+_GROWTH_INPUTS = ("sex", "age_months", "height_cm", "weight_kg")  # growth_many's, in order
 
 
 class _NotVectorisable(Exception):
@@ -628,6 +632,13 @@ class BatchScorer:
                 vectorised, rows_done = self._column_measure(measure, column_measure, columns)
             except _NotVectorisable:  # an answer that is a JSON object: one by one
                 vectorised, rows_done = None, np.zeros(columns.size, dtype=bool)
+        elif (
+            measure.kind == "growth"
+            and self._column_measures
+            and set(by_parameter) == set(_GROWTH_INPUTS)
+            and None not in by_parameter.values()
+        ):
+            vectorised, rows_done = self._growth_columns(by_parameter, columns)
         remaining = np.flatnonzero(~rows_done)
         if len(remaining):
             results = self._measure_one_by_one(measure, columns, remaining)
@@ -663,6 +674,20 @@ class BatchScorer:
         valid = (codes >= 0).all(axis=1)
         outputs = column_measure.compute(np.where(valid[:, None], codes, 0))
         return outputs, valid
+
+    def _growth_columns(
+        self, by_parameter: Mapping[str, str], columns: _Columns
+    ) -> tuple[dict[str, list[Any]], np.ndarray]:
+        """The growth measure over every questionnaire `growth_many` computes as
+        `growth_from_inputs` would; a questionnaire with an input missing (None or "") has no
+        value, as `_computed` says, and is left to it."""
+        inputs = [columns.values(by_parameter[parameter]) for parameter in _GROWTH_INPUTS]
+        outputs, done = growth_many(*inputs)
+        for values in inputs:
+            done &= np.fromiter(
+                (value is not None and value != "" for value in values), bool, len(values)
+            )
+        return outputs, done
 
     def _measure_one_by_one(
         self, measure: _MeasurePlan, columns: _Columns, rows: np.ndarray
