@@ -110,7 +110,9 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["assessed_on", "respondent"]
         indexes = [
-            models.Index(fields=["child", "wave"]),
+            # With the status, a rescore finds the (child, wave) pairs to score in the index
+            # alone (decision 0070).
+            models.Index(fields=["child", "wave", "status"]),
             models.Index(fields=["wave", "status"]),
         ]
 

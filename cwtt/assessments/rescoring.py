@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
 
@@ -40,7 +41,7 @@ from django.utils.translation import gettext as _
 from cwtt.access.audit import audit_record
 from cwtt.access.models import AuditEntry
 from cwtt.instruments.actions import batch_scorer_for
-from cwtt.instruments.engine.coded import Codebook, CodedBatch, CodedScorer
+from cwtt.instruments.engine.coded import Codebook, CodedBatch, CodedScorer, CodedSummaries
 from cwtt.instruments.engine.definition import DOMAINS, LEVELS
 from cwtt.instruments.models import InstrumentVersion
 from cwtt.registry.models import Caregiver, Child, Staff
@@ -359,9 +360,9 @@ def _assessment_rows(between: _Range) -> list[tuple]:
 
 
 def _stored_profiles(between: _Range) -> list[tuple]:
-    """The batch's stored profiles: (child id, wave id, profile id, its derived columns as one
-    text) — `_packed` of what was computed, with the details as the database keeps their JSON
-    text, so a profile is compared with one comparison and read as one value."""
+    """The batch's stored profiles: (child id, wave id, profile id, its `DERIVED` columns as one
+    text, joined by '|', flags as 1 or 0 and the details as the JSON text the database keeps),
+    so that a profile is read as one value and compared with fresh columns in one comparison."""
     quote = connection.ops.quote_name
     table = quote(RiskProfile._meta.db_table)
     parts = []
@@ -379,14 +380,8 @@ def _stored_profiles(between: _Range) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _packed(fresh: Sequence) -> str:
-    """A profile's derived columns (in `DERIVED` order, the version as its id) as the one text
-    `_stored_profiles` reads them as."""
-    return "|".join([*fresh[:6], *map(_text, fresh[6:])])
-
-
 def _unpacked(packed: str) -> list[str]:
-    """`_packed` split back into its columns (the details last: they may hold a '|')."""
+    """A stored profile's text split back into its columns (the details may hold a '|')."""
     parts = packed.split("|", len(DERIVED) - 2)
     details, count = parts[-1].rsplit("|", 1)  # the count after the details
     return [*parts[:-1], details, count]
@@ -413,17 +408,16 @@ def _decode_answers(texts: list[str]) -> list[dict]:
         return json.loads(joined)
 
 
-def _update_profiles(updated: Sequence[tuple[int, tuple, list[str]]]) -> None:
-    """Write these (profile id, fresh columns in `DERIVED` order, stored columns as
-    `_unpacked` gives them) back, the details as the JSON text already made. Django's
-    bulk_update builds a CASE WHEN per field holding every profile, which took three quarters
-    of a rescore's time. On SQLite: one UPDATE per set of changed indexed columns, each sent
-    once per profile in a single executemany call (the statement is prepared once), an indexed
-    column set only where it changed (`_INDEXED`). On PostgreSQL: one UPDATE for the whole
-    batch, its values given as arrays (`unnest`): Django's driver sends each executemany
-    statement as text, so the server parsed and planned every profile's UPDATE again, half of
-    its time in a rescore. (PostgreSQL leaves an index alone when its column's value is the
-    same.)"""
+def _update_profiles(updated: Sequence[tuple[int, dict, tuple[str, ...]]]) -> None:
+    """Write these (profile id, fresh `DERIVED` columns, which indexed ones changed) back, the
+    details as the JSON text already made. Django's bulk_update builds a CASE WHEN per field
+    holding every profile, which took three quarters of a rescore's time. On SQLite: one
+    UPDATE per set of changed indexed columns, each sent once per profile in a single
+    executemany call (the statement is prepared once), an indexed column set only where it
+    changed (`_INDEXED`). On PostgreSQL: one UPDATE for the whole batch, its values given as
+    arrays (`unnest`): Django's driver sends each executemany statement as text, so the server
+    parsed and planned every profile's UPDATE again, half of its time in a rescore.
+    (PostgreSQL leaves an index alone when its column's value is the same.)"""
     computed_at = RiskProfile._meta.get_field("computed_at")
     now = computed_at.get_db_prep_save(timezone.now(), connection)
     quote = connection.ops.quote_name
@@ -431,14 +425,10 @@ def _update_profiles(updated: Sequence[tuple[int, tuple, list[str]]]) -> None:
     if connection.vendor == "postgresql":
         _update_profiles_postgresql(updated, now)
         return
-    indexed = [(DERIVED.index(name), name) for name in _INDEXED]
-    always = [DERIVED.index(name) for name in _ALWAYS_WRITTEN]
     by_changed: dict[tuple[str, ...], list[list]] = defaultdict(list)
-    for pk, fresh, stored in updated:
-        changed = tuple(name for at, name in indexed if _text(fresh[at]) != stored[at])
+    for pk, columns, changed in updated:
         by_changed[changed].append(
-            [*(fresh[DERIVED.index(name)] for name in changed), *(fresh[at] for at in always)]
-            + [now, pk]
+            [*(columns[name] for name in (*changed, *_ALWAYS_WRITTEN)), now, pk]
         )
     with connection.cursor() as cursor:
         for changed, rows in by_changed.items():
@@ -449,19 +439,10 @@ def _update_profiles(updated: Sequence[tuple[int, tuple, list[str]]]) -> None:
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s", rows)
 
 
-def _text(value) -> str:
-    """A fresh column's value as `_stored_profiles` reads it back."""
-    if value is True or value is False:
-        return "1" if value else "0"
-    return str(value)
-
-
-def _update_profiles_postgresql(updated: Sequence[tuple[int, tuple, list[str]]], now) -> None:
+def _update_profiles_postgresql(updated: Sequence[tuple[int, dict, tuple]], now) -> None:
     fields = [RiskProfile._meta.get_field(name) for name in DERIVED]
-    by_column = [
-        list(column) for column in zip(*(fresh for _pk, fresh, _s in updated), strict=True)
-    ]
-    ids = [pk for pk, _fresh, _stored in updated]
+    by_column = [[columns[f.name] for _pk, columns, _c in updated] for f in fields]
+    ids = [pk for pk, _columns, _changed in updated]
     quote = connection.ops.quote_name
     table, pk_column = quote(RiskProfile._meta.db_table), quote(RiskProfile._meta.pk.column)
     computed_at = RiskProfile._meta.get_field("computed_at")
@@ -483,13 +464,14 @@ def _update_profiles_postgresql(updated: Sequence[tuple[int, tuple, list[str]]],
 @dataclass
 class _Plan:
     created: list[RiskProfile] = field(default_factory=list)
-    updated: list[tuple[int, tuple, list[str]]] = field(default_factory=list)
+    updated: list[tuple[int, dict, tuple[str, ...]]] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
     announce: list[RiskProfile] = field(default_factory=list)
 
 
-# A level's text by rank, -1 (no level) last: a stored level is "" then.
-_LEVEL_TEXT = [*LEVELS, ""]
+# A level's text by rank, -1 (no level) last: a stored level is "" then; a flag's text.
+_LEVEL_TEXT = np.array([*LEVELS, ""], dtype=object)
+_FLAG_TEXT = np.array(["0", "1"], dtype=object)
 
 
 def _plan(
@@ -551,29 +533,31 @@ def _plan(
         records = list(
             map(texts.record, informants, respondents, summaries.fired, summaries.covered)
         )
-        levels = [[_LEVEL_TEXT[rank] for rank in ranks] for ranks in summaries.ranks.tolist()]
-        overall = [_LEVEL_TEXT[rank] for rank in summaries.overall.tolist()]
-        urgent, discordant = summaries.urgent.tolist(), summaries.discordant.tolist()
+        levels = _LEVEL_TEXT[summaries.ranks].tolist()
+        overall = _LEVEL_TEXT[summaries.overall].tolist()
+        urgent = _FLAG_TEXT[summaries.urgent.astype(np.intp)].tolist()
+        discordant = _FLAG_TEXT[summaries.discordant.astype(np.intp)].tolist()
+        version_text = str(version.pk)
         first = 0
         for number, (pair, count) in enumerate(zip(version_pairs, counts, strict=True)):
-            details = texts.profile(version.pk, records[first : first + count])
-            fresh = (
+            text = [
                 *levels[number],
-                version.pk,
+                version_text,
                 overall[number],
                 urgent[number],
                 discordant[number],
-                details,
-                count,
-            )
+                texts.profile(version.pk, records[first : first + count]),
+                str(count),
+            ]
             found = stored.get(pair)
-            if found is None or found[1] != _packed(fresh):
-                rows_of = range(first, first + count)
-                plan_records = [
-                    (informants[r], respondents[r], summaries.fired[r], summaries.covered[r])
-                    for r in rows_of
-                ]
-                _plan_one(plan, pair, fresh, found, plan_records)
+            if found is None or found[1] != "|".join(text):
+                _plan_one(
+                    plan,
+                    pair,
+                    text,
+                    found,
+                    partial(_records, informants, respondents, summaries, first, count),
+                )
             first += count
     return plan
 
@@ -581,13 +565,15 @@ def _plan(
 def _plan_one(
     plan: _Plan,
     pair: tuple[int, int],
-    fresh: tuple,
+    text: list[str],
     found: tuple[int, str] | None,
-    records: list,
+    records: Callable[[], list],
 ) -> None:
-    """A profile that is new or whose stored columns differ from the fresh ones."""
-    columns = dict(zip(DERIVED, fresh, strict=True))
-    version_id = columns.pop("instrument_version")
+    """A profile that is new, or whose stored columns differ from the fresh ones (`text`, as
+    `_stored_profiles` reads them)."""
+    columns = _typed(text)
+    version_id = columns["instrument_version"]
+    model_columns = {name: columns[name] for name in DERIVED if name != "instrument_version"}
     if found is None:
         # Stored as which rules fired (Django writes the same text as `fired_text`); the
         # listeners are given the full details, as the profile will be read.
@@ -595,27 +581,56 @@ def _plan_one(
             child_id=pair[0],
             wave_id=pair[1],
             instrument_version_id=version_id,
-            **{**columns, "details": fired_value(version_id, records)},
+            **{**model_columns, "details": fired_value(version_id, records())},
         )
         plan.created.append(profile)
         plan.announce.append(profile)
         return
     profile_id, packed = found
     stored = _unpacked(packed)
-    plan.updated.append((profile_id, fresh, stored))
-    moved = [DERIVED.index(name) for name in (*DOMAINS, "overall", "urgent")]
-    if any(_text(fresh[at]) != stored[at] for at in moved):
+    changed = tuple(name for at, name in _INDEXED_AT if text[at] != stored[at])
+    plan.updated.append((profile_id, columns, changed))
+    if any(text[at] != stored[at] for at in _MOVED_AT):
         profile = RiskProfile(
             id=profile_id,
             child_id=pair[0],
             wave_id=pair[1],
             instrument_version_id=version_id,
             computed_at=timezone.now(),
-            **{**columns, "details": None},
+            **{**model_columns, "details": None},
         )
-        profile.details = _full_details(version_id, records)
+        profile.details = _full_details(version_id, records())
         profile._state.adding, profile._state.db = False, connection.alias
         plan.announce.append(profile)
+
+
+def _records(
+    informants: Sequence[str],
+    respondents: Sequence[str],
+    summaries: CodedSummaries,
+    first: int,
+    count: int,
+) -> list[tuple]:
+    """A profile's `ProfileSummary.records` (its questionnaires are `first` and the next)."""
+    return [
+        (informants[at], respondents[at], summaries.fired[at], summaries.covered[at])
+        for at in range(first, first + count)
+    ]
+
+
+def _typed(text: list[str]) -> dict:
+    """`DERIVED` columns from their text: the values a write takes."""
+    columns = dict(zip(DERIVED, text, strict=True))
+    columns["instrument_version"] = int(columns["instrument_version"])
+    columns["urgent"] = columns["urgent"] == "1"
+    columns["discordant"] = columns["discordant"] == "1"
+    columns["assessment_count"] = int(columns["assessment_count"])
+    return columns
+
+
+# Where the indexed columns, and the levels other parts react to, are in a `DERIVED` row.
+_INDEXED_AT = [(DERIVED.index(name), name) for name in _INDEXED]
+_MOVED_AT = [DERIVED.index(name) for name in (*DOMAINS, "overall", "urgent")]
 
 
 class _Answers:
