@@ -645,6 +645,12 @@ class _Answers:
         missing = [at for at, row in enumerate(rows) if row[_CODES] is None]
         if missing:
             self._make_codes(missing)
+        # Terms another worker on the run stored since this codebook was read: read them too.
+        highest = np.frombuffer(b"".join(self._codes), dtype="<i4").max(initial=0)
+        if highest > codebook.highest:
+            codebook.add(
+                AnswerTerm.objects.filter(pk__gt=codebook.highest).values_list("id", "text")
+            )
 
     def codes(self, at: Sequence[int]) -> list[bytes]:
         return [self._codes[row] for row in at]

@@ -153,3 +153,19 @@ def test_a_batch_that_fails_after_storing_new_terms_forgets_them(district_answer
             pass
     rescoring.rescore_finish(run.pk)
     assert stored_profiles() == recomputed_one_by_one()
+
+
+def test_a_worker_reads_the_terms_another_worker_stored_since_it_started(district_answers):
+    run = rescore_start()
+    started_first, started_later = rescoring.ScoringRules.load(), rescoring.ScoringRules.load()
+    rescoring.rescore_batch(run.pk, rules=started_later, batch_size=1000)  # stores terms
+    assert started_first.codebook.highest == 0 < started_later.codebook.highest
+
+    RiskProfile.objects.update(details={})
+    run = rescore_start(restart=True)
+    while rescoring.rescore_batch(run.pk, rules=started_first, batch_size=1000).pairs:
+        pass
+    rescoring.rescore_finish(run.pk)
+
+    assert started_first.codebook.highest == AnswerTerm.objects.latest("pk").pk
+    assert stored_profiles() == recomputed_one_by_one()

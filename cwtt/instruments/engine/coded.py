@@ -162,17 +162,14 @@ def code_matrix(blobs: Sequence[bytes], column_of_term: np.ndarray, width: int) 
     """The value ids of `width` names for each questionnaire's codes (ABSENT where the name
     is not answered), `column_of_term` giving each name's column by its term id (-1: not
     wanted)."""
-    matrix = np.zeros((len(blobs), width), dtype=np.int64)
+    matrix = np.zeros((len(blobs), width), dtype=np.int32)
     if not blobs:
         return matrix
     pairs = np.frombuffer(b"".join(blobs), dtype="<i4").reshape(-1, 2)
-    lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 8
+    lengths = np.fromiter(map(len, blobs), dtype=np.intp, count=len(blobs)) // 8
+    columns = column_of_term[pairs[:, 0]]  # every id a blob holds is in the codebook
+    wanted = np.flatnonzero(columns >= 0)
     rows = np.repeat(np.arange(len(blobs)), lengths)
-    names = pairs[:, 0]
-    known = names < len(column_of_term)
-    columns = np.full(len(names), -1, dtype=np.int64)
-    columns[known] = column_of_term[names[known]]
-    wanted = columns >= 0
     matrix[rows[wanted], columns[wanted]] = pairs[wanted, 1]
     return matrix
 
@@ -254,12 +251,16 @@ class _CodedColumns(_Columns):
             found = _factorize(self.values(name))
         else:
             codes = self._codes[:, index]
-            distinct, inverse = np.unique(codes, return_inverse=True)
-            if distinct[0] == UNCODED:
+            if (codes == UNCODED).any():
                 found = _factorize(self.values(name))
             else:
+                # The distinct ids by marking them in a table of every id: no sorting.
+                seen = np.zeros(self._codebook.highest + 1, dtype=np.intp)
+                seen[codes] = 1
+                distinct = np.flatnonzero(seen)
+                seen[distinct] = np.arange(len(distinct))
                 found = (
-                    inverse.reshape(-1).astype(np.intp),
+                    seen[codes],
                     [self._codebook.value(code) for code in distinct.tolist()],
                 )
         self._factors[name] = found
