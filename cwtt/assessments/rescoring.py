@@ -408,8 +408,8 @@ def _decode_answers(texts: list[str]) -> list[dict]:
         return json.loads(joined)
 
 
-def _update_profiles(updated: Sequence[tuple[int, dict, tuple[str, ...]]]) -> None:
-    """Write these (profile id, fresh `DERIVED` columns, which indexed ones changed) back, the
+def _update_profiles(updated: Sequence[tuple[int, list[str], tuple[str, ...]]]) -> None:
+    """Write these (profile id, fresh `DERIVED` columns as text, which indexed ones changed) back, the
     details as the JSON text already made. Django's bulk_update builds a CASE WHEN per field
     holding every profile, which took three quarters of a rescore's time. On SQLite: one
     UPDATE per set of changed indexed columns, each sent once per profile in a single
@@ -426,9 +426,9 @@ def _update_profiles(updated: Sequence[tuple[int, dict, tuple[str, ...]]]) -> No
         _update_profiles_postgresql(updated, now)
         return
     by_changed: dict[tuple[str, ...], list[list]] = defaultdict(list)
-    for pk, columns, changed in updated:
+    for pk, text, changed in updated:
         by_changed[changed].append(
-            [*(columns[name] for name in (*changed, *_ALWAYS_WRITTEN)), now, pk]
+            [*(_written(text, name) for name in (*changed, *_ALWAYS_WRITTEN)), now, pk]
         )
     with connection.cursor() as cursor:
         for changed, rows in by_changed.items():
@@ -439,9 +439,16 @@ def _update_profiles(updated: Sequence[tuple[int, dict, tuple[str, ...]]]) -> No
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s", rows)
 
 
-def _update_profiles_postgresql(updated: Sequence[tuple[int, dict, tuple]], now) -> None:
+def _written(text: list[str], name: str) -> object:
+    """A `DERIVED` column's value to write, from the columns' text."""
+    value = text[_AT[name]]
+    convert = _FROM_TEXT.get(name)
+    return value if convert is None else convert(value)
+
+
+def _update_profiles_postgresql(updated: Sequence[tuple[int, list[str], tuple]], now) -> None:
     fields = [RiskProfile._meta.get_field(name) for name in DERIVED]
-    by_column = [[columns[f.name] for _pk, columns, _c in updated] for f in fields]
+    by_column = [[_written(text, f.name) for _pk, text, _c in updated] for f in fields]
     ids = [pk for pk, _columns, _changed in updated]
     quote = connection.ops.quote_name
     table, pk_column = quote(RiskProfile._meta.db_table), quote(RiskProfile._meta.pk.column)
@@ -464,7 +471,7 @@ def _update_profiles_postgresql(updated: Sequence[tuple[int, dict, tuple]], now)
 @dataclass
 class _Plan:
     created: list[RiskProfile] = field(default_factory=list)
-    updated: list[tuple[int, dict, tuple[str, ...]]] = field(default_factory=list)
+    updated: list[tuple[int, list[str], tuple[str, ...]]] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
     announce: list[RiskProfile] = field(default_factory=list)
 
@@ -571,37 +578,36 @@ def _plan_one(
 ) -> None:
     """A profile that is new, or whose stored columns differ from the fresh ones (`text`, as
     `_stored_profiles` reads them)."""
-    columns = _typed(text)
-    version_id = columns["instrument_version"]
-    model_columns = {name: columns[name] for name in DERIVED if name != "instrument_version"}
     if found is None:
         # Stored as which rules fired (Django writes the same text as `fired_text`); the
         # listeners are given the full details, as the profile will be read.
-        profile = RiskProfile(
-            child_id=pair[0],
-            wave_id=pair[1],
-            instrument_version_id=version_id,
-            **{**model_columns, "details": fired_value(version_id, records())},
-        )
+        profile = _profile(pair, text)
+        profile.details = fired_value(profile.instrument_version_id, records())
         plan.created.append(profile)
         plan.announce.append(profile)
         return
     profile_id, packed = found
     stored = _unpacked(packed)
-    changed = tuple(name for at, name in _INDEXED_AT if text[at] != stored[at])
-    plan.updated.append((profile_id, columns, changed))
+    plan.updated.append(
+        (profile_id, text, tuple(name for at, name in _INDEXED_AT if text[at] != stored[at]))
+    )
     if any(text[at] != stored[at] for at in _MOVED_AT):
-        profile = RiskProfile(
-            id=profile_id,
-            child_id=pair[0],
-            wave_id=pair[1],
-            instrument_version_id=version_id,
-            computed_at=timezone.now(),
-            **{**model_columns, "details": None},
-        )
-        profile.details = _full_details(version_id, records())
+        profile = _profile(pair, text)
+        profile.id, profile.computed_at = profile_id, timezone.now()
+        profile.details = _full_details(profile.instrument_version_id, records())
         profile._state.adding, profile._state.db = False, connection.alias
         plan.announce.append(profile)
+
+
+def _profile(pair: tuple[int, int], text: list[str]) -> RiskProfile:
+    """A profile of a pair with these `DERIVED` columns (as text)."""
+    columns = {name: _written(text, name) for name in DERIVED}
+    return RiskProfile(
+        child_id=pair[0],
+        wave_id=pair[1],
+        instrument_version_id=columns.pop("instrument_version"),
+        **columns,
+    )
 
 
 def _records(
@@ -618,17 +624,21 @@ def _records(
     ]
 
 
-def _typed(text: list[str]) -> dict:
-    """`DERIVED` columns from their text: the values a write takes."""
-    columns = dict(zip(DERIVED, text, strict=True))
-    columns["instrument_version"] = int(columns["instrument_version"])
-    columns["urgent"] = columns["urgent"] == "1"
-    columns["discordant"] = columns["discordant"] == "1"
-    columns["assessment_count"] = int(columns["assessment_count"])
-    return columns
+def _flag(text: str) -> bool:
+    return text == "1"
+
+
+# What a `DERIVED` column's text is turned into to be written (the others are text).
+_FROM_TEXT: dict[str, Callable[[str], object]] = {
+    "instrument_version": int,
+    "urgent": _flag,
+    "discordant": _flag,
+    "assessment_count": int,
+}
 
 
 # Where the indexed columns, and the levels other parts react to, are in a `DERIVED` row.
+_AT = {name: at for at, name in enumerate(DERIVED)}
 _INDEXED_AT = [(DERIVED.index(name), name) for name in _INDEXED]
 _MOVED_AT = [DERIVED.index(name) for name in (*DOMAINS, "overall", "urgent")]
 
