@@ -20,7 +20,7 @@ The rate is per CPU second of this process (the machine is shared, so wall time 
 on PostgreSQL running on this machine the server process's CPU time is printed too, since
 reading and writing jsonb is work the server does for the rescore.
 
-Run: `.venv/bin/python benchmarks/rescore.py [--schools 10 --learners 200 --waves 2]`.
+Run: `.venv/bin/python benchmarks/rescore.py [--schools 10 --learners 400 --waves 2]`.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def database_server_cpu(connection) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def measure(batch_size: int) -> None:
+def measure(batch_size: int | None) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cwtt.settings")
@@ -84,7 +84,9 @@ def measure(batch_size: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from cwtt.assessments.models import Assessment, RiskProfile
-    from cwtt.assessments.rescoring import rescore_run, rescore_start
+    from cwtt.assessments.rescoring import BATCH_SIZE, rescore_run, rescore_start
+
+    batch_size = batch_size or BATCH_SIZE
 
     vendor = connection.vendor
     profiles = RiskProfile.objects.count()
@@ -150,9 +152,9 @@ def reading_cost(RiskProfile) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=10)
-    parser.add_argument("--learners", type=int, default=200)
+    parser.add_argument("--learners", type=int, default=400)
     parser.add_argument("--waves", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, help="pairs per batch (default: cwtt's)")
     args = parser.parse_args()
     if os.environ.get("DATABASE_URL"):
         prepare(dict(os.environ), args.schools, args.learners, args.waves)

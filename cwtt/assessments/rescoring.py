@@ -51,7 +51,10 @@ from .models import AnswerTerm, Assessment, RescoreRun, RiskProfile, Wave, respo
 from .profile_details import FiredTexts, details_from_fired, fired_value
 from .signals import profile_scored
 
-BATCH_SIZE = 500
+# Pairs per batch (one transaction): large enough that the work each batch does once (its
+# queries, each rule's NumPy steps) is a small part of it (per profile: 4000 took 58 µs, 1000
+# took 65), small enough that a batch holds its locks for about a quarter of a second.
+BATCH_SIZE = 4000
 
 # What a rescore writes; `computed_at` too, since bulk_update does not apply auto_now.
 DERIVED = [
@@ -701,16 +704,23 @@ class _Answers:
         blobs = [self._codebook.encode(answers) for answers in decoded]
         for row, blob in zip(missing, blobs, strict=True):
             self._codes[row] = blob
-        quote = connection.ops.quote_name
-        # As read: the text of the answers (jsonb's `=` would take 1 and 1.0 as the same).
-        answers = "answers::text" if connection.vendor == "postgresql" else quote("answers")
+        table = connection.ops.quote_name(Assessment._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {quote(Assessment._meta.db_table)} SET {quote('answer_codes')} = %s "
-                f"WHERE {quote('id')} = %s AND {quote('answer_codes')} IS NULL "
-                f"AND {answers} = %s",
-                list(zip(blobs, ids, texts, strict=True)),
-            )
+            # Compared as read: the answers' text (jsonb's `=` takes 1 and 1.0 as the same).
+            # PostgreSQL: one statement for the batch (see `_update_profiles`).
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"UPDATE {table} AS a SET answer_codes = v.codes "
+                    "FROM unnest(%s::bigint[], %s::bytea[], %s::text[]) AS v(id, codes, answers) "
+                    "WHERE a.id = v.id AND a.answer_codes IS NULL AND a.answers::text = v.answers",
+                    [ids, blobs, texts],
+                )
+            else:
+                cursor.executemany(
+                    f"UPDATE {table} SET answer_codes = %s "
+                    "WHERE id = %s AND answer_codes IS NULL AND answers = %s",
+                    list(zip(blobs, ids, texts, strict=True)),
+                )
 
 
 def _child_facts(rows: Sequence[tuple]) -> dict[str, list]:
