@@ -522,13 +522,13 @@ def _plan(
         group[1].append(pair)
         group[2].append(span)
     texts = FiredTexts(jsonb=connection.vendor == "postgresql")
-    kinds: dict[str, str] = {}  # respondent -> its translated kind, looked up once a batch
+    informants_known: dict[tuple[str, str | None], str] = {}
     for version, version_pairs, version_spans in by_version.values():
         at = [row for first, end in version_spans for row in range(first, end)]
         group_rows = [rows[row] for row in at]
         counts = [end - first for first, end in version_spans]
         respondents = [row[_RESPONDENT] for row in group_rows]
-        informants = [_informant(row, kinds) for row in group_rows]
+        informants = [_informant(row, informants_known) for row in group_rows]
         summaries = rules.scorer(version).summarise(
             CodedBatch(
                 profile_of=np.repeat(np.arange(len(counts)), counts),
@@ -738,18 +738,22 @@ def _child_facts(rows: Sequence[tuple]) -> dict[str, list]:
     }
 
 
-def _informant(row: tuple, kinds: dict[str, str]) -> str:
-    """Who answered an `_assessment_rows` row, as `Questionnaire.of` names them."""
-    respondent = row[_RESPONDENT]
-    kind = kinds.get(respondent)
-    if kind is None:
-        kind = kinds[respondent] = respondent_kind(respondent)
-    named = row[_NAMED]
-    if named is None:
-        return kind
-    if named[0] == "c":
-        return f"{kind} ({named[1:]})"  # Caregiver.__str__
-    return f"{kind} ({named[1:].strip()})"  # User.get_full_name
+def _informant(row: tuple, known: dict[tuple[str, str | None], str]) -> str:
+    """Who answered an `_assessment_rows` row, as `Questionnaire.of` names them (`known`: the
+    batch's informants so far, by respondent and name)."""
+    key = (row[_RESPONDENT], row[_NAMED])
+    informant = known.get(key)
+    if informant is None:
+        kind = respondent_kind(key[0])
+        named = key[1]
+        if named is None:
+            informant = kind
+        elif named[0] == "c":
+            informant = f"{kind} ({named[1:]})"  # Caregiver.__str__
+        else:
+            informant = f"{kind} ({named[1:].strip()})"  # User.get_full_name
+        known[key] = informant
+    return informant
 
 
 def _full_details(version_id: int, records: list) -> dict:

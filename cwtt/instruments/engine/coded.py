@@ -373,6 +373,9 @@ class CodedScorer:
         # Per questionnaire: each indicator's highest rank (-1: none fired), urgent.
         indicator_rank = np.full((size, self._indicators), -1, dtype=np.int64)
         urgent_rows = np.zeros(size, dtype=bool)
+        all_contexts = {
+            name: np.array(column, dtype=object) for name, column in batch.contexts.items()
+        }
         for respondent in dict.fromkeys(batch.respondents):
             rows = np.flatnonzero(respondents == respondent)
             plan = self.batch.scorer._plans.get(respondent)
@@ -384,10 +387,7 @@ class CodedScorer:
                 self._column_of_term(respondent),
                 len(names),
             )
-            contexts = {
-                name: [column[row] for row in rows.tolist()]
-                for name, column in batch.contexts.items()
-            }
+            contexts = {name: column[rows].tolist() for name, column in all_contexts.items()}
             columns = _CodedColumns(
                 self.codebook,
                 codes,
@@ -400,9 +400,12 @@ class CodedScorer:
             covered[rows] = columns.covered_mask
             for row, domains in zip(rows.tolist(), columns.covered, strict=True):
                 covered_lists[row] = domains
+            # Each questionnaire's fired rules, in order: slices of one list (row by row).
             at, which = np.nonzero(matrix)
-            for row, number in zip(rows[at].tolist(), which.tolist(), strict=True):
-                fired[row].append(number)
+            numbers = which.tolist()
+            ends = np.cumsum(np.bincount(at, minlength=len(rows))).tolist()
+            for row, first, end in zip(rows.tolist(), [0, *ends[:-1]], ends, strict=True):
+                fired[row] = numbers[first:end]
             if matrix.shape[1]:
                 order, starts, indicators = self._by_indicator[respondent]
                 weighted = matrix[:, order] * (self._rule_rank[respondent][order] + 1)
