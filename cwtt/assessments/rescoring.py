@@ -245,6 +245,10 @@ def _rescore_batch(run_id: int, rules: ScoringRules, batch_size: int) -> BatchOu
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
+        if connection.vendor == "postgresql":
+            # Room to sort a batch's assessments in memory (4 MB by default spills to disk).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
         rows = _assessment_rows(between)
         stored = {(row[0], row[1]): row[2:] for row in _stored_profiles(between)}
         answered_with = {row[_VERSION] for row in rows}
@@ -308,11 +312,9 @@ class _Range:
 
     def sql(self, table: str) -> tuple[str, list]:
         child, wave = f"{table}.child_id", f"{table}.wave_id"
-        where = (
-            f"({child} > %s OR ({child} = %s AND {wave} > %s)) "
-            f"AND ({child} < %s OR ({child} = %s AND {wave} <= %s))"
-        )
-        params = [self.after[0], *self.after, self.last[0], *self.last]
+        # Row values: both databases read them as one range of their (child, wave) index.
+        where = f"({child}, {wave}) > (%s, %s) AND ({child}, {wave}) <= (%s, %s)"
+        params = [*self.after, *self.last]
         if self.wave_ids:
             where += f" AND {wave} IN ({', '.join(['%s'] * len(self.wave_ids))})"
             params += list(self.wave_ids)
