@@ -1,12 +1,14 @@
 """Recompute many risk profiles at once: `cwtt rescore`, after a new instrument version.
 
 A run walks the (child, wave) pairs that have a counting assessment or a profile, in
-(child id, wave id) order, a batch at a time. Each batch reads its assessments in one query,
-scores them all at once with the pure engine's batch scorer (`BatchScorer`: column by column,
-the same results as scoring one at a time), writes only the profiles that changed (bulk_create,
-one executemany UPDATE; a profile whose assessments are all gone is deleted) and moves the
-run's cursor, all in one transaction. So the queries per batch do not grow with the batch, every profile is
-computed once, and after a crash the next run continues after the last committed batch.
+(child id, wave id) order, a batch at a time. Each batch reads its assessments and its stored
+profiles as one range of pairs in two plain SQL queries, scores them all at once from the
+answers' codes (`CodedScorer`: column by column, the same results as scoring one at a time;
+codes are made and stored where missing), writes only the profiles that changed (bulk_create,
+one executemany UPDATE or, on PostgreSQL, one UPDATE over arrays; a profile whose assessments
+are all gone is deleted) and moves the run's cursor, all in one transaction. So the queries per
+batch do not grow with the batch, every profile is computed once, and after a crash the next
+run continues after the last committed batch.
 
 Everything takes only a run id, so a background worker can do the work: a task calls
 `rescore_run(run_id)` (the whole run; the command line calls the same), or does one
@@ -14,7 +16,8 @@ Everything takes only a run id, so a background worker can do the work: a task c
 A task that dies is simply queued again with the same id. A profile is stored with which rules
 fired rather than its details written out (`profile_details.py`; read back as the same
 details). See docs/decisions/0037-batched-resumable-rescoring.md, 0039-vectorised-rescoring.md,
-0060-profiles-store-which-rules-fired.md and 0061-rescore-speed-after-fired-rules.md.
+0060-profiles-store-which-rules-fired.md, 0070-answer-codes.md and
+0071-rescore-at-20000-a-cpu-second.md.
 """
 
 from __future__ import annotations
