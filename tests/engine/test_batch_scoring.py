@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import random
-import weakref
 from pathlib import Path
 
 import numpy as np
@@ -96,23 +95,15 @@ def assert_same(scorer, profiles, batch=None):
     return expected
 
 
-# The CodedScorer of each BatchScorer: its codebook grows and its tables of evaluated values
-# are kept from one call to the next, as in a rescore's batches.
-_CODED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def coded_summaries(batch, profiles):
     """What `CodedScorer` gives for the profiles' answers stored as answer codes, in the form
     of `profile_summaries`: (levels, overall, urgent, discordant, records) per profile."""
-    coded = _CODED.get(batch)
-    if coded is None:  # one per batch scorer, kept from call to call as a rescore keeps it
-        definition = batch.scorer.definition
-        choices = {choice.name for options in definition.choices.values() for choice in options}
-        coded = _CODED[batch] = CodedScorer(batch, Codebook(choice_names=choices))
-    codebook = coded.codebook
+    definition = batch.scorer.definition
+    choices = {choice.name for options in definition.choices.values() for choice in options}
+    codebook = Codebook(choice_names=choices)
     entries = [entry for profile in profiles for entry in profile]
     missing = sorted(codebook.missing(entry.answers for entry in entries))
-    codebook.add(enumerate(missing, start=codebook.highest + 1))
+    codebook.add(enumerate(missing, start=1))
     names = sorted({name for entry in entries for name in entry.context})
     asked = []
     coded_batch = CodedBatch(
@@ -124,7 +115,7 @@ def coded_summaries(batch, profiles):
         contexts={name: [entry.context.get(name) for entry in entries] for name in names},
         answers_of=lambda rows: asked.extend(rows.tolist()) or [entries[r].answers for r in rows],
     )
-    result = coded.summarise(coded_batch)
+    result = CodedScorer(batch, codebook).summarise(coded_batch)
     out, start = [], 0
     for index, profile in enumerate(profiles):
         rows = range(start, start + len(profile))

@@ -208,15 +208,6 @@ class _Columns:
             found = self._factors[name] = _factorize(self.values(name))
         return found
 
-    def leaf(
-        self, key: int, names: Sequence[str], condition: Callable[[Mapping[str, Any]], bool]
-    ) -> np.ndarray:
-        """A part of a rule (`key` names it) that reads `names`, for every questionnaire:
-        evaluated once per distinct combination of their values."""
-        codes, combinations = self.combinations(names)
-        table = np.array([bool(condition(values)) for values in combinations], dtype=bool)
-        return table[codes]
-
     def combinations(self, names: Sequence[str]) -> tuple[np.ndarray, list[dict[str, Any]]]:
         """For each questionnaire, the index of its distinct combination of these names'
         values, and each distinct combination as the mapping an expression reads."""
@@ -298,7 +289,9 @@ def _evaluate(node: Node, rule: _VectorRule, columns: _Columns) -> np.ndarray:
             return left & right if node.op == "and" else left | right
         return ~_evaluate(_parts(node)[0], rule, columns)
     names, condition = leaf
-    return columns.leaf(id(node), names, condition)
+    codes, combinations = columns.combinations(names)
+    table = np.array([bool(condition(values)) for values in combinations], dtype=bool)
+    return table[codes]
 
 
 @dataclass(slots=True)

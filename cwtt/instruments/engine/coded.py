@@ -185,11 +185,8 @@ class _CodedColumns(_Columns):
         contexts: Mapping[str, Sequence[Any]],
         answers_of: Callable[[np.ndarray], Sequence[Mapping[str, Any]]],
         domain_questions: Sequence[tuple[int, tuple[str, ...]]],
-        leaf_tables: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> None:
         self.size = len(codes)
-        self._leaf_tables = {} if leaf_tables is None else leaf_tables
-        self._uncoded_columns: dict[int, bool] = {}
         self._codebook = codebook
         self._codes = codes
         self._column = {name: index for index, name in enumerate(names)}
@@ -244,39 +241,6 @@ class _CodedColumns(_Columns):
                     column[row] = answers.get(name)
         self._values[name] = column
         return column
-
-    def leaf(
-        self, key: int, names: Sequence[str], condition: Callable[[Mapping[str, Any]], bool]
-    ) -> np.ndarray:
-        """A part that reads one answer column with a code everywhere is looked up by value
-        id in a table kept for the whole run (`leaf_tables`): each id is evaluated once, the
-        first time a batch holds it, and a batch costs two lookups. Others as `_Columns`."""
-        name = names[0] if len(names) == 1 else None
-        index = self._column.get(name) if name is not None else None
-        if index is None or name in self._values or name in self._context_names:
-            return super().leaf(key, names, condition)
-        codes = self._codes[:, index]
-        if self._has_uncoded(index):
-            return super().leaf(key, names, condition)
-        known, result = self._leaf_tables.get(key) or (np.zeros(0, bool), np.zeros(0, bool))
-        if len(known) <= self._codebook.highest:
-            size = self._codebook.highest + 1
-            known = np.concatenate([known, np.zeros(size - len(known), bool)])
-            result = np.concatenate([result, np.zeros(size - len(result), bool)])
-            self._leaf_tables[key] = (known, result)
-        new = codes[~known[codes]]
-        if len(new):
-            value = self._codebook.value
-            for term_id in np.unique(new).tolist():
-                result[term_id] = bool(condition({name: value(term_id)}))
-                known[term_id] = True
-        return result[codes]
-
-    def _has_uncoded(self, index: int) -> bool:
-        found = self._uncoded_columns.get(index)
-        if found is None:
-            found = self._uncoded_columns[index] = bool((self._codes[:, index] == UNCODED).any())
-        return found
 
     def factors(self, name: str) -> tuple[np.ndarray, list[Any]]:
         found = self._factors.get(name)
@@ -386,9 +350,6 @@ class CodedScorer:
                 names += [q for q in questions if q not in names]
             self._read[respondent] = names
         self._columns_of_terms: dict[str, tuple[int, np.ndarray]] = {}
-        # For each part of a rule that reads one answer: (which value ids are evaluated, what
-        # each gave), kept from batch to batch (`_CodedColumns.leaf`).
-        self._leaf_tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _column_of_term(self, respondent: str) -> np.ndarray:
         """Each term id's column among what the respondent's questionnaires are read for."""
@@ -434,7 +395,6 @@ class CodedScorer:
                 contexts,
                 lambda within, rows=rows: batch.answers_of(rows[within]),
                 self.batch._domain_questions[respondent],
-                self._leaf_tables,
             )
             matrix = self.batch.fired_matrix(respondent, plan, columns)
             covered[rows] = columns.covered_mask
