@@ -232,8 +232,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            # WAL lets the demo's web process read while a generate or rescore writes.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # WAL lets the demo's web process read while a generate or rescore writes. Pages
+            # are read through a memory map (up to 256 MB of the file) rather than a system
+            # call each: a rescore ran about 4% faster (decision 0071).
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;"
+            ),
             # SQLite has one writer. A transaction takes the write lock when it begins, so two
             # phones syncing at once queue for it (up to `timeout` seconds) instead of one
             # failing with "database is locked" when a read turns into a write; and a
