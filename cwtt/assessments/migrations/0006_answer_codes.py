@@ -72,22 +72,26 @@ def drop_trigger(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0005_details_store_fired_rules'),
+        ("assessments", "0005_details_store_fired_rules"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AnswerTerm',
+            name="AnswerTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(unique=True)),
             ],
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='answer_codes',
+            model_name="assessment",
+            name="answer_codes",
             field=models.BinaryField(blank=True, null=True),
         ),
         migrations.RunPython(create_trigger, drop_trigger),
