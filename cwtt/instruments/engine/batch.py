@@ -835,8 +835,12 @@ class BatchScorer:
 
     def _fired_domain_rules(self, domain: int, indicator_rank: dict[str, int]) -> list[_RuleText]:
         ranks = list(indicator_rank.values())
-        moderate = len(ranks) - ranks.count(0)  # indicators at moderate or higher
-        high = ranks.count(2)
+        # Indicators at moderate or higher, and at high.
+        return self.fired_domain_rules(domain, len(ranks) - ranks.count(0), ranks.count(2))
+
+    def fired_domain_rules(self, domain: int, moderate: int, high: int) -> list[_RuleText]:
+        """The domain's own rules (`${moderate_count}`, `${high_count}`) that fire when this
+        many of its indicators are at moderate or higher, and at high."""
         key = (domain, moderate, high)
         found = self._domain_rule_memory.get(key)
         if found is None:

@@ -14,8 +14,8 @@ null, "" and the choice names of the instruments (and lists of them). Any other 
 text, a date, an answer that is itself an object) is stored as `UNCODED`, and the rows that
 have one in a column a rule reads are read from their JSON instead (`CodedBatch.answers_of`).
 
-The results are identical to `BatchScorer.profile_summaries`: tests/engine/test_coded_scoring.py
-compares them on the same generated answers of every kind as tests/engine/test_batch_scoring.py.
+The results are identical to `BatchScorer.profile_summaries`: tests/engine/test_batch_scoring.py
+compares the two (and `Scorer`) on every profile it generates, answers of every kind.
 Plain Python and NumPy, no Django; see docs/decisions/0070-answer-codes.md.
 """
 
@@ -293,7 +293,7 @@ class CodedBatch:
 class CodedSummaries:
     """What `BatchScorer.profile_summaries` gives, as arrays: per profile, each domain's rank
     (-1: no level), the overall rank, urgent and discordant; per questionnaire, the numbers of
-    its respondent's rules that fired and the domains it answered in (bits of a mask)."""
+    its respondent's rules that fired and the domains it answered in."""
 
     ranks: np.ndarray  # profiles x domains
     overall: np.ndarray
@@ -311,13 +311,11 @@ class CodedScorer:
         self.codebook = codebook
         scorer = batch.scorer
         # Every rule of every respondent, as attributes by (respondent, number).
-        self._rule_domain: dict[str, np.ndarray] = {}
         self._rule_rank: dict[str, np.ndarray] = {}
         self._rule_urgent: dict[str, np.ndarray] = {}
         self._rule_indicator: dict[str, np.ndarray] = {}
         indicators: dict[tuple[int, str], int] = {}
         for respondent, texts in batch._texts.items():
-            self._rule_domain[respondent] = np.array([t.domain for t in texts], dtype=np.int64)
             self._rule_rank[respondent] = np.array([t.rank for t in texts], dtype=np.int64)
             self._rule_urgent[respondent] = np.array([t.urgent for t in texts], dtype=bool)
             self._rule_indicator[respondent] = np.array(
@@ -358,7 +356,7 @@ class CodedScorer:
             return found[1]
         table = np.full(self.codebook.highest + 1, -1, dtype=np.int64)
         for column, name in enumerate(self._read[respondent]):
-            term_id = self.codebook.id_of(_name_text(name))
+            term_id = self.codebook.id_of(self.codebook.name_text(name))
             if term_id is not None:
                 table[term_id] = column
         self._columns_of_terms[respondent] = (self.codebook.highest, table)
@@ -451,9 +449,7 @@ class CodedScorer:
                 high = (indicators == 2).sum(axis=1)
                 pairs = moderate * 1024 + high
                 for pair in np.unique(pairs[scored]).tolist():
-                    texts = self.batch._fired_domain_rules(
-                        domain, _counts_as_ranks(pair // 1024, pair % 1024)
-                    )
+                    texts = self.batch.fired_domain_rules(domain, pair // 1024, pair % 1024)
                     if not texts:
                         continue
                     where = scored & (pairs == pair)
@@ -488,11 +484,3 @@ class CodedScorer:
             fired=fired,
             covered=covered_lists,
         )
-
-
-def _counts_as_ranks(moderate: int, high: int) -> dict[str, int]:
-    """Indicator ranks with these counts, as `_fired_domain_rules` reads them (only the
-    counts of moderate-or-higher and of high matter)."""
-    ranks = {f"h{n}": 2 for n in range(high)}
-    ranks.update({f"m{n}": 1 for n in range(moderate - high)})
-    return ranks
