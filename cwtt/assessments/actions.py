@@ -75,11 +75,12 @@ def child_facts_of(
     date_of_birth: dt.date, sex: str, grant_status: str, on: dt.date
 ) -> dict[str, Any]:
     """`child_facts` from the columns alone, for a bulk reader that holds no Child."""
-    return {
-        "child_age_months": child_age_months((on - date_of_birth).days),
-        "child_sex": sex,
-        "child_csg": grant_status,
-    }
+    age = child_age_months((on - date_of_birth).days)
+    return dict(zip(CHILD_FACTS, (age, sex, grant_status), strict=True))
+
+
+# The names of the child's facts, in the order `child_facts_of` takes them (age first).
+CHILD_FACTS = ("child_age_months", "child_sex", "child_csg")
 
 
 def consent_missing_for(child: Child, respondent: str) -> str | None:

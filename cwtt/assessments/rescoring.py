@@ -37,7 +37,7 @@ import orjson
 import psycopg
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, TextField
+from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,7 +50,7 @@ from cwtt.instruments.engine.definition import DOMAINS, LEVELS
 from cwtt.instruments.models import InstrumentVersion
 from cwtt.registry.models import Caregiver, Child, Staff
 
-from .actions import COUNTING, child_age_months
+from .actions import CHILD_FACTS, COUNTING, child_age_months
 from .models import AnswerTerm, Assessment, RescoreRun, RiskProfile, Wave, respondent_kind
 from .profile_details import FiredTexts, details_from_fired, fired_value
 from .signals import profile_scored
@@ -90,24 +90,49 @@ class BatchOutcome:
     deleted: int
 
 
-def _pair_querysets(wave_ids: Sequence[int]):
-    """(child id, wave id) pairs with a counting assessment, and pairs with a profile."""
-    where = Q(wave_id__in=wave_ids) if wave_ids else Q()
-    # order_by() first: a default ordering adds its columns to DISTINCT and repeats pairs.
-    from_assessments = (
-        Assessment.objects.order_by()
-        .filter(where, status__in=COUNTING)
-        .values_list("child_id", "wave_id")
-        .distinct()
+def _pairs_sql(
+    model: type[Assessment] | type[RiskProfile],
+    wave_ids: Sequence[int],
+    after: tuple[int, int] | None = None,
+) -> tuple[str, list]:
+    """The (child id, wave id) pairs a rescore recomputes, as they stand in one table: those
+    with a counting assessment, or those with a profile; in these waves (none: all), after
+    `after`. Read from the table's (child, wave) index alone."""
+    where, params = ["1 = 1"], []
+    if after is not None:
+        where.append("(t.child_id, t.wave_id) > (%s, %s)")
+        params += after
+    if wave_ids:
+        where.append(f"t.wave_id IN ({_placeholders(wave_ids)})")
+        params += wave_ids
+    if model is Assessment:
+        where.append(f"t.status IN ({_placeholders(_COUNTING)})")
+        params += _COUNTING
+    table = connection.ops.quote_name(model._meta.db_table)
+    return (
+        f"SELECT DISTINCT t.child_id, t.wave_id FROM {table} t WHERE {' AND '.join(where)}",
+        params,
     )
-    from_profiles = RiskProfile.objects.order_by().filter(where).values_list("child_id", "wave_id")
-    return from_assessments, from_profiles
+
+
+def _placeholders(values: Sequence) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+# The statuses of a counting assessment, as stored.
+_COUNTING = [str(status) for status in COUNTING]
 
 
 def pairs_to_rescore(wave_ids: Sequence[int] = ()) -> int:
     """How many (child, wave) pairs a rescore of these waves (none: all) would recompute."""
-    from_assessments, from_profiles = _pair_querysets(wave_ids)
-    return from_assessments.union(from_profiles).count()
+    from_assessments, assessment_params = _pairs_sql(Assessment, wave_ids)
+    from_profiles, profile_params = _pairs_sql(RiskProfile, wave_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM ({from_assessments} UNION {from_profiles}) AS pairs",
+            [*assessment_params, *profile_params],
+        )
+        return cursor.fetchone()[0]
 
 
 @dataclass(frozen=True)
@@ -280,26 +305,13 @@ def _rescore_batch(run_id: int, rules: ScoringRules, batch_size: int) -> BatchOu
 def _next_pairs(
     after: tuple[int, int], wave_ids: Sequence[int], count: int
 ) -> list[tuple[int, int]]:
-    """The next `count` (child id, wave id) pairs after `after` that have a counting assessment
-    or a profile (`_pair_querysets`' pairs), in order, read from the two (child, wave) indexes
-    as plain rows (Django's work per row was a tenth of a batch)."""
-    statuses = [str(status) for status in COUNTING]
+    """The next `count` pairs after `after` (`_pairs_sql`), in order, as plain rows (Django's
+    work per row was a tenth of a batch)."""
     found: set[tuple[int, int]] = set()
-    for model, counting in ((Assessment, True), (RiskProfile, False)):
-        where, params = "(t.child_id, t.wave_id) > (%s, %s)", [*after]
-        if wave_ids:
-            where += f" AND t.wave_id IN ({', '.join(['%s'] * len(wave_ids))})"
-            params += list(wave_ids)
-        if counting:
-            where += f" AND t.status IN ({', '.join(['%s'] * len(statuses))})"
-            params += statuses
-        table = connection.ops.quote_name(model._meta.db_table)
+    for model in (Assessment, RiskProfile):
+        sql, params = _pairs_sql(model, wave_ids, after)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT DISTINCT t.child_id, t.wave_id FROM {table} t WHERE {where} "
-                "ORDER BY t.child_id, t.wave_id LIMIT %s",
-                [*params, count],
-            )
+            cursor.execute(f"{sql} ORDER BY t.child_id, t.wave_id LIMIT %s", [*params, count])
             found.update(cursor.fetchall())
     return sorted(found)[:count]
 
@@ -334,7 +346,7 @@ class _Range:
         where = f"({child}, {wave}) > (%s, %s) AND ({child}, {wave}) <= (%s, %s)"
         params = [*self.after, *self.last]
         if self.wave_ids:
-            where += f" AND {wave} IN ({', '.join(['%s'] * len(self.wave_ids))})"
+            where += f" AND {wave} IN ({_placeholders(self.wave_ids)})"
             params += list(self.wave_ids)
         return where, params
 
@@ -361,7 +373,6 @@ def _assessment_rows(between: _Range) -> list[tuple]:
         days = "CAST(julianday(a.assessed_on) - julianday(c.date_of_birth) AS INTEGER)"
         respondent_order = "a.respondent"
     where, params = between.sql("a")
-    statuses = [str(status) for status in COUNTING]
     sql = (
         "SELECT a.child_id, a.wave_id, a.respondent, a.instrument_version_id, a.answer_codes, "
         f"{days}, c.sex, c.grant_status, "
@@ -374,11 +385,11 @@ def _assessment_rows(between: _Range) -> list[tuple]:
         f"LEFT JOIN {tables[Caregiver]} g ON g.id = a.informant_caregiver_id "
         f"LEFT JOIN {tables[Staff]} s ON s.id = a.informant_staff_id "
         f"LEFT JOIN {tables[User]} u ON u.id = s.user_id "
-        f"WHERE {where} AND a.status IN ({', '.join(['%s'] * len(statuses))}) "
+        f"WHERE {where} AND a.status IN ({_placeholders(_COUNTING)}) "
         f"ORDER BY a.child_id, a.wave_id, a.assessed_on, {respondent_order}, a.uuid"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *statuses])
+        cursor.execute(sql, [*params, *_COUNTING])
         return cursor.fetchall()
 
 
@@ -770,11 +781,12 @@ def _child_facts(rows: Sequence[tuple]) -> dict[str, list]:
         return_inverse=True,
     )
     ages = [child_age_months(number) for number in days.tolist()]
-    return {
-        "child_age_months": [ages[at] for at in index.reshape(-1).tolist()],
-        "child_sex": [row[_SEX] for row in rows],
-        "child_csg": [row[_GRANT] for row in rows],
-    }
+    columns = (
+        [ages[at] for at in index.reshape(-1).tolist()],
+        [row[_SEX] for row in rows],
+        [row[_GRANT] for row in rows],
+    )
+    return dict(zip(CHILD_FACTS, columns, strict=True))
 
 
 def _informant(row: tuple, known: dict[tuple[str, str | None], str]) -> str:
